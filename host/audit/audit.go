@@ -1,0 +1,100 @@
+// Package audit is picket's durable trail: every event, its items' digests,
+// the findings (redacted and fingerprinted) and the decision.
+//
+// The host writes an event in two steps. Record stores it before any
+// evaluation (with a sealed spool of its content, so that an event recorded
+// but never evaluated can be evaluated after a crash); Complete stores the
+// result and drops the spool. No raw secret is ever handed to a Store: item
+// text arrives already masked or empty, as the payload mode says.
+package audit
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// ErrNotFound is returned for an event or session that does not exist (or
+// belongs to another tenant).
+var ErrNotFound = errors.New("not found")
+
+// Item is what the trail keeps of one item.
+type Item struct {
+	Index     int        `json:"index"`
+	Kind      sdk.Kind   `json:"kind"`
+	Origin    sdk.Origin `json:"origin,omitempty"`
+	New       bool       `json:"new,omitempty"`
+	Untrusted bool       `json:"untrusted,omitempty"`
+	Tool      string     `json:"tool,omitempty"` // tool name for tool_call and tool_result items
+	Digest    string     `json:"digest"`         // hex SHA-256 of the item's text
+	Length    int        `json:"length"`         // length of the text in bytes
+	Text      string     `json:"text,omitempty"` // per payload mode: "" (none), masked (redacted) or as sent (full)
+}
+
+// Event is one hook call as recorded before evaluation.
+type Event struct {
+	ID         string       `json:"id"`
+	Tenant     string       `json:"tenant"`
+	Type       string       `json:"type"`
+	RequestID  string       `json:"request_id,omitempty"`
+	SessionID  string       `json:"session_id,omitempty"`
+	Identity   sdk.Identity `json:"identity"`
+	Model      string       `json:"model,omitempty"`
+	Provider   string       `json:"provider,omitempty"`
+	APIFormat  string       `json:"api_format,omitempty"`
+	ReceivedAt time.Time    `json:"received_at"`
+	Items      []Item       `json:"items"`
+	// Spool is the sealed (encrypted) content needed to evaluate the event
+	// again after a restart. Opaque to the store; dropped by Complete.
+	Spool []byte `json:"-"`
+}
+
+// Finding is a detector finding as the trail keeps it.
+type Finding struct {
+	sdk.Finding
+	Action     string `json:"action"`               // block | redact | alert: what policy asks for it
+	Suppressed string `json:"suppressed,omitempty"` // why it does not count: "allowlist", "below_threshold"; "" when it counts
+}
+
+// DetectorRun is how one detector fared on one event.
+type DetectorRun struct {
+	Detector string        `json:"detector"`
+	Runtime  string        `json:"runtime,omitempty"`
+	Outcome  string        `json:"outcome"` // ok | error | timeout | skipped | canceled
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+	Findings int           `json:"findings"`
+}
+
+// Result is the outcome of evaluating an event.
+type Result struct {
+	Decision    string        `json:"decision"`    // allow | block | modify: what was (or, for async events, would be) answered
+	WouldBlock  bool          `json:"would_block"` // policy would block (also true when monitor mode allowed it)
+	Mode        string        `json:"mode"`        // off | monitor | enforce, the tenant's effective mode
+	Category    string        `json:"category,omitempty"`
+	Message     string        `json:"message,omitempty"`
+	MaxSeverity sdk.Severity  `json:"max_severity,omitempty"`
+	Findings    []Finding     `json:"findings"`
+	Detectors   []DetectorRun `json:"detectors"`
+	Items       []Item        `json:"items,omitempty"` // item text per payload mode, now that findings are known
+	EvaluatedAt time.Time     `json:"evaluated_at"`
+	Latency     time.Duration `json:"latency_ns"`
+}
+
+// Store is the durable trail. Implementations are safe for concurrent use.
+type Store interface {
+	// Record stores ev before evaluation. When an event of the same tenant,
+	// type and non-empty request ID exists, it stores nothing and returns
+	// dup = true with the ID of the existing event.
+	Record(ctx context.Context, ev *Event) (id string, dup bool, err error)
+	// Complete stores the result of evaluating event id and drops its spool.
+	Complete(ctx context.Context, id string, res *Result) error
+	// Pending returns up to limit events recorded but not completed, oldest
+	// first, with their spools.
+	Pending(ctx context.Context, limit int) ([]*Event, error)
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}

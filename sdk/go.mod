@@ -1,0 +1,3 @@
+module github.com/picketsec/picket/sdk
+
+go 1.26.0
