@@ -1,0 +1,158 @@
+// Package config loads, validates and defaults picket's one HCL config file.
+//
+// Load parses a file and returns every problem it finds, each with its file
+// position and field; Default returns the embedded defaults that
+// `picket serve` runs with when no file is given.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// Modes, from weakest to strongest.
+const (
+	ModeOff     = "off"     // detectors do not run
+	ModeMonitor = "monitor" // evaluate and record what would be blocked; always allow
+	ModeEnforce = "enforce" // block (or redact) as policy says
+)
+
+// Actions a finding can ask for, from weakest to strongest.
+const (
+	ActionAlert  = "alert"
+	ActionRedact = "redact"
+	ActionBlock  = "block"
+)
+
+// Fail policies: what a detector error or timeout means.
+const (
+	FailOpen   = "open"
+	FailClosed = "closed"
+)
+
+// Payload storage modes for the audit trail.
+const (
+	PayloadNone     = "none"
+	PayloadRedacted = "redacted"
+	PayloadFull     = "full"
+)
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	File      string        // where it came from; "" for the embedded defaults
+	Listen    string        // address to serve on
+	Mode      string        // default mode for every tenant
+	Budget    time.Duration // deadline for a pre_request verdict
+	DataDir   string        // keys, spool key, SQLite database
+	Store     Store
+	Sinks     []Sink
+	Tenants   []Tenant
+	Detectors []Detector
+}
+
+// Store says where the audit trail lives and what it keeps.
+type Store struct {
+	Driver    string // sqlite | postgres
+	DSN       string
+	Payload   string        // none | redacted | full
+	MaxAge    time.Duration // 0: keep forever
+	MaxEvents int           // 0: no limit
+}
+
+// Sink forwards findings at or above a severity to a SIEM.
+type Sink struct {
+	Name        string
+	Type        string // webhook | syslog
+	URL         string // webhook
+	Address     string // syslog host:port
+	Network     string // syslog: udp | tcp
+	MinSeverity sdk.Severity
+}
+
+// Tenant is one customer of the host, found by the hash of its API key.
+type Tenant struct {
+	Name         string
+	APIKeySHA256 []string // hex SHA-256 of each accepted key
+	Mode         string
+}
+
+// Detector is one detector's source and policy.
+type Detector struct {
+	Name              string
+	Source            string // builtin | process | wasm
+	Path              string
+	SHA256            string
+	Enabled           bool
+	Mode              string // "" (follow the tenant), monitor or off: holds the detector back
+	Kinds             []sdk.Kind
+	MinSeverity       sdk.Severity
+	Action            string
+	Fail              string
+	Timeout           time.Duration
+	AllowRegex        []*regexp.Regexp
+	AllowFingerprints []string
+	Config            json.RawMessage // detector-specific, a JSON object
+}
+
+// Tenant returns the tenant named name.
+func (c *Config) Tenant(name string) (*Tenant, bool) {
+	for i := range c.Tenants {
+		if c.Tenants[i].Name == name {
+			return &c.Tenants[i], true
+		}
+	}
+	return nil, false
+}
+
+// ModeRank orders modes: off < monitor < enforce.
+func ModeRank(m string) int {
+	switch m {
+	case ModeOff:
+		return 0
+	case ModeMonitor:
+		return 1
+	case ModeEnforce:
+		return 2
+	}
+	return -1
+}
+
+// ActionRank orders actions: alert < redact < block.
+func ActionRank(a string) int {
+	switch a {
+	case ActionAlert:
+		return 1
+	case ActionRedact:
+		return 2
+	case ActionBlock:
+		return 3
+	}
+	return 0
+}
+
+// EffectiveMode is the mode a detector runs in for a tenant: the tenant's
+// mode, held back by the detector's own mode when that is weaker.
+func EffectiveMode(tenantMode, detectorMode string) string {
+	if detectorMode != "" && ModeRank(detectorMode) < ModeRank(tenantMode) {
+		return detectorMode
+	}
+	return tenantMode
+}
+
+// Summary is a short description of what the config does, for logs.
+func (c *Config) Summary() string {
+	var ds []string
+	for _, d := range c.Detectors {
+		if d.Enabled {
+			ds = append(ds, d.Name+"("+d.Source+")")
+		}
+	}
+	sort.Strings(ds)
+	return fmt.Sprintf("mode=%s tenants=%d detectors=[%s] store=%s", c.Mode, len(c.Tenants), strings.Join(ds, " "), c.Store.Driver)
+}

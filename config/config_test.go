@@ -1,0 +1,104 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+func TestExampleConfigLoads(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("picket.hcl")
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if cfg.Listen != "127.0.0.1:8080" || cfg.Mode != ModeMonitor || cfg.Budget != 250*time.Millisecond {
+		t.Errorf("top level = %q %q %v", cfg.Listen, cfg.Mode, cfg.Budget)
+	}
+	if len(cfg.Detectors) != 3 {
+		t.Fatalf("detectors = %d, want 3", len(cfg.Detectors))
+	}
+	cmd := cfg.Detectors[2]
+	if cmd.Name != "commands" || cmd.Timeout != 50*time.Millisecond || cmd.Action != ActionBlock || cmd.MinSeverity != sdk.SeverityHigh {
+		t.Errorf("commands detector = %+v", cmd)
+	}
+	if cfg.Store.Payload != PayloadRedacted {
+		t.Errorf("payload = %q", cfg.Store.Payload)
+	}
+}
+
+func TestDetectorConfigBecomesJSON(t *testing.T) {
+	t.Parallel()
+	src := `
+tenant "a" { api_key_sha256 = ["` + strings.Repeat("ab", 32) + `"] }
+detector "deny" {
+  source = "wasm"
+  path   = "x.wasm"
+  sha256 = "` + strings.Repeat("cd", 32) + `"
+  config = { words = ["zebra", "lion"], n = 3 }
+}`
+	cfg, err := Parse("t.hcl", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(cfg.Detectors[0].Config); got != `{"n":3,"words":["zebra","lion"]}` {
+		t.Errorf("config JSON = %s", got)
+	}
+	if cfg.Tenants[0].Mode != ModeMonitor {
+		t.Errorf("tenant mode = %q, want the global default", cfg.Tenants[0].Mode)
+	}
+}
+
+func TestBadConfigNamesFieldAndPosition(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("ab", 32)
+	cases := map[string]struct {
+		src  string
+		want []string
+	}{
+		"bad mode":         {`mode = "enforcing"`, []string{"t.hcl:1,", "invalid mode", `"enforcing" is not one of off, monitor, enforce`}},
+		"bad budget":       {`budget = "fast"`, []string{"t.hcl:1,", "invalid budget"}},
+		"unknown field":    {`listne = "x"`, []string{"t.hcl:1,", "Unsupported argument"}},
+		"syntax":           {`mode = `, []string{"t.hcl:1,"}},
+		"raw key":          {`tenant "a" { api_key_sha256 = ["pk_live_123"] }`, []string{`invalid tenant "a" api_key_sha256`, "not a hex SHA-256"}},
+		"no key":           {`tenant "a" {}`, []string{`tenant "a" api_key_sha256`}},
+		"dup key":          {`tenant "a" { api_key_sha256 = ["` + key + `"] }` + "\n" + `tenant "b" { api_key_sha256 = ["` + key + `"] }`, []string{"t.hcl:2,", `also given to tenant "a"`}},
+		"wasm without sha": {`detector "x" {` + "\n" + `source = "wasm"` + "\n" + `path = "x.wasm"` + "\n}", []string{`detector "x" sha256`}},
+		"bad severity":     {`detector "secrets" {` + "\n" + `min_severity = "severe"` + "\n}", []string{"t.hcl:2,", `detector "secrets" min_severity`, "unknown severity"}},
+		"bad kind":         {`detector "secrets" {` + "\n" + `kinds = ["prompt", "email"]` + "\n}", []string{"t.hcl:2,", `"email" is not an item kind`}},
+		"bad regex":        {`detector "secrets" {` + "\n" + `allow_regex = ["("]` + "\n}", []string{"t.hcl:2,", "does not compile"}},
+		"config not obj":   {`detector "secrets" {` + "\n" + `config = 3` + "\n}", []string{"t.hcl:2,", "must be an object"}},
+		"several at once":  {"mode = \"x\"\nbudget = \"y\"", []string{"t.hcl:1,", "t.hcl:2,"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("t.hcl", []byte(tc.src))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEffectiveMode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ tenant, det, want string }{
+		{ModeEnforce, "", ModeEnforce},
+		{ModeEnforce, ModeMonitor, ModeMonitor},
+		{ModeMonitor, ModeEnforce, ModeMonitor},
+		{ModeOff, ModeEnforce, ModeOff},
+		{ModeEnforce, ModeOff, ModeOff},
+	} {
+		if got := EffectiveMode(tc.tenant, tc.det); got != tc.want {
+			t.Errorf("EffectiveMode(%q, %q) = %q, want %q", tc.tenant, tc.det, got, tc.want)
+		}
+	}
+}

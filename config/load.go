@@ -1,0 +1,440 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// Error is the set of problems found in a config file. Each diagnostic
+// names the file position and the field.
+type Error struct {
+	Diags hcl.Diagnostics
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, d := range e.Diags {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if d.Subject != nil {
+			fmt.Fprintf(&b, "%s: ", d.Subject)
+		}
+		b.WriteString(d.Summary)
+		if d.Detail != "" {
+			b.WriteString(": ")
+			b.WriteString(d.Detail)
+		}
+	}
+	return b.String()
+}
+
+type rawFile struct {
+	Listen      *string        `hcl:"listen,optional"`
+	ListenRange hcl.Range      `hcl:"listen,attr_range"`
+	Mode        *string        `hcl:"mode,optional"`
+	ModeRange   hcl.Range      `hcl:"mode,attr_range"`
+	Budget      *string        `hcl:"budget,optional"`
+	BudgetRange hcl.Range      `hcl:"budget,attr_range"`
+	DataDir     *string        `hcl:"data_dir,optional"`
+	Store       *rawStore      `hcl:"store,block"`
+	Sinks       []rawSink      `hcl:"sink,block"`
+	Tenants     []rawTenant    `hcl:"tenant,block"`
+	Detectors   []rawDetector  `hcl:"detector,block"`
+	Defaults    *rawDetDefault `hcl:"defaults,block"`
+}
+
+type rawStore struct {
+	Driver         *string   `hcl:"driver,optional"`
+	DriverRange    hcl.Range `hcl:"driver,attr_range"`
+	DSN            *string   `hcl:"dsn,optional"`
+	Payload        *string   `hcl:"payload,optional"`
+	PayloadRange   hcl.Range `hcl:"payload,attr_range"`
+	MaxAge         *string   `hcl:"max_age,optional"`
+	MaxAgeRange    hcl.Range `hcl:"max_age,attr_range"`
+	MaxEvents      *int      `hcl:"max_events,optional"`
+	MaxEventsRange hcl.Range `hcl:"max_events,attr_range"`
+	DefRange       hcl.Range `hcl:",def_range"`
+}
+
+type rawSink struct {
+	Name         string    `hcl:"name,label"`
+	Type         string    `hcl:"type"`
+	TypeRange    hcl.Range `hcl:"type,attr_range"`
+	URL          *string   `hcl:"url,optional"`
+	Address      *string   `hcl:"address,optional"`
+	Network      *string   `hcl:"network,optional"`
+	NetworkRange hcl.Range `hcl:"network,attr_range"`
+	MinSeverity  *string   `hcl:"min_severity,optional"`
+	MinSevRange  hcl.Range `hcl:"min_severity,attr_range"`
+	DefRange     hcl.Range `hcl:",def_range"`
+	LabelRange   hcl.Range `hcl:"name,label_range"`
+}
+
+type rawTenant struct {
+	Name       string    `hcl:"name,label"`
+	Keys       []string  `hcl:"api_key_sha256,optional"`
+	KeysRange  hcl.Range `hcl:"api_key_sha256,attr_range"`
+	Mode       *string   `hcl:"mode,optional"`
+	ModeRange  hcl.Range `hcl:"mode,attr_range"`
+	DefRange   hcl.Range `hcl:",def_range"`
+	LabelRange hcl.Range `hcl:"name,label_range"`
+}
+
+// rawDetDefault holds policy defaults shared by every detector block.
+type rawDetDefault struct {
+	MinSeverity *string   `hcl:"min_severity,optional"`
+	MinSevRange hcl.Range `hcl:"min_severity,attr_range"`
+	Action      *string   `hcl:"action,optional"`
+	ActionRange hcl.Range `hcl:"action,attr_range"`
+	Fail        *string   `hcl:"fail,optional"`
+	FailRange   hcl.Range `hcl:"fail,attr_range"`
+	Timeout     *string   `hcl:"timeout,optional"`
+	TimeoutRng  hcl.Range `hcl:"timeout,attr_range"`
+}
+
+type rawDetector struct {
+	Name          string         `hcl:"name,label"`
+	LabelRange    hcl.Range      `hcl:"name,label_range"`
+	Source        *string        `hcl:"source,optional"`
+	SourceRange   hcl.Range      `hcl:"source,attr_range"`
+	Path          *string        `hcl:"path,optional"`
+	PathRange     hcl.Range      `hcl:"path,attr_range"`
+	SHA256        *string        `hcl:"sha256,optional"`
+	SHA256Range   hcl.Range      `hcl:"sha256,attr_range"`
+	Enabled       *bool          `hcl:"enabled,optional"`
+	Mode          *string        `hcl:"mode,optional"`
+	ModeRange     hcl.Range      `hcl:"mode,attr_range"`
+	Kinds         []string       `hcl:"kinds,optional"`
+	KindsRange    hcl.Range      `hcl:"kinds,attr_range"`
+	MinSeverity   *string        `hcl:"min_severity,optional"`
+	MinSevRange   hcl.Range      `hcl:"min_severity,attr_range"`
+	Action        *string        `hcl:"action,optional"`
+	ActionRange   hcl.Range      `hcl:"action,attr_range"`
+	Fail          *string        `hcl:"fail,optional"`
+	FailRange     hcl.Range      `hcl:"fail,attr_range"`
+	Timeout       *string        `hcl:"timeout,optional"`
+	TimeoutRange  hcl.Range      `hcl:"timeout,attr_range"`
+	AllowRegex    []string       `hcl:"allow_regex,optional"`
+	AllowRxRange  hcl.Range      `hcl:"allow_regex,attr_range"`
+	AllowFP       []string       `hcl:"allow_fingerprints,optional"`
+	Config        hcl.Expression `hcl:"config,optional"`
+	DefRange      hcl.Range      `hcl:",def_range"`
+	ConfigPresent bool
+}
+
+// Load reads and validates the config file at path. On any problem it
+// returns an *Error listing all of them.
+func Load(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, src)
+}
+
+// Parse validates config source src, read from filename.
+func Parse(filename string, src []byte) (*Config, error) {
+	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, &Error{Diags: diags}
+	}
+	var raw rawFile
+	if diags := gohcl.DecodeBody(file.Body, nil, &raw); diags.HasErrors() {
+		return nil, &Error{Diags: diags}
+	}
+	v := &validator{}
+	cfg := v.build(&raw)
+	cfg.File = filename
+	if len(v.diags) > 0 {
+		return nil, &Error{Diags: v.diags}
+	}
+	return cfg, nil
+}
+
+type validator struct {
+	diags hcl.Diagnostics
+}
+
+func (v *validator) errorf(rng hcl.Range, field, format string, args ...any) {
+	r := rng
+	v.diags = append(v.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("invalid %s", field),
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  &r,
+	})
+}
+
+func (v *validator) oneOf(rng hcl.Range, field, val string, allowed ...string) bool {
+	for _, a := range allowed {
+		if val == a {
+			return true
+		}
+	}
+	v.errorf(rng, field, "%q is not one of %s", val, strings.Join(allowed, ", "))
+	return false
+}
+
+func (v *validator) duration(rng hcl.Range, field, s string, min time.Duration) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		v.errorf(rng, field, "%q is not a duration like \"250ms\" or \"2s\"", s)
+		return 0
+	}
+	if d < min {
+		v.errorf(rng, field, "%s is shorter than %s", d, min)
+	}
+	return d
+}
+
+func (v *validator) severity(rng hcl.Range, field, s string) sdk.Severity {
+	sev, err := sdk.ParseSeverity(s)
+	if err != nil {
+		v.errorf(rng, field, "%v", err)
+	}
+	return sev
+}
+
+func (v *validator) build(raw *rawFile) *Config {
+	cfg := Default()
+	cfg.Tenants = nil
+	if raw.Listen != nil {
+		cfg.Listen = *raw.Listen
+		if !strings.Contains(cfg.Listen, ":") {
+			v.errorf(raw.ListenRange, "listen", "%q is not host:port", cfg.Listen)
+		}
+	}
+	if raw.Mode != nil {
+		cfg.Mode = *raw.Mode
+		v.oneOf(raw.ModeRange, "mode", cfg.Mode, ModeOff, ModeMonitor, ModeEnforce)
+	}
+	if raw.Budget != nil {
+		cfg.Budget = v.duration(raw.BudgetRange, "budget", *raw.Budget, time.Millisecond)
+	}
+	if raw.DataDir != nil {
+		cfg.DataDir = *raw.DataDir
+	}
+	if s := raw.Store; s != nil {
+		if s.Driver != nil {
+			cfg.Store.Driver = *s.Driver
+			v.oneOf(s.DriverRange, "store.driver", cfg.Store.Driver, "sqlite", "postgres")
+		}
+		if s.DSN != nil {
+			cfg.Store.DSN = *s.DSN
+		}
+		if cfg.Store.Driver == "postgres" && cfg.Store.DSN == "" {
+			v.errorf(s.DefRange, "store.dsn", "the postgres driver needs a dsn")
+		}
+		if s.Payload != nil {
+			cfg.Store.Payload = *s.Payload
+			v.oneOf(s.PayloadRange, "store.payload", cfg.Store.Payload, PayloadNone, PayloadRedacted, PayloadFull)
+		}
+		if s.MaxAge != nil {
+			cfg.Store.MaxAge = v.duration(s.MaxAgeRange, "store.max_age", *s.MaxAge, time.Minute)
+		}
+		if s.MaxEvents != nil {
+			cfg.Store.MaxEvents = *s.MaxEvents
+			if *s.MaxEvents < 0 {
+				v.errorf(s.MaxEventsRange, "store.max_events", "must not be negative")
+			}
+		}
+	}
+	for _, rs := range raw.Sinks {
+		s := Sink{Name: rs.Name, Type: rs.Type, MinSeverity: sdk.SeverityHigh, Network: "udp"}
+		field := fmt.Sprintf("sink %q", rs.Name)
+		v.oneOf(rs.TypeRange, field+" type", rs.Type, "webhook", "syslog")
+		if rs.URL != nil {
+			s.URL = *rs.URL
+		}
+		if rs.Address != nil {
+			s.Address = *rs.Address
+		}
+		if rs.Network != nil {
+			s.Network = *rs.Network
+			v.oneOf(rs.NetworkRange, field+" network", s.Network, "udp", "tcp")
+		}
+		if rs.MinSeverity != nil {
+			s.MinSeverity = v.severity(rs.MinSevRange, field+" min_severity", *rs.MinSeverity)
+		}
+		if rs.Type == "webhook" && s.URL == "" {
+			v.errorf(rs.DefRange, field+" url", "a webhook sink needs a url")
+		}
+		if rs.Type == "syslog" && s.Address == "" {
+			v.errorf(rs.DefRange, field+" address", "a syslog sink needs an address")
+		}
+		cfg.Sinks = append(cfg.Sinks, s)
+	}
+	seenKey := map[string]string{}
+	for _, rt := range raw.Tenants {
+		t := Tenant{Name: rt.Name, Mode: cfg.Mode}
+		field := fmt.Sprintf("tenant %q", rt.Name)
+		if _, dup := cfg.Tenant(rt.Name); dup {
+			v.errorf(rt.LabelRange, "tenant", "%q is declared twice", rt.Name)
+		}
+		if rt.Mode != nil {
+			t.Mode = *rt.Mode
+			v.oneOf(rt.ModeRange, field+" mode", t.Mode, ModeOff, ModeMonitor, ModeEnforce)
+		}
+		if len(rt.Keys) == 0 {
+			v.errorf(rt.DefRange, field+" api_key_sha256", "a tenant needs at least one key hash (picket keys new prints one)")
+		}
+		for _, k := range rt.Keys {
+			k = strings.ToLower(strings.TrimSpace(k))
+			if b, err := hex.DecodeString(k); err != nil || len(b) != 32 {
+				v.errorf(rt.KeysRange, field+" api_key_sha256", "%q is not a hex SHA-256 (64 hex digits); store the hash of a key, never the key", truncate(k, 12))
+				continue
+			}
+			if other, dup := seenKey[k]; dup {
+				v.errorf(rt.KeysRange, field+" api_key_sha256", "the same key hash is also given to tenant %q", other)
+			}
+			seenKey[k] = rt.Name
+			t.APIKeySHA256 = append(t.APIKeySHA256, k)
+		}
+		cfg.Tenants = append(cfg.Tenants, t)
+	}
+
+	// Policy defaults for detectors that say nothing.
+	def := Detector{Enabled: true, MinSeverity: sdk.SeverityHigh, Action: ActionBlock, Fail: FailOpen}
+	if d := raw.Defaults; d != nil {
+		if d.MinSeverity != nil {
+			def.MinSeverity = v.severity(d.MinSevRange, "defaults.min_severity", *d.MinSeverity)
+		}
+		if d.Action != nil {
+			def.Action = *d.Action
+			v.oneOf(d.ActionRange, "defaults.action", def.Action, ActionBlock, ActionRedact, ActionAlert)
+		}
+		if d.Fail != nil {
+			def.Fail = *d.Fail
+			v.oneOf(d.FailRange, "defaults.fail", def.Fail, FailOpen, FailClosed)
+		}
+		if d.Timeout != nil {
+			def.Timeout = v.duration(d.TimeoutRng, "defaults.timeout", *d.Timeout, time.Millisecond)
+		}
+	}
+	if len(raw.Detectors) > 0 {
+		cfg.Detectors = nil
+	} else {
+		for i := range cfg.Detectors {
+			cfg.Detectors[i].MinSeverity, cfg.Detectors[i].Action = def.MinSeverity, def.Action
+			cfg.Detectors[i].Fail, cfg.Detectors[i].Timeout = def.Fail, def.Timeout
+		}
+	}
+	for _, rd := range raw.Detectors {
+		cfg.Detectors = append(cfg.Detectors, v.detector(rd, def, cfg))
+	}
+	return cfg
+}
+
+func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector {
+	d := def
+	d.Name = rd.Name
+	d.Source = "builtin"
+	field := fmt.Sprintf("detector %q", rd.Name)
+	for _, other := range cfg.Detectors {
+		if other.Name == rd.Name {
+			v.errorf(rd.LabelRange, "detector", "%q is declared twice", rd.Name)
+		}
+	}
+	if rd.Source != nil {
+		d.Source = *rd.Source
+		v.oneOf(rd.SourceRange, field+" source", d.Source, "builtin", "process", "wasm")
+	}
+	if rd.Path != nil {
+		d.Path = *rd.Path
+	}
+	if rd.SHA256 != nil {
+		d.SHA256 = strings.ToLower(strings.TrimSpace(*rd.SHA256))
+	}
+	switch d.Source {
+	case "process", "wasm":
+		if d.Path == "" {
+			v.errorf(rd.DefRange, field+" path", "source %q needs the path of the plugin file", d.Source)
+		}
+		if b, err := hex.DecodeString(d.SHA256); err != nil || len(b) != 32 {
+			v.errorf(orRange(rd.SHA256Range, rd.DefRange), field+" sha256", "source %q needs the plugin's hex SHA-256 (64 hex digits); `sha256sum FILE` prints it", d.Source)
+		}
+	case "builtin":
+		if d.Path != "" {
+			v.errorf(rd.PathRange, field+" path", "a builtin detector takes no path")
+		}
+	}
+	if rd.Enabled != nil {
+		d.Enabled = *rd.Enabled
+	}
+	if rd.Mode != nil {
+		d.Mode = *rd.Mode
+		v.oneOf(rd.ModeRange, field+" mode", d.Mode, ModeOff, ModeMonitor, ModeEnforce)
+	}
+	for _, k := range rd.Kinds {
+		if !sdk.Kind(k).Valid() {
+			v.errorf(rd.KindsRange, field+" kinds", "%q is not an item kind (system, prompt, tool_call, tool_result, response)", k)
+			continue
+		}
+		d.Kinds = append(d.Kinds, sdk.Kind(k))
+	}
+	if rd.MinSeverity != nil {
+		d.MinSeverity = v.severity(rd.MinSevRange, field+" min_severity", *rd.MinSeverity)
+	}
+	if rd.Action != nil {
+		d.Action = *rd.Action
+		v.oneOf(rd.ActionRange, field+" action", d.Action, ActionBlock, ActionRedact, ActionAlert)
+	}
+	if rd.Fail != nil {
+		d.Fail = *rd.Fail
+		v.oneOf(rd.FailRange, field+" fail", d.Fail, FailOpen, FailClosed)
+	}
+	if rd.Timeout != nil {
+		d.Timeout = v.duration(rd.TimeoutRange, field+" timeout", *rd.Timeout, time.Millisecond)
+	}
+	for _, rx := range rd.AllowRegex {
+		re, err := regexp.Compile(rx)
+		if err != nil {
+			v.errorf(rd.AllowRxRange, field+" allow_regex", "%q does not compile: %v", rx, err)
+			continue
+		}
+		d.AllowRegex = append(d.AllowRegex, re)
+	}
+	d.AllowFingerprints = rd.AllowFP
+	d.Config = []byte("{}")
+	if rd.Config != nil {
+		val, diags := rd.Config.Value(nil)
+		if diags.HasErrors() {
+			v.diags = append(v.diags, diags...)
+		} else if !val.IsNull() {
+			if !val.Type().IsObjectType() && !val.Type().IsMapType() {
+				v.errorf(rd.Config.Range(), field+" config", "must be an object like { key = value }")
+			} else if b, err := ctyjson.Marshal(val, val.Type()); err != nil {
+				v.errorf(rd.Config.Range(), field+" config", "cannot be converted to JSON: %v", err)
+			} else {
+				d.Config = b
+			}
+		}
+	}
+	return d
+}
+
+func orRange(r, fallback hcl.Range) hcl.Range {
+	if r.Filename == "" {
+		return fallback
+	}
+	return r
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

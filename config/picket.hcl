@@ -1,0 +1,95 @@
+# picket.hcl — every option, with its default.
+# Check a file with `picket config check picket.hcl`; a running picket reloads
+# it on SIGHUP and whenever the file changes (a bad new file keeps the last
+# good one running and logs why).
+
+# Address to serve on. Aperture must reach it; keep it on loopback or the tailnet.
+listen = "127.0.0.1:8080"
+
+# Default mode of every tenant: "off" (detectors do not run), "monitor"
+# (evaluate, record what would be blocked, always answer allow) or "enforce".
+mode = "monitor"
+
+# Deadline for a pre_request verdict. Detectors still running at the budget
+# count as timed out and their detector's `fail` policy applies. Keep it well
+# under the Aperture hook's `timeout` (Tailscale recommends 500ms–2s).
+budget = "250ms"
+
+# Keys, the spool key and the SQLite database live here.
+# Default: $PICKET_DATA_DIR, else $XDG_DATA_HOME/picket, else ~/.local/share/picket.
+# data_dir = "/var/lib/picket"
+
+store {
+  driver = "sqlite"        # "sqlite" (embedded, default) or "postgres" (shared by replicas)
+  dsn    = "picket.db"     # sqlite: a file (relative to data_dir); postgres: "postgres://user@host:5432/db"
+  # What item text the trail keeps: "none" (digests only), "redacted" (every
+  # finding masked; default) or "full" (as sent: secrets included).
+  payload = "redacted"
+  # Retention, enforced in the background. 0 / unset: keep everything.
+  # max_age    = "720h"
+  # max_events = 1000000
+}
+
+# Forward findings at or above a severity to a SIEM (any number of sinks).
+# sink "siem" {
+#   type         = "webhook"              # "webhook" or "syslog"
+#   url          = "https://siem.internal/picket"
+#   min_severity = "high"
+# }
+# sink "syslog" {
+#   type    = "syslog"
+#   address = "127.0.0.1:514"
+#   network = "udp"                      # "udp" or "tcp"
+# }
+
+# A tenant is found by the SHA-256 of the hook's API key (Authorization:
+# Bearer, X-Api-Key, X-Highflame-Apikey or X-Goog-Api-Key). Keys are never
+# stored in clear: `picket keys new` prints a key and its hash.
+tenant "default" {
+  api_key_sha256 = ["0000000000000000000000000000000000000000000000000000000000000000"]
+  mode           = "monitor"  # overrides the global mode for this tenant
+}
+
+# Policy defaults for every detector block below.
+defaults {
+  min_severity = "high"   # findings below this are recorded but do not count
+  action       = "block"  # "block", "redact" (mask the secret in the new user turn) or "alert"
+  fail         = "open"   # what an error or timeout means: "open" (allow) or "closed" (block)
+  # timeout    = "100ms"  # per-detector deadline; default: the budget
+}
+
+# Detectors. When no detector block is given, every built-in detector runs
+# with the defaults above. Once any block is given, only the listed ones run.
+detector "secrets" {
+  source       = "builtin"  # "builtin", "process" (go-plugin binary) or "wasm" (WebAssembly module)
+  enabled      = true
+  action       = "block"
+  min_severity = "high"
+  # kinds      = ["system", "prompt", "tool_call", "tool_result", "response"]  # narrow what it sees
+  # mode       = "monitor"  # hold this detector back from what the tenant enforces
+  # allow_regex        = ["^AKIA[0-9A-Z]{12}TEST$"]  # matches whose text matches are ignored
+  # allow_fingerprints = ["3f2a…"]                   # from a finding's fingerprint in the trail
+  # config = { allow_paths = ["testdata/"] }          # detector-specific settings
+}
+
+detector "injection" {
+  source = "builtin"
+  fail   = "open"
+  # config = { thresholds = { prompt = 0.9, tool_result = 0.7 }, scan_system = false }
+}
+
+detector "commands" {
+  source  = "builtin"
+  timeout = "50ms"
+  # config = { protected_branches = ["main", "release/*"], allowed_hosts = ["github.com"] }
+}
+
+# A third-party detector as a WebAssembly module or a go-plugin binary:
+# `make plugins` builds the examples and prints their sha256.
+# detector "acme-denylist" {
+#   source  = "wasm"
+#   path    = "plugins/bin/denylist.wasm"
+#   sha256  = "<hex>"
+#   timeout = "20ms"
+#   config  = { words = ["project-zebra"] }
+# }
