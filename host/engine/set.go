@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/runtime"
+	"github.com/picketsec/picket/sdk"
+)
+
+// detector is one loaded detector with its policy.
+type detector struct {
+	policy config.Detector
+	handle runtime.Handle
+	info   sdk.Info
+	kinds  map[sdk.Kind]bool // declared by the detector and allowed by config
+	stats  *stats
+	refs   *handleRefs
+}
+
+// handleRefs counts the sets that use a handle, so that a reload closes a
+// handle only when no set holds it any more.
+type handleRefs struct {
+	n      atomic.Int32
+	handle runtime.Handle
+}
+
+func (r *handleRefs) release() {
+	if r.n.Add(-1) == 0 {
+		r.handle.Close()
+	}
+}
+
+// Set is an immutable, loaded configuration: the config and its detectors.
+// A reload builds a new Set, reusing the handles of detectors whose spec did
+// not change, and swaps it in.
+type Set struct {
+	Config    *config.Config
+	detectors []*detector
+	inflight  sync.WaitGroup
+}
+
+// Skipped is a detector of the config that could not be loaded.
+type Skipped struct {
+	Name string
+	Err  error
+}
+
+func sameSpec(a, b config.Detector) bool {
+	return a.Source == b.Source && a.Path == b.Path && a.SHA256 == b.SHA256 &&
+		a.Name == b.Name && bytes.Equal(a.Config, b.Config)
+}
+
+// buildSet loads the detectors of cfg. With strict, any detector that fails
+// to load fails the whole set; otherwise it is skipped (and the previous
+// set's detector of that name, if any, is kept).
+func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, strict bool) (*Set, []Skipped, error) {
+	set := &Set{Config: cfg}
+	var skipped []Skipped
+	fail := func(err error) (*Set, []Skipped, error) {
+		for _, d := range set.detectors {
+			d.refs.release()
+		}
+		return nil, nil, err
+	}
+	for _, pol := range cfg.Detectors {
+		if !pol.Enabled {
+			continue
+		}
+		var old *detector
+		if prev != nil {
+			for _, d := range prev.detectors {
+				if d.policy.Name == pol.Name {
+					old = d
+				}
+			}
+		}
+		var (
+			h    runtime.Handle
+			refs *handleRefs
+		)
+		if old != nil && sameSpec(old.policy, pol) {
+			h, refs = old.handle, old.refs
+			refs.n.Add(1)
+		} else {
+			spec := runtime.Spec{Name: pol.Name, Source: pol.Source, Path: pol.Path, SHA256: pol.SHA256, Config: pol.Config, Timeout: pol.Timeout}
+			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir})
+			if err != nil {
+				if strict {
+					return fail(err)
+				}
+				skipped = append(skipped, Skipped{Name: pol.Name, Err: err})
+				if old == nil {
+					continue
+				}
+				// Keep running what worked before.
+				h, refs, pol = old.handle, old.refs, old.policy
+				refs.n.Add(1)
+			} else {
+				h = loaded
+				refs = &handleRefs{handle: h}
+				refs.n.Store(1)
+			}
+		}
+		info := h.Info()
+		d := &detector{policy: pol, handle: h, info: info, stats: e.statsFor(pol.Name), refs: refs, kinds: map[sdk.Kind]bool{}}
+		for _, k := range info.Kinds {
+			if len(pol.Kinds) == 0 || slices.Contains(pol.Kinds, k) {
+				d.kinds[k] = true
+			}
+		}
+		if len(d.kinds) == 0 {
+			err := fmt.Errorf("detector %q: config kinds %v share nothing with the kinds it declares %v", pol.Name, pol.Kinds, info.Kinds)
+			refs.release()
+			if strict {
+				return fail(err)
+			}
+			skipped = append(skipped, Skipped{Name: pol.Name, Err: err})
+			continue
+		}
+		set.detectors = append(set.detectors, d)
+	}
+	return set, skipped, nil
+}
+
+// release drops this set's hold on its handles once the calls in flight on
+// it are done.
+func (s *Set) release() {
+	go func() {
+		s.inflight.Wait()
+		for _, d := range s.detectors {
+			d.refs.release()
+		}
+	}()
+}
+
+// Load replaces the running set with one built from cfg. At start (no set
+// yet) any detector that fails to load is an error; on reload such a
+// detector is skipped, its previous instance kept if there was one, and the
+// returned Skipped list says why.
+func (e *Engine) Load(ctx context.Context, cfg *config.Config) ([]Skipped, error) {
+	e.loadMu.Lock()
+	defer e.loadMu.Unlock()
+	prev := e.set.Load()
+	set, skipped, err := e.buildSet(ctx, cfg, prev, prev == nil)
+	if err != nil {
+		return nil, err
+	}
+	e.set.Store(set)
+	if prev != nil {
+		prev.release()
+	}
+	for _, s := range skipped {
+		e.log.Error("detector not loaded", "detector", s.Name, "error", s.Err)
+	}
+	return skipped, nil
+}
+
+// Close unloads every detector.
+func (e *Engine) Close() error {
+	e.loadMu.Lock()
+	defer e.loadMu.Unlock()
+	if s := e.set.Swap(nil); s != nil {
+		s.inflight.Wait()
+		var errs []error
+		for _, d := range s.detectors {
+			if d.refs.n.Add(-1) == 0 {
+				errs = append(errs, d.handle.Close())
+			}
+		}
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// Config returns the running config, or nil before Load.
+func (e *Engine) Config() *config.Config {
+	if s := e.set.Load(); s != nil {
+		return s.Config
+	}
+	return nil
+}
+
+// DetectorStatus describes one loaded detector for the API and CLI.
+type DetectorStatus struct {
+	Name        string     `json:"name"`
+	ID          string     `json:"id"`
+	Version     string     `json:"version"`
+	Runtime     string     `json:"runtime"`
+	Kinds       []sdk.Kind `json:"kinds"`
+	Mode        string     `json:"mode,omitempty"`
+	Action      string     `json:"action"`
+	MinSeverity string     `json:"min_severity"`
+	Fail        string     `json:"fail"`
+	Health      string     `json:"health"` // "ok" or the reason it is not
+	Stats
+}
+
+// Detectors lists the loaded detectors.
+func (e *Engine) Detectors() []DetectorStatus {
+	s := e.set.Load()
+	if s == nil {
+		return nil
+	}
+	out := make([]DetectorStatus, 0, len(s.detectors))
+	for _, d := range s.detectors {
+		st := DetectorStatus{
+			Name: d.policy.Name, ID: d.info.ID, Version: d.info.Version, Runtime: d.handle.Runtime(),
+			Mode: d.policy.Mode, Action: d.policy.Action, MinSeverity: d.policy.MinSeverity.String(),
+			Fail: d.policy.Fail, Health: "ok", Stats: d.stats.snapshot(),
+		}
+		for _, k := range sdk.Kinds {
+			if d.kinds[k] {
+				st.Kinds = append(st.Kinds, k)
+			}
+		}
+		if err := d.handle.Healthy(); err != nil {
+			st.Health = err.Error()
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Healthy returns an error naming the detectors that are not healthy.
+func (e *Engine) Healthy() error {
+	s := e.set.Load()
+	if s == nil {
+		return errors.New("no config loaded")
+	}
+	var errs []error
+	for _, d := range s.detectors {
+		if err := d.handle.Healthy(); err != nil {
+			errs = append(errs, fmt.Errorf("detector %q: %w", d.policy.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) statsFor(name string) *stats {
+	e.statsMu.Lock()
+	defer e.statsMu.Unlock()
+	s, ok := e.stats[name]
+	if !ok {
+		s = &stats{}
+		e.stats[name] = s
+	}
+	return s
+}
