@@ -97,4 +97,32 @@ type Store interface {
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	Close() error
+
+	Querier
+
+	// Prune deletes events received before cutoff (when cutoff is not zero)
+	// and then the oldest events beyond the newest maxEvents (when maxEvents
+	// is positive), across all tenants, with their findings and detector
+	// runs. It returns how many events it deleted.
+	Prune(ctx context.Context, cutoff time.Time, maxEvents int) (int64, error)
+}
+
+// Querier reads the trail. Every method is scoped to one tenant: rows of
+// another tenant are never returned, and their IDs give ErrNotFound.
+type Querier interface {
+	// ListEvents returns one page of the tenant's events, newest first
+	// (oldest first with EventFilter.Ascending).
+	ListEvents(ctx context.Context, tenant string, f EventFilter) (*EventPage, error)
+	// GetEvent returns one event with its items, findings, decision and
+	// detector runs.
+	GetEvent(ctx context.Context, tenant, id string) (*EventDetail, error)
+	// ListSessions returns one page of the tenant's sessions, most recently
+	// active first.
+	ListSessions(ctx context.Context, tenant string, f SessionFilter) (*SessionPage, error)
+	// GetSession returns a session and its timeline, oldest event first.
+	GetSession(ctx context.Context, tenant, id string) (*SessionDetail, error)
+	// ListFindings returns one page of the tenant's findings, newest first.
+	ListFindings(ctx context.Context, tenant string, f FindingFilter) (*FindingPage, error)
+	// Stats counts the tenant's events in time buckets.
+	Stats(ctx context.Context, tenant string, q StatsQuery) (*Stats, error)
 }

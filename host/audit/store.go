@@ -1,0 +1,713 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// sqlStore is the Store on SQLite and PostgreSQL: the same SQL, two
+// clients (see db.go).
+type sqlStore struct {
+	db  database
+	log hclog.Logger
+	now func() time.Time
+}
+
+// Interface guard.
+var _ Store = (*sqlStore)(nil)
+
+func (s *sqlStore) errf(op string, err error) error {
+	return fmt.Errorf("audit: %s: %s: %w", s.db.driver(), op, err)
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// Record implements Store.
+func (s *sqlStore) Record(ctx context.Context, ev *Event) (string, bool, error) {
+	if ev == nil {
+		return "", false, fmt.Errorf("audit: record: nil event")
+	}
+	if ev.Tenant == "" || ev.Type == "" {
+		return "", false, fmt.Errorf("audit: record: event without tenant or type")
+	}
+	if ev.ID == "" {
+		ev.ID = newID()
+	}
+	if ev.ReceivedAt.IsZero() {
+		ev.ReceivedAt = s.now()
+	}
+	items, err := marshalItems(nonNilItems(ev.Items))
+	if err != nil {
+		return "", false, s.errf("record", err)
+	}
+	var (
+		id  = ev.ID
+		dup bool
+	)
+	err = s.db.write(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			ev.ID, ev.Tenant, ev.Type, nullIfEmpty(ev.RequestID), ev.SessionID,
+			ev.Identity.Login, ev.Identity.Tailnet, ev.Identity.Node, ev.Identity.UserAgent,
+			ev.Model, ev.Provider, ev.APIFormat, ev.ReceivedAt.UnixNano(), items, ev.Spool)
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return nil
+		}
+		if ev.RequestID == "" {
+			return fmt.Errorf("event id %q already recorded", ev.ID)
+		}
+		err = c.queryRow(ctx, `SELECT id FROM events WHERE tenant = ? AND type = ? AND request_id = ?`,
+			ev.Tenant, ev.Type, ev.RequestID).Scan(&id)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("event id %q already recorded", ev.ID)
+		}
+		dup = err == nil
+		return err
+	})
+	if err != nil {
+		return "", false, s.errf("record", err)
+	}
+	return id, dup, nil
+}
+
+// marshalItems encodes items as JSON without HTML escaping, so that the
+// stored text is the text (a dump searched for a value finds it).
+func marshalItems(it []Item) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(it); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+func nonNilItems(it []Item) []Item {
+	if it == nil {
+		return []Item{}
+	}
+	return it
+}
+
+// Complete implements Store.
+func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
+	if res == nil {
+		return fmt.Errorf("audit: complete: nil result")
+	}
+	evaluated := res.EvaluatedAt
+	if evaluated.IsZero() {
+		evaluated = s.now()
+	}
+	counting := 0
+	for _, f := range res.Findings {
+		if f.Suppressed == "" {
+			counting++
+		}
+	}
+	var items any // NULL keeps the recorded items
+	if res.Items != nil {
+		b, err := marshalItems(res.Items)
+		if err != nil {
+			return s.errf("complete", err)
+		}
+		items = b
+	}
+	err := s.db.write(ctx, func(c conn) error {
+		var tenant string
+		var received int64
+		err := c.queryRow(ctx, `SELECT tenant, received_ns FROM events WHERE id = ?`, id).Scan(&tenant, &received)
+		if errors.Is(err, errNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE events SET spool = NULL, evaluated_ns = ?, decision = ?, would_block = ?, mode = ?, category = ?, message = ?,
+max_severity = ?, findings = ?, latency_ns = ?, items = COALESCE(?, items) WHERE id = ?`,
+			evaluated.UnixNano(), res.Decision, boolInt(res.WouldBlock), res.Mode, res.Category, res.Message,
+			int(res.MaxSeverity), counting, int64(res.Latency), items, id)
+		if err != nil {
+			return err
+		}
+		// Complete may run twice for one event (re-evaluation after a
+		// crash between two writes): the last result wins.
+		if _, err := c.exec(ctx, `DELETE FROM findings WHERE event_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `DELETE FROM detector_runs WHERE event_id = ?`, id); err != nil {
+			return err
+		}
+		for i, f := range res.Findings {
+			_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, i, tenant, received, f.Detector, f.Rule, f.Category, f.Class, int(f.Severity), f.Confidence,
+				f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed)
+			if err != nil {
+				return err
+			}
+		}
+		for i, d := range res.Detectors {
+			_, err := c.exec(ctx, `INSERT INTO detector_runs (event_id, seq, detector, runtime, outcome, error, duration_ns, findings)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, i, d.Detector, d.Runtime, d.Outcome, d.Error, int64(d.Duration), d.Findings)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("audit: complete %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s.errf("complete", err)
+	}
+	return nil
+}
+
+const eventCols = `e.id, e.tenant, e.type, COALESCE(e.request_id, ''), e.session_id, e.login, e.tailnet, e.node, e.user_agent, e.model, e.provider, e.api_format, e.received_ns`
+
+type eventRow struct {
+	ev       Event
+	received int64
+}
+
+func (r *eventRow) dest() []any {
+	e := &r.ev
+	return []any{&e.ID, &e.Tenant, &e.Type, &e.RequestID, &e.SessionID, &e.Identity.Login, &e.Identity.Tailnet,
+		&e.Identity.Node, &e.Identity.UserAgent, &e.Model, &e.Provider, &e.APIFormat, &r.received}
+}
+
+// Pending implements Store.
+func (s *sqlStore) Pending(ctx context.Context, limit int) ([]*Event, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.query(ctx, `SELECT `+eventCols+`, e.items, e.spool FROM events e WHERE e.evaluated_ns IS NULL ORDER BY e.received_ns, e.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, s.errf("pending", err)
+	}
+	defer rows.Close()
+	var out []*Event
+	for rows.Next() {
+		var r eventRow
+		var items string
+		var spool []byte
+		if err := rows.Scan(append(r.dest(), &items, &spool)...); err != nil {
+			return nil, s.errf("pending", err)
+		}
+		ev := r.ev
+		ev.ReceivedAt = fromNS(r.received)
+		if err := json.Unmarshal([]byte(items), &ev.Items); err != nil {
+			return nil, s.errf("pending: items of "+ev.ID, err)
+		}
+		ev.Spool = spool
+		out = append(out, &ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("pending", err)
+	}
+	return out, nil
+}
+
+// Ping implements Store.
+func (s *sqlStore) Ping(ctx context.Context) error {
+	if err := s.db.ping(ctx); err != nil {
+		return s.errf("ping", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *sqlStore) Close() error {
+	if err := s.db.close(); err != nil {
+		return s.errf("close", err)
+	}
+	return nil
+}
+
+// where collects SQL conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func (w *where) timeRange(col string, since, until time.Time) {
+	if !since.IsZero() {
+		w.add(col+" >= ?", since.UnixNano())
+	}
+	if !until.IsZero() {
+		w.add(col+" < ?", until.UnixNano())
+	}
+}
+
+func (w *where) findingMatch(alias, detector, category string, min sdk.Severity) {
+	if detector != "" {
+		w.add(alias+".detector = ?", detector)
+	}
+	if category != "" {
+		w.add(alias+".category = ?", category)
+	}
+	if min > 0 {
+		w.add(alias+".severity >= ?", int(min))
+	}
+}
+
+const summaryCols = eventCols + `, e.evaluated_ns, e.decision, e.would_block, e.mode, e.category, e.message, e.max_severity, e.findings, e.latency_ns`
+
+type summaryRow struct {
+	eventRow
+	evaluated                         sql.NullInt64
+	decision, mode, category, message string
+	wouldBlock, maxSev, findings      int
+	latency                           int64
+}
+
+func (r *summaryRow) dest() []any {
+	return append(r.eventRow.dest(), &r.evaluated, &r.decision, &r.wouldBlock, &r.mode, &r.category, &r.message, &r.maxSev, &r.findings, &r.latency)
+}
+
+func (r *summaryRow) summary() EventSummary {
+	e := r.ev
+	s := EventSummary{
+		ID: e.ID, Type: e.Type, RequestID: e.RequestID, SessionID: e.SessionID, Identity: e.Identity,
+		Model: e.Model, Provider: e.Provider, APIFormat: e.APIFormat, ReceivedAt: fromNS(r.received),
+		Status: StatusPending,
+	}
+	if r.evaluated.Valid {
+		s.Status = StatusEvaluated
+		s.Decision = r.decision
+		s.WouldBlock = r.wouldBlock != 0
+		s.Mode = r.mode
+		s.Category = r.category
+		s.Message = r.message
+		s.MaxSeverity = sdk.Severity(r.maxSev)
+		s.Findings = r.findings
+		s.Latency = time.Duration(r.latency)
+	}
+	return s
+}
+
+// ListEvents implements Querier.
+func (s *sqlStore) ListEvents(ctx context.Context, tenant string, f EventFilter) (*EventPage, error) {
+	limit, err := limitOf(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("e.tenant = ?", tenant)
+	if f.SessionID != "" {
+		w.add("e.session_id = ?", f.SessionID)
+	}
+	if f.Login != "" {
+		w.add("e.login = ?", f.Login)
+	}
+	if f.Type != "" {
+		w.add("e.type = ?", f.Type)
+	}
+	switch f.Decision {
+	case "":
+	case StatusPending:
+		w.add("e.evaluated_ns IS NULL")
+	case "allow", "block", "modify":
+		w.add("e.evaluated_ns IS NOT NULL AND e.decision = ?", f.Decision)
+	default:
+		return nil, badQuery("decision", "want allow, block, modify or pending")
+	}
+	if f.WouldBlock != nil {
+		w.add("e.evaluated_ns IS NOT NULL AND e.would_block = ?", boolInt(*f.WouldBlock))
+	}
+	if f.Detector != "" || f.Category != "" || f.MinSeverity > 0 {
+		var fw where
+		fw.add("f.event_id = e.id")
+		fw.add("f.suppressed = ''")
+		fw.findingMatch("f", f.Detector, f.Category, f.MinSeverity)
+		w.add("EXISTS (SELECT 1 FROM findings f"+fw.String()+")", fw.args...)
+	}
+	w.timeRange("e.received_ns", f.Since, f.Until)
+	order := "DESC"
+	if cur != nil {
+		if f.Ascending {
+			w.add("(e.received_ns > ? OR (e.received_ns = ? AND e.id > ?))", cur.At, cur.At, cur.ID)
+		} else {
+			w.add("(e.received_ns < ? OR (e.received_ns = ? AND e.id < ?))", cur.At, cur.At, cur.ID)
+		}
+	}
+	if f.Ascending {
+		order = "ASC"
+	}
+	q := `SELECT ` + summaryCols + ` FROM events e` + w.String() +
+		fmt.Sprintf(` ORDER BY e.received_ns %s, e.id %s LIMIT %d`, order, order, limit+1)
+	rows, err := s.db.query(ctx, q, w.args...)
+	if err != nil {
+		return nil, s.errf("list events", err)
+	}
+	defer rows.Close()
+	page := &EventPage{Events: []EventSummary{}}
+	var last summaryRow
+	for rows.Next() {
+		var r summaryRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, s.errf("list events", err)
+		}
+		if len(page.Events) == limit {
+			page.Next = cursor{At: last.received, ID: last.ev.ID}.encode()
+			break
+		}
+		page.Events = append(page.Events, r.summary())
+		last = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("list events", err)
+	}
+	return page, nil
+}
+
+// GetEvent implements Querier.
+func (s *sqlStore) GetEvent(ctx context.Context, tenant, id string) (*EventDetail, error) {
+	ds, err := s.details(ctx, tenant, "e.id = ?", []any{id}, "", 1)
+	if err != nil {
+		return nil, s.errf("get event", err)
+	}
+	if len(ds) == 0 {
+		return nil, fmt.Errorf("audit: event %q: %w", id, ErrNotFound)
+	}
+	return &ds[0], nil
+}
+
+// details loads full events of tenant matching cond, with findings and
+// detector runs, in the given order.
+func (s *sqlStore) details(ctx context.Context, tenant, cond string, args []any, order string, limit int) ([]EventDetail, error) {
+	q := `SELECT ` + summaryCols + `, e.items FROM events e WHERE e.tenant = ? AND ` + cond
+	if order != "" {
+		q += " ORDER BY " + order
+	}
+	q += fmt.Sprintf(" LIMIT %d", limit)
+	rows, err := s.db.query(ctx, q, append([]any{tenant}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	var out []EventDetail
+	index := map[string]int{}
+	for rows.Next() {
+		var r summaryRow
+		var items string
+		if err := rows.Scan(append(r.dest(), &items)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		sum := r.summary()
+		d := EventDetail{Event: r.ev, Status: sum.Status}
+		d.ReceivedAt = sum.ReceivedAt
+		if err := json.Unmarshal([]byte(items), &d.Items); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("items of %s: %w", d.ID, err)
+		}
+		if sum.Status == StatusEvaluated {
+			d.Result = &Result{
+				Decision: sum.Decision, WouldBlock: sum.WouldBlock, Mode: sum.Mode, Category: sum.Category,
+				Message: sum.Message, MaxSeverity: sum.MaxSeverity, Findings: []Finding{}, Detectors: []DetectorRun{},
+				EvaluatedAt: fromNS(r.evaluated.Int64), Latency: sum.Latency,
+			}
+		}
+		index[d.ID] = len(out)
+		out = append(out, d)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	// Findings and runs of the loaded events, in chunks to keep the
+	// statements small.
+	ids := make([]string, 0, len(out))
+	for _, d := range out {
+		if d.Result != nil {
+			ids = append(ids, d.ID)
+		}
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		in, inArgs := inList(chunk)
+		frows, err := s.db.query(ctx, `SELECT event_id, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed
+FROM findings WHERE tenant = ? AND event_id IN `+in+` ORDER BY event_id, seq`, append([]any{tenant}, inArgs...)...)
+		if err != nil {
+			return nil, err
+		}
+		for frows.Next() {
+			var eid string
+			var f Finding
+			var sev int
+			if err := frows.Scan(&eid, &f.Detector, &f.Rule, &f.Category, &f.Class, &sev, &f.Confidence, &f.Item, &f.Start, &f.End,
+				&f.Message, &f.Redacted, &f.Fingerprint, &f.Action, &f.Suppressed); err != nil {
+				frows.Close()
+				return nil, err
+			}
+			f.Severity = sdk.Severity(sev)
+			r := out[index[eid]].Result
+			r.Findings = append(r.Findings, f)
+		}
+		err = frows.Err()
+		frows.Close()
+		if err != nil {
+			return nil, err
+		}
+		drows, err := s.db.query(ctx, `SELECT event_id, detector, runtime, outcome, error, duration_ns, findings FROM detector_runs WHERE event_id IN `+in+` ORDER BY event_id, seq`, inArgs...)
+		if err != nil {
+			return nil, err
+		}
+		for drows.Next() {
+			var eid string
+			var d DetectorRun
+			var dur int64
+			if err := drows.Scan(&eid, &d.Detector, &d.Runtime, &d.Outcome, &d.Error, &dur, &d.Findings); err != nil {
+				drows.Close()
+				return nil, err
+			}
+			d.Duration = time.Duration(dur)
+			r := out[index[eid]].Result
+			r.Detectors = append(r.Detectors, d)
+		}
+		err = drows.Err()
+		drows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func inList(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+}
+
+const sessionAgg = `SELECT e.session_id, MAX(e.login), MAX(e.user_agent), MIN(e.received_ns), MAX(e.received_ns), COUNT(*),
+CAST(COALESCE(SUM(e.findings), 0) AS BIGINT), COALESCE(MAX(e.max_severity), 0),
+CAST(COALESCE(SUM(CASE WHEN e.decision = 'block' THEN 1 ELSE 0 END), 0) AS BIGINT),
+CAST(COALESCE(SUM(CASE WHEN e.would_block = 1 AND e.decision <> 'block' THEN 1 ELSE 0 END), 0) AS BIGINT)
+FROM events e`
+
+func scanSession(r scanner) (SessionSummary, int64, error) {
+	var s SessionSummary
+	var first, last int64
+	var sev int
+	err := r.Scan(&s.ID, &s.Login, &s.UserAgent, &first, &last, &s.Requests, &s.Findings, &sev, &s.Blocked, &s.WouldBlock)
+	s.Started, s.LastSeen = fromNS(first), fromNS(last)
+	s.Duration = time.Duration(last - first)
+	s.MaxSeverity = sdk.Severity(sev)
+	return s, last, err
+}
+
+func (s *sqlStore) lastDecision(ctx context.Context, tenant, session string) (string, error) {
+	var dec string
+	var evaluated sql.NullInt64
+	err := s.db.queryRow(ctx, `SELECT decision, evaluated_ns FROM events WHERE tenant = ? AND session_id = ? ORDER BY received_ns DESC, id DESC LIMIT 1`,
+		tenant, session).Scan(&dec, &evaluated)
+	if err != nil {
+		return "", err
+	}
+	if !evaluated.Valid {
+		return StatusPending, nil
+	}
+	return dec, nil
+}
+
+// ListSessions implements Querier.
+func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFilter) (*SessionPage, error) {
+	limit, err := limitOf(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("e.tenant = ?", tenant)
+	w.add("e.session_id <> ''")
+	if f.Login != "" {
+		w.add("e.login = ?", f.Login)
+	}
+	w.timeRange("e.received_ns", f.Since, f.Until)
+	q := sessionAgg + w.String() + ` GROUP BY e.session_id`
+	args := w.args
+	if cur != nil {
+		q += ` HAVING MAX(e.received_ns) < ? OR (MAX(e.received_ns) = ? AND e.session_id < ?)`
+		args = append(args, cur.At, cur.At, cur.ID)
+	}
+	q += fmt.Sprintf(` ORDER BY MAX(e.received_ns) DESC, e.session_id DESC LIMIT %d`, limit+1)
+	rows, err := s.db.query(ctx, q, args...)
+	if err != nil {
+		return nil, s.errf("list sessions", err)
+	}
+	page := &SessionPage{Sessions: []SessionSummary{}}
+	var lastAt int64
+	for rows.Next() {
+		ss, at, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, s.errf("list sessions", err)
+		}
+		if len(page.Sessions) == limit {
+			prev := page.Sessions[len(page.Sessions)-1]
+			page.Next = cursor{At: lastAt, ID: prev.ID}.encode()
+			break
+		}
+		page.Sessions = append(page.Sessions, ss)
+		lastAt = at
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, s.errf("list sessions", err)
+	}
+	for i := range page.Sessions {
+		d, err := s.lastDecision(ctx, tenant, page.Sessions[i].ID)
+		if err != nil {
+			return nil, s.errf("list sessions", err)
+		}
+		page.Sessions[i].LastDecision = d
+	}
+	return page, nil
+}
+
+// GetSession implements Querier.
+func (s *sqlStore) GetSession(ctx context.Context, tenant, id string) (*SessionDetail, error) {
+	if id == "" {
+		return nil, fmt.Errorf("audit: session: %w", ErrNotFound)
+	}
+	row := s.db.queryRow(ctx, sessionAgg+` WHERE e.tenant = ? AND e.session_id = ? GROUP BY e.session_id`, tenant, id)
+	sum, _, err := scanSession(row)
+	if errors.Is(err, errNoRows) {
+		return nil, fmt.Errorf("audit: session %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errf("get session", err)
+	}
+	if sum.LastDecision, err = s.lastDecision(ctx, tenant, id); err != nil {
+		return nil, s.errf("get session", err)
+	}
+	// The newest MaxTimeline events, shown oldest first.
+	evs, err := s.details(ctx, tenant, "e.session_id = ?", []any{id}, "e.received_ns DESC, e.id DESC", MaxTimeline)
+	if err != nil {
+		return nil, s.errf("get session", err)
+	}
+	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
+		evs[i], evs[j] = evs[j], evs[i]
+	}
+	return &SessionDetail{SessionSummary: sum, Events: evs, Truncated: sum.Requests > len(evs)}, nil
+}
+
+// ListFindings implements Querier.
+func (s *sqlStore) ListFindings(ctx context.Context, tenant string, f FindingFilter) (*FindingPage, error) {
+	limit, err := limitOf(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("f.tenant = ?", tenant)
+	w.add("e.tenant = ?", tenant)
+	if !f.IncludeSuppressed {
+		w.add("f.suppressed = ''")
+	}
+	if f.SessionID != "" {
+		w.add("e.session_id = ?", f.SessionID)
+	}
+	w.findingMatch("f", f.Detector, f.Category, f.MinSeverity)
+	w.timeRange("f.received_ns", f.Since, f.Until)
+	if cur != nil {
+		w.add("(f.received_ns < ? OR (f.received_ns = ? AND (f.event_id < ? OR (f.event_id = ? AND f.seq < ?))))",
+			cur.At, cur.At, cur.ID, cur.ID, cur.Seq)
+	}
+	q := `SELECT f.event_id, f.seq, f.received_ns, f.detector, f.rule, f.category, f.class, f.severity, f.confidence, f.item, f.start_pos, f.end_pos,
+f.message, f.redacted, f.fingerprint, f.action, f.suppressed, e.type, e.session_id, e.login, e.decision, e.would_block
+FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
+		fmt.Sprintf(` ORDER BY f.received_ns DESC, f.event_id DESC, f.seq DESC LIMIT %d`, limit+1)
+	rows, err := s.db.query(ctx, q, w.args...)
+	if err != nil {
+		return nil, s.errf("list findings", err)
+	}
+	defer rows.Close()
+	page := &FindingPage{Findings: []FindingRow{}}
+	var last cursor
+	for rows.Next() {
+		var r FindingRow
+		var seq, sev, wb int
+		var at int64
+		if err := rows.Scan(&r.EventID, &seq, &at, &r.Detector, &r.Rule, &r.Category, &r.Class, &sev, &r.Confidence, &r.Item, &r.Start, &r.End,
+			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb); err != nil {
+			return nil, s.errf("list findings", err)
+		}
+		if len(page.Findings) == limit {
+			page.Next = last.encode()
+			break
+		}
+		r.Severity = sdk.Severity(sev)
+		r.WouldBlock = wb != 0
+		r.ReceivedAt = fromNS(at)
+		page.Findings = append(page.Findings, r)
+		last = cursor{At: at, ID: r.EventID, Seq: seq}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("list findings", err)
+	}
+	return page, nil
+}
