@@ -1,0 +1,137 @@
+package llmapi
+
+import (
+	"github.com/picketsec/picket/host/llmapi/jsonscan"
+	"github.com/picketsec/picket/sdk"
+)
+
+func (x *Extractor) requestAnthropic(body jsonscan.Value) error {
+	var system, msgs jsonscan.Value
+	it := body.Object()
+	for it.Next() {
+		switch {
+		case it.KeyIs("system"):
+			system = it.Val
+		case it.KeyIs("messages"):
+			msgs = it.Val
+		}
+	}
+	if err := want(rb, "/system", system, jsonscan.String, jsonscan.Array); err != nil {
+		return err
+	}
+	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
+		return err
+	}
+	last := -1
+	mi := msgs.Array()
+	for mi.Next() {
+		if !mi.Val.IsObject() {
+			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
+		}
+		if mi.Val.Get("role").StrEquals("assistant") {
+			last = mi.I
+		}
+	}
+	if err := x.anthropicBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
+		return err
+	}
+	mi = msgs.Array()
+	for mi.Next() {
+		var role, content jsonscan.Value
+		f := mi.Val.Object()
+		for f.Next() {
+			switch {
+			case f.KeyIs("role"):
+				role = f.Val
+			case f.KeyIs("content"):
+				content = f.Val
+			}
+		}
+		base := ptr("/messages", mi.I)
+		if err := want(rb, base+"/role", role, jsonscan.String); err != nil {
+			return err
+		}
+		if err := want(rb, base+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
+			return err
+		}
+		kind := sdk.KindPrompt
+		if role.StrEquals("assistant") {
+			kind = sdk.KindResponse
+		}
+		if err := x.anthropicBlocks(kind, originOf(mi.I, last), content, base+"/content"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// anthropicBlocks adds string content, or each content block: text as
+// kind, tool_use as a tool call, tool_result as a tool result. Images,
+// documents and thinking blocks are skipped.
+func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p string) error {
+	if c.IsString() {
+		x.addString(kind, t, c, p)
+		return nil
+	}
+	strict := !t.isResponse()
+	it := c.Array()
+	for it.Next() {
+		bp := ptr(p, it.I)
+		if !it.Val.IsObject() {
+			if strict {
+				return typeErr(rb, bp, "object", it.Val)
+			}
+			continue
+		}
+		var typ, text, id, name, input, toolUseID, content jsonscan.Value
+		f := it.Val.Object()
+		for f.Next() {
+			switch {
+			case f.KeyIs("type"):
+				typ = f.Val
+			case f.KeyIs("text"):
+				text = f.Val
+			case f.KeyIs("id"):
+				id = f.Val
+			case f.KeyIs("name"):
+				name = f.Val
+			case f.KeyIs("input"):
+				input = f.Val
+			case f.KeyIs("tool_use_id"):
+				toolUseID = f.Val
+			case f.KeyIs("content"):
+				content = f.Val
+			}
+		}
+		switch typ.Str() {
+		case "text":
+			if strict {
+				if err := want(rb, bp+"/text", text, jsonscan.String); err != nil {
+					return err
+				}
+			}
+			x.addString(kind, t, text, bp+"/text")
+		case "tool_use", "server_tool_use", "mcp_tool_use":
+			if strict {
+				if err := want(rb, bp+"/input", input, jsonscan.Object); err != nil {
+					return err
+				}
+			}
+			x.rememberCall(id.Str(), name.Str())
+			x.toolCallValue(t, name.Str(), id.Str(), input, bp+"/input")
+		case "tool_result", "mcp_tool_result":
+			if strict {
+				if err := want(rb, bp+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
+					return err
+				}
+			}
+			x.toolResult(t, "", toolUseID.Str(), content, bp+"/content", resultOpts{})
+		}
+	}
+	return nil
+}
+
+// responseAnthropic reads an Anthropic "message" object.
+func (x *Extractor) responseAnthropic(v jsonscan.Value) {
+	_ = x.anthropicBlocks(sdk.KindResponse, turnResponse, v.Get("content"), "")
+}

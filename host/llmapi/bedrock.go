@@ -1,0 +1,118 @@
+package llmapi
+
+import (
+	"github.com/picketsec/picket/host/llmapi/jsonscan"
+	"github.com/picketsec/picket/sdk"
+)
+
+func (x *Extractor) requestBedrock(body jsonscan.Value) error {
+	var system, msgs jsonscan.Value
+	it := body.Object()
+	for it.Next() {
+		switch {
+		case it.KeyIs("system"):
+			system = it.Val
+		case it.KeyIs("messages"):
+			msgs = it.Val
+		}
+	}
+	if err := want(rb, "/system", system, jsonscan.Array); err != nil {
+		return err
+	}
+	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
+		return err
+	}
+	last := -1
+	mi := msgs.Array()
+	for mi.Next() {
+		if !mi.Val.IsObject() {
+			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
+		}
+		if mi.Val.Get("role").StrEquals("assistant") {
+			last = mi.I
+		}
+	}
+	if err := x.bedrockBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
+		return err
+	}
+	mi = msgs.Array()
+	for mi.Next() {
+		var role, content jsonscan.Value
+		f := mi.Val.Object()
+		for f.Next() {
+			switch {
+			case f.KeyIs("role"):
+				role = f.Val
+			case f.KeyIs("content"):
+				content = f.Val
+			}
+		}
+		base := ptr("/messages", mi.I)
+		if err := want(rb, base+"/role", role, jsonscan.String); err != nil {
+			return err
+		}
+		if err := want(rb, base+"/content", content, jsonscan.Array); err != nil {
+			return err
+		}
+		kind := sdk.KindPrompt
+		if role.StrEquals("assistant") {
+			kind = sdk.KindResponse
+		}
+		if err := x.bedrockBlocks(kind, originOf(mi.I, last), content, base+"/content"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bedrockBlocks adds Converse content blocks: {text}, {toolUse},
+// {toolResult}; images, documents, reasoning and cache points are skipped.
+func (x *Extractor) bedrockBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p string) error {
+	strict := !t.isResponse()
+	it := c.Array()
+	for it.Next() {
+		bp := ptr(p, it.I)
+		if !it.Val.IsObject() {
+			if strict {
+				return typeErr(rb, bp, "object", it.Val)
+			}
+			continue
+		}
+		f := it.Val.Object()
+		for f.Next() {
+			switch {
+			case f.KeyIs("text"):
+				if strict {
+					if err := want(rb, bp+"/text", f.Val, jsonscan.String); err != nil {
+						return err
+					}
+				}
+				x.addString(kind, t, f.Val, bp+"/text")
+			case f.KeyIs("toolUse"):
+				tu := f.Val
+				if strict {
+					if err := want(rb, bp+"/toolUse", tu, jsonscan.Object); err != nil {
+						return err
+					}
+				}
+				id, name := tu.Get("toolUseId").Str(), tu.Get("name").Str()
+				x.rememberCall(id, name)
+				x.toolCallValue(t, name, id, tu.Get("input"), bp+"/toolUse/input")
+			case f.KeyIs("toolResult"):
+				tr := f.Val
+				if strict {
+					if err := want(rb, bp+"/toolResult", tr, jsonscan.Object); err != nil {
+						return err
+					}
+				}
+				x.toolResult(t, "", tr.Get("toolUseId").Str(), tr.Get("content"), bp+"/toolResult/content", resultOpts{})
+			}
+		}
+	}
+	return nil
+}
+
+// responseBedrock reads a Converse response.
+func (x *Extractor) responseBedrock(v jsonscan.Value) {
+	_ = x.bedrockBlocks(sdk.KindResponse, turnResponse, v.Get("output").Get("message").Get("content"), "")
+}

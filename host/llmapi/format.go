@@ -1,0 +1,252 @@
+package llmapi
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/picketsec/picket/host/llmapi/jsonscan"
+)
+
+// URLPath returns the path of a gateway URL given as a path
+// ("/v1/messages?beta=true") or a full URL, without query or fragment.
+func URLPath(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			u = rest[j:]
+		} else {
+			u = "/"
+		}
+	}
+	return u
+}
+
+// FormatFromURL returns the API format that a request path names, or ""
+// when the path names none.
+func FormatFromURL(u string) Format {
+	p := URLPath(u)
+	for len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	switch {
+	case strings.HasSuffix(p, "/chat/completions"):
+		return OpenAIChat
+	case strings.HasSuffix(p, "/responses"):
+		return OpenAIResponses
+	case strings.HasSuffix(p, ":generateContent") || strings.HasSuffix(p, ":streamGenerateContent"):
+		return Gemini
+	case strings.HasSuffix(p, "/converse") || strings.HasSuffix(p, "/converse-stream"):
+		if strings.Contains(p, "/model/") {
+			return Bedrock
+		}
+	case strings.HasSuffix(p, "/messages"):
+		return Anthropic
+	}
+	return ""
+}
+
+// ModelFromURL returns the model a Gemini (…/models/{m}:generateContent)
+// or Bedrock (/model/{id}/converse) path names, or "".
+func ModelFromURL(u string) string {
+	p := URLPath(u)
+	if i := strings.LastIndex(p, "/models/"); i >= 0 {
+		m := p[i+len("/models/"):]
+		if j := strings.IndexByte(m, ':'); j >= 0 {
+			return unescapePath(m[:j])
+		}
+		if j := strings.Index(m, "%3A"); j >= 0 {
+			return unescapePath(m[:j])
+		}
+		if j := strings.Index(m, "%3a"); j >= 0 {
+			return unescapePath(m[:j])
+		}
+		return ""
+	}
+	if i := strings.Index(p, "/model/"); i >= 0 {
+		m := p[i+len("/model/"):]
+		if j := strings.IndexByte(m, '/'); j >= 0 {
+			return unescapePath(m[:j])
+		}
+	}
+	return ""
+}
+
+func unescapePath(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	if d, err := url.PathUnescape(s); err == nil {
+		return d
+	}
+	return s
+}
+
+// shape summarizes the top-level keys of a request body.
+type shape struct {
+	messages, input, instructions, contents, previousResponse bool
+	system, anthropicVersion, bedrockConfig                   bool
+	model                                                     string
+}
+
+func readShape(body jsonscan.Value) shape {
+	var s shape
+	it := body.Object()
+	for it.Next() {
+		k := it.Key
+		if bytes.IndexByte(k, '\\') >= 0 {
+			k = jsonscan.AppendUnescaped(nil, k)
+		}
+		switch string(k) {
+		case "messages":
+			s.messages = it.Val.Exists()
+		case "input":
+			s.input = it.Val.Exists()
+		case "instructions":
+			s.instructions = it.Val.Exists()
+		case "contents":
+			s.contents = it.Val.Exists()
+		case "previous_response_id":
+			s.previousResponse = it.Val.Exists()
+		case "system":
+			s.system = it.Val.Exists()
+		case "anthropic_version":
+			s.anthropicVersion = true
+		case "inferenceConfig", "toolConfig", "additionalModelRequestFields", "guardrailConfig":
+			s.bedrockConfig = true
+		case "model":
+			if it.Val.IsString() {
+				s.model = it.Val.Str()
+			}
+		}
+	}
+	return s
+}
+
+// DetectFormat decides the API format of a request body from the gateway's
+// URL first and the body's shape second; never from the provider name,
+// which operators choose freely. A body that fits no format is an
+// InputError.
+func DetectFormat(u string, body jsonscan.Value) (Format, error) {
+	if !body.IsObject() {
+		return "", typeErr("request_body", "", "object", body)
+	}
+	s := readShape(body)
+	f := FormatFromURL(u)
+	if f != "" && s.fits(f) {
+		if f == OpenAIChat || f == Anthropic || f == Bedrock {
+			// The three message formats look alike; a body that is plainly
+			// one of the others was translated by the gateway.
+			if g, strong := messagesFlavor(s, body.Get("messages")); strong {
+				return g, nil
+			}
+		}
+		return f, nil
+	}
+	if g := s.guess(body); g != "" {
+		return g, nil
+	}
+	if f != "" && s.empty() {
+		return f, nil
+	}
+	return "", BadInput("request_body: unrecognized API format for url %q", u)
+}
+
+func (s shape) empty() bool {
+	return !s.messages && !s.input && !s.instructions && !s.contents && !s.system
+}
+
+// fits reports whether the body could be of format f.
+func (s shape) fits(f Format) bool {
+	switch f {
+	case OpenAIChat, Anthropic, Bedrock:
+		return s.messages || (f != OpenAIChat && s.system && !s.contents && !s.input)
+	case OpenAIResponses:
+		return (s.input || s.instructions || s.previousResponse) && !s.messages
+	case Gemini:
+		return s.contents
+	}
+	return false
+}
+
+// guess picks a format from the body alone.
+func (s shape) guess(body jsonscan.Value) Format {
+	switch {
+	case s.contents:
+		return Gemini
+	case s.messages:
+		f, _ := messagesFlavor(s, body.Get("messages"))
+		return f
+	case s.input || s.instructions || s.previousResponse:
+		return OpenAIResponses
+	}
+	return ""
+}
+
+// messagesFlavor tells OpenAI Chat, Anthropic Messages and Bedrock Converse
+// apart by their markers: typed Anthropic blocks or a top-level system,
+// untyped Bedrock blocks, or OpenAI roles and tool_calls. A body with none
+// (one user turn with string content) reads the same in all three, and is
+// taken as OpenAI Chat.
+// strong is false when the choice rests on the absence of markers.
+func messagesFlavor(s shape, msgs jsonscan.Value) (f Format, strong bool) {
+	if s.anthropicVersion {
+		return Anthropic, true
+	}
+	if s.bedrockConfig {
+		return Bedrock, true
+	}
+	it := msgs.Array()
+	for it.Next() {
+		m := it.Val
+		mi := m.Object()
+		for mi.Next() {
+			switch {
+			case mi.KeyIs("role"):
+				if mi.Val.StrEquals("system") || mi.Val.StrEquals("developer") || mi.Val.StrEquals("tool") || mi.Val.StrEquals("function") {
+					return OpenAIChat, true
+				}
+			case mi.KeyIs("tool_calls"), mi.KeyIs("tool_call_id"), mi.KeyIs("function_call"):
+				return OpenAIChat, true
+			case mi.KeyIs("content"):
+				bi := mi.Val.Array()
+				for bi.Next() {
+					if f := blockFlavor(bi.Val); f != "" {
+						return f, true
+					}
+				}
+			}
+		}
+	}
+	if s.system {
+		return Anthropic, false
+	}
+	return OpenAIChat, false
+}
+
+func blockFlavor(b jsonscan.Value) Format {
+	typ := b.Get("type")
+	if !typ.Exists() {
+		it := b.Object()
+		for it.Next() {
+			if it.KeyIs("text") || it.KeyIs("toolUse") || it.KeyIs("toolResult") || it.KeyIs("image") || it.KeyIs("document") {
+				return Bedrock
+			}
+		}
+		return ""
+	}
+	switch typ.Str() {
+	case "tool_use", "tool_result", "thinking", "redacted_thinking", "server_tool_use", "document":
+		return Anthropic
+	case "image":
+		if b.Get("source").Exists() {
+			return Anthropic
+		}
+	case "image_url", "input_audio", "file", "refusal":
+		return OpenAIChat
+	}
+	return ""
+}

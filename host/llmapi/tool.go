@@ -1,0 +1,252 @@
+package llmapi
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/picketsec/picket/host/llmapi/jsonscan"
+	"github.com/picketsec/picket/sdk"
+)
+
+// argsMaxDepth bounds the nesting of tool-call arguments sent as a JSON
+// string (they were not covered by the body's own depth check).
+const argsMaxDepth = jsonscan.DefaultMaxDepth
+
+// commandKeys are the argument names that hold a shell command, in order
+// of preference: Codex shell/container.exec/shell_command and Claude Code
+// Bash and Gemini run_shell_command use "command", Codex exec_command uses
+// "cmd"; generic tools sometimes use "script".
+var commandKeys = [...]string{"command", "cmd", "script"}
+
+// toolCallJSONString adds a tool call whose arguments are a JSON string
+// holding JSON text (OpenAI function.arguments). argsPtr points at that
+// string in the request body.
+func (x *Extractor) toolCallJSONString(t turn, name, callID string, args jsonscan.Value, argsPtr string) {
+	if args.Kind() != jsonscan.String {
+		// Some clients send the arguments already decoded.
+		x.toolCallValue(t, name, callID, args, argsPtr)
+		return
+	}
+	x.toolCallRawJSON(t, name, callID, args.Str(), argsPtr)
+}
+
+// toolCallRawJSON adds a tool call whose arguments are the text raw, JSON
+// when well formed. argsPtr points at the JSON string in the request body
+// that holds raw, or is "".
+func (x *Extractor) toolCallRawJSON(t turn, name, callID, raw, argsPtr string) {
+	tool := &sdk.ToolCall{Name: name, CallID: callID, Arguments: raw}
+	v := jsonscan.Trim([]byte(raw))
+	if len(v) == 0 || jsonscan.Validate(v, argsMaxDepth) != nil {
+		// Not JSON: scan the text as sent. It is the whole string value.
+		x.add(sdk.KindToolCall, t, raw, argsPtr, tool)
+		return
+	}
+	text, cmd, _ := x.canonical(name, v)
+	tool.Command = cmd
+	x.add(sdk.KindToolCall, t, text, "", tool)
+}
+
+// toolCallValue adds a tool call whose arguments are a JSON value in the
+// body (Anthropic input, Gemini args, Bedrock input, Aperture params).
+// argsPtr points at that value.
+func (x *Extractor) toolCallValue(t turn, name, callID string, args jsonscan.Value, argsPtr string) {
+	tool := &sdk.ToolCall{Name: name, CallID: callID}
+	if args.Exists() {
+		tool.Arguments = string(args)
+	}
+	text, cmd, rel := x.canonical(name, args)
+	tool.Command = cmd
+	p := ""
+	if rel != "" || args.IsString() {
+		p = argsPtr + rel
+	}
+	x.add(sdk.KindToolCall, t, text, p, tool)
+}
+
+// toolCallText adds a tool call whose input is free text (Responses
+// custom_tool_call, e.g. Codex apply_patch). inputPtr points at it.
+func (x *Extractor) toolCallText(t turn, name, callID string, input jsonscan.Value, inputPtr string) {
+	s := input.Str()
+	tool := &sdk.ToolCall{Name: name, CallID: callID, Arguments: s}
+	x.add(sdk.KindToolCall, t, s, inputPtr, tool)
+}
+
+// canonical returns what to scan for a tool call with arguments v: the
+// canonical command line when the call runs one, else the decoded string
+// leaves as "key: value" lines. rel is the pointer, relative to v, of the
+// string that Text is exactly, or "".
+func (x *Extractor) canonical(name string, v jsonscan.Value) (text, command, rel string) {
+	switch v.Kind() {
+	case jsonscan.Object:
+		for _, k := range commandKeys {
+			c := v.Get(k)
+			switch c.Kind() {
+			case jsonscan.String:
+				if len(c) > 2 {
+					s := c.Str()
+					return s, s, "/" + k
+				}
+			case jsonscan.Array:
+				if argv, ok := stringArray(c); ok && len(argv) > 0 {
+					cmd, i := argvCommand(argv)
+					if i >= 0 {
+						return cmd, cmd, ptr("/"+k, i)
+					}
+					return cmd, cmd, ""
+				}
+			}
+		}
+	case jsonscan.String:
+		return v.Str(), "", ""
+	case jsonscan.Invalid, jsonscan.Null:
+		return "", "", ""
+	case jsonscan.Number, jsonscan.Bool:
+		return string(v), "", ""
+	}
+	x.scratch = appendLeaves(x.scratch[:0], nil, v, false)
+	return string(x.scratch), "", ""
+}
+
+// appendLeaves appends "key: value" lines for the string leaves of v (and
+// the number and boolean leaves too when scalars is set); nested keys are
+// joined with dots, array elements by index.
+func appendLeaves(dst, prefix []byte, v jsonscan.Value, scalars bool) []byte {
+	switch v.Kind() {
+	case jsonscan.String, jsonscan.Number, jsonscan.Bool:
+		if v.Kind() != jsonscan.String && !scalars {
+			return dst
+		}
+		if len(dst) > 0 {
+			dst = append(dst, '\n')
+		}
+		if len(prefix) > 0 {
+			dst = append(dst, prefix...)
+			dst = append(dst, ':', ' ')
+		}
+		if v.Kind() != jsonscan.String {
+			return append(dst, v...)
+		}
+		return v.AppendStr(dst)
+	case jsonscan.Object:
+		it := v.Object()
+		for it.Next() {
+			p := prefix
+			if len(p) > 0 {
+				p = append(p, '.')
+			}
+			p = jsonscan.AppendUnescaped(p, it.Key)
+			dst = appendLeaves(dst, p, it.Val, scalars)
+		}
+	case jsonscan.Array:
+		it := v.Array()
+		for it.Next() {
+			p := prefix
+			if len(p) > 0 {
+				p = append(p, '.')
+			}
+			p = strconv.AppendInt(p, int64(it.I), 10)
+			dst = appendLeaves(dst, p, it.Val, scalars)
+		}
+	}
+	return dst
+}
+
+// stringArray returns the elements of an array of strings.
+func stringArray(v jsonscan.Value) ([]string, bool) {
+	var out []string
+	it := v.Array()
+	for it.Next() {
+		if !it.Val.IsString() {
+			return nil, false
+		}
+		out = append(out, it.Val.Str())
+	}
+	return out, true
+}
+
+// shells are the interpreters whose "-c SCRIPT" form is reduced to SCRIPT.
+var shells = map[string]bool{
+	"bash": true, "sh": true, "zsh": true, "dash": true, "ksh": true, "ash": true,
+	"mksh": true, "fish": true, "busybox": false,
+}
+
+// argvCommand turns an argv array into one command line. A shell started
+// with a -c style flag ("bash -lc SCRIPT", "sh -c SCRIPT", "pwsh -Command
+// SCRIPT", "cmd /c ...") gives its script; anything else is joined with
+// POSIX shell quoting. idx is the argv index of the script when the result
+// is exactly one element, else -1.
+func argvCommand(argv []string) (cmd string, idx int) {
+	if len(argv) >= 2 {
+		base := strings.ToLower(path.Base(strings.ReplaceAll(argv[0], `\`, "/")))
+		base = strings.TrimSuffix(base, ".exe")
+		switch {
+		case shells[base]:
+			for i := 1; i < len(argv); i++ {
+				a := argv[i]
+				if len(a) < 2 || (a[0] != '-' && a[0] != '+') || a == "--" {
+					break
+				}
+				if a[0] == '-' && a[1] != '-' && strings.IndexByte(a[1:], 'c') >= 0 {
+					if i+1 < len(argv) {
+						return argv[i+1], i + 1
+					}
+					break
+				}
+			}
+		case base == "powershell" || base == "pwsh":
+			for i := 1; i+1 < len(argv); i++ {
+				a := strings.ToLower(argv[i])
+				if a == "-command" || a == "-c" || a == "/c" || a == "-commandwithargs" {
+					return argv[i+1], i + 1
+				}
+			}
+		case base == "cmd":
+			for i := 1; i+1 < len(argv); i++ {
+				a := strings.ToLower(argv[i])
+				if a == "/c" || a == "/k" {
+					if i+2 == len(argv) {
+						return argv[i+1], i + 1
+					}
+					return strings.Join(argv[i+1:], " "), -1
+				}
+			}
+		}
+	}
+	if len(argv) == 1 {
+		return argv[0], 0
+	}
+	return JoinArgv(argv), -1
+}
+
+// JoinArgv joins argv into one POSIX shell command line, single-quoting
+// every argument that holds a character the shell would interpret.
+func JoinArgv(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a != "" && shellSafe(a) {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(a, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
+
+func shellSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("@%+=:,./_-", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
