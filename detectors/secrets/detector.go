@@ -1,0 +1,576 @@
+// Package secrets is picket's built-in secrets detector: it finds
+// credentials (cloud keys, source-hosting and AI-provider tokens, private
+// keys, connection strings with passwords, hard-coded passwords) in every
+// kind of item, including inside base64, hex, URL-encoded and escaped text.
+//
+// Rules are data (rules_*.go), each with examples that must and must not
+// match. An Aho-Corasick pass over the text selects which rules run, and
+// each selected rule's regular expression runs only in windows around its
+// keyword hits, so cost grows with the number of hits, not the number of
+// rules times the text size.
+package secrets
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// ID is the detector id and the Finding.Detector value.
+const ID = "secrets"
+
+// Version is the detector's own version.
+const Version = "0.1.0"
+
+// Detector implements sdk.Detector. The zero value is not usable; call New.
+type Detector struct {
+	eng atomic.Pointer[engine]
+}
+
+// Interface guard.
+var _ sdk.Detector = (*Detector)(nil)
+
+// New returns a secrets detector with the built-in rules and the default
+// configuration; Configure may replace the configuration.
+func New() sdk.Detector {
+	d := &Detector{}
+	e, err := newEngine(&Config{})
+	if err != nil {
+		// The built-in rules are compiled and tested; failing here is a
+		// programming error.
+		panic(err)
+	}
+	d.eng.Store(e)
+	return d
+}
+
+// Info describes the detector.
+func (d *Detector) Info() sdk.Info {
+	return sdk.Info{
+		ID:           ID,
+		Version:      Version,
+		APIVersion:   sdk.APIVersion,
+		Description:  "Finds credentials (API keys, tokens, private keys, passwords, connection strings) in every item, including encoded ones.",
+		Kinds:        append([]sdk.Kind(nil), sdk.Kinds...),
+		ConfigSchema: configSchema,
+	}
+}
+
+// Configure parses and validates config (a JSON object) and swaps in the
+// new rule set atomically. On error the previous configuration stays.
+func (d *Detector) Configure(ctx context.Context, config []byte) error {
+	cfg, err := parseConfig(config)
+	if err != nil {
+		return err
+	}
+	e, err := newEngine(cfg)
+	if err != nil {
+		return err
+	}
+	d.eng.Store(e)
+	return nil
+}
+
+// Detect scans every item of ev. It is safe for concurrent use and returns
+// ctx.Err() when ctx is done before the scan finishes.
+func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, error) {
+	e := d.eng.Load()
+	if ev == nil {
+		return nil, nil
+	}
+	var out []sdk.Finding
+	for i := range ev.Items {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		it := &ev.Items[i]
+		ms, err := e.scanItem(ctx, it)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			out = append(out, m.finding(it.Index))
+		}
+	}
+	return out, nil
+}
+
+// match is one rule match, in coordinates of the item's text.
+type match struct {
+	rule       *compiledRule
+	start, end int    // span to redact in the original text
+	secret     string // the secret value (decoded)
+	severity   sdk.Severity
+	confidence float64
+	verified   bool
+	via        string // "" or the decoding that exposed it
+}
+
+func (m *match) finding(item int) sdk.Finding {
+	msg := m.rule.Description + " found"
+	if m.verified && m.rule.Check != nil && strings.HasPrefix(m.rule.ID, "github") {
+		msg += " (checksum valid)"
+	}
+	if m.via != "" {
+		msg += " in " + m.via + " text"
+	}
+	return sdk.Finding{
+		Detector:    ID,
+		Rule:        m.rule.ID,
+		Category:    "secrets",
+		Class:       m.rule.Class,
+		Severity:    m.severity,
+		Confidence:  m.confidence,
+		Item:        item,
+		Start:       m.start,
+		End:         m.end,
+		Message:     msg,
+		Redacted:    sdk.Redact(m.secret, 4),
+		Fingerprint: sdk.Fingerprint(ID, m.rule.ID, m.secret),
+	}
+}
+
+// scanItem scans one item's text and applies the allowlists.
+func (e *engine) scanItem(ctx context.Context, it *sdk.Item) ([]match, error) {
+	text := it.Text
+	if text == "" {
+		return nil, nil
+	}
+	budget := e.maxDecodeBytes
+	ms, err := e.scanText(ctx, text, 0, &budget)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	ms = resolveOverlaps(ms)
+	kept := ms[:0]
+	for _, m := range ms {
+		if e.allowed(it, text, &m) {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	return kept, nil
+}
+
+// resolveOverlaps keeps, of matches whose spans overlap, the strongest:
+// higher severity, then a specific rule over a generic one, then higher
+// confidence, then the longer span.
+func resolveOverlaps(ms []match) []match {
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].start != ms[j].start {
+			return ms[i].start < ms[j].start
+		}
+		return ms[i].end > ms[j].end
+	})
+	better := func(a, b *match) bool {
+		if a.severity != b.severity {
+			return a.severity > b.severity
+		}
+		if a.rule.Generic != b.rule.Generic {
+			return !a.rule.Generic
+		}
+		if a.confidence != b.confidence {
+			return a.confidence > b.confidence
+		}
+		return a.end-a.start > b.end-b.start
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if n := len(out); n > 0 && m.start < out[n-1].end {
+			if better(&m, &out[n-1]) {
+				out[n-1] = m
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// window is a byte range of the text that one rule scans.
+type window struct {
+	rule       int32
+	start, end int
+}
+
+// scanText runs the rules over text and, below the depth limit, over the
+// decoded forms of encoded runs in it. Spans are in text's coordinates.
+func (e *engine) scanText(ctx context.Context, text string, depth int, budget *int) ([]match, error) {
+	var wins []window
+	e.ac.scan(text, func(id int32, end int) {
+		start := end - len(e.keywords[id])
+		for _, ri := range e.kwRules[id] {
+			r := e.rules[ri]
+			ws, we := start-r.back, end+r.ahead
+			if ws < 0 {
+				ws = 0
+			}
+			if we > len(text) {
+				we = len(text)
+			}
+			// Merge with this rule's previous window when they touch.
+			merged := false
+			for k := len(wins) - 1; k >= 0 && k >= len(wins)-8; k-- {
+				if wins[k].rule == ri {
+					if ws <= wins[k].end {
+						if we > wins[k].end {
+							wins[k].end = we
+						}
+						if ws < wins[k].start {
+							wins[k].start = ws
+						}
+						merged = true
+					}
+					break
+				}
+			}
+			if !merged {
+				wins = append(wins, window{rule: ri, start: ws, end: we})
+			}
+		}
+	})
+	for _, ri := range e.noKeyword {
+		wins = append(wins, window{rule: ri, start: 0, end: len(text)})
+	}
+	// Merge per rule (hits of one rule may interleave with others').
+	sort.Slice(wins, func(i, j int) bool {
+		if wins[i].rule != wins[j].rule {
+			return wins[i].rule < wins[j].rule
+		}
+		return wins[i].start < wins[j].start
+	})
+	var ms []match
+	for k := 0; k < len(wins); {
+		w := wins[k]
+		k++
+		for k < len(wins) && wins[k].rule == w.rule && wins[k].start <= w.end {
+			if wins[k].end > w.end {
+				w.end = wins[k].end
+			}
+			k++
+		}
+		if k%32 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		ws, we := snap(text, w.start, w.end)
+		ms = e.runRule(text, e.rules[w.rule], ws, we, ms)
+	}
+	if depth < e.maxDepth {
+		dm, err := e.scanDecoded(ctx, text, depth, budget)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, dm...)
+	}
+	return ms, nil
+}
+
+// snap widens [start, end) to nearby whitespace so that a window does not
+// begin or end inside a token (which would let a regex see a suffix of a
+// longer token as a whole one).
+func snap(text string, start, end int) (int, int) {
+	for i := 0; i < 128 && start > 0 && !isSpace(text[start-1]); i++ {
+		start--
+	}
+	for i := 0; i < 128 && end < len(text) && !isSpace(text[end]); i++ {
+		end++
+	}
+	return start, end
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+func isAlnum(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// runRule runs one rule's regex over text[ws:we] and appends accepted
+// matches.
+func (e *engine) runRule(text string, r *compiledRule, ws, we int, ms []match) []match {
+	sub := text[ws:we]
+	for _, loc := range r.re.FindAllStringSubmatchIndex(sub, -1) {
+		ss, se := loc[0], loc[1]
+		key := ""
+		if r.AnyGroup {
+			if loc[2] >= 0 {
+				key = sub[loc[2]:loc[3]]
+			}
+			ss, se = -1, -1
+			for g := 2; 2*g+1 < len(loc); g++ {
+				if loc[2*g] >= 0 {
+					ss, se = loc[2*g], loc[2*g+1]
+					break
+				}
+			}
+			if ss < 0 {
+				continue
+			}
+		} else if r.group > 0 {
+			if r.Generic && r.group > 1 && loc[2] >= 0 {
+				key = sub[loc[2]:loc[3]]
+			}
+			ss, se = loc[2*r.group], loc[2*r.group+1]
+			if ss < 0 {
+				continue
+			}
+		}
+		abs, abe := ws+ss, ws+se
+		secret := text[abs:abe]
+		if !r.Generic && abe > abs {
+			// A fixed-shape token must not be glued to more token text.
+			if abs > 0 && isAlnum(secret[0]) && isAlnum(text[abs-1]) {
+				continue
+			}
+			if abe < len(text) && isAlnum(secret[len(secret)-1]) && isAlnum(text[abe]) {
+				continue
+			}
+		}
+		m, ok := e.accept(r, secret, key, text, abs, abe)
+		if !ok {
+			continue
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// accept applies the value filters to a candidate and grades it.
+func (e *engine) accept(r *compiledRule, secret, key, text string, start, end int) (match, bool) {
+	if len(secret) < r.MinLen || secret == "" {
+		return match{}, false
+	}
+	if r.NoRunCheck {
+		if isPlaceholderWords(secret) {
+			return match{}, false
+		}
+	} else if isPlaceholder(secret) {
+		return match{}, false
+	}
+	ent := shannon(secret)
+	if r.Entropy > 0 && ent < r.Entropy {
+		return match{}, false
+	}
+	if r.Generic && !genericValueOK(r, secret, key, ent) {
+		return match{}, false
+	}
+	for _, a := range r.allow {
+		if a.matches(secret, text[start:end], lineAt(text, start)) {
+			return match{}, false
+		}
+	}
+	for _, w := range r.stopwords {
+		if strings.Contains(strings.ToLower(secret), w) {
+			return match{}, false
+		}
+	}
+	m := match{rule: r, start: start, end: end, secret: secret, severity: r.Severity, confidence: r.Confidence}
+	if r.Check != nil {
+		ok, verified := r.Check(secret)
+		if !ok {
+			return match{}, false
+		}
+		m.verified = verified
+		if verified {
+			m.confidence = 0.99
+		} else if strings.HasPrefix(r.ID, "github") {
+			m.confidence = 0.7
+		}
+	}
+	if (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
+		if m.severity > sdk.SeverityLow {
+			m.severity--
+		}
+		m.confidence -= 0.15
+	}
+	return m, true
+}
+
+// lineAt returns the line of text holding offset i.
+func lineAt(text string, i int) string {
+	s := strings.LastIndexByte(text[:i], '\n') + 1
+	e := strings.IndexByte(text[i:], '\n')
+	if e < 0 {
+		return text[s:]
+	}
+	return text[s : i+e]
+}
+
+// genericKeyStops are name endings that make an assignment about a secret
+// rather than of one (secret_name, token_url, api_key_header, ...).
+var genericKeyStops = []string{"id", "ids", "name", "names", "url", "uri", "urls", "path", "file", "filename", "dir", "type", "label", "header",
+	"length", "len", "size", "count", "endpoint", "version", "format", "field", "param", "prefix", "policy", "hash", "digest", "expiry",
+	"expires", "expiration", "ttl", "timeout", "mode", "provider", "manager", "store", "ref", "env", "var", "key_id", "arn", "location",
+	"question", "hint", "label", "placeholder", "message", "msg", "error", "regex", "pattern", "field", "input", "policy", "rotation",
+	"enabled", "required", "min", "max", "reset", "confirm", "confirmation", "strength", "validation", "lifetime", "limit", "index", "idx", "generator", "class", "spec", "template"}
+
+// genericValueOK filters a generic rule's value.
+func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
+	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
+	for _, stop := range genericKeyStops {
+		if k == stop || strings.HasSuffix(k, "_"+stop) || strings.HasSuffix(k, "-"+stop) || strings.HasSuffix(k, "."+stop) ||
+			(len(stop) > 2 && strings.HasSuffix(k, stop)) || (stop == "id" && strings.HasSuffix(key, "Id")) {
+			return false
+		}
+	}
+	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") || strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") {
+		return false
+	}
+	if isCodeReference(v, key) {
+		return false
+	}
+	if strings.ContainsAny(v, " \t") {
+		return false
+	}
+	lv := strings.ToLower(v)
+	for _, w := range []string{"password", "passwd", "secret", "token", "api_key", "apikey", "hardcoded_", "redacted", "masked", "hidden", "none", "null", "test123"} {
+		if strings.Contains(lv, w) {
+			return false
+		}
+	}
+	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") && !strings.HasSuffix(v, "..") {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
+			digits++
+		}
+	}
+	if digits == len(v) {
+		return false
+	}
+	switch r.ID {
+	case "generic-password", "generic-password-xml", "generic-password-flag", "netrc-credentials", "curl-user-password":
+		if ent < 2 {
+			return false
+		}
+		return true
+	}
+	// Tokens and keys: random-looking, not an identifier, not a UUID.
+	if isUUID(v) && r.ID != "authorization-token" {
+		return false
+	}
+	if charClasses(v) < 2 {
+		return false
+	}
+	if digits == 0 && !(len(v) >= 32 && charClasses(v) >= 3) {
+		return false
+	}
+	// File names and dotted versions.
+	if strings.Count(v, "/") >= 2 && !strings.ContainsAny(v, "+=") && strings.ToLower(v) == v {
+		return false
+	}
+	return true
+}
+
+// allowed applies the configured allowlists and the built-in lock-file
+// context to a match.
+func (e *engine) allowed(it *sdk.Item, text string, m *match) bool {
+	if e.allowFP[m.rule.ID+":"+fingerprintOf(m)] || e.allowFP[fingerprintOf(m)] {
+		return true
+	}
+	for _, re := range e.allowRegex {
+		if re.MatchString(m.secret) || re.MatchString(text[m.start:m.end]) {
+			return true
+		}
+	}
+	if len(e.allowPaths) == 0 && !m.rule.Generic {
+		return false
+	}
+	ctxs := pathContexts(it, text, m.start)
+	for _, c := range ctxs {
+		for _, re := range e.allowPaths {
+			if re.MatchString(c) {
+				return true
+			}
+		}
+		if m.rule.Generic && lockfileRe.MatchString(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func fingerprintOf(m *match) string { return sdk.Fingerprint(ID, m.rule.ID, m.secret) }
+
+// pathContexts returns path-like strings that say where the text around
+// offset came from: the tool call's arguments and command, the nearest
+// preceding file header (diff, patch, "==> file <==" or "File:" lines) and
+// the current line up to the offset.
+func pathContexts(it *sdk.Item, text string, offset int) []string {
+	var out []string
+	if it != nil && it.Tool != nil {
+		if it.Tool.Arguments != "" {
+			out = append(out, it.Tool.Arguments)
+		}
+		if it.Tool.Command != "" {
+			out = append(out, it.Tool.Command)
+		}
+	}
+	lo := offset - 16384
+	if lo < 0 {
+		lo = 0
+	}
+	region := text[lo:offset]
+	for {
+		i := strings.LastIndexByte(region, '\n')
+		line := region[i+1:]
+		t := strings.TrimSpace(line)
+		for _, p := range []string{"+++ ", "--- ", "diff --git ", "*** Update File: ", "*** Add File: ", "==> ", "File: ", "file: ", "# file: "} {
+			if strings.HasPrefix(t, p) {
+				out = append(out, t)
+				return appendLine(out, text, offset)
+			}
+		}
+		if i < 0 {
+			break
+		}
+		region = region[:i]
+	}
+	return appendLine(out, text, offset)
+}
+
+func appendLine(out []string, text string, offset int) []string {
+	s := strings.LastIndexByte(text[:offset], '\n') + 1
+	return append(out, text[s:offset])
+}
+
+func (a allowRule) matches(secret, match, line string) bool {
+	hasRe, hasSw := len(a.regexes) > 0, len(a.stopwords) > 0
+	if !hasRe && !hasSw {
+		return false
+	}
+	target := secret
+	switch a.target {
+	case "match":
+		target = match
+	case "line":
+		target = line
+	}
+	reHit, swHit := false, false
+	for _, re := range a.regexes {
+		if re.MatchString(target) {
+			reHit = true
+			break
+		}
+	}
+	ls := strings.ToLower(secret)
+	for _, w := range a.stopwords {
+		if strings.Contains(ls, w) {
+			swHit = true
+			break
+		}
+	}
+	if a.and {
+		return (!hasRe || reHit) && (!hasSw || swHit)
+	}
+	return (hasRe && reHit) || (hasSw && swHit)
+}

@@ -1,0 +1,212 @@
+package secrets
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// Config is the detector's configuration (a JSON object). Every field is
+// optional.
+type Config struct {
+	// AllowRegex drops matches whose secret or matched text matches any.
+	AllowRegex []string `json:"allow_regex,omitempty"`
+	// AllowPaths drops matches whose path context (tool arguments, the
+	// nearest file header, the line so far) matches any.
+	AllowPaths []string `json:"allow_paths,omitempty"`
+	// AllowFingerprints drops matches with these fingerprints (as reported
+	// in Finding.Fingerprint), optionally written "rule-id:fingerprint".
+	AllowFingerprints []string `json:"allow_fingerprints,omitempty"`
+	// DisableRules turns rules off by id (built-in or custom).
+	DisableRules []string `json:"disable_rules,omitempty"`
+	// GitleaksTOML holds custom rules in gitleaks' TOML format, inline
+	// (WASM plugins have no file system).
+	GitleaksTOML string `json:"gitleaks_toml,omitempty"`
+	// GitleaksFile is a path to a gitleaks TOML file.
+	GitleaksFile string `json:"gitleaks_file,omitempty"`
+	// CustomSeverity is the severity of custom rules' matches (default high).
+	CustomSeverity string `json:"custom_severity,omitempty"`
+	// MaxDecodeDepth bounds nested decoding (default 2, at most 4; 0 disables).
+	MaxDecodeDepth *int `json:"max_decode_depth,omitempty"`
+	// MaxDecodeBytes bounds the decoded bytes scanned per item (default 4 MiB).
+	MaxDecodeBytes *int `json:"max_decode_bytes,omitempty"`
+}
+
+const configSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "allow_regex": {"type": "array", "items": {"type": "string"}, "description": "RE2 regexes; a match whose secret or text matches one is dropped"},
+    "allow_paths": {"type": "array", "items": {"type": "string"}, "description": "RE2 regexes over path context (tool arguments, file headers)"},
+    "allow_fingerprints": {"type": "array", "items": {"type": "string"}, "description": "finding fingerprints to ignore, optionally rule-id:fingerprint"},
+    "disable_rules": {"type": "array", "items": {"type": "string"}, "description": "rule ids to turn off"},
+    "gitleaks_toml": {"type": "string", "description": "custom rules in gitleaks TOML format, inline"},
+    "gitleaks_file": {"type": "string", "description": "path to a gitleaks TOML file"},
+    "custom_severity": {"enum": ["info", "low", "medium", "high", "critical"], "description": "severity of custom rules (default high)"},
+    "max_decode_depth": {"type": "integer", "minimum": 0, "maximum": 4},
+    "max_decode_bytes": {"type": "integer", "minimum": 0}
+  }
+}`
+
+// parseConfig decodes and validates a config object; errors name the field.
+func parseConfig(raw []byte) (*Config, error) {
+	cfg := &Config{}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return cfg, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("secrets: config: %w", err)
+	}
+	if cfg.MaxDecodeDepth != nil && (*cfg.MaxDecodeDepth < 0 || *cfg.MaxDecodeDepth > 4) {
+		return nil, fmt.Errorf("secrets: config: max_decode_depth: %d out of range 0..4", *cfg.MaxDecodeDepth)
+	}
+	if cfg.MaxDecodeBytes != nil && *cfg.MaxDecodeBytes < 0 {
+		return nil, fmt.Errorf("secrets: config: max_decode_bytes: must not be negative")
+	}
+	if cfg.CustomSeverity != "" {
+		if _, err := sdk.ParseSeverity(cfg.CustomSeverity); err != nil {
+			return nil, fmt.Errorf("secrets: config: custom_severity: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+// engine is an immutable, compiled configuration: rules, keyword automaton
+// and allowlists. Detect loads it atomically, so Configure never races a
+// scan.
+type engine struct {
+	rules     []*compiledRule
+	keywords  []string
+	kwRules   [][]int32 // keyword id -> rule indices
+	noKeyword []int32
+	ac        *acMatcher
+
+	allowRegex     []*regexp.Regexp
+	allowPaths     []*regexp.Regexp
+	allowFP        map[string]bool
+	maxDepth       int
+	maxDecodeBytes int
+}
+
+var lockfileRe = regexp.MustCompile(`(?i)(?:go\.sum|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|cargo\.lock|poetry\.lock|pipfile\.lock|gemfile\.lock|composer\.lock|packages\.lock\.json|flake\.lock|uv\.lock|\.terraform\.lock\.hcl)\b`)
+
+func newEngine(cfg *Config) (*engine, error) {
+	e := &engine{allowFP: map[string]bool{}, maxDepth: 2, maxDecodeBytes: 4 << 20}
+	if cfg.MaxDecodeDepth != nil {
+		e.maxDepth = *cfg.MaxDecodeDepth
+	}
+	if cfg.MaxDecodeBytes != nil {
+		e.maxDecodeBytes = *cfg.MaxDecodeBytes
+	}
+	var errs []error
+	for i, s := range cfg.AllowRegex {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: config: allow_regex[%d]: %w", i, err))
+			continue
+		}
+		e.allowRegex = append(e.allowRegex, re)
+	}
+	for i, s := range cfg.AllowPaths {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: config: allow_paths[%d]: %w", i, err))
+			continue
+		}
+		e.allowPaths = append(e.allowPaths, re)
+	}
+	for i, fp := range cfg.AllowFingerprints {
+		fp = strings.TrimSpace(fp)
+		if fp == "" {
+			errs = append(errs, fmt.Errorf("secrets: config: allow_fingerprints[%d]: empty", i))
+			continue
+		}
+		e.allowFP[fp] = true
+	}
+
+	rules := builtinRules()
+	customSev := sdk.SeverityHigh
+	if cfg.CustomSeverity != "" {
+		customSev, _ = sdk.ParseSeverity(cfg.CustomSeverity)
+	}
+	if cfg.GitleaksTOML != "" {
+		custom, err := parseGitleaks(cfg.GitleaksTOML, customSev)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: config: gitleaks_toml: %w", err))
+		}
+		rules = append(rules, custom...)
+	}
+	if cfg.GitleaksFile != "" {
+		b, err := os.ReadFile(cfg.GitleaksFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: config: gitleaks_file: %w", err))
+		} else {
+			custom, err := parseGitleaks(string(b), customSev)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("secrets: config: gitleaks_file: %w", err))
+			}
+			rules = append(rules, custom...)
+		}
+	}
+	disabled := map[string]bool{}
+	known := map[string]bool{}
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	for i, id := range cfg.DisableRules {
+		if !known[id] {
+			errs = append(errs, fmt.Errorf("secrets: config: disable_rules[%d]: unknown rule %q", i, id))
+		}
+		disabled[id] = true
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	kwIndex := map[string]int32{}
+	for _, r := range rules {
+		if disabled[r.ID] {
+			continue
+		}
+		c, err := compileRule(r)
+		if err != nil {
+			return nil, err
+		}
+		ri := int32(len(e.rules))
+		e.rules = append(e.rules, c)
+		if len(r.Keywords) == 0 {
+			e.noKeyword = append(e.noKeyword, ri)
+			continue
+		}
+		for _, k := range r.Keywords {
+			k = strings.ToLower(k)
+			if k == "" {
+				continue
+			}
+			id, ok := kwIndex[k]
+			if !ok {
+				id = int32(len(e.keywords))
+				kwIndex[k] = id
+				e.keywords = append(e.keywords, k)
+				e.kwRules = append(e.kwRules, nil)
+			}
+			e.kwRules[id] = append(e.kwRules[id], ri)
+		}
+	}
+	e.ac = newACMatcher(e.keywords)
+	return e, nil
+}
+
+// Rules returns the built-in rules (fresh copies), for documentation and
+// tests.
+func Rules() []*Rule { return builtinRules() }

@@ -1,0 +1,249 @@
+package secrets
+
+import (
+	"math"
+	"strings"
+)
+
+// shannon returns the Shannon entropy of s in bits per byte.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	n := float64(len(s))
+	var h float64
+	for _, c := range counts {
+		if c == 0 {
+			continue
+		}
+		p := float64(c) / n
+		h -= p * math.Log2(p)
+	}
+	return h
+}
+
+// charClasses counts how many of lower, upper, digit and other printable
+// characters occur in s.
+func charClasses(s string) int {
+	var lo, up, di, ot int
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			lo = 1
+		case c >= 'A' && c <= 'Z':
+			up = 1
+		case c >= '0' && c <= '9':
+			di = 1
+		default:
+			ot = 1
+		}
+	}
+	return lo + up + di + ot
+}
+
+func distinct(s string) int {
+	var seen [256]bool
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !seen[s[i]] {
+			seen[s[i]] = true
+			n++
+		}
+	}
+	return n
+}
+
+// placeholderWords are substrings (lowercase) that mark a value as a
+// documentation example or template rather than a live credential.
+var placeholderWords = []string{
+	"example", "xxxx", "****", "placeholder", "changeme", "change_me", "change-me",
+	"your_", "your-", "yourkey", "yourtoken", "yoursecret", "yourpassword", "<your", "${", "{{", "}}",
+	"$(", "%(", "redacted", "dummy", "insert_", "replace_me", "replaceme", "_here", "-here",
+	"notreal", "not_real", "not-a-", "0123456789", "123456789", "abcdefghij", "abcdef123456",
+	"........", "••••", "____", "----------",
+}
+
+// isPlaceholder reports whether v is obviously not a live secret: a
+// template, a documented example, a run of one character or a counting
+// sequence. It is applied to every rule's secret.
+func isPlaceholder(v string) bool {
+	if isPlaceholderWords(v) {
+		return true
+	}
+	if len(v) >= 12 && distinct(v) <= 4 {
+		return true
+	}
+	// Long runs of one character (aaaaaaaa..., 00000000...).
+	run, best := 1, 1
+	for i := 1; i < len(v); i++ {
+		if v[i] == v[i-1] {
+			run++
+			if run > best {
+				best = run
+			}
+		} else {
+			run = 1
+		}
+	}
+	return best >= 8 || (len(v) >= 16 && best*3 >= len(v))
+}
+
+// isPlaceholderWords reports whether v holds a placeholder word.
+func isPlaceholderWords(v string) bool {
+	if v == "" {
+		return true
+	}
+	l := strings.ToLower(v)
+	for _, w := range placeholderWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUUID reports whether s is exactly a canonical UUID.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !isHex(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isIdentChar(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// hashPrefixes mark content digests (lock files, SRI, go.sum, image
+// digests), which are high-entropy but public.
+var hashPrefixes = []string{"sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha384:", "sha512:", "h1:", "md5:", "md5-", "blake2b", "sha3-"}
+
+// valueWords are literal values that are never secrets.
+var valueWords = map[string]bool{
+	"true": true, "false": true, "null": true, "nil": true, "none": true, "undefined": true,
+	"password": true, "passwd": true, "secret": true, "token": true, "string": true, "required": true,
+	"optional": true, "empty": true, "default": true, "hidden": true, "masked": true, "unset": true,
+	"test": true, "testing": true,
+}
+
+// isCodeReference reports whether a generic rule's value is a reference to
+// a secret stored elsewhere (a variable, an environment lookup, a function
+// call, a template) rather than a literal. key is the assigned name.
+func isCodeReference(v, key string) bool {
+	if v == "" {
+		return true
+	}
+	l := strings.ToLower(v)
+	if valueWords[l] {
+		return true
+	}
+	if key != "" && strings.EqualFold(strings.Trim(v, `"'`), key) {
+		return true
+	}
+	switch v[0] {
+	case '$', '%', '@', '&', '*', '#', '{', '[', '(', '<', '!', '~', '/', '\\', '?':
+		return true
+	}
+	if strings.ContainsAny(v, "()[]{}<>") {
+		return true
+	}
+	for _, p := range hashPrefixes {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	for _, p := range []string{"process.env", "os.environ", "env.", "getenv", "secrets.", "vars.", "config.", "settings.", "self.", "this.", "params.", "args.", "request.", "props.", "file:", "http://", "https://", "vault:", "arn:", "ref:", "ssm:"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	// Dotted identifier paths (obj.field.sub) and ENV_VAR_NAMES.
+	dots, upperOnly, hasUnderscore := 0, true, false
+	ident := true
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '.':
+			dots++
+		case c == '_':
+			hasUnderscore = true
+		case c >= 'a' && c <= 'z':
+			upperOnly = false
+		case isIdentChar(c):
+		default:
+			ident = false
+		}
+	}
+	if ident && dots > 0 && !strings.Contains(v, "..") && v[len(v)-1] != '.' {
+		// a.b.c with identifier segments that start with a letter
+		seg := strings.Split(v, ".")
+		allWordy := true
+		for _, s := range seg {
+			if s == "" || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) {
+				allWordy = false
+				break
+			}
+		}
+		if allWordy {
+			return true
+		}
+	}
+	if ident && upperOnly && hasUnderscore && dots == 0 {
+		return true
+	}
+	// Lower-case identifiers in snake or kebab case (my_password_var).
+	if ident && dots == 0 && hasUnderscore && strings.ToLower(v) == v && charClasses(v) <= 2 {
+		noDigit := !strings.ContainsAny(v, "0123456789")
+		if noDigit {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeImageData reports whether the text just before a base64 run
+// declares an image, or the run starts with a well-known image header.
+func looksLikeImageData(text string, start int, run string) bool {
+	for _, magic := range []string{"iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "PHN2Zy", "Qk0", "AAAAIGZ0eXA", "AAAAHGZ0eXA", "SUkqAA", "JVBERi0"} {
+		if strings.HasPrefix(run, magic) {
+			return true
+		}
+	}
+	lo := start - 64
+	if lo < 0 {
+		lo = 0
+	}
+	before := strings.ToLower(text[lo:start])
+	return strings.Contains(before, "image/") || strings.Contains(before, "font/") || strings.Contains(before, "application/pdf") || strings.Contains(before, "application/octet-stream")
+}

@@ -1,0 +1,190 @@
+package secrets
+
+import (
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// Rule is one secret pattern with the data that makes it testable. The
+// built-in rules live in rules_*.go; users add their own in gitleaks TOML.
+type Rule struct {
+	ID          string       // stable rule id, e.g. "aws-access-key-id"
+	Class       string       // provider or family, e.g. "aws", "generic"
+	Description string       // what the secret is, safe to show
+	Severity    sdk.Severity // severity of a match
+	Confidence  float64      // confidence of a match before checks (0 means 0.8)
+	Keywords    []string     // any of these (ASCII case-insensitive) must occur for the rule to run
+	Regex       string       // RE2 syntax
+	SecretGroup int          // capture group holding the secret; 0 means group 1 if any, else the whole match
+	Entropy     float64      // minimum Shannon entropy (bits per byte) of the secret
+	MinLen      int          // minimum length of the secret
+	Back        int          // bytes before a keyword hit that a match may start (default 64)
+	Ahead       int          // bytes after a keyword hit that a match may end (default 256)
+	Generic     bool         // a guess from context: apply the reference and word filters
+	// AnyGroup takes the secret from the first non-empty group after group
+	// 1 (generic rules capture the key name in group 1 and the value in one
+	// of several quoting alternatives).
+	AnyGroup bool
+	// StrongEntropy and StrongLen: a secret below either is reported one
+	// severity lower (a weak guess).
+	StrongEntropy float64
+	StrongLen     int
+	// NoRunCheck skips the repeated-character placeholder heuristic for
+	// formats that legitimately hold runs (DER padding, fixed prefixes).
+	NoRunCheck bool
+	// Check validates the secret's own structure (a checksum, a decodable
+	// payload). It returns ok=false to drop the match, and verified=true
+	// when a checksum proved the format.
+	Check func(secret string) (ok, verified bool)
+	// Examples must each yield a finding of this rule; NonExamples must
+	// not. In both, {kind:n} stands for n deterministic pseudo-random
+	// characters of a kind (see expandExample).
+	Examples    []string
+	NonExamples []string
+
+	// From gitleaks TOML: values or matches to ignore.
+	allow     []allowRule
+	stopwords []string
+}
+
+type allowRule struct {
+	regexes   []*regexp.Regexp
+	target    string // "secret" (default), "match" or "line"
+	stopwords []string
+	and       bool // condition AND: every set criterion must hold
+}
+
+// compiledRule is a Rule ready to run.
+type compiledRule struct {
+	*Rule
+	re    *regexp.Regexp
+	group int
+	back  int
+	ahead int
+}
+
+func compileRule(r *Rule) (*compiledRule, error) {
+	re, err := regexp.Compile(r.Regex)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: rule %q: regex: %w", r.ID, err)
+	}
+	g := r.SecretGroup
+	if g == 0 && re.NumSubexp() > 0 {
+		g = 1
+	}
+	if g > re.NumSubexp() {
+		return nil, fmt.Errorf("secrets: rule %q: secretGroup %d but regex has %d groups", r.ID, g, re.NumSubexp())
+	}
+	c := &compiledRule{Rule: r, re: re, group: g, back: r.Back, ahead: r.Ahead}
+	if c.back == 0 {
+		c.back = 64
+	}
+	if c.ahead == 0 {
+		c.ahead = 256
+	}
+	if r.Confidence == 0 {
+		r.Confidence = 0.8
+	}
+	return c, nil
+}
+
+// expandExample replaces {kind:n} markers with n pseudo-random characters
+// chosen deterministically from seed, so rule examples are synthetic and
+// stable. Kinds: an (A-Za-z0-9), AN (A-Z0-9), lc (a-z0-9), al (A-Za-z),
+// hex, HEX, dig, b64 (A-Za-z0-9+/), url (A-Za-z0-9_-), b32 (bech32),
+// uuid (n ignored), ghcrc (n chars plus GitHub's 6-char CRC32 suffix).
+func expandExample(tmpl, seed string) string {
+	h := crc32.ChecksumIEEE([]byte(seed))
+	rng := rand.New(rand.NewPCG(uint64(h), 0x9e3779b97f4a7c15))
+	var b strings.Builder
+	for {
+		i := strings.Index(tmpl, "{")
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		j := strings.Index(tmpl[i:], "}")
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		spec := tmpl[i+1 : i+j]
+		kind, num, ok := strings.Cut(spec, ":")
+		n := 0
+		if ok {
+			fmt.Sscanf(num, "%d", &n)
+		}
+		alpha, known := exampleAlphabets[kind]
+		if !known && kind != "uuid" && kind != "ghcrc" {
+			b.WriteString(tmpl[:i+1])
+			tmpl = tmpl[i+1:]
+			continue
+		}
+		b.WriteString(tmpl[:i])
+		switch kind {
+		case "uuid":
+			u := randFrom(rng, exampleAlphabets["hex"], 32)
+			b.WriteString(u[:8] + "-" + u[8:12] + "-4" + u[13:16] + "-a" + u[17:20] + "-" + u[20:])
+		case "ghcrc":
+			body := randFrom(rng, exampleAlphabets["an"], n)
+			b.WriteString(body + base62Pad(crc32.ChecksumIEEE([]byte(body)), 6))
+		default:
+			b.WriteString(randFrom(rng, alpha, n))
+		}
+		tmpl = tmpl[i+j+1:]
+	}
+}
+
+var exampleAlphabets = map[string]string{
+	"an":  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+	"AN":  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+	"lc":  "abcdefghijklmnopqrstuvwxyz0123456789",
+	"al":  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+	"hex": "0123456789abcdef",
+	"HEX": "0123456789ABCDEF",
+	"dig": "0123456789",
+	"b64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+	"url": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+	"b32": "qpzry9x8gf2tvdw0s3jn54khce6mua7l",
+	"B32": "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L",
+	"A27": "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+	"a27": "abcdefghijklmnopqrstuvwxyz234567",
+}
+
+func randFrom(rng *rand.Rand, alpha string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alpha[rng.IntN(len(alpha))]
+	}
+	return string(b)
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// base62Pad encodes v in base 62, left-padded with '0' to width.
+func base62Pad(v uint32, width int) string {
+	b := make([]byte, width)
+	for i := width - 1; i >= 0; i-- {
+		b[i] = base62[v%62]
+		v /= 62
+	}
+	return string(b)
+}
+
+// githubChecksum checks the CRC32 suffix of GitHub's prefixed tokens
+// (ghp_, gho_, ghu_, ghs_, ghr_): the last six characters are the base-62
+// CRC32 of the 30 random characters before them. A token whose checksum
+// fails is kept (it may be a typo or a truncated copy) but not verified.
+func githubChecksum(tok string) (ok, verified bool) {
+	i := strings.IndexByte(tok, '_')
+	if i < 0 || len(tok)-i-1 != 36 {
+		return true, false
+	}
+	body := tok[i+1 : len(tok)-6]
+	return true, base62Pad(crc32.ChecksumIEEE([]byte(body)), 6) == tok[len(tok)-6:]
+}

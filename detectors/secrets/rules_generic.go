@@ -1,0 +1,278 @@
+package secrets
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
+
+// keyRules are private keys and password hashes.
+func keyRules() []*Rule {
+	return []*Rule{
+		{ID: "private-key", Class: "private-key", Description: "private key (PEM)", Severity: crit, Confidence: 0.95,
+			Keywords: s("private key-----"), Back: 64, Ahead: 16384,
+			Regex: `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----[\s\S]{20,}?-----END[ A-Z0-9_\-]{0,40}PRIVATE KEY-----`,
+			Check: pemBodyCheck,
+			Examples: s("-----BEGIN RSA PRIVATE KEY-----\nMIIEow{b64:64}\n{b64:64}\n{b64:40}==\n-----END RSA PRIVATE KEY-----",
+				"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA{b64:64}\\n{b64:50}\\n-----END OPENSSH PRIVATE KEY-----",
+				"     1→-----BEGIN PRIVATE KEY-----\n     2→MIIEvQ{b64:58}\n     3→{b64:64}\n     4→-----END PRIVATE KEY-----"),
+			NonExamples: s("-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB{b64:64}\n-----END PUBLIC KEY-----",
+				"-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")},
+		{ID: "private-key-truncated", Class: "private-key", Description: "private key (PEM, truncated)", Severity: high, Confidence: 0.8,
+			Keywords: s("private key-----"), Back: 64, Ahead: 2048,
+			Regex:       `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9]){120,1000})`,
+			Check:       pemBodyCheck,
+			Examples:    s("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI{b64:55}\n{b64:64}"),
+			NonExamples: s("-----BEGIN EC PRIVATE KEY-----\n<your key here>")},
+		{ID: "pgp-private-key", Class: "private-key", Description: "PGP private key block", Severity: crit, Confidence: 0.95,
+			Keywords: s("begin pgp private key block"), Ahead: 16384,
+			Regex:       `-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{40,}?-----END PGP PRIVATE KEY BLOCK-----`,
+			Check:       pemBodyCheck,
+			Examples:    s("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF{b64:64}\n{b64:64}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----"),
+			NonExamples: s("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n...\n-----END PGP PRIVATE KEY BLOCK-----")},
+		{ID: "putty-private-key", Class: "private-key", Description: "PuTTY private key", Severity: crit, Confidence: 0.9,
+			Keywords: s("putty-user-key-file-"), Ahead: 8192,
+			Regex:       `PuTTY-User-Key-File-\d: [\s\S]{0,400}?Private-Lines: \d+\r?\n((?:[A-Za-z0-9+/=]{16,}\r?\n?){1,60})`,
+			Examples:    s("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: demo\nPublic-Lines: 2\n{b64:64}\n{b64:20}\nPrivate-Lines: 1\n{b64:44}\nPrivate-MAC: {hex:64}"),
+			NonExamples: s("PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n")},
+		{ID: "ssh-dss-or-ec-key-json", Class: "private-key", Description: "JSON-embedded private key material", Severity: high, Confidence: 0.8,
+			Keywords: s(`"private_key"`, `"privatekey"`), Back: 8, Ahead: 8192,
+			Regex: `(?i)"private_?key"\s*:\s*"(?-i:([A-Za-z0-9+/]{60,}={0,2}))"`, Entropy: 4.5,
+			Examples: s(`{"privateKey": "{b64:88}=="}`), NonExamples: s(`{"privateKey": "{b64:20}"}`, `{"private_key": "-----BEGIN"}`)},
+		{ID: "jwt", Class: "jwt", Description: "JSON Web Token", Severity: med, Confidence: 0.7,
+			Keywords: s("eyj"), Back: 8, Ahead: 8192, Check: jwtCheck,
+			Regex:       `\b(eyJ[A-Za-z0-9_\-]{10,}={0,2}\.eyJ[A-Za-z0-9_\-]{10,}={0,2}\.[A-Za-z0-9_\-]{16,}={0,2})`,
+			Examples:    s("Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{url:60}.{url:43}"),
+			NonExamples: s("eyJhbGciOiJub25lIn0.eyJ{url:40}.{url:20}", "eyJ{url:5}.eyJ{url:5}.{url:5}")},
+		{ID: "bcrypt-hash", Class: "password-hash", Description: "bcrypt password hash", Severity: med, Confidence: 0.8,
+			Keywords: s("$2a$", "$2b$", "$2y$"), Back: 8, Ahead: 80,
+			Regex:    `(\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53})`,
+			Examples: s("hash: $2b$12${b64:53}"), NonExamples: s("$2b$12$short")},
+		{ID: "sha-crypt-hash", Class: "password-hash", Description: "SHA-crypt password hash", Severity: med, Confidence: 0.8,
+			Keywords: s("$5$", "$6$"), Back: 8, Ahead: 160,
+			Regex:    `(\$[56]\$(?:rounds=\d{3,9}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})`,
+			Examples: s("root:$6${an:16}${an:86}:19000:0:99999:7:::"), NonExamples: s("price: $5$ per month")},
+		{ID: "md5-crypt-hash", Class: "password-hash", Description: "MD5-crypt / Apache password hash", Severity: med, Confidence: 0.75,
+			Keywords: s("$1$", "$apr1$"), Back: 64, Ahead: 64,
+			Regex:    `(\$(?:1|apr1)\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22})`,
+			Examples: s("admin:$apr1${an:8}${an:22}"), NonExamples: s("$1$ and $2$ and $3$")},
+		{ID: "argon2-hash", Class: "password-hash", Description: "Argon2 password hash", Severity: med, Confidence: 0.8,
+			Keywords: s("$argon2"), Ahead: 200,
+			Regex:    `(\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{32,})`,
+			Examples: s("$argon2id$v=19$m=65536,t=3,p=4${b64:22}${b64:43}"), NonExamples: s("$argon2id$v=19$m=65536")},
+		{ID: "htpasswd-sha", Class: "password-hash", Description: "htpasswd SHA password hash", Severity: med, Confidence: 0.75,
+			Keywords: s("{sha}"), Back: 64, Ahead: 40,
+			Regex:    `(?m)^[\w.\-@]{1,64}:(\{SHA\}[A-Za-z0-9+/]{27}=)`,
+			Examples: s("admin:{SHA}{b64:27}="), NonExamples: s("hash = {SHA}")},
+	}
+}
+
+// connRules are connection strings and URLs that carry a password.
+func connRules() []*Rule {
+	// userinfo with a non-empty password, stopping at '@'.
+	const creds = `[^\s:@/"'\x60<>]{1,128}:([^\s@/"'\x60<>]{3,128})@`
+	url := func(id, desc, schemes string, kws []string, ex, non []string) *Rule {
+		return &Rule{ID: id, Class: "database-url", Description: desc, Severity: high, Confidence: 0.85, Keywords: kws, Back: 32, Ahead: 300,
+			Regex: `(?i)\b(?:` + schemes + `)://` + creds, Generic: false, Check: urlPasswordCheck, Examples: ex, NonExamples: non}
+	}
+	return []*Rule{
+		url("postgres-url", "PostgreSQL connection URL with password", `postgres|postgresql|postgis|pgsql`, s("postgres", "pgsql"),
+			s("DATABASE_URL=postgres://app:{an:16}@db.example.com:5432/app", "postgresql://user:{an:12}@localhost:5433"),
+			s("postgres://user:${DB_PASSWORD}@db/app", "postgres://user:password@localhost/db", "postgres://localhost/db")),
+		url("mysql-url", "MySQL connection URL with password", `mysql|mysql2|mariadb|mysql\+pymysql|mysql\+mysqldb`, s("mysql", "mariadb"),
+			s("mysql://root:{an:14}@127.0.0.1:3306/shop"), s("mysql://root:<password>@localhost/shop")),
+		url("mongodb-url", "MongoDB connection URL with password", `mongodb|mongodb\+srv`, s("mongodb"),
+			s("mongodb+srv://admin:{an:16}@cluster0.abcde.mongodb.net/test"), s("mongodb+srv://admin:<db_password>@cluster0.example.net")),
+		url("redis-url", "Redis connection URL with password", `rediss?`, s("redis"),
+			s("REDIS_URL=redis://default:{an:20}@cache.example.com:6379"), s("redis://localhost:6379/0")),
+		url("amqp-url", "AMQP (RabbitMQ) connection URL with password", `amqps?`, s("amqp"),
+			s("amqp://guest:{an:16}@mq.example.com:5672/"), s("amqp://guest:guest@localhost:5672/")),
+		url("mssql-url", "SQL Server connection URL with password", `mssql|sqlserver|mssql\+pyodbc`, s("mssql", "sqlserver"),
+			s("mssql://sa:{an:16}@db.example.com:1433/app"), s("mssql://sa:${SA_PASSWORD}@db/app")),
+		url("ldap-url", "LDAP URL with password", `ldaps?`, s("ldap"),
+			s("ldap://cn=admin:{an:16}@ldap.example.com"), s("ldap://ldap.example.com")),
+		url("ftp-url", "FTP URL with password", `s?ftp|ftps|sftp`, s("ftp"),
+			s("ftp://deploy:{an:14}@ftp.example.com/pub"), s("ftp://anonymous:anonymous@ftp.example.com")),
+		url("smtp-url", "SMTP URL with password", `smtps?`, s("smtp"),
+			s("SMTP_URL=smtp://mailer:{an:16}@smtp.example.com:587"), s("smtp://smtp.example.com")),
+		{ID: "basic-auth-url", Class: "basic-auth", Description: "URL with embedded credentials", Severity: high, Confidence: 0.75, Keywords: s("://"), Back: 32, Ahead: 300,
+			Regex: `(?i)\b[a-z][a-z0-9+.\-]{1,20}://` + creds, Check: urlPasswordCheck,
+			Examples:    s("git clone https://deploy:{an:20}@git.example.com/team/repo.git", "http://username:{lc:30}@example.com"),
+			NonExamples: s("https://user:${TOKEN}@example.com", "https://username:@pypi.example.com/simple", "https://example.com/a:b@c", "https://user:pass@example.com")},
+		{ID: "jdbc-url-password", Class: "database-url", Description: "JDBC URL with password", Severity: high, Confidence: 0.8, Keywords: s("jdbc:"), Back: 8, Ahead: 400,
+			Regex:    `(?i)jdbc:[a-z0-9]+:[^\s"'<>]{0,200}?[?;&]password=([^\s;&"'<>]{3,128})`,
+			Check:    valueCheck,
+			Examples: s("jdbc:mysql://db.example.com:3306/app?user=app&password={an:16}"), NonExamples: s("jdbc:mysql://localhost/authority?user=root&password=${DB_PASS}")},
+		{ID: "odbc-connection-string", Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
+			Keywords: s("pwd=", "password="), Back: 300, Ahead: 200,
+			Regex:       `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
+			Check:       valueCheck,
+			Examples:    s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
+			NonExamples: s(`uid=#{datastore['DBUID']};pwd=#{datastore['DBPASSWORD']}`, `Server=db;User Id=sa;Password=$(SA_PASSWORD);`)},
+	}
+}
+
+// genericRules guess a secret from its context: an assignment to a
+// telling name, an auth header, a command-line flag. They run behind their
+// keywords and entropy thresholds and report below the blocking severity.
+func genericRules() []*Rule {
+	// value alternatives: double-quoted, single-quoted, backtick, bare.
+	const value = `(?:"([^"\n\\]{4,200})"|'([^'\n\\]{4,200})'|\x60([^\x60\n\\]{4,200})\x60|([^\s"'\x60;,<>(){}\[\]]{4,200}))`
+	const sep = `\s{0,4}(?:=|:=|:|=>|==|\|\||\?\?=|\?=)\s{0,4}`
+	return []*Rule{
+		{ID: "generic-password", Class: "generic", Description: "hard-coded password", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+			Keywords: s("password", "passwd", "passphrase", "pwd"), Back: 8, Ahead: 260, MinLen: 6, StrongEntropy: 3, StrongLen: 8,
+			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
+			Examples: s(`DB_PASSWORD="{an:14}"`, `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
+			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordLabel:"Password:"`,
+				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, `$password = $request->input('password');`, "password: changeme", "password = <PASSWORD_HERE>")},
+		{ID: "generic-password-xml", Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
+			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
+			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
+			Examples: s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>"), NonExamples: s("<password>password</password>", "<password>${DB_PASSWORD}</password>", "<MasterUserPassword><PASSWORD_HERE></MasterUserPassword>")},
+		{ID: "generic-password-flag", Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
+			Keywords: s("-p", "--password", "-password", "/p:"), Back: 8, Ahead: 140, MinLen: 6,
+			Regex:    `(?:\s--?password(?:=|\s+)|\s-p\s+|\s/p:)["']?([^\s"'$]{4,128})`,
+			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
+		{ID: "generic-api-key", Class: "generic", Description: "hard-coded API key, token or secret", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+			Keywords: s("secret", "token", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "auth_key", "authkey", "credential", "private_key", "privatekey", "client_key", "signing_key", "encryption_key", "master_key", "app_key", "appkey"),
+			Back:     40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20,
+			Regex:    `(?i)([\w.\-]{0,30}(?:secret|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
+			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`),
+			NonExamples: s(`secret_name = "prod-db-credentials"`, `token_url = "https://example.com/oauth/token"`, `API_KEY = os.environ["API_KEY"]`,
+				`SUPER_SECRET_VALUE = 'this is just a long string, like a user facing error message'`, `access_token = ACCESS_TOKEN`, `secret = "{uuid}"`,
+				`"integrity": "sha512-{b64:86}=="`, `token: xxxxxxxxxxxxxxxx`, `jobCredentialsId: '{uuid}'`)},
+		{ID: "authorization-bearer", Class: "http-auth", Description: "bearer token in an Authorization header", Severity: high, Confidence: 0.7, Generic: true,
+			Keywords: s("bearer"), Back: 32, Ahead: 600, MinLen: 16, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
+			Regex:    `(?i)bearer\s+(?-i:([A-Za-z0-9._~+/=\-]{16,}))`,
+			Examples: s(`curl -H "Authorization: Bearer {url:40}" https://api.example.com`), NonExamples: s(`-H "Authorization: Bearer $TOKEN"`, `Authorization: Bearer <token>`, "Authorization: Bearer YOUR_ACCESS_TOKEN")},
+		{ID: "authorization-basic", Class: "http-auth", Description: "basic credentials in an Authorization header", Severity: high, Confidence: 0.75,
+			Keywords: s("basic "), Back: 32, Ahead: 200, Check: basicAuthCheck,
+			Regex:    `(?i)basic\s+(?-i:([A-Za-z0-9+/]{8,300}={0,2}))`,
+			Examples: s(`curl -H 'Authorization: Basic ZGVwbG95OnM0cGVyLXMzY3JldC1wYXNz'`), NonExamples: s(`Authorization: Basic YnJvd3Nlcjo=`, "basic usage of the library")},
+		{ID: "authorization-token", Class: "http-auth", Description: "credential in an Authorization or API-key header", Severity: med, Confidence: 0.6, Generic: true,
+			Keywords: s("authorization", "api-key", "apikey", "api-token", "auth-token", "access-token", "private-token", "x-token", "token:"), Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
+			Regex:    `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|\btoken)["']?\s*:\s*["']?(?:token\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
+			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
+		{ID: "curl-user-password", Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
+			Keywords: s("-u", "--user"), Back: 8, Ahead: 200, MinLen: 4,
+			Regex: `\s(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:([^\s"']{4,128}))["']?`, SecretGroup: 2,
+			Examples: s("curl -u elastic:{an:12} https://localhost:9200", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
+		{ID: "netrc-credentials", Class: "netrc", Description: "password in a .netrc entry", Severity: med, Confidence: 0.7, Generic: true,
+			Keywords: s("machine"), Back: 8, Ahead: 300, MinLen: 4,
+			Regex:    `(?s)\bmachine\s+[\w.\-]+\s+login\s+\S+\s+password\s+(\S{4,128})`,
+			Examples: s("machine api.example.com\n  login deploy\n  password {an:14}"), NonExamples: s("machine api.example.com login deploy password $NETRC_PASSWORD")},
+	}
+}
+
+// pemBodyCheck requires a private key's body to hold enough base64 to be a
+// key rather than a placeholder.
+func pemBodyCheck(block string) (ok, verified bool) {
+	body := block
+	if i := strings.Index(body, "-----BEGIN"); i >= 0 {
+		if j := strings.Index(body[i+10:], "-----"); j >= 0 {
+			body = body[i+10+j+5:]
+		}
+	}
+	if i := strings.Index(body, "-----END"); i >= 0 {
+		body = body[:i]
+	}
+	// Drop headers like "Proc-Type:" and escaped newlines, count base64.
+	body = strings.NewReplacer(`\n`, " ", `\r`, " ").Replace(body)
+	n := 0
+	var b strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		if strings.Contains(line, ": ") && !strings.Contains(line, "→") {
+			continue
+		}
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			if (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' || c == '/' {
+				n++
+				b.WriteByte(c)
+			}
+		}
+	}
+	if n < 40 {
+		return false, false
+	}
+	t := b.String()
+	if isPlaceholder(t) || shannon(t) < 3.5 {
+		return false, false
+	}
+	return true, n >= 200
+}
+
+// basicAuthCheck requires base64 that decodes to "user:password" with a
+// non-empty password that is not a placeholder.
+func basicAuthCheck(v string) (ok, verified bool) {
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "="))
+		if err != nil {
+			return false, false
+		}
+	}
+	if !utf8.Valid(raw) {
+		return false, false
+	}
+	str := string(raw)
+	for _, r := range str {
+		if r < 0x20 || r == 0x7f {
+			return false, false
+		}
+	}
+	_, pass, found := strings.Cut(str, ":")
+	if !found || len(pass) < 4 || isPlaceholder(pass) || isCodeReference(pass, "") {
+		return false, false
+	}
+	l := strings.ToLower(pass)
+	if l == "password" || l == "nopassword" || l == "pass" || l == "secret" {
+		return false, false
+	}
+	return true, true
+}
+
+// urlPasswordCheck drops URL passwords that are templates or well-known
+// defaults.
+func urlPasswordCheck(pass string) (ok, verified bool) {
+	l := strings.ToLower(pass)
+	switch l {
+	case "password", "pass", "passwd", "secret", "guest", "anonymous", "user", "username", "pwd", "changeme", "root", "admin", "test", "postgres", "mysql", "example", "token", "xxx", "x-oauth-basic":
+		return false, false
+	}
+	if isCodeReference(pass, "") || strings.HasPrefix(l, "password") || strings.HasPrefix(l, "your") {
+		return false, false
+	}
+	if strings.Count(pass, "%") > 0 && strings.Contains(l, "%(") {
+		return false, false
+	}
+	return true, false
+}
+
+// valueCheck drops template or reference values.
+func valueCheck(v string) (ok, verified bool) {
+	if isCodeReference(v, "") || strings.HasPrefix(v, "#{") {
+		return false, false
+	}
+	return true, false
+}
+
+// jwtCheck requires a JWT whose header decodes to JSON with an "alg".
+func jwtCheck(tok string) (ok, verified bool) {
+	head, _, _ := strings.Cut(tok, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(head, "="))
+	if err != nil {
+		return false, false
+	}
+	var h map[string]any
+	if json.Unmarshal(raw, &h) != nil {
+		return false, false
+	}
+	alg, _ := h["alg"].(string)
+	if alg == "" || strings.EqualFold(alg, "none") {
+		return false, false
+	}
+	return true, true
+}
