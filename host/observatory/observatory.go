@@ -1,0 +1,413 @@
+// Package observatory serves picket's audit trail to people: a JSON query
+// API under /v1 (events, sessions, findings, stats) and the Observatory web
+// UI under /ui/, embedded in the binary.
+//
+// Every API call is scoped to the tenant the auth middleware found for the
+// caller's key: a tenant never sees another's rows, and another tenant's
+// IDs answer 404. The UI pages are static and need no auth; the UI's own
+// API calls carry the key the user typed, as "Authorization: Bearer".
+package observatory
+
+import (
+	"embed"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/picketsec/picket/host/audit"
+	"github.com/picketsec/picket/sdk"
+)
+
+// Deps is what the Observatory needs from the host.
+type Deps struct {
+	// Store is the audit trail to read.
+	Store audit.Store
+	// TenantOf returns the tenant the auth middleware authenticated for
+	// the request; "" answers 401.
+	TenantOf func(*gin.Context) string
+	// Detectors, when set, serves GET /v1/detectors with its value as JSON
+	// (an array of objects: id, version, runtime, kinds, health, calls,
+	// errors, latency...). Leave it nil when the host serves that route.
+	Detectors func() any
+	// Logger receives errors of the store. nil discards them.
+	Logger hclog.Logger
+	// Now is the clock for relative times ("since=24h"). nil means time.Now.
+	Now func() time.Time
+}
+
+//go:embed ui
+var uiFS embed.FS
+
+// Register mounts the query API (behind auth) and the UI (without) on r.
+func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
+	if deps.Logger == nil {
+		deps.Logger = hclog.NewNullLogger()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	h := &handlers{deps: deps, log: deps.Logger.Named("observatory")}
+	if auth == nil {
+		auth = func(*gin.Context) {}
+	}
+	api := r.Group("/v1", auth, noStore)
+	api.GET("/events", h.listEvents)
+	api.GET("/events/:id", h.getEvent)
+	api.GET("/sessions", h.listSessions)
+	api.GET("/sessions/:id", h.getSession)
+	api.GET("/findings", h.listFindings)
+	api.GET("/stats", h.stats)
+	if deps.Detectors != nil {
+		api.GET("/detectors", h.detectors)
+	}
+
+	sub, err := fs.Sub(uiFS, "ui")
+	if err != nil {
+		panic("observatory: embedded ui missing: " + err.Error()) // programmer error: the embed is in this package
+	}
+	files := http.FileServer(http.FS(sub))
+	r.GET("/ui/*filepath", func(c *gin.Context) {
+		uiHeaders(c)
+		p := c.Param("filepath")
+		if p != "/" {
+			if _, err := fs.Stat(sub, strings.TrimPrefix(p, "/")); err != nil {
+				c.String(http.StatusNotFound, "not found")
+				return
+			}
+		}
+		req := c.Request.Clone(c.Request.Context())
+		req.URL.Path = p
+		files.ServeHTTP(c.Writer, req)
+	})
+}
+
+// uiHeaders keep the UI from loading anything but its own files and from
+// being framed: item text in it is attacker-controlled content.
+func uiHeaders(c *gin.Context) {
+	hd := c.Writer.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-cache")
+}
+
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+}
+
+type handlers struct {
+	deps Deps
+	log  hclog.Logger
+}
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error string `json:"error"`
+	Param string `json:"param,omitempty"`
+}
+
+func badParam(c *gin.Context, param, reason string) {
+	c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "bad parameter " + strconv.Quote(param) + ": " + reason, Param: param})
+}
+
+func (h *handlers) tenant(c *gin.Context) (string, bool) {
+	if h.deps.TenantOf == nil {
+		c.AbortWithStatusJSON(http.StatusUnauthorized, apiError{Error: "unauthorized"})
+		return "", false
+	}
+	t := h.deps.TenantOf(c)
+	if t == "" {
+		c.AbortWithStatusJSON(http.StatusUnauthorized, apiError{Error: "unauthorized"})
+		return "", false
+	}
+	return t, true
+}
+
+// fail answers a store error: 400 naming the parameter, 404, or 500 (the
+// detail is logged, not sent).
+func (h *handlers) fail(c *gin.Context, tenant string, err error) {
+	var qe *audit.QueryError
+	switch {
+	case errors.As(err, &qe):
+		badParam(c, qe.Param, qe.Reason)
+	case errors.Is(err, audit.ErrNotFound):
+		c.AbortWithStatusJSON(http.StatusNotFound, apiError{Error: "not found"})
+	case c.Request.Context().Err() != nil:
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, apiError{Error: "request canceled"})
+	default:
+		h.log.Error("store query failed", "tenant", tenant, "path", c.FullPath(), "error", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, apiError{Error: "internal error"})
+	}
+}
+
+// params parses query parameters, remembering the first bad one.
+type params struct {
+	c       *gin.Context
+	now     time.Time
+	bad     string
+	reason  string
+	present bool
+}
+
+func (p *params) fail(name, reason string) {
+	if p.bad == "" {
+		p.bad, p.reason = name, reason
+	}
+}
+
+func (p *params) str(name string, max int) string {
+	v := p.c.Query(name)
+	if len(v) > max {
+		p.fail(name, "too long")
+		return ""
+	}
+	return v
+}
+
+func (p *params) oneOf(name string, allowed ...string) string {
+	v := p.c.Query(name)
+	if v == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, "want one of "+strings.Join(allowed, ", "))
+	return ""
+}
+
+func (p *params) limit() int {
+	v := p.c.Query("limit")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > audit.MaxLimit {
+		p.fail("limit", "want an integer from 1 to "+strconv.Itoa(audit.MaxLimit))
+		return 0
+	}
+	return n
+}
+
+func (p *params) boolean(name string) *bool {
+	v := p.c.Query(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, "want true or false")
+		return nil
+	}
+	return &b
+}
+
+func (p *params) severity(name string) sdk.Severity {
+	v := p.c.Query(name)
+	if v == "" {
+		return 0
+	}
+	s, err := sdk.ParseSeverity(v)
+	if err != nil {
+		p.fail(name, "want info, low, medium, high or critical")
+		return 0
+	}
+	return s
+}
+
+// when parses a time: RFC 3339, Unix seconds, or a duration meaning that
+// long before now ("24h", "-24h", "90m").
+func (p *params) when(name string) time.Time {
+	v := p.c.Query(name)
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Unix(n, 0)
+	}
+	if d, err := time.ParseDuration(strings.TrimPrefix(v, "-")); err == nil && d >= 0 {
+		return p.now.Add(-d)
+	}
+	p.fail(name, "want an RFC 3339 time, Unix seconds, or a duration ago such as 24h")
+	return time.Time{}
+}
+
+func (p *params) duration(name string) time.Duration {
+	v := p.c.Query(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, "want a duration such as 5m or 1h")
+		return 0
+	}
+	return d
+}
+
+// ok answers 400 when a parameter was bad.
+func (p *params) ok() bool {
+	if p.bad != "" {
+		badParam(p.c, p.bad, p.reason)
+		return false
+	}
+	return true
+}
+
+func (h *handlers) params(c *gin.Context) *params {
+	return &params{c: c, now: h.deps.Now()}
+}
+
+var eventTypes = []string{sdk.EventPreRequest, sdk.EventToolCallEntireRequest, sdk.EventEntireRequest}
+
+func (h *handlers) listEvents(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	f := audit.EventFilter{
+		SessionID:   p.str("session", 512),
+		Login:       p.str("login", 512),
+		Type:        p.oneOf("type", eventTypes...),
+		Decision:    p.oneOf("decision", "allow", "block", "modify", "pending"),
+		WouldBlock:  p.boolean("would_block"),
+		Detector:    p.str("detector", 256),
+		Category:    p.str("category", 256),
+		MinSeverity: p.severity("min_severity"),
+		Since:       p.when("since"),
+		Until:       p.when("until"),
+		Cursor:      p.str("cursor", 1024),
+		Limit:       p.limit(),
+		Ascending:   p.oneOf("order", "asc", "desc") == "asc",
+	}
+	if !p.ok() {
+		return
+	}
+	page, err := h.deps.Store.ListEvents(c.Request.Context(), tenant, f)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func (h *handlers) getEvent(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	d, err := h.deps.Store.GetEvent(c.Request.Context(), tenant, c.Param("id"))
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (h *handlers) listSessions(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	f := audit.SessionFilter{
+		Login:  p.str("login", 512),
+		Since:  p.when("since"),
+		Until:  p.when("until"),
+		Cursor: p.str("cursor", 1024),
+		Limit:  p.limit(),
+	}
+	if !p.ok() {
+		return
+	}
+	page, err := h.deps.Store.ListSessions(c.Request.Context(), tenant, f)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func (h *handlers) getSession(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	d, err := h.deps.Store.GetSession(c.Request.Context(), tenant, c.Param("id"))
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (h *handlers) listFindings(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	inc := p.boolean("include_suppressed")
+	f := audit.FindingFilter{
+		SessionID:         p.str("session", 512),
+		Detector:          p.str("detector", 256),
+		Category:          p.str("category", 256),
+		MinSeverity:       p.severity("min_severity"),
+		IncludeSuppressed: inc != nil && *inc,
+		Since:             p.when("since"),
+		Until:             p.when("until"),
+		Cursor:            p.str("cursor", 1024),
+		Limit:             p.limit(),
+	}
+	if !p.ok() {
+		return
+	}
+	page, err := h.deps.Store.ListFindings(c.Request.Context(), tenant, f)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func (h *handlers) stats(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	q := audit.StatsQuery{Since: p.when("since"), Until: p.when("until"), Bucket: p.duration("bucket")}
+	if !p.ok() {
+		return
+	}
+	if q.Until.IsZero() {
+		q.Until = p.now
+	}
+	st, err := h.deps.Store.Stats(c.Request.Context(), tenant, q)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (h *handlers) detectors(c *gin.Context) {
+	if _, ok := h.tenant(c); !ok {
+		return
+	}
+	c.JSON(http.StatusOK, h.deps.Detectors())
+}

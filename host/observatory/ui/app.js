@@ -1,0 +1,538 @@
+// picket Observatory: a small single-page app over the /v1 query API.
+// Everything the API returns is rendered as text nodes (never as HTML):
+// item text is content an attacker may have written.
+(function () {
+  "use strict";
+
+  var KEY = "picket.apiKey";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var view = document.getElementById("view");
+
+  // ---- DOM helpers ----
+
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    setAttrs(el, attrs);
+    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+
+  function s(tag, attrs) {
+    var el = document.createElementNS(SVGNS, tag);
+    setAttrs(el, attrs);
+    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+
+  function setAttrs(el, attrs) {
+    if (!attrs) return;
+    Object.keys(attrs).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "onclick" || k === "onchange" || k === "onsubmit") el.addEventListener(k.slice(2), v);
+      else if (k === "text") el.textContent = String(v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    });
+  }
+
+  function append(el, c) {
+    if (c === null || c === undefined || c === false) return;
+    if (Array.isArray(c)) { c.forEach(function (x) { append(el, x); }); return; }
+    if (typeof c === "string" || typeof c === "number") { el.appendChild(document.createTextNode(String(c))); return; }
+    el.appendChild(c);
+  }
+
+  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
+
+  // ---- formatting ----
+
+  function ms(ns) {
+    if (!ns) return "0 ms";
+    var v = ns / 1e6;
+    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms";
+  }
+
+  function dur(ns) {
+    var sec = Math.round((ns || 0) / 1e9);
+    if (sec < 60) return sec + "s";
+    if (sec < 3600) return Math.floor(sec / 60) + "m " + (sec % 60) + "s";
+    return Math.floor(sec / 3600) + "h " + Math.floor((sec % 3600) / 60) + "m";
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function when(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    if (isNaN(d)) return String(iso);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  function hhmm(iso, withDay) {
+    var d = new Date(iso);
+    var t = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return withDay ? pad(d.getMonth() + 1) + "/" + pad(d.getDate()) + " " + t : t;
+  }
+
+  function decisionBadge(dec, would) {
+    var out = [];
+    var d = dec || "pending";
+    out.push(h("span", { "class": "badge " + d, "data-decision": d }, d));
+    if (would && d !== "block") out.push(" ", h("span", { "class": "badge would", title: "policy would block (monitor mode or async event)" }, "would block"));
+    return out;
+  }
+
+  function sevBadge(sev) {
+    if (!sev) return h("span", { "class": "muted" }, "–");
+    return h("span", { "class": "sev " + sev }, sev);
+  }
+
+  function link(href, text) { return h("a", { href: href }, text); }
+
+  // ---- API ----
+
+  function apiKey() { return sessionStorage.getItem(KEY) || ""; }
+
+  function AuthError() { this.message = "unauthorized"; }
+
+  function api(path) {
+    return fetch(path, { headers: { "Authorization": "Bearer " + apiKey(), "Accept": "application/json" }, credentials: "omit", cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) throw new AuthError();
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) throw new Error((body && body.error) || ("HTTP " + r.status));
+          return body;
+        });
+      });
+  }
+
+  function qs(obj) {
+    var parts = [];
+    Object.keys(obj).forEach(function (k) {
+      if (obj[k] !== "" && obj[k] !== undefined && obj[k] !== null) parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(obj[k]));
+    });
+    return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  // ---- login ----
+
+  var loginSection = document.getElementById("login");
+  var nav = document.getElementById("nav");
+
+  function showLogin(msg) {
+    sessionStorage.removeItem(KEY);
+    nav.hidden = true;
+    clear(view);
+    loginSection.hidden = false;
+    var err = document.getElementById("login-error");
+    err.hidden = !msg;
+    err.textContent = msg || "";
+    document.getElementById("api-key").focus();
+  }
+
+  document.getElementById("login-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var input = document.getElementById("api-key");
+    var k = input.value.trim();
+    if (!k) return;
+    sessionStorage.setItem(KEY, k);
+    api("/v1/stats?since=1h&bucket=1h").then(function () {
+      input.value = "";
+      loginSection.hidden = true;
+      nav.hidden = false;
+      if (!location.hash || location.hash === "#/" || location.hash === "#/login") location.hash = "#/overview";
+      else route();
+    }).catch(function (err) {
+      showLogin(err instanceof AuthError ? "That key was refused." : "Could not reach picket: " + err.message);
+    });
+  });
+
+  document.getElementById("logout").addEventListener("click", function () { showLogin(""); location.hash = "#/login"; });
+
+  // ---- routing ----
+
+  var routes = [
+    [/^#\/overview$/, overview],
+    [/^#\/sessions$/, sessions],
+    [/^#\/sessions\/(.+)$/, sessionView],
+    [/^#\/events\/(.+)$/, eventView],
+    [/^#\/threats(?:\?.*)?$/, threats],
+    [/^#\/detectors$/, detectors]
+  ];
+
+  function route() {
+    if (!apiKey()) { showLogin(""); return; }
+    loginSection.hidden = true;
+    nav.hidden = false;
+    var hash = location.hash || "#/overview";
+    if (hash === "#/login" || hash === "#/") hash = "#/overview";
+    var page = hash.split("?")[0].split("/")[1];
+    Array.prototype.forEach.call(nav.querySelectorAll("a"), function (a) {
+      a.classList.toggle("active", a.getAttribute("data-page") === page || (page === "events" && a.getAttribute("data-page") === "sessions"));
+    });
+    for (var i = 0; i < routes.length; i++) {
+      var m = hash.match(routes[i][0]);
+      if (m) {
+        clear(view);
+        view.setAttribute("data-page", page);
+        view.appendChild(h("p", { "class": "loading" }, "Loading…"));
+        var arg = m[1] ? decodeURIComponent(m[1]) : undefined;
+        routes[i][1](arg).catch(fail);
+        return;
+      }
+    }
+    location.hash = "#/overview";
+  }
+
+  function fail(err) {
+    if (err instanceof AuthError) { showLogin("Your key was refused; sign in again."); return; }
+    clear(view);
+    view.appendChild(h("p", { "class": "error", id: "view-error" }, "Error: " + err.message));
+  }
+
+  function render() {
+    clear(view);
+    for (var i = 0; i < arguments.length; i++) append(view, arguments[i]);
+  }
+
+  window.addEventListener("hashchange", route);
+
+  // ---- charts (SVG) ----
+
+  var W = 640, H = 220, M = { l: 40, r: 10, t: 10, b: 26 };
+
+  function niceMax(v) {
+    if (v <= 0) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(v)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
+    return 10 * p;
+  }
+
+  function frame(buckets, max, fmt) {
+    var g = [];
+    var ih = H - M.t - M.b;
+    for (var i = 0; i <= 4; i++) {
+      var y = M.t + ih - (ih * i) / 4;
+      g.push(s("line", { "class": "grid", x1: M.l, x2: W - M.r, y1: y, y2: y }));
+      g.push(s("text", { x: M.l - 4, y: y + 3, "text-anchor": "end" }, fmt((max * i) / 4)));
+    }
+    g.push(s("line", { "class": "axis", x1: M.l, x2: W - M.r, y1: M.t + ih, y2: M.t + ih }));
+    var n = buckets.length;
+    var every = Math.max(1, Math.ceil(n / 8));
+    var multiDay = n > 0 && new Date(buckets[n - 1].start) - new Date(buckets[0].start) > 36 * 3600 * 1000;
+    var bw = (W - M.l - M.r) / Math.max(n, 1);
+    for (var j = 0; j < n; j += every) {
+      g.push(s("text", { x: M.l + bw * j + bw / 2, y: H - 8, "text-anchor": "middle" }, hhmm(buckets[j].start, multiDay)));
+    }
+    return g;
+  }
+
+  function legend(series) {
+    return h("div", { "class": "legend" }, series.map(function (x) {
+      var sw = h("i", null);
+      sw.style.background = x.color; // CSSOM, allowed by the page's CSP (inline style attributes are not)
+      return h("span", null, sw, x.label);
+    }));
+  }
+
+  // stacked bars: series = [{key, label, color, value(bucket)}]
+  function barChart(id, title, buckets, series) {
+    var max = 0;
+    buckets.forEach(function (b) {
+      var t = 0;
+      series.forEach(function (x) { t += x.value(b); });
+      if (t > max) max = t;
+    });
+    max = niceMax(max);
+    var ih = H - M.t - M.b;
+    var bw = (W - M.l - M.r) / Math.max(buckets.length, 1);
+    var bars = [];
+    buckets.forEach(function (b, i) {
+      var y = M.t + ih;
+      series.forEach(function (x) {
+        var v = x.value(b);
+        if (!v) return;
+        var hgt = (ih * v) / max;
+        y -= hgt;
+        bars.push(s("rect", { x: M.l + bw * i + bw * 0.12, y: y, width: Math.max(bw * 0.76, 1), height: hgt, fill: x.color, "data-series": x.key },
+          s("title", null, when(b.start) + " — " + x.label + ": " + v)));
+      });
+    });
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return String(Math.round(v)); }), bars);
+    return h("div", { "class": "panel chart", id: id }, h("h2", null, title), svg, legend(series));
+  }
+
+  // lines: series = [{label, color, value(bucket)}], values in ns
+  function lineChart(id, title, buckets, series) {
+    var max = 0;
+    buckets.forEach(function (b) { series.forEach(function (x) { max = Math.max(max, x.value(b)); }); });
+    max = niceMax(max / 1e6) * 1e6;
+    var ih = H - M.t - M.b;
+    var bw = (W - M.l - M.r) / Math.max(buckets.length, 1);
+    var paths = [];
+    series.forEach(function (x) {
+      var d = "";
+      var dots = [];
+      buckets.forEach(function (b, i) {
+        var v = x.value(b);
+        if (!v) return;
+        var px = M.l + bw * i + bw / 2, py = M.t + ih - (ih * v) / max;
+        d += (d ? " L" : "M") + px.toFixed(1) + " " + py.toFixed(1);
+        dots.push(s("circle", { cx: px, cy: py, r: 2.5, fill: x.color }, s("title", null, when(b.start) + " — " + x.label + ": " + ms(v))));
+      });
+      if (d) paths.push(s("path", { d: d, fill: "none", stroke: x.color, "stroke-width": 2, "data-series": x.key }));
+      paths = paths.concat(dots);
+    });
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return (v / 1e6).toFixed(v / 1e6 < 10 ? 1 : 0); }), paths);
+    return h("div", { "class": "panel chart", id: id }, h("h2", null, title + " (ms)"), svg, legend(series));
+  }
+
+  var COLORS = { allow: "#2e8b57", block: "#c0392b", would: "#e67e22", modify: "#d68910", pending: "#8a96a3" };
+
+  // ---- pages ----
+
+  var ranges = { "1h": "5m", "6h": "15m", "24h": "1h", "7d": "6h", "30d": "24h" };
+  var currentRange = "24h";
+
+  function overview() {
+    var since = currentRange === "7d" ? "168h" : currentRange === "30d" ? "720h" : currentRange;
+    return api("/v1/stats" + qs({ since: since, bucket: ranges[currentRange] })).then(function (st) {
+      var t = st.totals || {};
+      var buckets = st.buckets || [];
+      var sel = h("select", { id: "range", onchange: function (e) { currentRange = e.target.value; route(); } },
+        Object.keys(ranges).map(function (r) { return h("option", { value: r, selected: r === currentRange }, "last " + r); }));
+      var cards = h("div", { "class": "cards", id: "totals" },
+        card("Events", t.events, "events"), card("Allowed", t.allowed, "allowed"), card("Blocked", t.blocked, "blocked"),
+        card("Would block", t.would_block, "would_block"), card("Modified", t.modified, "modified"), card("Pending", t.pending, "pending"),
+        card("Latency p50", ms(t.latency_p50_ns), "p50"), card("Latency p99", ms(t.latency_p99_ns), "p99"));
+      var decisions = barChart("chart-decisions", "Events over time", buckets, [
+        { key: "allowed", label: "allowed", color: COLORS.allow, value: function (b) { return Math.max(0, (b.allowed || 0) - (b.would_block || 0)); } },
+        { key: "would_block", label: "would block", color: COLORS.would, value: function (b) { return b.would_block || 0; } },
+        { key: "modified", label: "modified", color: COLORS.modify, value: function (b) { return b.modified || 0; } },
+        { key: "blocked", label: "blocked", color: COLORS.block, value: function (b) { return b.blocked || 0; } },
+        { key: "pending", label: "pending", color: COLORS.pending, value: function (b) { return b.pending || 0; } }
+      ]);
+      var latency = lineChart("chart-latency", "Verdict latency", buckets, [
+        { key: "p50", label: "p50", color: "#2e6fb7", value: function (b) { return b.latency_p50_ns || 0; } },
+        { key: "p99", label: "p99", color: "#8e44ad", value: function (b) { return b.latency_p99_ns || 0; } }
+      ]);
+      var cats = (st.categories || []).map(function (c) {
+        function cc(b) { return (b.categories && b.categories[c]) || {}; }
+        return barChart("chart-cat-" + c.replace(/[^a-z0-9_-]/gi, "_"), "Category: " + c, buckets, [
+          { key: "allowed", label: "allowed", color: COLORS.allow, value: function (b) { var x = cc(b); return Math.max(0, (x.allowed || 0) + (x.modified || 0) - (x.would_block || 0)); } },
+          { key: "would_block", label: "would block", color: COLORS.would, value: function (b) { return cc(b).would_block || 0; } },
+          { key: "blocked", label: "blocked", color: COLORS.block, value: function (b) { return cc(b).blocked || 0; } }
+        ]);
+      });
+      var catTable = h("table", { id: "category-totals" },
+        h("thead", null, h("tr", null, ["Category", "Events", "Allowed", "Modified", "Would block", "Blocked"].map(function (x) { return h("th", null, x); }))),
+        h("tbody", null, (st.categories || []).map(function (c) {
+          var x = (t.categories || {})[c] || {};
+          return h("tr", null, h("td", null, link("#/threats?category=" + encodeURIComponent(c), c)), h("td", null, x.events || 0), h("td", null, x.allowed || 0),
+            h("td", null, x.modified || 0), h("td", null, x.would_block || 0), h("td", null, x.blocked || 0));
+        })));
+      render(h("div", { "class": "toolbar" }, h("h1", null, "Overview"), sel),
+        cards,
+        h("div", { "class": "grid2" }, decisions, latency),
+        h("div", { "class": "panel" }, h("h2", null, "Findings by category"), (st.categories || []).length ? catTable : h("p", { "class": "empty" }, "No findings in this range.")),
+        h("div", { "class": "grid2", id: "category-charts" }, cats));
+    });
+  }
+
+  function card(label, n, key) {
+    return h("div", { "class": "card", "data-key": key }, h("div", { "class": "n" }, n === undefined ? "0" : String(n)), h("div", { "class": "l" }, label));
+  }
+
+  function sessions() {
+    var state = { cursor: "" };
+    var tbody = h("tbody", null);
+    var more = h("button", { type: "button", "class": "more", id: "sessions-more", hidden: true }, "Load more");
+    function load() {
+      return api("/v1/sessions" + qs({ limit: 50, cursor: state.cursor })).then(function (page) {
+        (page.sessions || []).forEach(function (x) {
+          tbody.appendChild(h("tr", { "data-session": x.id },
+            h("td", null, link("#/sessions/" + encodeURIComponent(x.id), x.id)),
+            h("td", null, x.login || ""),
+            h("td", { "class": "mono" }, x.user_agent || ""),
+            h("td", null, when(x.started)),
+            h("td", null, dur(x.duration_ns)),
+            h("td", null, String(x.requests)),
+            h("td", null, String(x.findings)),
+            h("td", null, sevBadge(x.max_severity)),
+            h("td", null, decisionBadge(x.last_decision), x.blocked ? [" ", h("span", { "class": "muted" }, x.blocked + " blocked")] : null,
+              x.would_block ? [" ", h("span", { "class": "muted" }, x.would_block + " would block")] : null)));
+        });
+        state.cursor = page.next || "";
+        more.hidden = !page.next;
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 9, "class": "empty" }, "No sessions yet.")));
+      });
+    }
+    more.addEventListener("click", function () { load().catch(fail); });
+    return load().then(function () {
+      render(h("h1", null, "Sessions"),
+        h("table", { id: "sessions-table" },
+          h("thead", null, h("tr", null, ["Session", "Login", "Agent", "Started", "Duration", "Requests", "Findings", "Max severity", "Last decision"].map(function (x) { return h("th", null, x); }))),
+          tbody),
+        more);
+    });
+  }
+
+  function findingsTable(findings) {
+    if (!findings || !findings.length) return h("p", { "class": "muted" }, "No findings.");
+    return h("table", { "class": "findings" },
+      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Item", "Match (redacted)", "Action", "Message"].map(function (x) { return h("th", null, x); }))),
+      h("tbody", null, findings.map(function (f) {
+        return h("tr", { "class": f.suppressed ? "suppressed" : "" },
+          h("td", null, sevBadge(f.severity)),
+          h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
+          h("td", { "class": "mono" }, f.detector + " / " + f.rule),
+          h("td", null, "#" + f.item),
+          h("td", { "class": "mono redacted" }, f.redacted || "–"),
+          h("td", null, f.action, f.suppressed ? h("div", { "class": "muted" }, "suppressed: " + f.suppressed) : null),
+          h("td", null, f.message));
+      })));
+  }
+
+  function eventCard(ev, withSession) {
+    var r = ev.result;
+    var flagged = {};
+    ((r && r.findings) || []).forEach(function (f) { if (!f.suppressed) flagged[f.item] = true; });
+    var li = h("li", { "class": "event d-" + (r ? r.decision : "pending") + (r && r.would_block && r.decision !== "block" ? " would" : ""), "data-event": ev.id },
+      h("div", { "class": "panel" },
+        h("div", { "class": "ev-head" },
+          h("span", { "class": "t" }, when(ev.received_at)),
+          h("span", { "class": "mono" }, ev.type),
+          decisionBadge(r ? r.decision : "pending", r && r.would_block),
+          r && r.max_severity ? sevBadge(r.max_severity) : null,
+          r && r.message ? h("span", null, r.message) : null,
+          r ? h("span", { "class": "muted" }, "verdict in " + ms(r.latency_ns)) : null,
+          withSession && ev.session_id ? link("#/sessions/" + encodeURIComponent(ev.session_id), "session " + ev.session_id) : null,
+          link("#/events/" + encodeURIComponent(ev.id), "event " + ev.id)),
+        h("ul", { "class": "items" }, (ev.items || []).map(function (it) {
+          return h("li", { "class": flagged[it.index] ? "flagged" : "" },
+            h("div", { "class": "ih" }, h("b", null, "#" + it.index + " " + it.kind), it.origin ? h("span", null, it.origin) : null,
+              it.tool ? h("span", { "class": "mono" }, it.tool) : null, it.untrusted ? h("span", null, "untrusted") : null,
+              h("span", null, it.length + " bytes")),
+            it.text ? h("pre", { "class": "item-text" }, it.text) : h("pre", { "class": "muted" }, "(text not stored: payload mode none)"));
+        })),
+        r ? findingsTable(r.findings) : h("p", { "class": "muted" }, "Not evaluated yet."),
+        r && r.detectors && r.detectors.length ? h("div", null, h("h3", null, "Detectors"),
+          h("table", { "class": "runs" }, h("thead", null, h("tr", null, ["Detector", "Runtime", "Outcome", "Findings", "Duration"].map(function (x) { return h("th", null, x); }))),
+            h("tbody", null, r.detectors.map(function (d) {
+              return h("tr", null, h("td", { "class": "mono" }, d.detector), h("td", null, d.runtime || ""),
+                h("td", null, h("span", { "class": "badge " + (d.outcome === "ok" ? "ok" : "bad") }, d.outcome), d.error ? h("div", { "class": "muted" }, d.error) : null),
+                h("td", null, String(d.findings)), h("td", null, ms(d.duration_ns)));
+            })))) : null));
+    return li;
+  }
+
+  function sessionView(id) {
+    return api("/v1/sessions/" + encodeURIComponent(id)).then(function (se) {
+      render(h("p", null, link("#/sessions", "← Sessions")),
+        h("h1", null, "Session ", h("span", { "class": "mono", id: "session-id" }, se.id)),
+        h("div", { "class": "panel" }, h("dl", { "class": "kv" },
+          h("dt", null, "Login"), h("dd", null, se.login || ""),
+          h("dt", null, "Agent"), h("dd", { "class": "mono" }, se.user_agent || ""),
+          h("dt", null, "Started"), h("dd", null, when(se.started)),
+          h("dt", null, "Duration"), h("dd", null, dur(se.duration_ns)),
+          h("dt", null, "Requests"), h("dd", null, String(se.requests)),
+          h("dt", null, "Findings"), h("dd", null, String(se.findings)),
+          h("dt", null, "Max severity"), h("dd", null, sevBadge(se.max_severity)),
+          h("dt", null, "Last decision"), h("dd", null, decisionBadge(se.last_decision)))),
+        se.truncated ? h("p", { "class": "muted" }, "Only the newest events are shown.") : null,
+        h("ol", { "class": "timeline", id: "timeline" }, (se.events || []).map(function (ev) { return eventCard(ev, false); })));
+    });
+  }
+
+  function eventView(id) {
+    return api("/v1/events/" + encodeURIComponent(id)).then(function (ev) {
+      render(h("h1", null, "Event ", h("span", { "class": "mono" }, ev.id)),
+        h("div", { "class": "panel" }, h("dl", { "class": "kv" },
+          h("dt", null, "Login"), h("dd", null, (ev.identity && ev.identity.login) || ""),
+          h("dt", null, "Agent"), h("dd", { "class": "mono" }, (ev.identity && ev.identity.user_agent) || ""),
+          h("dt", null, "Model"), h("dd", null, [ev.provider, ev.model].filter(Boolean).join(" / ")),
+          h("dt", null, "Request"), h("dd", { "class": "mono" }, ev.request_id || ""))),
+        h("ol", { "class": "timeline", id: "timeline" }, eventCard(ev, true)));
+    });
+  }
+
+  function threats() {
+    var params = {};
+    var q = location.hash.split("?")[1];
+    if (q) q.split("&").forEach(function (kv) { var p = kv.split("="); params[decodeURIComponent(p[0])] = decodeURIComponent(p[1] || ""); });
+    var state = { cursor: "", category: params.category || "", min: params.min_severity || "" };
+    var tbody = h("tbody", null);
+    var more = h("button", { type: "button", "class": "more", id: "threats-more", hidden: true }, "Load more");
+    function load() {
+      return api("/v1/findings" + qs({ limit: 100, cursor: state.cursor, category: state.category, min_severity: state.min })).then(function (page) {
+        (page.findings || []).forEach(function (f) {
+          tbody.appendChild(h("tr", { "data-category": f.category },
+            h("td", null, when(f.received_at)),
+            h("td", null, sevBadge(f.severity)),
+            h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
+            h("td", { "class": "mono" }, f.detector + " / " + f.rule),
+            h("td", { "class": "mono redacted" }, f.redacted || "–"),
+            h("td", null, f.message),
+            h("td", null, decisionBadge(f.decision, f.would_block)),
+            h("td", null, f.login || ""),
+            h("td", null, f.session_id ? link("#/sessions/" + encodeURIComponent(f.session_id), f.session_id) : "", " ", link("#/events/" + encodeURIComponent(f.event_id), "event"))));
+        });
+        state.cursor = page.next || "";
+        more.hidden = !page.next;
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 9, "class": "empty" }, "No findings.")));
+      });
+    }
+    more.addEventListener("click", function () { load().catch(fail); });
+    function filterChanged() {
+      var c = document.getElementById("threat-category").value, m = document.getElementById("threat-severity").value;
+      location.hash = "#/threats" + qs({ category: c, min_severity: m });
+    }
+    return load().then(function () {
+      render(h("div", { "class": "toolbar" }, h("h1", null, "Threats"),
+        h("label", null, "Category ", h("input", { id: "threat-category", value: state.category, placeholder: "any", size: 12, onchange: filterChanged })),
+        h("label", null, "Min severity ", h("select", { id: "threat-severity", onchange: filterChanged },
+          ["", "low", "medium", "high", "critical"].map(function (x) { return h("option", { value: x, selected: x === state.min }, x || "any"); })))),
+        h("table", { id: "threats-table" },
+          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Match (redacted)", "Message", "Decision", "Login", "Where"].map(function (x) { return h("th", null, x); }))),
+          tbody),
+        more);
+    });
+  }
+
+  function cell(v) {
+    if (v === null || v === undefined) return "";
+    if (Array.isArray(v)) return v.map(function (x) { return typeof x === "object" ? JSON.stringify(x) : String(x); }).join(", ");
+    if (typeof v === "object") return JSON.stringify(v);
+    return String(v);
+  }
+
+  function detectors() {
+    return api("/v1/detectors").then(function (body) {
+      var rows = body;
+      if (!Array.isArray(rows) && rows && typeof rows === "object") {
+        var arr = Object.keys(rows).filter(function (k) { return Array.isArray(rows[k]); });
+        rows = arr.length ? rows[arr[0]] : [rows];
+      }
+      rows = (rows || []).filter(function (r) { return r && typeof r === "object"; });
+      var cols = [];
+      rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+      render(h("h1", null, "Detectors"),
+        rows.length ? h("table", { id: "detectors-table" },
+          h("thead", null, h("tr", null, cols.map(function (c) { return h("th", null, c.replace(/_/g, " ")); }))),
+          h("tbody", null, rows.map(function (r) {
+            return h("tr", { "data-detector": cell(r.id || r.name) }, cols.map(function (c) {
+              var v = r[c];
+              if (c === "health" || c === "status") {
+                var good = v === "ok" || v === "healthy" || v === true || v === "serving";
+                return h("td", null, h("span", { "class": "badge " + (good ? "ok" : "bad") }, cell(v)));
+              }
+              if (/latency|duration/.test(c) && typeof v === "number") return h("td", null, v > 1e4 ? ms(v) : cell(v));
+              return h("td", { "class": typeof v === "object" ? "mono" : "" }, cell(v));
+            }));
+          }))) : h("p", { "class": "empty" }, "No detectors reported."));
+    });
+  }
+
+  route();
+})();
