@@ -1,0 +1,297 @@
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/picketsec/picket/sdk"
+	sdkplugin "github.com/picketsec/picket/sdk/plugin"
+)
+
+// Process plugin timings.
+const (
+	processStartTimeout = 10 * time.Second
+	restartMinBackoff   = 100 * time.Millisecond
+	restartMaxBackoff   = 30 * time.Second
+)
+
+// processHandle runs a detector as a hashicorp/go-plugin process over gRPC.
+// When the process dies, calls fail at once (the engine applies the
+// detector's fail policy) while a goroutine restarts it with backoff and
+// replays the last config.
+type processHandle struct {
+	spec   Spec
+	sum    []byte
+	logger hclog.Logger
+	done   chan struct{} // closed by Close
+
+	mu     sync.Mutex
+	client *goplugin.Client
+	det    sdk.Detector
+	info   sdk.Info
+	config []byte
+	down   error // set while the process is down
+	closed bool
+}
+
+// Interface guard.
+var _ Handle = (*processHandle)(nil)
+
+func loadProcess(ctx context.Context, spec Spec, opts Options) (Handle, error) {
+	sum, _, err := checkFile(spec, false)
+	if err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	h := &processHandle{
+		spec:   spec,
+		sum:    sum,
+		logger: opts.Logger.Named(spec.Name),
+		done:   make(chan struct{}),
+	}
+	client, det, err := h.spawn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	h.client, h.det, h.info = client, det, det.Info()
+	track(h)
+	return h, nil
+}
+
+// spawn starts the plugin and dispenses its detector, within the start
+// timeout and ctx. Nothing is left running on error.
+func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, sdk.Detector, error) {
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  sdkplugin.Handshake,
+		VersionedPlugins: sdkplugin.PluginSets(nil),
+		Cmd:              exec.Command(h.spec.Path),
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		SecureConfig:     &goplugin.SecureConfig{Checksum: h.sum, Hash: sha256.New()},
+		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		StartTimeout:     processStartTimeout,
+		Logger:           h.logger,
+		Managed:          true,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(sdkplugin.MaxMessageSize),
+			grpc.MaxCallSendMsgSize(sdkplugin.MaxMessageSize),
+		)},
+	})
+	type result struct {
+		det sdk.Detector
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		rpc, err := client.Client()
+		if err != nil {
+			ch <- result{err: fmt.Errorf("start %s: %w", h.spec.Path, err)}
+			return
+		}
+		raw, err := rpc.Dispense(sdkplugin.Name)
+		if err != nil {
+			ch <- result{err: fmt.Errorf("dispense: %w", err)}
+			return
+		}
+		det, ok := raw.(sdk.Detector)
+		if !ok {
+			ch <- result{err: fmt.Errorf("dispense: plugin gave %T, not a detector", raw)}
+			return
+		}
+		ch <- result{det: det}
+	}()
+	timer := time.NewTimer(processStartTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			client.Kill()
+			return nil, nil, r.err
+		}
+		return client, r.det, nil
+	case <-ctx.Done():
+		client.Kill()
+		return nil, nil, fmt.Errorf("start %s: %w", h.spec.Path, ctx.Err())
+	case <-timer.C:
+		client.Kill()
+		return nil, nil, fmt.Errorf("start %s: no answer within %v", h.spec.Path, processStartTimeout)
+	}
+}
+
+// Runtime returns SourceProcess.
+func (h *processHandle) Runtime() string { return SourceProcess }
+
+// Info returns the Info the plugin gave when it was loaded.
+func (h *processHandle) Info() sdk.Info { return h.info }
+
+// current returns the live detector, or the reason there is none.
+func (h *processHandle) current() (*goplugin.Client, sdk.Detector, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closed:
+		return nil, nil, errors.New("process: detector is closed")
+	case h.down != nil:
+		return nil, nil, h.down
+	}
+	if h.client.Exited() {
+		h.markDownLocked(h.client, errors.New("plugin process exited"))
+		return nil, nil, h.down
+	}
+	return h.client, h.det, nil
+}
+
+// Healthy returns nil when the plugin process is running.
+func (h *processHandle) Healthy() error {
+	_, _, err := h.current()
+	return err
+}
+
+// Configure sends the config to the plugin and keeps it for restarts.
+func (h *processHandle) Configure(ctx context.Context, config []byte) error {
+	client, det, err := h.current()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callContext(ctx, h.spec)
+	defer cancel()
+	if err := det.Configure(ctx, config); err != nil {
+		h.checkCrash(ctx, client, err)
+		return err
+	}
+	h.mu.Lock()
+	h.config = append([]byte(nil), config...)
+	h.mu.Unlock()
+	return nil
+}
+
+// Detect calls the plugin. Findings that break the contract fail the call.
+func (h *processHandle) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, error) {
+	client, det, err := h.current()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := callContext(ctx, h.spec)
+	defer cancel()
+	fs, err := det.Detect(ctx, ev)
+	if err != nil {
+		h.checkCrash(ctx, client, err)
+		return nil, err
+	}
+	if err := ValidateFindings(ev, fs); err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	return fs, nil
+}
+
+// checkCrash marks the plugin down when a failed call shows that its
+// process died or its connection broke.
+func (h *processHandle) checkCrash(ctx context.Context, client *goplugin.Client, err error) {
+	if client.Exited() {
+		h.markDown(client, errors.New("plugin process exited"))
+		return
+	}
+	if ctx.Err() == nil && status.Code(err) == codes.Unavailable {
+		h.markDown(client, errors.New("plugin connection lost"))
+	}
+}
+
+func (h *processHandle) markDown(client *goplugin.Client, cause error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.markDownLocked(client, cause)
+}
+
+// markDownLocked records that client is down and starts its restart, unless
+// it was replaced already or the handle is closed.
+func (h *processHandle) markDownLocked(client *goplugin.Client, cause error) {
+	if h.closed || h.client != client || h.down != nil {
+		return
+	}
+	h.down = fmt.Errorf("process: detector down (%v); restarting", cause)
+	h.logger.Error("plugin process down; restarting", "error", cause)
+	go h.restart(client)
+}
+
+// restart kills the old process and starts a new one, retrying with
+// exponential backoff until it succeeds or the handle is closed.
+func (h *processHandle) restart(old *goplugin.Client) {
+	old.Kill()
+	backoff := restartMinBackoff
+	for attempt := 1; ; attempt++ {
+		select {
+		case <-h.done:
+			return
+		case <-time.After(backoff):
+		}
+		if shuttingDown.Load() {
+			return
+		}
+		client, det, err := h.respawn()
+		if err == nil {
+			h.mu.Lock()
+			if h.closed {
+				h.mu.Unlock()
+				client.Kill()
+				return
+			}
+			h.client, h.det, h.down = client, det, nil
+			h.mu.Unlock()
+			h.logger.Info("plugin process restarted", "attempt", attempt)
+			return
+		}
+		h.logger.Warn("plugin restart failed", "attempt", attempt, "error", err, "retry_in", backoff)
+		backoff = min(2*backoff, restartMaxBackoff)
+	}
+}
+
+// respawn starts a fresh process and replays the config. The new process
+// must be the same detector.
+func (h *processHandle) respawn() (*goplugin.Client, sdk.Detector, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), processStartTimeout)
+	defer cancel()
+	client, det, err := h.spawn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if id := det.Info().ID; id != h.info.ID {
+		client.Kill()
+		return nil, nil, fmt.Errorf("restarted plugin is detector %q, was %q", id, h.info.ID)
+	}
+	h.mu.Lock()
+	config := h.config
+	h.mu.Unlock()
+	if config != nil {
+		if err := det.Configure(ctx, config); err != nil {
+			client.Kill()
+			return nil, nil, fmt.Errorf("configure: %w", err)
+		}
+	}
+	return client, det, nil
+}
+
+// Close kills the plugin process and stops restarts.
+func (h *processHandle) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	close(h.done)
+	client := h.client
+	h.mu.Unlock()
+	untrack(h)
+	client.Kill()
+	return nil
+}

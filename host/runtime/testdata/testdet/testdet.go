@@ -1,0 +1,121 @@
+// Package testdet is the detector the runtime tests and benchmarks load in
+// every runtime: it flags each occurrence of a configured word, and an item
+// whose text starts with "@@fault:" makes it misbehave on purpose.
+package testdet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// ID is the detector's id.
+const ID = "testdet"
+
+// Detector finds a word.
+type Detector struct{ word string }
+
+// Interface guard.
+var _ sdk.Detector = (*Detector)(nil)
+
+// New returns an unconfigured detector; the word defaults to "needle".
+func New() sdk.Detector { return &Detector{word: "needle"} }
+
+// Info describes the detector.
+func (d *Detector) Info() sdk.Info {
+	return sdk.Info{
+		ID: ID, Version: "1.0.0", APIVersion: sdk.APIVersion,
+		Description:  "flags a configured word (runtime tests)",
+		Kinds:        []sdk.Kind{sdk.KindPrompt, sdk.KindToolCall, sdk.KindToolResult, sdk.KindResponse},
+		ConfigSchema: `{"type":"object","properties":{"word":{"type":"string","minLength":1}},"additionalProperties":false}`,
+	}
+}
+
+// Configure takes {"word": "..."}.
+func (d *Detector) Configure(_ context.Context, config []byte) error {
+	var c struct {
+		Word *string `json:"word"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return fmt.Errorf("testdet: config: %w", err)
+	}
+	if c.Word != nil {
+		if *c.Word == "" {
+			return errors.New("testdet: config: field word: must not be empty")
+		}
+		d.word = *c.Word
+	}
+	return nil
+}
+
+var sink [][]byte
+
+// Detect finds the word in every item.
+func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, error) {
+	var out []sdk.Finding
+	for _, it := range ev.Items {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if fault, ok := strings.CutPrefix(it.Text, "@@fault:"); ok {
+			switch fault {
+			case "crash":
+				os.Exit(3)
+			case "hang":
+				select {}
+			case "loop":
+				for {
+				}
+			case "grow":
+				for {
+					sink = append(sink, make([]byte, 1<<20))
+				}
+			case "panic":
+				panic("deliberate panic")
+			case "garbage":
+				return []sdk.Finding{{Detector: ID, Rule: "word", Category: "test", Item: it.Index + 1000, Start: -4, End: 1 << 30, Severity: 99}}, nil
+			case "error":
+				return nil, errors.New("testdet: deliberate failure")
+			case "slow":
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Minute):
+				}
+			}
+		}
+		text := it.Text
+		for off := 0; ; {
+			i := strings.Index(text[off:], d.word)
+			if i < 0 {
+				break
+			}
+			start := off + i
+			end := start + len(d.word)
+			out = append(out, sdk.Finding{
+				Detector:    ID,
+				Rule:        "word",
+				Category:    "test",
+				Severity:    sdk.SeverityLow,
+				Confidence:  1,
+				Item:        it.Index,
+				Start:       start,
+				End:         end,
+				Message:     "configured word found",
+				Redacted:    sdk.Redact(text[start:end], 1),
+				Fingerprint: sdk.Fingerprint(ID, "word", text[start:end]),
+			})
+			off = end
+		}
+	}
+	return out, nil
+}
