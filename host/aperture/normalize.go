@@ -45,7 +45,7 @@ func Normalize(h *Hook, event string) (*sdk.Event, error) {
 	var format llmapi.Format
 	if h.RequestBody != nil {
 		body := jsonscan.Value(h.RequestBody)
-		f, err := llmapi.DetectFormat(md.URL, body)
+		f, err := x.Detect(md.URL, body)
 		if err != nil {
 			return nil, err
 		}

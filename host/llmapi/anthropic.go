@@ -5,60 +5,53 @@ import (
 	"github.com/picketsec/picket/sdk"
 )
 
-func (x *Extractor) requestAnthropic(body jsonscan.Value) error {
-	var system, msgs jsonscan.Value
-	it := body.Object()
-	for it.Next() {
-		switch {
-		case it.KeyIs("system"):
-			system = it.Val
-		case it.KeyIs("messages"):
-			msgs = it.Val
-		}
-	}
+func (x *Extractor) requestAnthropic() error {
+	system, msgs := x.shape.system, x.shape.messages
 	if err := want(rb, "/system", system, jsonscan.String, jsonscan.Array); err != nil {
 		return err
 	}
 	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
 		return err
 	}
+	type msg struct{ role, content jsonscan.Value }
+	var list []msg
 	last := -1
 	mi := msgs.Array()
 	for mi.Next() {
 		if !mi.Val.IsObject() {
 			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
 		}
-		if mi.Val.Get("role").StrEquals("assistant") {
-			last = mi.I
-		}
-	}
-	if err := x.anthropicBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
-		return err
-	}
-	mi = msgs.Array()
-	for mi.Next() {
-		var role, content jsonscan.Value
+		var m msg
 		f := mi.Val.Object()
 		for f.Next() {
 			switch {
 			case f.KeyIs("role"):
-				role = f.Val
+				m.role = f.Val
 			case f.KeyIs("content"):
-				content = f.Val
+				m.content = f.Val
 			}
 		}
-		base := ptr("/messages", mi.I)
-		if err := want(rb, base+"/role", role, jsonscan.String); err != nil {
+		if m.role.StrEquals("assistant") {
+			last = mi.I
+		}
+		list = append(list, m)
+	}
+	if err := x.anthropicBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
+		return err
+	}
+	for i, m := range list {
+		base := ptr("/messages", i)
+		if err := want(rb, base+"/role", m.role, jsonscan.String); err != nil {
 			return err
 		}
-		if err := want(rb, base+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
+		if err := want(rb, base+"/content", m.content, jsonscan.String, jsonscan.Array); err != nil {
 			return err
 		}
 		kind := sdk.KindPrompt
-		if role.StrEquals("assistant") {
+		if m.role.StrEquals("assistant") {
 			kind = sdk.KindResponse
 		}
-		if err := x.anthropicBlocks(kind, originOf(mi.I, last), content, base+"/content"); err != nil {
+		if err := x.anthropicBlocks(kind, originOf(i, last), m.content, base+"/content"); err != nil {
 			return err
 		}
 	}

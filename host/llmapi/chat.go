@@ -36,30 +36,32 @@ func readChatMessage(m jsonscan.Value) chatMessage {
 	return c
 }
 
-func (x *Extractor) requestChat(body jsonscan.Value) error {
-	msgs := body.Get("messages")
+func (x *Extractor) requestChat() error {
+	msgs := x.shape.messages
 	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
 		return err
 	}
-	// The newest turn is everything after the last assistant message.
+	// Read every message once; the newest turn is everything after the
+	// last assistant message.
+	var list []chatMessage
 	last := -1
-	it := msgs.Array()
-	for it.Next() {
-		if !it.Val.IsObject() {
-			return typeErr(rb, ptr("/messages", it.I), "object", it.Val)
+	mi := msgs.Array()
+	for mi.Next() {
+		if !mi.Val.IsObject() {
+			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
 		}
-		if it.Val.Get("role").StrEquals("assistant") {
-			last = it.I
+		m := readChatMessage(mi.Val)
+		if m.role.StrEquals("assistant") {
+			last = mi.I
 		}
+		list = append(list, m)
 	}
-	it = msgs.Array()
-	for it.Next() {
-		base := ptr("/messages", it.I)
-		m := readChatMessage(it.Val)
+	for i, m := range list {
+		base := ptr("/messages", i)
 		if err := want(rb, base+"/role", m.role, jsonscan.String); err != nil {
 			return err
 		}
-		t := originOf(it.I, last)
+		t := originOf(i, last)
 		switch m.role.Str() {
 		case "system", "developer":
 			if err := x.chatContent(sdk.KindSystem, t, m.content, base+"/content"); err != nil {

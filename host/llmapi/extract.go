@@ -15,20 +15,27 @@ func (x *Extractor) Request(f Format, body jsonscan.Value) error {
 	if !body.IsObject() {
 		return typeErr(rb, "", "object", body)
 	}
-	if m := body.Get("model"); m.IsString() {
-		x.Model = m.Str()
+	if len(x.shapeOf) != len(body) || len(body) == 0 || &x.shapeOf[0] != &body[0] {
+		x.shape, x.shapeOf = readShape(body), body
+	}
+	s := &x.shape
+	switch {
+	case s.model.IsString():
+		x.Model = s.model.Str()
+	case s.modelID.IsString():
+		x.Model = s.modelID.Str()
 	}
 	switch f {
 	case OpenAIChat:
-		return x.requestChat(body)
+		return x.requestChat()
 	case OpenAIResponses:
-		return x.requestResponses(body)
+		return x.requestResponses()
 	case Anthropic:
-		return x.requestAnthropic(body)
+		return x.requestAnthropic()
 	case Gemini:
-		return x.requestGemini(body)
+		return x.requestGemini()
 	case Bedrock:
-		return x.requestBedrock(body)
+		return x.requestBedrock()
 	}
 	return BadInput("request_body: unknown API format %q", string(f))
 }

@@ -85,11 +85,13 @@ func unescapePath(s string) string {
 	return s
 }
 
-// shape summarizes the top-level keys of a request body.
+// shape holds the top-level members of a request body that decide its
+// format and that the extractors read, found in one pass.
 type shape struct {
-	messages, input, instructions, contents, previousResponse bool
-	system, anthropicVersion, bedrockConfig                   bool
-	model                                                     string
+	messages, input, instructions, contents, previousResponse jsonscan.Value
+	system, systemInstruction, model, modelID                 jsonscan.Value
+	systemInstructionKey                                      string
+	anthropicVersion, bedrockConfig                           bool
 }
 
 func readShape(body jsonscan.Value) shape {
@@ -102,25 +104,28 @@ func readShape(body jsonscan.Value) shape {
 		}
 		switch string(k) {
 		case "messages":
-			s.messages = it.Val.Exists()
+			s.messages = it.Val
 		case "input":
-			s.input = it.Val.Exists()
+			s.input = it.Val
 		case "instructions":
-			s.instructions = it.Val.Exists()
+			s.instructions = it.Val
 		case "contents":
-			s.contents = it.Val.Exists()
+			s.contents = it.Val
 		case "previous_response_id":
-			s.previousResponse = it.Val.Exists()
+			s.previousResponse = it.Val
 		case "system":
-			s.system = it.Val.Exists()
+			s.system = it.Val
+		case "systemInstruction", "system_instruction":
+			s.systemInstruction = it.Val
+			s.systemInstructionKey = "/" + string(k)
 		case "anthropic_version":
 			s.anthropicVersion = true
 		case "inferenceConfig", "toolConfig", "additionalModelRequestFields", "guardrailConfig":
 			s.bedrockConfig = true
 		case "model":
-			if it.Val.IsString() {
-				s.model = it.Val.Str()
-			}
+			s.model = it.Val
+		case "modelId":
+			s.modelID = it.Val
 		}
 	}
 	return s
@@ -135,18 +140,32 @@ func DetectFormat(u string, body jsonscan.Value) (Format, error) {
 		return "", typeErr("request_body", "", "object", body)
 	}
 	s := readShape(body)
+	return s.detect(u)
+}
+
+// Detect is DetectFormat, and keeps what it read of the body for Request.
+func (x *Extractor) Detect(u string, body jsonscan.Value) (Format, error) {
+	if !body.IsObject() {
+		return "", typeErr("request_body", "", "object", body)
+	}
+	x.shape = readShape(body)
+	x.shapeOf = body
+	return x.shape.detect(u)
+}
+
+func (s *shape) detect(u string) (Format, error) {
 	f := FormatFromURL(u)
 	if f != "" && s.fits(f) {
 		if f == OpenAIChat || f == Anthropic || f == Bedrock {
 			// The three message formats look alike; a body that is plainly
 			// one of the others was translated by the gateway.
-			if g, strong := messagesFlavor(s, body.Get("messages")); strong {
+			if g, strong := messagesFlavor(s, s.messages); strong {
 				return g, nil
 			}
 		}
 		return f, nil
 	}
-	if g := s.guess(body); g != "" {
+	if g := s.guess(); g != "" {
 		return g, nil
 	}
 	if f != "" && s.empty() {
@@ -155,32 +174,33 @@ func DetectFormat(u string, body jsonscan.Value) (Format, error) {
 	return "", BadInput("request_body: unrecognized API format for url %q", u)
 }
 
-func (s shape) empty() bool {
-	return !s.messages && !s.input && !s.instructions && !s.contents && !s.system
+func (s *shape) empty() bool {
+	return !s.messages.Exists() && !s.input.Exists() && !s.instructions.Exists() && !s.contents.Exists() && !s.system.Exists()
 }
 
 // fits reports whether the body could be of format f.
-func (s shape) fits(f Format) bool {
+func (s *shape) fits(f Format) bool {
+	msgs, in := s.messages.Exists(), s.input.Exists() || s.instructions.Exists() || s.previousResponse.Exists()
 	switch f {
 	case OpenAIChat, Anthropic, Bedrock:
-		return s.messages || (f != OpenAIChat && s.system && !s.contents && !s.input)
+		return msgs || (f != OpenAIChat && s.system.Exists() && !s.contents.Exists() && !in)
 	case OpenAIResponses:
-		return (s.input || s.instructions || s.previousResponse) && !s.messages
+		return in && !msgs
 	case Gemini:
-		return s.contents
+		return s.contents.Exists()
 	}
 	return false
 }
 
 // guess picks a format from the body alone.
-func (s shape) guess(body jsonscan.Value) Format {
+func (s *shape) guess() Format {
 	switch {
-	case s.contents:
+	case s.contents.Exists():
 		return Gemini
-	case s.messages:
-		f, _ := messagesFlavor(s, body.Get("messages"))
+	case s.messages.Exists():
+		f, _ := messagesFlavor(s, s.messages)
 		return f
-	case s.input || s.instructions || s.previousResponse:
+	case s.input.Exists() || s.instructions.Exists() || s.previousResponse.Exists():
 		return OpenAIResponses
 	}
 	return ""
@@ -192,7 +212,7 @@ func (s shape) guess(body jsonscan.Value) Format {
 // (one user turn with string content) reads the same in all three, and is
 // taken as OpenAI Chat.
 // strong is false when the choice rests on the absence of markers.
-func messagesFlavor(s shape, msgs jsonscan.Value) (f Format, strong bool) {
+func messagesFlavor(s *shape, msgs jsonscan.Value) (f Format, strong bool) {
 	if s.anthropicVersion {
 		return Anthropic, true
 	}
@@ -221,7 +241,7 @@ func messagesFlavor(s shape, msgs jsonscan.Value) (f Format, strong bool) {
 			}
 		}
 	}
-	if s.system {
+	if s.system.Exists() {
 		return Anthropic, false
 	}
 	return OpenAIChat, false

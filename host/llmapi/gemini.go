@@ -5,21 +5,11 @@ import (
 	"github.com/picketsec/picket/sdk"
 )
 
-func (x *Extractor) requestGemini(body jsonscan.Value) error {
-	var system, contents jsonscan.Value
-	sysKey := "/systemInstruction"
-	it := body.Object()
-	for it.Next() {
-		switch {
-		case it.KeyIs("systemInstruction"):
-			system = it.Val
-			sysKey = "/systemInstruction"
-		case it.KeyIs("system_instruction"):
-			system = it.Val
-			sysKey = "/system_instruction"
-		case it.KeyIs("contents"):
-			contents = it.Val
-		}
+func (x *Extractor) requestGemini() error {
+	system, contents := x.shape.systemInstruction, x.shape.contents
+	sysKey := x.shape.systemInstructionKey
+	if sysKey == "" {
+		sysKey = "/systemInstruction"
 	}
 	if err := want(rb, sysKey, system, jsonscan.Object, jsonscan.String); err != nil {
 		return err

@@ -60,6 +60,8 @@ type Extractor struct {
 
 	calls    []callName // tool call id → name, to name tool results
 	respFrom int        // index of the first response item
+	shape    shape      // top-level members of the request body shapeOf
+	shapeOf  jsonscan.Value
 	scratch  []byte
 }
 

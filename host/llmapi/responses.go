@@ -55,32 +55,26 @@ func (r respItem) isModelItem() bool {
 	return false
 }
 
-func (x *Extractor) requestResponses(body jsonscan.Value) error {
-	var instructions, input jsonscan.Value
-	it := body.Object()
-	for it.Next() {
-		switch {
-		case it.KeyIs("instructions"):
-			instructions = it.Val
-		case it.KeyIs("input"):
-			input = it.Val
-		}
-	}
+func (x *Extractor) requestResponses() error {
+	instructions, input := x.shape.instructions, x.shape.input
 	if err := want(rb, "/instructions", instructions, jsonscan.String, jsonscan.Array); err != nil {
 		return err
 	}
 	if err := want(rb, "/input", input, jsonscan.String, jsonscan.Array); err != nil {
 		return err
 	}
+	var list []respItem
 	last := -1
 	ii := input.Array()
 	for ii.Next() {
 		if !ii.Val.IsObject() {
 			return typeErr(rb, ptr("/input", ii.I), "object", ii.Val)
 		}
-		if readRespItem(ii.Val).isModelItem() {
+		r := readRespItem(ii.Val)
+		if r.isModelItem() {
 			last = ii.I
 		}
+		list = append(list, r)
 	}
 	// Instructions come first and are resent with every turn.
 	switch instructions.Kind() {
@@ -95,7 +89,12 @@ func (x *Extractor) requestResponses(body jsonscan.Value) error {
 		x.addString(sdk.KindPrompt, turnRequest, input, "/input")
 		return nil
 	}
-	return x.respItems(input, "/input", last, false)
+	for i, r := range list {
+		if err := x.respItem(originOf(i, last), r, ptr("/input", i), false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // respItems reads an array of input items; items after index last are the

@@ -2,6 +2,8 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -316,23 +318,7 @@ func skipValue(b []byte, i int) int {
 	case '"':
 		return skipString(b, i)
 	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
+		return skipContainer(b, i)
 	}
 	for i < len(b) {
 		switch b[i] {
@@ -542,4 +528,51 @@ func AppendUnescaped(dst, raw []byte) []byte {
 		return append(dst, raw...)
 	}
 	return unescape(dst, raw)
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// zeroBytes has the high bit set in the lowest zero byte of x (and
+// possibly in bytes above it): the lowest set bit is exact.
+func zeroBytes(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// skipContainer returns the offset just past the array or object that
+// starts at b[i]. Eight bytes at a time it looks for the only bytes that
+// matter, '"', '{', '}', '[' and ']' ('[' and '{', ']' and '}' differ in
+// bit 5 only).
+func skipContainer(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			y := x | 0x2020202020202020
+			m := zeroBytes(x^0x2222222222222222) | zeroBytes(y^0x7b7b7b7b7b7b7b7b) | zeroBytes(y^0x7d7d7d7d7d7d7d7d)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		if i >= len(b) {
+			break
+		}
+		switch b[i] {
+		case '"':
+			i = skipString(b, i)
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return len(b)
 }

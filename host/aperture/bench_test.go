@@ -1,0 +1,43 @@
+package aperture
+
+import (
+	"testing"
+
+	"github.com/picketsec/picket/host/internal/fixtures"
+)
+
+func fixtureBody(b *testing.B, name string) []byte {
+	b.Helper()
+	for _, f := range fixtures.All() {
+		if f.Name == name {
+			return f.Body
+		}
+	}
+	b.Fatalf("no fixture %s", name)
+	return nil
+}
+
+// BenchmarkParseNormalize measures decode + normalize of the Codex-style
+// pre_request fixture with an exec_command curl|sh call in its history.
+func BenchmarkParseNormalize(b *testing.B) {
+	for _, name := range []string{
+		"pre_request.openai-responses.codex-exec-command-curl-sh",
+		"pre_request.openai-chat.curl-sh-tool-call",
+		"pre_request.anthropic.edge-large-tool-result",
+	} {
+		body := fixtureBody(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				h, err := Parse(body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Normalize(h, "pre_request"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
