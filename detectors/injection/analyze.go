@@ -1,0 +1,282 @@
+package injection
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/picketsec/picket/detectors/injection/internal/linear"
+	"github.com/picketsec/picket/detectors/injection/internal/norm"
+	"github.com/picketsec/picket/sdk"
+)
+
+// Windows: the normalized text is cut into blocks; a window is winBlocks
+// blocks and windows start every stepBlocks blocks, so each byte is judged
+// in two overlapping windows and nothing is left out.
+const (
+	blockShift = 8 // 256-byte blocks
+	winBlocks  = 8 // 2 KiB windows
+	stepBlocks = 4 // 1 KiB step
+	maxDepth   = 2 // nested decodings judged (base64 inside base64 …)
+)
+
+// hitWeight is the weight of one signal match.
+func (h *hit) weight(untrusted bool) float64 {
+	if h.fixed > 0 {
+		return h.fixed
+	}
+	if untrusted {
+		return h.sig.Untrusted
+	}
+	return h.sig.Direct
+}
+
+func (h *hit) id() string {
+	if h.enc != nil {
+		return h.enc.ID
+	}
+	return h.sig.ID
+}
+
+func (h *hit) class() string {
+	if h.enc != nil {
+		return h.enc.Class
+	}
+	return h.sig.Class
+}
+
+func (h *hit) desc() string {
+	if h.enc != nil {
+		if h.sig != nil {
+			return h.enc.Desc + " (" + h.sig.Desc + ")"
+		}
+		return h.enc.Desc
+	}
+	return h.sig.Desc
+}
+
+// Signals for decoded content; their weight is the decoded text's score.
+var (
+	sigBase64 = &signal{ID: "encoded.base64", Class: ClassEncoded, Desc: "base64-encoded instruction"}
+	sigHex    = &signal{ID: "encoded.hex", Class: ClassEncoded, Desc: "hex-encoded instruction"}
+	sigURL    = &signal{ID: "encoded.url", Class: ClassEncoded, Desc: "URL-encoded instruction"}
+	sigRot13  = &signal{ID: "encoded.rot13", Class: ClassEncoded, Desc: "rot13-encoded instruction"}
+	sigLeet   = &signal{ID: "encoded.leetspeak", Class: ClassEncoded, Desc: "leetspeak-obfuscated instruction"}
+)
+
+// window is one judged span of normalized text.
+type window struct {
+	start, end int // byte span in the normalized text
+	model      float64
+	heur       float64
+	score      float64
+	hits       []hit
+}
+
+// analysis is what the detector found in one text.
+type analysis struct {
+	nt      *norm.Text
+	windows []window
+	// zwSplitsSignal is the best score of a window where zero-width
+	// characters split a signal's words (0 when none does).
+	zwSplitsSignal float64
+}
+
+// Scores are an item's best window scores.
+type Scores struct {
+	Combined  float64 // what findings and severities are based on
+	Model     float64 // the classifier alone
+	Heuristic float64 // the heuristic signals alone
+}
+
+// Score judges text as an item of kind and returns its best window scores.
+// Evaluation uses it to rank rows; Detect uses the same analysis.
+func (d *Detector) Score(ctx context.Context, kind sdk.Kind, text string) (Scores, error) {
+	a, err := d.analyze(ctx, text, kind == sdk.KindToolResult, 0)
+	if err != nil {
+		return Scores{}, err
+	}
+	var s Scores
+	for _, w := range a.windows {
+		s.Combined = max(s.Combined, w.score)
+		s.Model = max(s.Model, w.model)
+		s.Heuristic = max(s.Heuristic, w.heur)
+	}
+	return s, nil
+}
+
+// analyze normalizes text and judges every window of it.
+func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, depth int) (*analysis, error) {
+	nt := norm.Normalize(text)
+	b := nt.B
+	a := &analysis{nt: nt}
+	hits := d.m.find(b)
+	// Leetspeak: keep only the matches that the folding made.
+	if lv := norm.Leet(b); lv != nil {
+		for _, h := range d.m.find(lv) {
+			if !bytes.Equal(lv[h.start:h.end], b[h.start:h.end]) {
+				h.enc = sigLeet
+				hits = append(hits, h)
+			}
+		}
+	}
+	if rot13Likely(b) {
+		for _, h := range d.m.find(norm.Rot13(b)) {
+			h.enc = sigRot13
+			hits = append(hits, h)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("injection: %w", err)
+	}
+	if depth < maxDepth {
+		for _, r := range findEncoded(text) {
+			inner, err := d.analyze(ctx, r.decoded, untrusted, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			best := 0.0
+			var bestHit *hit
+			for _, w := range inner.windows {
+				if w.score > best {
+					best = w.score
+					bestHit = nil
+					bw := 0.0
+					for k := range w.hits {
+						if wt := w.hits[k].weight(untrusted); wt > bw {
+							bw, bestHit = wt, &w.hits[k]
+						}
+					}
+				}
+			}
+			if best < 0.3 {
+				continue
+			}
+			h := hit{start: nt.NormPos(r.start), end: nt.NormPos(r.end), fixed: min(best, 0.99)}
+			switch r.scheme {
+			case "base64":
+				h.enc = sigBase64
+			case "hex":
+				h.enc = sigHex
+			default:
+				h.enc = sigURL
+			}
+			if bestHit != nil {
+				h.sig = bestHit.sig
+			}
+			hits = append(hits, h)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+
+	// Classifier: per-block sums of feature weights, so that every window
+	// is scored from prefix sums in constant time.
+	nb := (len(b) + 1<<blockShift - 1) >> blockShift
+	if nb == 0 {
+		nb = 1
+	}
+	sum := make([]float64, nb+1)
+	cnt := make([]int, nb+1)
+	m := d.model
+	linear.Visit(b, func(pos int, h uint32) {
+		k := pos >> blockShift
+		sum[k+1] += float64(m.Weight(h))
+		cnt[k+1]++
+	})
+	for k := 1; k <= nb; k++ {
+		sum[k] += sum[k-1]
+		cnt[k] += cnt[k-1]
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("injection: %w", err)
+	}
+	hi := 0
+	for s := 0; ; s += stepBlocks {
+		e := min(s+winBlocks, nb)
+		w := window{start: s << blockShift, end: min(e<<blockShift, len(b))}
+		z := m.Bias + (sum[e]-sum[s])*linear.Scale(cnt[e]-cnt[s])
+		w.model = m.Prob(z)
+		for hi < len(hits) && hits[hi].start < w.start {
+			hi++
+		}
+		// Signals of one family count once (the strongest); families
+		// combine as independent evidence.
+		var best [8]float64
+		for k := hi; k < len(hits) && hits[k].start < w.end; k++ {
+			w.hits = append(w.hits, hits[k])
+			c := classIndex(hits[k].class())
+			if wt := hits[k].weight(untrusted); wt > best[c] {
+				best[c] = wt
+			}
+		}
+		miss := 1.0
+		for _, wt := range best {
+			miss *= 1 - wt
+		}
+		w.heur = 1 - miss
+		w.score = 1 - (1-w.model)*miss
+		a.windows = append(a.windows, w)
+		if e >= nb {
+			break
+		}
+		if len(a.windows)%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("injection: %w", err)
+			}
+		}
+	}
+	// Do zero-width characters split a signal's words?
+	var zw []int
+	for _, h := range nt.Hidden {
+		if h.Kind == norm.HiddenZeroWidth {
+			zw = append(zw, nt.NormPos(h.Start))
+		}
+	}
+	if len(zw) > 0 {
+		for _, w := range a.windows {
+			for _, h := range w.hits {
+				k := sort.SearchInts(zw, h.start+1)
+				if k < len(zw) && zw[k] < h.end && w.score > a.zwSplitsSignal {
+					a.zwSplitsSignal = w.score
+				}
+			}
+		}
+	}
+	return a, nil
+}
+
+func classIndex(c string) int {
+	switch c {
+	case ClassOverride:
+		return 0
+	case ClassRole:
+		return 1
+	case ClassExtraction:
+		return 2
+	case ClassDelimiter:
+		return 3
+	case ClassHidden:
+		return 4
+	case ClassExfil:
+		return 5
+	case ClassEncoded:
+		return 6
+	}
+	return 7
+}
+
+// rot13Likely reports whether b holds rot13 text: common English words
+// rotated ("gur", "naq", "lbh") or rotated attack words.
+func rot13Likely(b []byte) bool {
+	n := 0
+	for _, w := range rot13Words {
+		n += bytes.Count(b, w)
+		if n >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+var rot13Words = [][]byte{[]byte(" gur "), []byte(" lbh "), []byte(" naq "), []byte("vtaber"), []byte("cerivbhf"), []byte("vafgehpgvbaf"), []byte("flfgrz")}

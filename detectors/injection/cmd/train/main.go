@@ -1,0 +1,66 @@
+// Command train builds the injection detector's classifier weights from the
+// permissively licensed rows of the labelled corpus (fit split), calibrates
+// them on the cal split and writes the weights file. The same corpus gives
+// the same bytes.
+//
+//	go run ./detectors/injection/cmd/train -corpus ../shared/corpus -out detectors/injection/model/weights.bin
+package main
+
+import (
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/picketsec/picket/detectors/injection/internal/corpus"
+	"github.com/picketsec/picket/detectors/injection/internal/linear"
+	"github.com/picketsec/picket/detectors/injection/internal/trainer"
+)
+
+func main() {
+	dir := flag.String("corpus", "../shared/corpus", "directory holding injection.{malicious,benign}.jsonl")
+	out := flag.String("out", "detectors/injection/model/weights.bin", "weights file to write")
+	extra := flag.String("extra", "detectors/injection/model/extra.jsonl", "project-written rows added to the fit split (\"\" for none)")
+	flag.Parse()
+	if err := run(*dir, *out, *extra); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, out, extra string) error {
+	rows, err := corpus.Load(dir, linear.DefaultParams.Seed)
+	if err != nil {
+		return err
+	}
+	fit := trainer.Select(rows, corpus.Fit)
+	cal := trainer.Select(rows, corpus.Cal)
+	if extra != "" {
+		data, err := os.ReadFile(extra)
+		if err != nil {
+			return err
+		}
+		ex, err := corpus.Parse(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", extra, err)
+		}
+		fit = append(fit, ex...)
+	}
+	counts := map[corpus.Split]int{}
+	for _, r := range rows {
+		counts[r.Split]++
+	}
+	m := trainer.Build(fit, cal, linear.DefaultParams)
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("rows: fit %d (+%d project rows), cal %d, val %d, evalonly %d\n",
+		counts[corpus.Fit], len(fit)-counts[corpus.Fit], counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
+	fmt.Printf("platt: A=%.4f B=%.4f bias=%.4f\n", m.A, m.B, m.Bias)
+	fmt.Printf("wrote %s (%d bytes, sha256 %x)\n", out, len(b), sha256.Sum256(b))
+	return nil
+}
