@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/audit"
+	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/host/llmapi"
+	"github.com/picketsec/picket/host/metrics"
+	"github.com/picketsec/picket/host/runtime"
+	"github.com/picketsec/picket/host/server"
+)
+
+func init() {
+	register("serve", "serve Aperture hooks (embedded defaults without --config)", runServe)
+}
+
+func runServe(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgFile := fs.String("config", "", "config file (HCL); without it, embedded defaults")
+	listen := fs.String("listen", "", "address to serve on (overrides the config)")
+	dataDir := fs.String("data-dir", "", "data directory (overrides the config; default "+config.DefaultDataDir()+")")
+	var lf logFlags
+	lf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := lf.logger(os.Stderr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg, err := loadConfig(*cfgFile, *dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return fail("the config is not valid; nothing was started")
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	printedKey, err := defaultTenantKey(cfg, *cfgFile == "")
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	// Plugin processes must die with the host, whatever happens next.
+	defer runtime.Shutdown()
+
+	d, err := startDaemon(ctx, cfg, log)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer d.close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fail("cannot listen on %s: %v", cfg.Listen, err)
+	}
+	httpSrv := &http.Server{Handler: d.srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	banner(cfg, ln.Addr().String(), printedKey)
+	log.Info("serving", "addr", ln.Addr().String(), "config", orDefaults(cfg.File), "data_dir", cfg.DataDir, "summary", cfg.Summary())
+
+	if *cfgFile != "" {
+		go watchConfig(ctx, *cfgFile, *dataDir, cfg, d, log)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "error", err)
+			return 2
+		}
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "error", err)
+	}
+	return 0
+}
+
+// daemon is everything serve runs besides the listener.
+type daemon struct {
+	store  audit.Store
+	eng    *engine.Engine
+	srv    *server.Server
+	sinks  []interface{ Close(context.Context) error }
+	retain func()
+	log    hclog.Logger
+}
+
+func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*daemon, error) {
+	fpKey, err := secretFile(cfg.DataDir, "fingerprint.key")
+	if err != nil {
+		return nil, err
+	}
+	spoolKey, err := secretFile(cfg.DataDir, "spool.key")
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	store, err := audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN(), Logger: log.Named("audit")})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	d := &daemon{store: store, log: log}
+	eng := engine.New(engine.Options{
+		Logger: log.Named("engine"), Metrics: m, FingerprintKey: fpKey,
+		Rewrite: llmapi.ReplaceString, CacheDir: filepath.Join(cfg.DataDir, "wasm-cache"),
+	})
+	d.eng = eng
+	if _, err := eng.Load(ctx, cfg); err != nil {
+		d.close()
+		return nil, err
+	}
+	var sinks []audit.Sink
+	for _, sc := range cfg.Sinks {
+		s, err := newSink(sc, log)
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		sinks = append(sinks, s)
+		if c, ok := s.(interface{ Close(context.Context) error }); ok {
+			d.sinks = append(d.sinks, c)
+		}
+	}
+	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	if err := d.srv.Start(ctx); err != nil {
+		d.close()
+		return nil, fmt.Errorf("recovering pending events: %w", err)
+	}
+	if cfg.Store.MaxAge > 0 || cfg.Store.MaxEvents > 0 {
+		d.retain = audit.StartRetention(context.WithoutCancel(ctx), store, audit.RetentionPolicy{MaxAge: cfg.Store.MaxAge, MaxEvents: cfg.Store.MaxEvents}, log.Named("retention"))
+	}
+	return d, nil
+}
+
+func (d *daemon) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if d.srv != nil {
+		d.srv.Shutdown(ctx)
+	}
+	if d.retain != nil {
+		d.retain()
+	}
+	for _, s := range d.sinks {
+		s.Close(ctx)
+	}
+	if d.eng != nil {
+		d.eng.Close()
+	}
+	if d.store != nil {
+		d.store.Close()
+	}
+}
+
+func newSink(sc config.Sink, log hclog.Logger) (audit.Sink, error) {
+	switch sc.Type {
+	case "webhook":
+		return audit.NewWebhookSink(audit.WebhookConfig{URL: sc.URL, MinSeverity: sc.MinSeverity, Logger: log.Named("sink").With("sink", sc.Name)})
+	case "syslog":
+		return audit.NewSyslogSink(audit.SyslogConfig{Address: sc.Address, Network: sc.Network, MinSeverity: sc.MinSeverity, Logger: log.Named("sink").With("sink", sc.Name)})
+	}
+	return nil, fmt.Errorf("sink %q: unknown type %q", sc.Name, sc.Type)
+}
+
+// defaultTenantKey gives the embedded default tenant its key: the hash of
+// PICKET_API_KEY, else the hash kept in the data directory, else a new key,
+// whose hash is kept and which is returned to be printed once.
+func defaultTenantKey(cfg *config.Config, defaults bool) (string, error) {
+	if !defaults {
+		return "", nil
+	}
+	t, _ := cfg.Tenant("default")
+	if k := os.Getenv("PICKET_API_KEY"); k != "" {
+		t.APIKeySHA256 = []string{server.HashKey(k)}
+		return "", nil
+	}
+	path := filepath.Join(cfg.DataDir, "default-tenant.sha256")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		t.APIKeySHA256 = []string{strings.TrimSpace(string(b))}
+		return "", nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	key := newAPIKey()
+	hash := server.HashKey(key)
+	if err := os.WriteFile(path, []byte(hash+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	t.APIKeySHA256 = []string{hash}
+	return key, nil
+}
+
+func banner(cfg *config.Config, addr, key string) {
+	fmt.Printf("picket %s serving Aperture hooks on http://%s/v1/agent/events (mode %s)\n", version, addr, cfg.Mode)
+	switch {
+	case key != "":
+		fmt.Printf("\nAPI key of tenant \"default\" (shown once; only its hash is kept in %s):\n\n    %s\n\n", cfg.DataDir, key)
+		fmt.Printf("Try it:\n\n    curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n      -d '{\"metadata\":{\"url\":\"/v1/chat/completions\"},\"request_body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}}' \\\n      http://%s/v1/agent/events\n\n", key, addr)
+	case cfg.File == "" && os.Getenv("PICKET_API_KEY") != "":
+		fmt.Printf("API key: the value of PICKET_API_KEY\n")
+	case cfg.File == "":
+		fmt.Printf("API key: printed at first start (its hash is in %s/default-tenant.sha256; delete that file to get a new key, or set PICKET_API_KEY)\n", cfg.DataDir)
+	}
+	fmt.Printf("Observatory: http://%s/ui/   metrics: http://%s/metrics\n", addr, addr)
+}
+
+func orDefaults(f string) string {
+	if f == "" {
+		return "(embedded defaults)"
+	}
+	return f
+}
+
+// watchConfig reloads the config on SIGHUP and when the file changes. A bad
+// new config keeps the last good one running.
+func watchConfig(ctx context.Context, file, dataDir string, running *config.Config, d *daemon, log hclog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var events <-chan fsnotify.Event
+	if w, err := fsnotify.NewWatcher(); err != nil {
+		log.Warn("cannot watch the config file; reload with SIGHUP", "error", err)
+	} else {
+		defer w.Close()
+		// Watch the directory: editors replace files rather than write them.
+		if err := w.Add(filepath.Dir(file)); err != nil {
+			log.Warn("cannot watch the config file; reload with SIGHUP", "error", err)
+		} else {
+			events = w.Events
+		}
+	}
+	abs, _ := filepath.Abs(file)
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			running = reload(ctx, file, dataDir, running, d, log, "SIGHUP")
+		case ev := <-events:
+			if p, _ := filepath.Abs(ev.Name); p == abs && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+				debounce = time.After(200 * time.Millisecond)
+			}
+		case <-debounce:
+			running = reload(ctx, file, dataDir, running, d, log, "file changed")
+		}
+	}
+}
+
+func reload(ctx context.Context, file, dataDir string, running *config.Config, d *daemon, log hclog.Logger, why string) *config.Config {
+	cfg, err := loadConfig(file, dataDir)
+	if err != nil {
+		log.Error("config reload failed; keeping the last good config", "reason", why, "error", err)
+		return running
+	}
+	if cfg.Listen != running.Listen || cfg.Store != running.Store || cfg.DataDir != running.DataDir {
+		log.Warn("listen, store and data_dir changes take effect at the next restart")
+		cfg.Listen, cfg.Store, cfg.DataDir = running.Listen, running.Store, running.DataDir
+	}
+	skipped, err := d.eng.Load(ctx, cfg)
+	if err != nil {
+		log.Error("config reload failed; keeping the last good config", "reason", why, "error", err)
+		return running
+	}
+	log.Info("config reloaded", "reason", why, "summary", cfg.Summary(), "detectors_refused", len(skipped))
+	return cfg
+}

@@ -1,0 +1,300 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/aperture"
+	"github.com/picketsec/picket/host/audit"
+	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/sdk"
+)
+
+// hook serves POST /v1/agent/events[/:event] for all three Aperture events.
+func (s *Server) hook(c *gin.Context) {
+	start := time.Now()
+	// Aperture learns from this which codings it may use for later bodies.
+	c.Header("Accept-Encoding", "zstd, gzip")
+	body, err := readBody(c.Request)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) {
+			abort(c, he.status, he.msg)
+		} else {
+			abort(c, http.StatusBadRequest, "reading body: "+err.Error())
+		}
+		return
+	}
+	hook, err := aperture.Parse(body)
+	if err != nil {
+		abort(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	event, err := aperture.ResolveEvent(c.Param("event"), c.Query("event"), hook)
+	if err != nil {
+		abort(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	ev, err := aperture.Normalize(hook, event)
+	if err != nil {
+		abort(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	cfg := s.config()
+	tenant, _ := cfg.Tenant(TenantOf(c))
+	ev.Tenant = tenant.Name
+	ev.ID = newEventID(start)
+	c.Header("X-Picket-Event-Id", ev.ID)
+
+	if ev.Type == sdk.EventPreRequest {
+		s.preRequest(c, ev, tenant, hook.RequestBody, start)
+		return
+	}
+	s.async(c, ev, tenant)
+}
+
+// preRequest evaluates synchronously, records, and answers Aperture's
+// GuardrailResponse.
+func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, requestBody []byte, start time.Time) {
+	v, err := s.eng.Evaluate(c.Request.Context(), engine.Input{Event: ev, TenantMode: tenant.Mode, RequestBody: requestBody})
+	if err != nil {
+		// Only a missing config gets here; answer like a fail-open hook would.
+		s.log.Error("evaluate", "event_id", ev.ID, "error", err)
+		abort(c, http.StatusServiceUnavailable, "not ready: "+err.Error())
+		return
+	}
+	s.metrics.Verdict(ev.Type, time.Since(start))
+	s.metrics.Event(ev.Type, tenant.Name, v.Decision, v.WouldBlock)
+	s.recordSync(c.Request.Context(), ev, v)
+
+	h := c.Writer.Header()
+	h.Set("X-Picket-Decision", v.Decision)
+	h.Set("X-Picket-Would-Block", strconv.FormatBool(v.WouldBlock))
+	h.Set("X-Picket-Findings", strconv.Itoa(countingFindings(v.Findings)))
+	if v.Category != "" {
+		h.Set("X-Picket-Category", v.Category)
+	}
+	c.Data(http.StatusOK, "application/json", guardrailResponse(v))
+}
+
+// guardrailResponse encodes exactly Aperture's GuardrailResponse: no other
+// keys, so that strict schema checks pass.
+func guardrailResponse(v *engine.Verdict) []byte {
+	var resp any
+	switch v.Decision {
+	case engine.DecisionBlock:
+		resp = struct {
+			Action     string `json:"action"`
+			StatusCode int    `json:"status_code"`
+			Message    string `json:"message"`
+		}{"block", v.StatusCode, v.Message}
+	case engine.DecisionModify:
+		resp = struct {
+			Action      string          `json:"action"`
+			RequestBody json.RawMessage `json:"request_body"`
+		}{"modify", v.RequestBody}
+	default:
+		return []byte(`{"action":"allow"}`)
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		// A rewritten body that is not JSON cannot be sent; blocking is the safe answer.
+		return []byte(`{"action":"block","status_code":403,"message":"Request blocked: redaction failed"}`)
+	}
+	return b
+}
+
+func countingFindings(fs []audit.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Suppressed == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// recordSync writes a pre_request event and its result. A store failure is
+// logged and counted but does not change the verdict: availability of the
+// gateway comes first, and /readyz reports the store.
+func (s *Server) recordSync(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
+	ctx = context.WithoutCancel(ctx)
+	rec := s.auditEvent(ev, nil)
+	t0 := time.Now()
+	id, dup, err := s.store.Record(ctx, rec)
+	s.metrics.Store("record", time.Since(t0), err)
+	if err != nil {
+		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
+		return
+	}
+	if dup {
+		s.log.Debug("duplicate delivery, recorded once", "event_id", id, "request_id", ev.RequestID)
+		return
+	}
+	s.complete(ctx, ev, v)
+}
+
+func (s *Server) complete(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
+	res := v.Result
+	res.Items = s.auditItems(ev, v.Findings)
+	t0 := time.Now()
+	err := s.store.Complete(ctx, ev.ID, &res)
+	s.metrics.Store("complete", time.Since(t0), err)
+	if err != nil {
+		s.log.Error("record result", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
+		return
+	}
+	for _, sink := range s.sinks {
+		sink.Emit(s.auditEvent(ev, nil), &res)
+	}
+}
+
+// async records the event durably, answers {}, and evaluates it after.
+func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
+	spool := &spoolData{Event: ev, TenantMode: tenant.Mode}
+	sealed, err := s.sealer.seal(spool)
+	if err != nil {
+		s.log.Error("seal spool", "event_id", ev.ID, "error", err)
+		abort(c, http.StatusServiceUnavailable, "cannot record event")
+		return
+	}
+	t0 := time.Now()
+	id, dup, err := s.store.Record(c.Request.Context(), s.auditEvent(ev, sealed))
+	s.metrics.Store("record", time.Since(t0), err)
+	if err != nil {
+		// Not recorded: say so, so that the gateway's logs show it.
+		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
+		abort(c, http.StatusServiceUnavailable, "cannot record event")
+		return
+	}
+	if dup {
+		c.Header("X-Picket-Event-Id", id)
+		c.Header("X-Picket-Duplicate", "true")
+		c.Data(http.StatusOK, "application/json", []byte("{}"))
+		return
+	}
+	s.enqueue(asyncJob{id: ev.ID, spool: spool, tenant: tenant.Name})
+	c.Data(http.StatusOK, "application/json", []byte("{}"))
+}
+
+// enqueue hands a recorded event to the workers; when the queue is full the
+// event stays pending in the store and is picked up by the next sweep.
+func (s *Server) enqueue(j asyncJob) bool {
+	select {
+	case s.queue <- j:
+		s.metrics.QueueDepth(1)
+		return true
+	default:
+		s.log.Warn("async queue full; event stays pending", "event_id", j.id)
+		return false
+	}
+}
+
+func (s *Server) worker() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case j := <-s.queue:
+			s.metrics.QueueDepth(-1)
+			s.evaluateAsync(j)
+		}
+	}
+}
+
+func (s *Server) evaluateAsync(j asyncJob) {
+	ctx := context.Background()
+	ev := j.spool.Event
+	mode := j.spool.TenantMode
+	if cfg := s.config(); cfg != nil {
+		if t, ok := cfg.Tenant(j.tenant); ok {
+			mode = t.Mode // evaluate under the policy in force now
+		}
+	}
+	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode})
+	if err != nil {
+		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)
+		return
+	}
+	s.metrics.Event(ev.Type, ev.Tenant, v.Decision, v.WouldBlock)
+	s.complete(ctx, ev, v)
+}
+
+// recoverPending queues the events recorded before a crash or shutdown but
+// never evaluated.
+func (s *Server) recoverPending(ctx context.Context) error {
+	pending, err := s.store.Pending(ctx, cap(s.queue))
+	if err != nil {
+		return err
+	}
+	for _, rec := range pending {
+		sp, err := s.sealer.open(rec.Spool)
+		if err != nil {
+			s.log.Error("pending event cannot be evaluated", "event_id", rec.ID, "error", err)
+			continue
+		}
+		sp.Event.ID, sp.Event.Tenant = rec.ID, rec.Tenant
+		if !s.enqueue(asyncJob{id: rec.ID, spool: sp, tenant: rec.Tenant}) {
+			break
+		}
+	}
+	if len(pending) > 0 {
+		s.log.Info("re-evaluating events recorded before the last stop", "count", len(pending))
+	}
+	return nil
+}
+
+// auditEvent is what the trail keeps of ev before evaluation: digests, no text.
+func (s *Server) auditEvent(ev *sdk.Event, spool []byte) *audit.Event {
+	rec := &audit.Event{
+		ID: ev.ID, Tenant: ev.Tenant, Type: ev.Type, RequestID: ev.RequestID, SessionID: ev.SessionID,
+		Identity: ev.Identity, Model: ev.Model, Provider: ev.Provider, APIFormat: ev.APIFormat,
+		ReceivedAt: time.Now().UTC(), Spool: spool, Items: make([]audit.Item, len(ev.Items)),
+	}
+	for i, it := range ev.Items {
+		sum := sha256.Sum256([]byte(it.Text))
+		ai := audit.Item{Index: it.Index, Kind: it.Kind, Origin: it.Origin, New: it.New, Untrusted: it.Untrusted,
+			Digest: hex.EncodeToString(sum[:]), Length: len(it.Text)}
+		if it.Tool != nil {
+			ai.Tool = it.Tool.Name
+		}
+		rec.Items[i] = ai
+	}
+	return rec
+}
+
+// auditItems are the items with their text as the payload mode says.
+func (s *Server) auditItems(ev *sdk.Event, findings []audit.Finding) []audit.Item {
+	items := s.auditEvent(ev, nil).Items
+	mode := config.PayloadRedacted
+	if cfg := s.config(); cfg != nil {
+		mode = cfg.Store.Payload
+	}
+	if mode == config.PayloadNone {
+		return items
+	}
+	byItem := map[int][]audit.Finding{}
+	for _, f := range findings {
+		if f.Item >= 0 {
+			byItem[f.Item] = append(byItem[f.Item], f)
+		}
+	}
+	for i, it := range ev.Items {
+		if mode == config.PayloadFull {
+			items[i].Text = it.Text
+		} else {
+			items[i].Text = engine.Mask(it.Text, byItem[it.Index])
+		}
+	}
+	return items
+}

@@ -1,0 +1,207 @@
+// Package server is picket's HTTP face: the Aperture hook endpoint, the
+// detectors and health endpoints, metrics, and the Observatory API and UI.
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/audit"
+	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/host/metrics"
+)
+
+// Options wire a Server.
+type Options struct {
+	Engine   *engine.Engine // loaded; its config says tenants, payload mode and budget
+	Store    audit.Store
+	Metrics  *metrics.Metrics
+	Logger   hclog.Logger
+	SpoolKey []byte       // 32 bytes: seals async events until they are evaluated
+	Sinks    []audit.Sink // receive findings after evaluation
+	Workers  int          // async evaluators; default 2
+	Queue    int          // async queue capacity; default 1024
+}
+
+// Server serves the hook endpoint and the API. Start the async workers
+// with Start and stop them with Shutdown.
+type Server struct {
+	eng     *engine.Engine
+	store   audit.Store
+	metrics *metrics.Metrics
+	log     hclog.Logger
+	sealer  *sealer
+	sinks   []audit.Sink
+	router  *gin.Engine
+
+	queue   chan asyncJob
+	workers int
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	once    sync.Once
+}
+
+type asyncJob struct {
+	id     string
+	spool  *spoolData
+	tenant string
+}
+
+// New builds the server and its routes.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 1024
+	}
+	sl, err := newSealer(opts.SpoolKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		eng: opts.Engine, store: opts.Store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
+		sinks: opts.Sinks, queue: make(chan asyncJob, opts.Queue), workers: opts.Workers, stop: make(chan struct{}),
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.Use(s.recoverJSON, s.accessLog)
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { abort(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path) })
+	r.NoMethod(func(c *gin.Context) {
+		abort(c, http.StatusMethodNotAllowed, "method "+c.Request.Method+" not allowed on "+c.Request.URL.Path)
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	if s.metrics != nil {
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
+	}
+	r.POST("/v1/agent/events", s.auth, s.hook)
+	r.POST("/v1/agent/events/:event", s.auth, s.hook)
+	r.GET("/v1/detectors", s.auth, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"detectors": s.eng.Detectors()}) })
+	s.mountObservatory(r)
+	s.router = r
+	return s, nil
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Start starts the async workers and queues the events that were recorded
+// but never evaluated (a crash after the 200).
+func (s *Server) Start(ctx context.Context) error {
+	for range s.workers {
+		s.wg.Add(1)
+		go s.worker()
+	}
+	return s.recoverPending(ctx)
+}
+
+// Shutdown stops the workers after the jobs they hold; queued events stay
+// recorded and are evaluated at the next start.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.stop) })
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+const tenantKey = "picket.tenant"
+
+// TenantOf returns the tenant that auth resolved for the request.
+func TenantOf(c *gin.Context) string { return c.GetString(tenantKey) }
+
+func (s *Server) auth(c *gin.Context) {
+	key := apiKey(c)
+	if key == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="picket"`)
+		abort(c, http.StatusUnauthorized, "missing API key: send Authorization: Bearer <key> (or X-Api-Key, X-Highflame-Apikey, X-Goog-Api-Key)")
+		return
+	}
+	cfg := s.eng.Config()
+	t, ok := tenantFor(cfg, key)
+	if !ok {
+		c.Header("WWW-Authenticate", `Bearer realm="picket", error="invalid_token"`)
+		abort(c, http.StatusUnauthorized, "unknown API key")
+		return
+	}
+	c.Set(tenantKey, t.Name)
+	c.Next()
+}
+
+func (s *Server) ready(c *gin.Context) {
+	checks := gin.H{}
+	status := http.StatusOK
+	if s.eng.Config() == nil {
+		checks["config"], status = "not loaded", http.StatusServiceUnavailable
+	} else {
+		checks["config"] = "ok"
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		checks["store"], status = err.Error(), http.StatusServiceUnavailable
+	} else {
+		checks["store"] = "ok"
+	}
+	if err := s.eng.Healthy(); err != nil {
+		checks["detectors"], status = err.Error(), http.StatusServiceUnavailable
+	} else {
+		checks["detectors"] = "ok"
+	}
+	c.JSON(status, gin.H{"ready": status == http.StatusOK, "checks": checks})
+}
+
+func abort(c *gin.Context, status int, msg string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// recoverJSON turns a panic into a 500 with a JSON error and a log line; a
+// panic is a bug, but it must not take the process or the connection down.
+func (s *Server) recoverJSON(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(p)
+			}
+			s.log.Error("handler panicked", "path", c.FullPath(), "panic", p)
+			abort(c, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.HTTP(route, c.Writer.Status())
+	if s.log.IsDebug() || c.Writer.Status() >= 400 {
+		s.log.Debug("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"duration", time.Since(start), "tenant", c.GetString(tenantKey), "event_id", c.Writer.Header().Get("X-Picket-Event-Id"))
+	}
+}
+
+// config returns the running config.
+func (s *Server) config() *config.Config { return s.eng.Config() }
