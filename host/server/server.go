@@ -79,7 +79,9 @@ func New(opts Options) (*Server, error) {
 	r.ContextWithFallback = true
 	r.Use(s.recoverJSON, s.accessLog)
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(func(c *gin.Context) { abort(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path) })
+	r.NoRoute(func(c *gin.Context) {
+		abort(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) {
 		abort(c, http.StatusMethodNotAllowed, "method "+c.Request.Method+" not allowed on "+c.Request.URL.Path)
 	})

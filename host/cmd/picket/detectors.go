@@ -102,4 +102,3 @@ func fetchDetectors(addr, key string) ([]engine.DetectorStatus, error) {
 	}
 	return out.Detectors, nil
 }
-
