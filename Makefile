@@ -1,0 +1,86 @@
+# picket — make run serves on embedded defaults; make test runs every test.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/picket
+PKGS  := ./...
+CORPUS ?= ../shared/corpus
+FUZZTIME ?= 20s
+
+.PHONY: all build run test test-go test-sdk test-examples tools bench eval train fuzz plugins clean vet
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./host/cmd/picket
+
+## run: serve on 127.0.0.1:8080 with embedded defaults (prints the API key at first start)
+run: build
+	./$(BIN) serve
+
+## test: every test of every module, with the race detector
+test: tools test-go test-sdk test-examples
+
+test-go:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -timeout 20m $(PKGS)
+
+test-sdk:
+	cd sdk && $(GO) vet ./... && $(GO) test -race -timeout 10m ./...
+
+# Third-party-style plugins build on the SDK alone, outside the workspace.
+test-examples:
+	@for d in plugins/examples/*/; do \
+	  if [ -f "$$d/go.mod" ]; then \
+	    echo "== $$d (GOWORK=off)"; \
+	    (cd "$$d" && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test ./...) || exit 1; \
+	  fi; \
+	done
+
+## tools: install what the tests need and this machine lacks (Debian packages)
+tools:
+	@missing=""; \
+	command -v wat2wasm >/dev/null || missing="$$missing wabt"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	    echo "could not install$$missing: tests that need them will skip (set PICKET_REQUIRE_TOOLS=1 to make that an error)"; \
+	fi
+
+## plugins: build the first-party and example detectors as go-plugin binaries and WASM modules
+plugins:
+	./plugins/build.sh
+
+## bench: benchmarks (ratios against baselines measured in the same run)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./host/server/ ./host/engine/ ./host/aperture/ ./detectors/...
+	cd sdk && $(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./host/runtime/
+
+## eval: precision, recall and false-positive rate per detector family on the shared corpus
+eval:
+	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS)
+	$(GO) run ./detectors/injection/cmd/eval -corpus $(CORPUS)
+	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS)
+
+## train: retrain the injection classifier from the corpus (deterministic)
+train:
+	$(GO) run ./detectors/injection/cmd/train -corpus $(CORPUS) -out detectors/injection/model/weights.bin
+
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	@set -e; for spec in \
+	  ./host/aperture:FuzzParse ./host/aperture:FuzzNormalize ./host/llmapi:FuzzReplaceString \
+	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect; do \
+	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
+	  echo "== $$pkg $$fn"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+vet:
+	$(GO) vet $(PKGS)
+	cd sdk && $(GO) vet ./...
+
+clean:
+	rm -rf bin plugins/bin
