@@ -199,6 +199,10 @@ func (it *ObjectIter) Next() bool {
 		return false
 	}
 	end := skipString(b, i)
+	if end-1 < i+1 {
+		it.i = len(b)
+		return false
+	}
 	it.Key = b[i+1 : end-1]
 	i = skipWS(b, end)
 	if i < len(b) && b[i] == ':' {
@@ -206,6 +210,10 @@ func (it *ObjectIter) Next() bool {
 	}
 	i = skipWS(b, i)
 	vend := skipValue(b, i)
+	if vend <= i {
+		it.i = len(b) // not JSON: stop rather than loop
+		return false
+	}
 	it.Val = Value(b[i:vend])
 	it.i = vend
 	return true
@@ -260,6 +268,10 @@ func (it *ArrayIter) Next() bool {
 		return false
 	}
 	end := skipValue(b, i)
+	if end <= i {
+		it.i = len(b) // not JSON: stop rather than loop
+		return false
+	}
 	it.Val = Value(b[i:end])
 	it.i = end
 	it.I++
