@@ -47,12 +47,18 @@ func (e *engine) scanDecoded(ctx context.Context, text string, depth int, budget
 	}
 	tried := 0
 	for i := 0; i < len(text) && tried < maxRunsTried && *budget > 0; {
-		if !isB64Char(text[i]) {
+		if b64Class[text[i]] == 0 {
 			i++
 			continue
 		}
 		j := i
-		for j < len(text) && isB64Char(text[j]) {
+		var cls uint8
+		for j < len(text) {
+			c := b64Class[text[j]]
+			if c == 0 {
+				break
+			}
+			cls |= c
 			j++
 		}
 		k := j
@@ -65,9 +71,11 @@ func (e *engine) scanDecoded(ctx context.Context, text string, depth int, budget
 		if len(run) < minB64Run {
 			continue
 		}
+		isHexRun := cls&(clsNonHex|clsSym) == 0 && (cls&clsUpper == 0 || cls&clsLower == 0)
+		mixed := cls&clsUpper != 0 && cls&clsLower != 0 && cls&clsDigit != 0
 		var dec []byte
 		via := ""
-		if allHex(run) {
+		if isHexRun {
 			if len(run) < minHexRun || len(run)%2 != 0 {
 				continue
 			}
@@ -78,7 +86,7 @@ func (e *engine) scanDecoded(ctx context.Context, text string, depth int, budget
 			}
 			dec, via = d, "hex-decoded"
 		} else {
-			if !mixedB64(run) || looksLikeImageData(text, start, run) {
+			if !mixed || looksLikeImageData(text, start, run) {
 				continue
 			}
 			tried++
@@ -109,6 +117,37 @@ func joinVia(outer, inner string) string {
 	}
 	return inner + ", " + outer
 }
+
+// Character classes of base64 text, for one-pass run detection.
+const (
+	clsUpper uint8 = 1 << iota
+	clsLower
+	clsDigit
+	clsSym
+	clsNonHex
+)
+
+var b64Class = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = clsUpper
+		if c > 'F' {
+			t[c] |= clsNonHex
+		}
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = clsLower
+		if c > 'f' {
+			t[c] |= clsNonHex
+		}
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsDigit
+	}
+	for _, c := range "+/-_" {
+		t[c] = clsSym
+	}
+	return t
+}()
 
 func isB64Char(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' || c == '_'

@@ -193,7 +193,8 @@ func resolveOverlaps(ms []match) []match {
 	return out
 }
 
-// window is a byte range of the text that one rule scans.
+// window is a byte range of the text that one rule scans; for anchored
+// rules start is the keyword hit and the regex is tried only there.
 type window struct {
 	rule       int32
 	start, end int
@@ -202,11 +203,15 @@ type window struct {
 // scanText runs the rules over text and, below the depth limit, over the
 // decoded forms of encoded runs in it. Spans are in text's coordinates.
 func (e *engine) scanText(ctx context.Context, text string, depth int, budget *int) ([]match, error) {
-	var wins []window
+	var wins, anchors []window
 	e.ac.scan(text, func(id int32, end int) {
 		start := end - len(e.keywords[id])
 		for _, ri := range e.kwRules[id] {
 			r := e.rules[ri]
+			if !r.Float {
+				anchors = append(anchors, window{rule: ri, start: start})
+				continue
+			}
 			ws, we := start-r.back, end+r.ahead
 			if ws < 0 {
 				ws = 0
@@ -238,14 +243,43 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 	for _, ri := range e.noKeyword {
 		wins = append(wins, window{rule: ri, start: 0, end: len(text)})
 	}
-	// Merge per rule (hits of one rule may interleave with others').
+	var ms []match
+	// Anchored rules: one attempt at each keyword start.
+	for k, a := range anchors {
+		if k > 0 && anchors[k-1] == a {
+			continue
+		}
+		if k%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		r := e.rules[a.rule]
+		end := a.start + r.ahead
+		if end >= len(text) {
+			end = len(text)
+		} else {
+			for i := 0; i < 128 && end < len(text) && !isSpace(text[end]); i++ {
+				end++
+			}
+		}
+		var loc []int
+		if r.Match != nil {
+			loc = r.Match(text, a.start, end)
+		} else {
+			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+		}
+		if loc != nil {
+			ms = e.handleMatch(text, r, a.start, end, loc, ms)
+		}
+	}
+	// Floating rules: merged windows around keyword hits.
 	sort.Slice(wins, func(i, j int) bool {
 		if wins[i].rule != wins[j].rule {
 			return wins[i].rule < wins[j].rule
 		}
 		return wins[i].start < wins[j].start
 	})
-	var ms []match
 	for k := 0; k < len(wins); {
 		w := wins[k]
 		k++
@@ -255,13 +289,14 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			}
 			k++
 		}
-		if k%32 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		ws, we := snap(text, w.start, w.end)
-		ms = e.runRule(text, e.rules[w.rule], ws, we, ms)
+		r := e.rules[w.rule]
+		for _, loc := range r.re.FindAllStringSubmatchIndex(text[ws:we], -1) {
+			ms = e.handleMatch(text, r, ws, we, loc, ms)
+		}
 	}
 	if depth < e.maxDepth {
 		dm, err := e.scanDecoded(ctx, text, depth, budget)
@@ -292,51 +327,56 @@ func isAlnum(c byte) bool {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
-// runRule runs one rule's regex over text[ws:we] and appends accepted
-// matches.
-func (e *engine) runRule(text string, r *compiledRule, ws, we int, ms []match) []match {
+// handleMatch extracts the secret of one regex match found in
+// text[ws:we] (loc is relative to ws) and appends it when accepted.
+func (e *engine) handleMatch(text string, r *compiledRule, ws, we int, loc []int, ms []match) []match {
 	sub := text[ws:we]
-	for _, loc := range r.re.FindAllStringSubmatchIndex(sub, -1) {
-		ss, se := loc[0], loc[1]
-		key := ""
-		if r.AnyGroup {
-			if loc[2] >= 0 {
-				key = sub[loc[2]:loc[3]]
-			}
-			ss, se = -1, -1
-			for g := 2; 2*g+1 < len(loc); g++ {
-				if loc[2*g] >= 0 {
-					ss, se = loc[2*g], loc[2*g+1]
-					break
-				}
-			}
-			if ss < 0 {
-				continue
-			}
-		} else if r.group > 0 {
-			if r.Generic && r.group > 1 && loc[2] >= 0 {
-				key = sub[loc[2]:loc[3]]
-			}
-			ss, se = loc[2*r.group], loc[2*r.group+1]
-			if ss < 0 {
-				continue
+	ss, se := loc[0], loc[1]
+	key := ""
+	if r.AnyGroup {
+		if loc[2] >= 0 {
+			key = sub[loc[2]:loc[3]]
+		}
+		ss, se = -1, -1
+		for g := 2; 2*g+1 < len(loc); g++ {
+			if loc[2*g] >= 0 {
+				ss, se = loc[2*g], loc[2*g+1]
+				break
 			}
 		}
-		abs, abe := ws+ss, ws+se
-		secret := text[abs:abe]
-		if !r.Generic && abe > abs {
-			// A fixed-shape token must not be glued to more token text.
-			if abs > 0 && isAlnum(secret[0]) && isAlnum(text[abs-1]) {
-				continue
-			}
-			if abe < len(text) && isAlnum(secret[len(secret)-1]) && isAlnum(text[abe]) {
-				continue
-			}
+		if ss < 0 {
+			return ms
 		}
-		m, ok := e.accept(r, secret, key, text, abs, abe)
+	} else if r.group > 0 {
+		if r.Generic && r.group > 1 && loc[2] >= 0 {
+			key = sub[loc[2]:loc[3]]
+		}
+		ss, se = loc[2*r.group], loc[2*r.group+1]
+		if ss < 0 {
+			return ms
+		}
+	}
+	abs, abe := ws+ss, ws+se
+	if r.Extend != nil {
+		ne, ok := r.Extend(text, abe)
 		if !ok {
-			continue
+			return ms
 		}
+		if r.group == 0 || r.AnyGroup {
+			abe = ne
+		}
+	}
+	secret := text[abs:abe]
+	if !r.Generic && abe > abs {
+		// A fixed-shape token must not be glued to more token text.
+		if abs > 0 && isAlnum(secret[0]) && isAlnum(text[abs-1]) {
+			return ms
+		}
+		if abe < len(text) && isAlnum(secret[len(secret)-1]) && isAlnum(text[abe]) {
+			return ms
+		}
+	}
+	if m, ok := e.accept(r, secret, key, text, abs, abe); ok {
 		ms = append(ms, m)
 	}
 	return ms

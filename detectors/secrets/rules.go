@@ -37,6 +37,12 @@ type Rule struct {
 	// NoRunCheck skips the repeated-character placeholder heuristic for
 	// formats that legitimately hold runs (DER padding, fixed prefixes).
 	NoRunCheck bool
+	// Float marks a rule whose match may start before its keyword (the
+	// keyword sits inside the token, or the regex has leading context): it
+	// runs over a window of Back bytes before and Ahead bytes after each
+	// keyword hit. Other rules are anchored: the regex is tried once at the
+	// start of each keyword hit, which is much cheaper.
+	Float bool
 	// Check validates the secret's own structure (a checksum, a decodable
 	// payload). It returns ok=false to drop the match, and verified=true
 	// when a checksum proved the format.
@@ -46,6 +52,16 @@ type Rule struct {
 	// characters of a kind (see expandExample).
 	Examples    []string
 	NonExamples []string
+
+	// Match, when set, replaces the regex of an anchored rule: it parses
+	// text from start (a keyword hit) up to limit and returns submatch
+	// offsets relative to start, shaped like regexp's, or nil.
+	Match func(text string, start, limit int) []int
+
+	// Extend, when set, finds the end of a match that the regex only
+	// starts (a PEM block's END line); it returns the new end offset in
+	// text, or ok=false to drop the match.
+	Extend func(text string, end int) (newEnd int, ok bool)
 
 	// From gitleaks TOML: values or matches to ignore.
 	allow     []allowRule
@@ -59,6 +75,8 @@ type allowRule struct {
 	and       bool // condition AND: every set criterion must hold
 }
 
+var bigRepeat = regexp.MustCompile(`\{(\d+),(?:[6-9]\d|\d{3,})\}`)
+
 // compiledRule is a Rule ready to run.
 type compiledRule struct {
 	*Rule
@@ -69,7 +87,14 @@ type compiledRule struct {
 }
 
 func compileRule(r *Rule) (*compiledRule, error) {
-	re, err := regexp.Compile(r.Regex)
+	// Counted repetitions with a large upper bound compile to one
+	// instruction per repetition; an open bound behaves the same inside
+	// the bounded windows the rules run in and keeps programs small.
+	src := bigRepeat.ReplaceAllString(r.Regex, "{$1,}")
+	if !r.Float && len(r.Keywords) > 0 {
+		src = `^(?:` + src + `)`
+	}
+	re, err := regexp.Compile(src)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: rule %q: regex: %w", r.ID, err)
 	}

@@ -11,7 +11,7 @@ import (
 func keyRules() []*Rule {
 	return []*Rule{
 		{ID: "private-key", Class: "private-key", Description: "private key (PEM)", Severity: crit, Confidence: 0.95,
-			Keywords: s("private key-----"), Back: 64, Ahead: 16384,
+			Keywords: s("-----begin"), Ahead: 16384,
 			Regex: `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----[\s\S]{20,}?-----END[ A-Z0-9_\-]{0,40}PRIVATE KEY-----`,
 			Check: pemBodyCheck,
 			Examples: s("-----BEGIN RSA PRIVATE KEY-----\nMIIEow{b64:64}\n{b64:64}\n{b64:40}==\n-----END RSA PRIVATE KEY-----",
@@ -20,13 +20,13 @@ func keyRules() []*Rule {
 			NonExamples: s("-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB{b64:64}\n-----END PUBLIC KEY-----",
 				"-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")},
 		{ID: "private-key-truncated", Class: "private-key", Description: "private key (PEM, truncated)", Severity: high, Confidence: 0.8,
-			Keywords: s("private key-----"), Back: 64, Ahead: 2048,
+			Keywords: s("-----begin"), Ahead: 2048,
 			Regex:       `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9]){120,1000})`,
 			Check:       pemBodyCheck,
 			Examples:    s("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI{b64:55}\n{b64:64}"),
 			NonExamples: s("-----BEGIN EC PRIVATE KEY-----\n<your key here>")},
 		{ID: "pgp-private-key", Class: "private-key", Description: "PGP private key block", Severity: crit, Confidence: 0.95,
-			Keywords: s("begin pgp private key block"), Ahead: 16384,
+			Keywords: s("-----begin pgp private key block"), Ahead: 16384,
 			Regex:       `-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{40,}?-----END PGP PRIVATE KEY BLOCK-----`,
 			Check:       pemBodyCheck,
 			Examples:    s("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF{b64:64}\n{b64:64}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----"),
@@ -61,7 +61,7 @@ func keyRules() []*Rule {
 			Keywords: s("$argon2"), Ahead: 200,
 			Regex:    `(\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{32,})`,
 			Examples: s("$argon2id$v=19$m=65536,t=3,p=4${b64:22}${b64:43}"), NonExamples: s("$argon2id$v=19$m=65536")},
-		{ID: "htpasswd-sha", Class: "password-hash", Description: "htpasswd SHA password hash", Severity: med, Confidence: 0.75,
+		{ID: "htpasswd-sha", Float: true, Class: "password-hash", Description: "htpasswd SHA password hash", Severity: med, Confidence: 0.75,
 			Keywords: s("{sha}"), Back: 64, Ahead: 40,
 			Regex:    `(?m)^[\w.\-@]{1,64}:(\{SHA\}[A-Za-z0-9+/]{27}=)`,
 			Examples: s("admin:{SHA}{b64:27}="), NonExamples: s("hash = {SHA}")},
@@ -96,15 +96,15 @@ func connRules() []*Rule {
 			s("ftp://deploy:{an:14}@ftp.example.com/pub"), s("ftp://anonymous:anonymous@ftp.example.com")),
 		url("smtp-url", "SMTP URL with password", `smtps?`, s("smtp"),
 			s("SMTP_URL=smtp://mailer:{an:16}@smtp.example.com:587"), s("smtp://smtp.example.com")),
-		{ID: "basic-auth-url", Class: "basic-auth", Description: "URL with embedded credentials", Severity: high, Confidence: 0.75, Keywords: s("://"), Back: 32, Ahead: 300,
-			Regex: `(?i)\b[a-z][a-z0-9+.\-]{1,20}://` + creds, Check: urlPasswordCheck,
+		{ID: "basic-auth-url", Class: "basic-auth", Description: "URL with embedded credentials", Severity: high, Confidence: 0.75, Keywords: s("://"), Back: 32,
+			Regex: `://` + creds, Check: urlPasswordCheck, Ahead: 260,
 			Examples:    s("git clone https://deploy:{an:20}@git.example.com/team/repo.git", "http://username:{lc:30}@example.com"),
 			NonExamples: s("https://user:${TOKEN}@example.com", "https://username:@pypi.example.com/simple", "https://example.com/a:b@c", "https://user:pass@example.com")},
 		{ID: "jdbc-url-password", Class: "database-url", Description: "JDBC URL with password", Severity: high, Confidence: 0.8, Keywords: s("jdbc:"), Back: 8, Ahead: 400,
 			Regex:    `(?i)jdbc:[a-z0-9]+:[^\s"'<>]{0,200}?[?;&]password=([^\s;&"'<>]{3,128})`,
 			Check:    valueCheck,
 			Examples: s("jdbc:mysql://db.example.com:3306/app?user=app&password={an:16}"), NonExamples: s("jdbc:mysql://localhost/authority?user=root&password=${DB_PASS}")},
-		{ID: "odbc-connection-string", Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
+		{ID: "odbc-connection-string", Float: true, Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
 			Keywords: s("pwd=", "password="), Back: 300, Ahead: 200,
 			Regex:       `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
 			Check:       valueCheck,
@@ -121,23 +121,25 @@ func genericRules() []*Rule {
 	const value = `(?:"([^"\n\\]{4,200})"|'([^'\n\\]{4,200})'|\x60([^\x60\n\\]{4,200})\x60|([^\s"'\x60;,<>(){}\[\]]{4,200}))`
 	const sep = `\s{0,4}(?:=|:=|:|=>|==|\|\||\?\?=|\?=)\s{0,4}`
 	return []*Rule{
-		{ID: "generic-password", Class: "generic", Description: "hard-coded password", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+		{ID: "generic-password", Match: matchAssignment, Class: "generic", Description: "hard-coded password", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
 			Keywords: s("password", "passwd", "passphrase", "pwd"), Back: 8, Ahead: 260, MinLen: 6, StrongEntropy: 3, StrongLen: 8,
 			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`DB_PASSWORD="{an:14}"`, `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
 			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordLabel:"Password:"`,
 				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, `$password = $request->input('password');`, "password: changeme", "password = <PASSWORD_HERE>")},
-		{ID: "generic-password-xml", Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
+		{ID: "generic-password-xml", Float: true, Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
 			Examples: s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>"), NonExamples: s("<password>password</password>", "<password>${DB_PASSWORD}</password>", "<MasterUserPassword><PASSWORD_HERE></MasterUserPassword>")},
-		{ID: "generic-password-flag", Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
+		{ID: "generic-password-flag", Float: true, Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("-p", "--password", "-password", "/p:"), Back: 8, Ahead: 140, MinLen: 6,
 			Regex:    `(?:\s--?password(?:=|\s+)|\s-p\s+|\s/p:)["']?([^\s"'$]{4,128})`,
 			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
-		{ID: "generic-api-key", Class: "generic", Description: "hard-coded API key, token or secret", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
-			Keywords: s("secret", "token", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "auth_key", "authkey", "credential", "private_key", "privatekey", "client_key", "signing_key", "encryption_key", "master_key", "app_key", "appkey"),
-			Back:     40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20,
+		{ID: "generic-api-key", Match: matchAssignment, Class: "generic", Description: "hard-coded API key, token or secret", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+			Keywords: s("secret", "token", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "access.key", "auth_key", "authkey", "auth-key",
+				"credential", "private_key", "privatekey", "private-key", "client_key", "clientkey", "client-key", "signing_key", "signingkey", "signing-key",
+				"encryption_key", "encryptionkey", "encryption-key", "master_key", "masterkey", "master-key", "app_key", "appkey", "app-key"),
+			Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20,
 			Regex:    `(?i)([\w.\-]{0,30}(?:secret|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`),
 			NonExamples: s(`secret_name = "prod-db-credentials"`, `token_url = "https://example.com/oauth/token"`, `API_KEY = os.environ["API_KEY"]`,
@@ -155,7 +157,7 @@ func genericRules() []*Rule {
 			Keywords: s("authorization", "api-key", "apikey", "api-token", "auth-token", "access-token", "private-token", "x-token", "token:"), Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
 			Regex:    `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|\btoken)["']?\s*:\s*["']?(?:token\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
 			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
-		{ID: "curl-user-password", Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
+		{ID: "curl-user-password", Float: true, Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
 			Keywords: s("-u", "--user"), Back: 8, Ahead: 200, MinLen: 4,
 			Regex: `\s(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:([^\s"']{4,128}))["']?`, SecretGroup: 2,
 			Examples: s("curl -u elastic:{an:12} https://localhost:9200", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
@@ -163,6 +165,92 @@ func genericRules() []*Rule {
 			Keywords: s("machine"), Back: 8, Ahead: 300, MinLen: 4,
 			Regex:    `(?s)\bmachine\s+[\w.\-]+\s+login\s+\S+\s+password\s+(\S{4,128})`,
 			Examples: s("machine api.example.com\n  login deploy\n  password {an:14}"), NonExamples: s("machine api.example.com login deploy password $NETRC_PASSWORD")},
+	}
+}
+
+// matchAssignment parses `name <sep> value` from a keyword hit at start:
+// the name runs on over identifier characters, then optional closing
+// quotes or bracket, a separator (= := : => == || ?= ??=) and the value,
+// quoted or bare. It is the hand-written equivalent of the generic rules'
+// regex, without the regex engine's per-call cost. Groups: 1 the name, 2
+// the value.
+func matchAssignment(text string, start, limit int) []int {
+	j := start
+	for j < limit && j-start < 48 && (isIdentChar(text[j]) || text[j] == '.' || text[j] == '-') {
+		j++
+	}
+	keyEnd := j
+	for n := 0; n < 2 && j < limit && (text[j] == '"' || text[j] == '\'' || text[j] == '`' || text[j] == ']'); n++ {
+		j++
+	}
+	j = skipBlank(text, j, limit, 4)
+	if j >= limit {
+		return nil
+	}
+	sepLen := 0
+	for _, sep := range []string{"??=", "==", ":=", "=>", "||", "?=", "=", ":"} {
+		if strings.HasPrefix(text[j:limit], sep) {
+			sepLen = len(sep)
+			break
+		}
+	}
+	if sepLen == 0 || (sepLen == 1 && text[j] == ':' && j+1 < limit && text[j+1] == ':') {
+		return nil
+	}
+	j = skipBlank(text, j+sepLen, limit, 4)
+	if j >= limit {
+		return nil
+	}
+	var vs, ve, end int
+	switch q := text[j]; q {
+	case '"', '\'', '`':
+		vs = j + 1
+		ve = vs
+		for ve < limit && ve-vs <= 200 && text[ve] != q && text[ve] != '\n' && text[ve] != '\\' {
+			ve++
+		}
+		if ve >= limit || text[ve] != q {
+			return nil
+		}
+		end = ve + 1
+	default:
+		vs = j
+		ve = vs
+		for ve < limit && ve-vs <= 200 && !strings.ContainsRune(" \t\r\n\"'`;,<>(){}[]", rune(text[ve])) {
+			ve++
+		}
+		end = ve
+	}
+	if ve-vs < 4 || ve-vs > 200 {
+		return nil
+	}
+	return []int{0, end - start, 0, keyEnd - start, vs - start, ve - start}
+}
+
+func skipBlank(text string, j, limit, max int) int {
+	for n := 0; n < max && j < limit && (text[j] == ' ' || text[j] == '\t'); n++ {
+		j++
+	}
+	return j
+}
+
+// pemEnd returns an Extend function that finds the END line of a PEM
+// block (within 16 KiB) and ends the match after its trailer.
+func pemEnd(trailer string) func(text string, end int) (int, bool) {
+	return func(text string, end int) (int, bool) {
+		limit := end + 16384
+		if limit > len(text) {
+			limit = len(text)
+		}
+		i := strings.Index(text[end:limit], "-----END")
+		if i < 0 {
+			return 0, false
+		}
+		j := strings.Index(text[end+i:limit], trailer)
+		if j < 0 || j > 64 {
+			return 0, false
+		}
+		return end + i + j + len(trailer), true
 	}
 }
 

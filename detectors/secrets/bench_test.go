@@ -1,0 +1,47 @@
+package secrets
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/picketsec/picket/detectors/secrets/internal/gen"
+	"github.com/picketsec/picket/sdk"
+)
+
+func benchEvent(text string, kind sdk.Kind) *sdk.Event {
+	return &sdk.Event{Type: sdk.EventPreRequest, Items: []sdk.Item{{Index: 0, Kind: kind, Text: text}}}
+}
+
+func BenchmarkDetect(b *testing.B) {
+	hook, _ := gen.Mixed(4<<10, 7, false)
+	hook += "\naws_access_key_id = " + expandExample("AKIA{A27:16}", "bench") + "\n"
+	toolResult, _ := gen.Mixed(1<<20, 11, true)
+	prose := strings.Repeat("The quick brown fox jumps over the lazy dog while the build runs its tests. ", (1<<20)/76)
+	cases := []struct {
+		name string
+		text string
+		kind sdk.Kind
+	}{
+		{"4KB", hook, sdk.KindPrompt},
+		{"64KB", toolResult[:64<<10], sdk.KindToolResult},
+		{"1MB-tool-result", toolResult, sdk.KindToolResult},
+		{"1MB-prose", prose, sdk.KindToolResult},
+	}
+	d := New()
+	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range cases {
+		ev := benchEvent(c.text, c.kind)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Detect(context.Background(), ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,316 @@
+// Command eval measures the secrets detector on the labelled corpus
+// (precision, recall, false-positive rate) and its single-core throughput,
+// optionally side by side with gitleaks on the same rows and input.
+//
+//	go run ./detectors/secrets/cmd/eval -corpus ../shared/corpus [-gitleaks] [-v]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/picketsec/picket/detectors/secrets"
+	"github.com/picketsec/picket/detectors/secrets/internal/gen"
+	"github.com/picketsec/picket/sdk"
+)
+
+type row struct {
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+type score struct{ tp, fn, fp, tn int }
+
+func (s score) String() string {
+	p := ratio(s.tp, s.tp+s.fp)
+	r := ratio(s.tp, s.tp+s.fn)
+	f := ratio(s.fp, s.fp+s.tn)
+	return fmt.Sprintf("precision %6.2f%%  recall %6.2f%%  FPR %5.2f%%  (tp %d fn %d fp %d tn %d)", 100*p, 100*r, 100*f, s.tp, s.fn, s.fp, s.tn)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func main() {
+	corpus := flag.String("corpus", "../shared/corpus", "directory holding secrets.{malicious,benign}.jsonl")
+	withGitleaks := flag.Bool("gitleaks", false, "also run gitleaks on the same rows and input (install it with install-gitleaks.sh)")
+	glBin := flag.String("gitleaks-bin", defaultGitleaks(), "gitleaks binary")
+	verbose := flag.Bool("v", false, "print misses and false positives (ids and rules only)")
+	mixedMB := flag.Int("mixed-mb", 10, "size of the generated mixed file in MiB")
+	flag.Parse()
+	runtime.GOMAXPROCS(1)
+
+	var rows []row
+	for _, f := range []string{"secrets.malicious.jsonl", "secrets.benign.jsonl"} {
+		rs, err := readRows(filepath.Join(*corpus, f))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		rows = append(rows, rs...)
+	}
+	d := secrets.New()
+	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
+		fmt.Fprintln(os.Stderr, "eval:", err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	var any, high score
+	perSource := map[string]*score{}
+	var corpusBytes int
+	for _, r := range rows {
+		corpusBytes += len(r.Text)
+		fs, err := d.Detect(ctx, event(r.Text))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		hit, hitHigh := len(fs) > 0, false
+		var rules []string
+		for _, f := range fs {
+			if f.Severity >= sdk.SeverityHigh {
+				hitHigh = true
+			}
+			rules = append(rules, f.Rule+"/"+f.Severity.String())
+		}
+		tag := strings.Join(strings.Split(r.ID, ".")[2:4], ".")
+		ps := perSource[r.Label+" "+tag]
+		if ps == nil {
+			ps = &score{}
+			perSource[r.Label+" "+tag] = ps
+		}
+		tally(&any, r.Label, hit)
+		tally(&high, r.Label, hitHigh)
+		tally(ps, r.Label, hit)
+		if *verbose {
+			if r.Label == "malicious" && !hit {
+				fmt.Printf("MISS %s\n", r.ID)
+			}
+			if r.Label == "benign" && hit {
+				fmt.Printf("FP   %s %v\n", r.ID, rules)
+			}
+		}
+	}
+	fmt.Printf("corpus: %d rows (%d bytes) from %s\n", len(rows), corpusBytes, *corpus)
+	fmt.Printf("picket  any finding:     %s\n", any)
+	fmt.Printf("picket  severity >= high: %s\n", high)
+	var keys []string
+	for k := range perSource {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s := perSource[k]
+		if strings.HasPrefix(k, "malicious") {
+			fmt.Printf("  %-44s recall %6.2f%% (%d/%d)\n", k, 100*ratio(s.tp, s.tp+s.fn), s.tp, s.tp+s.fn)
+		} else {
+			fmt.Printf("  %-44s FPR    %6.2f%% (%d/%d)\n", k, 100*ratio(s.fp, s.fp+s.tn), s.fp, s.fp+s.tn)
+		}
+	}
+
+	// Throughput, one core: the corpus rows, repeated for at least 1 s.
+	texts := make([]string, len(rows))
+	for i, r := range rows {
+		texts[i] = r.Text
+	}
+	mbps := measure(func() {
+		for _, t := range texts {
+			_, _ = d.Detect(ctx, event(t))
+		}
+	}, corpusBytes)
+	fmt.Printf("picket  throughput corpus (1 core): %.1f MB/s\n", mbps)
+	mixed, planted := gen.Mixed(*mixedMB<<20, 1, true)
+	var found int
+	mixedMBps := measure(func() {
+		fs, _ := d.Detect(ctx, event(mixed))
+		found = 0
+		for _, f := range fs {
+			if f.Severity >= sdk.SeverityHigh {
+				found++
+			}
+		}
+	}, len(mixed))
+	fmt.Printf("picket  throughput %d MiB mixed file (1 core): %.1f MB/s (%d planted, %d findings >= high)\n", *mixedMB, mixedMBps, planted, found)
+
+	if *withGitleaks {
+		if err := runGitleaks(*glBin, rows, mixed, corpusBytes); err != nil {
+			fmt.Fprintln(os.Stderr, "eval: gitleaks:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func event(text string) *sdk.Event {
+	return &sdk.Event{Type: sdk.EventPreRequest, Items: []sdk.Item{{Index: 0, Kind: sdk.KindPrompt, Text: text, Origin: sdk.OriginRequest, New: true}}}
+}
+
+func tally(s *score, label string, hit bool) {
+	switch {
+	case label == "malicious" && hit:
+		s.tp++
+	case label == "malicious":
+		s.fn++
+	case hit:
+		s.fp++
+	default:
+		s.tn++
+	}
+}
+
+// measure runs f until at least a second has passed and returns MB/s
+// (10^6 bytes per second) for n bytes per run.
+func measure(f func(), n int) float64 {
+	f() // warm up
+	start := time.Now()
+	runs := 0
+	for time.Since(start) < time.Second || runs < 2 {
+		f()
+		runs++
+	}
+	return float64(n*runs) / time.Since(start).Seconds() / 1e6
+}
+
+func readRows(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []row
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var r row
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, sc.Err()
+}
+
+func defaultGitleaks() string {
+	dir := os.Getenv("XDG_CACHE_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(dir, "picket", "peers", "bin", "gitleaks")
+}
+
+// runGitleaks scans each row as its own file with gitleaks' default rules
+// (one process over a directory), then the mixed file, and prints the
+// same scores and throughput. gitleaks runs with GOMAXPROCS=1.
+func runGitleaks(bin string, rows []row, mixed string, corpusBytes int) error {
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s not found; run detectors/secrets/cmd/eval/install-gitleaks.sh: %w", bin, err)
+	}
+	tmp, err := os.MkdirTemp("", "picket-eval-gitleaks-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	rowDir := filepath.Join(tmp, "rows")
+	if err := os.Mkdir(rowDir, 0o700); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if err := os.WriteFile(filepath.Join(rowDir, fmt.Sprintf("row%05d.txt", i)), []byte(r.Text), 0o600); err != nil {
+			return err
+		}
+	}
+	report := filepath.Join(tmp, "rows.json")
+	elapsed, err := gitleaks(bin, rowDir, report)
+	if err != nil {
+		return err
+	}
+	hits, err := reportFiles(report)
+	if err != nil {
+		return err
+	}
+	var s score
+	for i, r := range rows {
+		tally(&s, r.Label, hits[fmt.Sprintf("row%05d.txt", i)])
+	}
+	fmt.Printf("gitleaks any finding:     %s\n", s)
+	fmt.Printf("gitleaks throughput corpus (1 core, one process, %d files): %.1f MB/s\n", len(rows), float64(corpusBytes)/elapsed.Seconds()/1e6)
+
+	mixedPath := filepath.Join(tmp, "mixed.txt")
+	if err := os.WriteFile(mixedPath, []byte(mixed), 0o600); err != nil {
+		return err
+	}
+	// Startup cost, to report alongside: gitleaks on an empty file.
+	empty := filepath.Join(tmp, "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		return err
+	}
+	startup, err := gitleaks(bin, empty, filepath.Join(tmp, "empty.json"))
+	if err != nil {
+		return err
+	}
+	best := time.Duration(1 << 62)
+	for i := 0; i < 2; i++ {
+		el, err := gitleaks(bin, mixedPath, filepath.Join(tmp, "mixed.json"))
+		if err != nil {
+			return err
+		}
+		if el < best {
+			best = el
+		}
+	}
+	n := 0
+	if b, err := os.ReadFile(filepath.Join(tmp, "mixed.json")); err == nil {
+		var fs []json.RawMessage
+		_ = json.Unmarshal(b, &fs)
+		n = len(fs)
+	}
+	fmt.Printf("gitleaks throughput %d MiB mixed file (1 core): %.1f MB/s wall (%.1f MB/s excluding %v startup; %d findings)\n",
+		len(mixed)>>20, float64(len(mixed))/best.Seconds()/1e6, float64(len(mixed))/(best-startup).Seconds()/1e6, startup.Round(time.Millisecond), n)
+	return nil
+}
+
+func gitleaks(bin, target, report string) (time.Duration, error) {
+	cmd := exec.Command(bin, "dir", target, "--no-banner", "--log-level", "error", "--exit-code", "0",
+		"--report-format", "json", "--report-path", report)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+func reportFiles(path string) (map[string]bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fs []struct {
+		File string `json:"File"`
+	}
+	if err := json.Unmarshal(b, &fs); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, f := range fs {
+		out[filepath.Base(f.File)] = true
+	}
+	return out, nil
+}
