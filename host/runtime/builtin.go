@@ -27,8 +27,11 @@ func BuiltinFactory(id string) (sdk.Factory, bool) {
 	return f, ok
 }
 
-func loadBuiltin(spec Spec) (Handle, error) {
-	f, ok := builtins[spec.Name]
+func loadBuiltin(spec Spec, extra map[string]sdk.Factory) (Handle, error) {
+	f, ok := extra[spec.Name]
+	if !ok {
+		f, ok = builtins[spec.Name]
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w %q (have %v)", ErrUnknownDetector, spec.Name, Builtins())
 	}

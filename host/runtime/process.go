@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,13 @@ func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, sdk.Detect
 	go func() {
 		rpc, err := client.Client()
 		if err != nil {
-			ch <- result{err: fmt.Errorf("start %s: %w", h.spec.Path, err)}
+			// go-plugin's start errors run over several lines of hints;
+			// the first line says what happened.
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			if exitedWithin(client, 200*time.Millisecond) {
+				msg = "plugin exited during the handshake: " + msg
+			}
+			ch <- result{err: fmt.Errorf("start %s: %s", h.spec.Path, strings.TrimSpace(msg))}
 			return
 		}
 		raw, err := rpc.Dispense(sdkplugin.Name)
@@ -294,4 +301,17 @@ func (h *processHandle) Close() error {
 	untrack(h)
 	client.Kill()
 	return nil
+}
+
+// exitedWithin reports whether the plugin process exits within d: a start
+// error is often noticed just before the exit is.
+func exitedWithin(client *goplugin.Client, d time.Duration) bool {
+	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		if client.Exited() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
 }

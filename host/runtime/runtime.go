@@ -36,6 +36,9 @@ type Spec struct {
 type Options struct {
 	Logger   hclog.Logger
 	CacheDir string // wazero compilation cache; empty disables caching on disk
+	// Builtins adds compiled-in detectors to the registry for this load,
+	// by ID: for programs that embed the host, and for tests.
+	Builtins map[string]sdk.Factory
 }
 
 // Handle is a loaded, configured detector.
@@ -67,7 +70,7 @@ func Load(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 	)
 	switch spec.Source {
 	case SourceBuiltin, "":
-		h, err = loadBuiltin(spec)
+		h, err = loadBuiltin(spec, opts.Builtins)
 	case SourceProcess:
 		h, err = loadProcess(ctx, spec, opts)
 	case SourceWasm:
