@@ -1,0 +1,1729 @@
+package commands
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+func init() {
+	for _, r := range rules {
+		if r.ID == "fork-bomb" {
+			r.check = checkForkBomb
+		}
+	}
+}
+
+// fetchDesc describes the fetcher stage feeding an execution, or "".
+func fetchedBy(src []*call, cfg *config) (*call, bool) {
+	for _, s := range src {
+		if isFetcher(s) {
+			us := urls(s)
+			if len(us) > 0 && cfg.allAllowed(us) {
+				return nil, false
+			}
+			if s.name == "nc" || s.name == "ncat" || s.name == "netcat" || s.name == "socat" {
+				return s, true
+			}
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+func runnerName(c *call) string {
+	if isShell(c.name) || isInterp(c.name) {
+		return c.name
+	}
+	switch c.name {
+	case "eval":
+		return "eval"
+	case "source", ".":
+		return "the current shell"
+	}
+	if strings.HasPrefix(c.argv[0], "$(") || strings.HasPrefix(c.argv[0], "`") {
+		return "the shell"
+	}
+	return c.name
+}
+
+func checkDownloadPipe(c *call, cfg *config) *hit {
+	if len(c.argv) == 0 {
+		return nil
+	}
+	if c.prev != nil && c.stdin == "" && readsStdinProgram(c) {
+		if f, ok := fetchedBy(upstream(c), cfg); ok {
+			return hitf(c, 0, "downloads a script with "+f.name+" and runs it with "+runnerName(c))
+		}
+	}
+	for _, s := range execSubsts(c) {
+		chain := append([]*call{s}, upstream(s)...)
+		if f, ok := fetchedBy(chain, cfg); ok {
+			return hitf(c, 0, "downloads a script with "+f.name+" and runs it with "+runnerName(c))
+		}
+	}
+	// xargs or find handing downloaded content to a shell.
+	if (isShell(c.name) || c.name == "eval") && (c.wrapped("xargs") || c.via == "stdin") && c.prev != nil {
+		if f, ok := fetchedBy(upstream(c), cfg); ok {
+			return hitf(c, 0, "downloads commands with "+f.name+" and runs them with "+c.name)
+		}
+	}
+	return nil
+}
+
+// downloadedFile returns the local file a fetcher call writes, or "".
+func downloadedFile(c *call) string {
+	switch c.name {
+	case "curl":
+		if v, ok := optValue(c, "-o", "--output"); ok {
+			return v
+		}
+		for _, a := range c.args() {
+			if a == "-O" || a == "--remote-name" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "O") && isLetters(a[1:]) {
+				if us := urls(c); len(us) > 0 {
+					return baseName(us[0])
+				}
+			}
+		}
+		// -fsSLo file
+		args := c.args()
+		for i, a := range args {
+			if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.HasSuffix(a, "o") && isLetters(a[1:]) && i+1 < len(args) {
+				return args[i+1]
+			}
+		}
+	case "wget", "wget2":
+		if v, ok := optValue(c, "-O", "--output-document"); ok {
+			if v == "-" {
+				return ""
+			}
+			return v
+		}
+		if us := urls(c); len(us) > 0 {
+			return baseName(us[0])
+		}
+		if ops := operands(c, "-P -o -a -t -T -w -U --user-agent --header -e"); len(ops) > 0 {
+			return baseName(ops[0])
+		}
+	case "aria2c", "fetch":
+		if v, ok := optValue(c, "-o", "--out"); ok {
+			return v
+		}
+		if us := urls(c); len(us) > 0 {
+			return baseName(us[0])
+		}
+	case "iwr", "invoke-webrequest":
+		if v, ok := optValue(c, "-OutFile", "-outfile"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// executes returns the local file c runs as a program or script, or "".
+func executes(c *call) string {
+	if len(c.argv) == 0 {
+		return ""
+	}
+	if strings.Contains(c.argv[0], "/") {
+		return c.argv[0]
+	}
+	if isShell(c.name) || isInterp(c.name) && !strings.HasSuffix(c.name, "awk") {
+		if isShell(c.name) {
+			if i := shellOperand(c.argv); i >= 0 {
+				return c.argv[i]
+			}
+			return ""
+		}
+		if ops := operands(c, "-m -c -e -W -X -I -r"); len(ops) > 0 && !hasFlag(c, "", "-c", "-e") {
+			return ops[0]
+		}
+	}
+	if c.name == "source" || c.name == "." {
+		return c.arg(1)
+	}
+	return ""
+}
+
+func checkDownloadThenRun(c *call, cfg *config) *hit {
+	f := downloadedFile(c)
+	if f == "" || cfg.allAllowed(urls(c)) {
+		return nil
+	}
+	fb := baseName(f)
+	seen := false
+	for _, o := range c.a.calls {
+		if o == c {
+			seen = true
+			continue
+		}
+		if !seen {
+			continue
+		}
+		if x := executes(o); x != "" && baseName(x) == fb {
+			ext := path.Ext(fb)
+			switch ext {
+			case ".tgz", ".gz", ".zip", ".tar", ".json", ".txt", ".md", ".deb", ".rpm", ".csv", ".xml", ".yaml", ".yml":
+				return nil
+			}
+			return hitf(c, 0, "downloads "+fb+" with "+c.name+" and then runs it")
+		}
+	}
+	return nil
+}
+
+func checkEncodedExec(c *call, _ *config) *hit {
+	if len(c.argv) == 0 {
+		return nil
+	}
+	var src []*call
+	if c.prev != nil && c.stdin == "" && readsStdinProgram(c) {
+		src = upstream(c)
+	}
+	for _, s := range execSubsts(c) {
+		src = append(src, s)
+		src = append(src, upstream(s)...)
+	}
+	for _, s := range src {
+		if isDecoder(s) {
+			return hitf(c, 0, "decodes a hidden payload with "+s.name+" and runs it with "+runnerName(c))
+		}
+		if s.name == "printf" || s.name == "echo" && hasAnyFlag(s, "-e") {
+			if p, dec := payload(s, 0); dec && p != "" {
+				return hitf(c, 0, "builds a command from escaped bytes and runs it with "+runnerName(c))
+			}
+		}
+	}
+	return nil
+}
+
+func devTCP(s string) bool {
+	return strings.Contains(s, "/dev/tcp/") || strings.Contains(s, "/dev/udp/")
+}
+
+func isLocalHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasPrefix(h, "127.") || h == "0.0.0.0"
+}
+
+func devTCPHost(s string) string {
+	i := strings.Index(s, "/dev/tcp/")
+	if i < 0 {
+		i = strings.Index(s, "/dev/udp/")
+	}
+	if i < 0 {
+		return ""
+	}
+	rest := s[i+len("/dev/tcp/"):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+func checkDevTCP(c *call, _ *config) *hit {
+	var target string
+	for _, r := range c.redirs {
+		if devTCP(r.target) {
+			target = r.target
+		}
+	}
+	if target == "" {
+		return nil
+	}
+	if isLocalHost(devTCPHost(target)) {
+		return nil
+	}
+	dup := false
+	for _, r := range c.redirs {
+		if r.op == ">&" || r.op == "<&" || r.op == "&>" || r.op == "<>" {
+			dup = true
+		}
+	}
+	shellish := isShell(c.name) || c.name == "exec" || len(c.argv) == 0 || c.name == "while" || c.next != nil && isShell(c.next.name)
+	if shellish || dup && (c.name == "cat" || c.name == "exec") {
+		return c.rule()
+	}
+	// exec 5<>/dev/tcp/… followed by a read loop: the descriptor carries commands.
+	if len(c.argv) == 0 || c.name == "exec" {
+		return c.rule()
+	}
+	return nil
+}
+
+// rule is a hit with the rule's own severity and message.
+func (c *call) rule() *hit { return &hit{c: c} }
+
+func checkNetcatExec(c *call, _ *config) *hit {
+	if !netClients[c.name] && c.name != "nc" {
+		return nil
+	}
+	for _, a := range c.args() {
+		if a == "-e" || a == "-c" || strings.HasPrefix(a, "--exec") || strings.HasPrefix(a, "--sh-exec") || strings.HasPrefix(a, "--lua-exec") ||
+			len(a) > 2 && a[0] == '-' && a[1] != '-' && isLetters(a[1:]) && strings.HasSuffix(a, "e") {
+			if hasFlag(c, "l", "--listen") {
+				return &hit{c: c, msg: "opens a bind shell: serves a shell to anyone who connects"}
+			}
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkShellPipeNet(c *call, _ *config) *hit {
+	if !(isShell(c.name) && shellScript(c.argv) < 0 && shellOperand(c.argv) < 0) && c.name != "bash" {
+		return nil
+	}
+	if shellScript(c.argv) >= 0 {
+		return nil
+	}
+	near := func(o *call) bool {
+		if netClients[o.name] || o.name == "openssl" && o.arg(1) == "s_client" {
+			for _, a := range o.args() {
+				if isLocalHost(strings.Split(a, ":")[0]) {
+					return false
+				}
+			}
+			return true
+		}
+		for _, r := range o.redirs {
+			if devTCP(r.target) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, o := range upstream(c) {
+		if near(o) {
+			return c.rule()
+		}
+	}
+	for _, o := range downstream(c) {
+		if near(o) {
+			return c.rule()
+		}
+	}
+	// sh 0</tmp/pipe | nc …: the shell reads a FIFO that the network fills.
+	return nil
+}
+
+func checkSocat(c *call, _ *config) *hit {
+	if c.name != "socat" {
+		return nil
+	}
+	var ex, net, listen bool
+	for _, a := range c.args() {
+		l := lower(a)
+		if strings.HasPrefix(l, "exec:") || strings.HasPrefix(l, "system:") {
+			ex = true
+		}
+		if strings.HasPrefix(l, "tcp") || strings.HasPrefix(l, "udp") || strings.HasPrefix(l, "openssl") || strings.HasPrefix(l, "ssl") || strings.HasPrefix(l, "sctp") {
+			net = true
+			if strings.Contains(l, "listen") {
+				listen = true
+			}
+		}
+	}
+	if ex && net {
+		if listen {
+			return &hit{c: c, msg: "opens a bind shell with socat: serves a shell to anyone who connects"}
+		}
+		return c.rule()
+	}
+	return nil
+}
+
+var (
+	sockWords = []string{"socket", "tcpsocket", "fsockopen", "io::socket", "net.connect", "createconnection", "/inet/tcp", "/inet/udp",
+		"tcpclient", "java.net.socket", "new socket(", "net.socket", "require(\"net\")", "require('net')", "socket.connect", "udpsocket", "tcpserver", "tcplistener"}
+	execWords = []string{"exec", "spawn", "system(", "popen", "dup2", "subprocess", "pty", "/bin/sh", "/bin/bash", "\"sh\"", "'sh'", "sh -i",
+		"cmd.exe", "child_process", "proc_open", "shell_exec", "os.execute", "getruntime", "getline", "io.popen", "process.start", "%x"}
+	bindWords = []string{"bind(", ".bind", "listen", "accept", "tcpserver", "createserver", "tcplistener", "/inet/tcp/1", "/inet/tcp/0/0"}
+)
+
+func checkCodeShell(c *call, _ *config) *hit {
+	if !isInterp(c.name) {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		l := lower(code)
+		if !containsAny(l, sockWords...) || !containsAny(l, execWords...) {
+			continue
+		}
+		if strings.HasSuffix(c.name, "awk") && !strings.Contains(l, "/inet/") {
+			continue
+		}
+		if containsAny(l, "connect", "peeraddr", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/inet/tcp/0/", "tcpclient", "new socket(", "s_client") &&
+			!containsAny(l, "listen", "accept") {
+			return c.rule()
+		}
+		if containsAny(l, bindWords...) {
+			return &hit{c: c, msg: "runs interpreter code that serves a shell on a listening socket (bind shell)"}
+		}
+		return c.rule()
+	}
+	return nil
+}
+
+// infoOnly are programs that take a shell's path without running it.
+var infoOnly = set("ls", "file", "stat", "which", "whereis", "type", "man", "info", "help", "tldr", "whatis", "apropos", "command",
+	"hash", "readlink", "realpath", "ldd", "strings", "nm", "objdump", "md5sum", "sha1sum", "sha256sum", "shasum", "cksum", "b2sum",
+	"grep", "egrep", "fgrep", "rg", "ag", "ack", "dpkg", "dpkg-query", "rpm", "apt", "apt-get", "apt-cache", "yum", "dnf", "brew",
+	"pacman", "apk", "zypper", "port", "snap", "nix-env", "pip", "pip3", "conda", "choco", "winget", "chsh", "usermod", "useradd",
+	"adduser", "update-alternatives", "cat", "less", "more", "head", "tail", "xxd", "hexdump", "od", "cmp", "diff", "cp", "ln", "test",
+	"[", "[[", "chmod", "chown", "ssh", "docker", "podman", "kubectl", "oc", "nerdctl", "lxc", "vagrant", "toolbox", "distrobox",
+	"echo", "printf", "sed", "tee", "du", "wc", "shellcheck", "shfmt", "lsof", "ps", "pgrep", "pkill", "killall", "export", "alias",
+	"git", "getent", "code", "touch", "mv", "rm", "tar", "zip", "unzip", "scp", "rsync", "find", "locate", "mlocate", "exec", "set",
+	"script", "machinectl", "multipass", "limactl", "colima", "wsl", "systemd-nspawn", "ldconfig", "gcc", "cc", "file-roller", "stow",
+	"sha512sum", "md5", "codesign", "otool", "xattr", "spctl", "setcap", "getcap", "install")
+
+// exemptWrappers run a shell without that being an escape.
+var exemptWrappers = set("exec", "command", "builtin", "script", "ssh", "time", "sudo", "doas", "pkexec", "su", "runuser",
+	"watch", "xvfb-run", "dbus-launch", "ssh-agent", "unbuffer", "rlwrap", "docker", "kubectl")
+
+// interactiveShell reports whether c starts a shell that reads commands
+// from a terminal: no -c script, no script file and nothing piped in.
+func interactiveShell(c *call) bool {
+	if !isShell(c.name) || c.prev != nil || c.stdin != "" || shellScript(c.argv) >= 0 {
+		return false
+	}
+	if i := shellOperand(c.argv); i >= 0 && c.argv[i] != "/dev/tty" && c.argv[i] != "-" {
+		return false
+	}
+	for _, r := range c.redirs {
+		if (r.op == "<" || r.op == "<>") && r.fd != "1" && r.fd != "2" && r.target != "/dev/tty" && !devTCP(r.target) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkShellEscape(c *call, _ *config) *hit {
+	if len(c.argv) == 0 {
+		return nil
+	}
+	if interactiveShell(c) {
+		if len(c.wrappers) > 0 {
+			last := c.wrappers[len(c.wrappers)-1]
+			if exemptWrappers[last] || isShell(last) && c.via == "-c" && c.depth > 0 {
+				if isShell(last) && c.via == "-c" {
+					return nil
+				}
+				if last != "sudo" && last != "doas" && last != "pkexec" && last != "su" && last != "runuser" {
+					return nil
+				}
+				return nil
+			}
+			if c.via == "code" || c.via == "" || c.via == "-c" || c.via == "stdin" || c.via == "eval" {
+				return hitf(c, 0, "makes "+last+" start an interactive shell (a shell escape)")
+			}
+		}
+		fl := shellFlags(c.argv)
+		if strings.Contains(fl, "p") && !strings.Contains(fl, " --") {
+			return hitf(c, 0, "starts a shell that keeps elevated privileges (-p)")
+		}
+		return nil
+	}
+	if isShell(c.name) || infoOnly[c.name] || isInterp(c.name) && c.via == "" && len(c.wrappers) == 0 && c.name != "vim" && c.name != "vi" && c.name != "gdb" {
+		if !(isInterp(c.name) && (c.name == "vim" || c.name == "vi" || c.name == "gdb")) {
+			if !isInterp(c.name) {
+				return nil
+			}
+		}
+	}
+	for _, a := range c.args() {
+		if !strings.Contains(a, "sh") {
+			continue
+		}
+		loc := shellPathRe.FindStringIndex(a)
+		if loc == nil {
+			continue
+		}
+		if strings.Contains(a[:loc[0]+1], "#!") || strings.Contains(a, "SHELL=") || strings.HasPrefix(a, "--shell=") || strings.HasPrefix(a, "--login-shell") {
+			continue
+		}
+		// A -c script after the shell path runs a command, not a shell.
+		rest := a[loc[1]-1:]
+		if strings.HasPrefix(strings.TrimLeft(rest, " '\""), "-c") {
+			continue
+		}
+		return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
+	}
+	return nil
+}
+
+func checkRootShell(c *call, _ *config) *hit {
+	switch c.name {
+	case "sudo", "doas", "pkexec":
+		if runnerCommand(c.name, c.argv) < 0 && hasFlag(c, "is", "--login", "--shell") {
+			return c.rule()
+		}
+	case "su":
+		if c.wrapped("sudo") || c.wrapped("doas") || len(c.wrappers) == 0 {
+			for _, a := range c.args() {
+				if a == "-c" || a == "--command" || a == "-h" || a == "--help" {
+					return nil
+				}
+			}
+			ops := operands(c, "-s -g -G --shell --group")
+			if len(ops) == 0 || ops[0] == "-" || ops[0] == "root" || len(ops) == 1 && c.wrapped("sudo") {
+				return c.rule()
+			}
+		}
+	}
+	if interactiveShell(c) && len(c.wrappers) > 0 {
+		last := c.wrappers[len(c.wrappers)-1]
+		if last == "sudo" || last == "doas" || last == "pkexec" || last == "su" || last == "runuser" {
+			return hitf(c, 0, "opens a root shell with "+last)
+		}
+	}
+	return nil
+}
+
+func checkRm(c *call, cfg *config) *hit {
+	if c.name != "rm" && c.name != "rmdir" && c.name != "remove-item" && c.name != "rd" && c.name != "del" {
+		return nil
+	}
+	if c.name != "rm" {
+		return nil
+	}
+	rec := hasFlag(c, "rR", "--recursive")
+	npr := false
+	for _, a := range c.args() {
+		if a == "--no-preserve-root" {
+			npr = true
+		}
+	}
+	if npr {
+		return hitf(c, critical, "recursively deletes the root filesystem (--no-preserve-root)")
+	}
+	if !rec {
+		return nil
+	}
+	var best *hit
+	for _, op := range operands(c, "") {
+		if what, sev := rootTarget(op); what != "" {
+			if best == nil || sev > best.sev {
+				best = hitf(c, sev, "recursively deletes "+what)
+			}
+		}
+		if p := cfg.protectedPath(op); p != "" && (best == nil || best.sev < high) {
+			best = hitf(c, high, "recursively deletes the protected path "+p)
+		}
+	}
+	return best
+}
+
+func checkFindDelete(c *call, _ *config) *hit {
+	if c.name != "find" {
+		return nil
+	}
+	del := false
+	args := c.args()
+	for i, a := range args {
+		if a == "-delete" {
+			del = true
+		}
+		if (a == "-exec" || a == "-execdir") && i+1 < len(args) && (progName(args[i+1]) == "rm" || progName(args[i+1]) == "shred") {
+			del = true
+		}
+	}
+	if !del {
+		return nil
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") || a == "(" || a == "!" {
+			break
+		}
+		if what, sev := rootTarget(a); what != "" && a != "." && a != "./" {
+			if sev < high {
+				sev = high
+			}
+			return hitf(c, sev, "deletes files across "+what+" with find")
+		}
+	}
+	return nil
+}
+
+func checkDiskWipe(c *call, _ *config) *hit {
+	for _, r := range c.redirs {
+		if (r.op == ">" || r.op == ">>" || r.op == ">|") && isDevice(r.target) {
+			return hitf(c, 0, "writes directly over the disk "+normPath(r.target))
+		}
+	}
+	ops := func() []string { return operands(c, "-t -L -n -b -c -O -E -N -U -m -o -T -F -I") }
+	switch {
+	case c.name == "dd":
+		for _, a := range c.args() {
+			if strings.HasPrefix(a, "of=") && isDevice(a[3:]) {
+				return hitf(c, 0, "overwrites the disk "+normPath(a[3:])+" with dd")
+			}
+		}
+	case c.name == "mkfs" || strings.HasPrefix(c.name, "mkfs.") || c.name == "mke2fs" || c.name == "mkswap" || c.name == "wipefs" ||
+		c.name == "fdisk" || c.name == "sfdisk" || c.name == "parted" || c.name == "sgdisk" || c.name == "cfdisk" || c.name == "blkdiscard" ||
+		c.name == "shred" || c.name == "badblocks" || c.name == "cryptsetup" || c.name == "hdparm":
+		if c.name == "fdisk" && hasFlag(c, "l", "--list") || c.name == "parted" && hasFlag(c, "l", "--list") || c.name == "sgdisk" && hasFlag(c, "p", "--print") || c.name == "badblocks" && !hasFlag(c, "w") || c.name == "cryptsetup" && c.arg(1) != "luksFormat" && c.arg(1) != "erase" || c.name == "hdparm" && !hasPrefixArg(c, "--security-erase") && !hasPrefixArg(c, "--trim-sector") {
+			return nil
+		}
+		for _, a := range ops() {
+			if isDevice(a) {
+				return hitf(c, 0, "erases or reformats the disk "+normPath(a)+" with "+c.name)
+			}
+		}
+	case c.name == "diskutil":
+		l := lower(c.arg(1))
+		if strings.HasPrefix(l, "erase") || l == "zerodisk" || l == "randomdisk" || l == "secureerase" || l == "partitiondisk" || l == "reformat" {
+			return hitf(c, 0, "erases a disk with diskutil "+c.arg(1))
+		}
+	}
+	return nil
+}
+
+func checkShred(c *call, _ *config) *hit {
+	if c.name != "shred" {
+		return nil
+	}
+	for _, a := range operands(c, "-n -s --iterations --size --random-source") {
+		if isDevice(a) {
+			return nil // disk-wipe
+		}
+		if what, _ := rootTarget(a); what != "" || strings.HasPrefix(normPath(a), "/etc/") || strings.HasPrefix(normPath(a), "/var/log") {
+			return hitf(c, high, "irrecoverably overwrites "+normPath(a))
+		}
+	}
+	if len(operands(c, "-n -s --iterations --size --random-source")) > 0 {
+		return c.rule()
+	}
+	return nil
+}
+
+func checkMv(c *call, _ *config) *hit {
+	if c.name != "mv" {
+		return nil
+	}
+	ops := operands(c, "-t -S --target-directory --suffix")
+	if len(ops) < 2 {
+		return nil
+	}
+	for _, op := range ops[:len(ops)-1] {
+		what, sev := rootTarget(op)
+		if what == "" || sev < critical {
+			continue
+		}
+		return hitf(c, sev, "moves "+what+" away")
+	}
+	return nil
+}
+
+func checkCredRead(c *call, _ *config) *hit {
+	if c.name == "security" {
+		switch c.arg(1) {
+		case "dump-keychain":
+			return hitf(c, high, "dumps the macOS keychain")
+		case "find-generic-password", "find-internet-password":
+			if hasFlag(c, "wg") {
+				return hitf(c, high, "prints a password from the macOS keychain")
+			}
+		case "export":
+			return hitf(c, high, "exports keys from the macOS keychain")
+		}
+		return nil
+	}
+	if c.name == "gpg" && (hasPrefixArg(c, "--export-secret-keys") || hasPrefixArg(c, "--export-secret-subkeys")) {
+		return hitf(c, high, "exports GPG private keys")
+	}
+	if c.name == "secret-tool" && c.arg(1) == "lookup" {
+		return hitf(c, medium, "reads a secret from the desktop keyring")
+	}
+	p, s, ok := reads(c)
+	if !ok || s.sev < medium {
+		return nil
+	}
+	return hitf(c, s.sev, "reads "+s.what+" ("+normPath(p)+") with "+c.name)
+}
+
+// secretSource describes what sensitive data c produces, or "".
+func secretSource(c *call) string {
+	if dumpsEnv(c) {
+		return "the environment (tokens and keys)"
+	}
+	if c.name == "history" {
+		return "the shell history"
+	}
+	if p, s, ok := reads(c); ok && (s.sev >= medium || s.what == "the system account list") {
+		return s.what + " (" + normPath(p) + ")"
+	}
+	return ""
+}
+
+// uploadsPath returns a local file that c sends to the network, if any.
+func uploadsPath(c *call) string {
+	switch c.name {
+	case "curl", "curlie":
+		args := c.args()
+		for i, a := range args {
+			v := ""
+			switch {
+			case a == "-T" || a == "--upload-file" || a == "-F" || a == "--form" || a == "-d" || a == "--data" || a == "--data-binary" || a == "--data-urlencode" || a == "--json":
+				if i+1 < len(args) {
+					v = args[i+1]
+				}
+			case strings.HasPrefix(a, "--upload-file=") || strings.HasPrefix(a, "--data-binary=") || strings.HasPrefix(a, "--form="):
+				v = a[strings.Index(a, "=")+1:]
+			case strings.HasPrefix(a, "-T") && len(a) > 2:
+				v = a[2:]
+			}
+			if v == "" {
+				continue
+			}
+			if a == "-T" || a == "--upload-file" || strings.HasPrefix(a, "-T") || strings.HasPrefix(a, "--upload-file") {
+				if v != "-" && v != "." {
+					return v
+				}
+				continue
+			}
+			if i := strings.Index(v, "@"); i >= 0 && (i == 0 || v[i-1] == '=') {
+				f := v[i+1:]
+				if j := strings.IndexByte(f, ';'); j >= 0 {
+					f = f[:j]
+				}
+				if f != "-" && f != "/dev/stdin" {
+					return f
+				}
+			}
+			if i := strings.Index(v, "<"); i >= 0 && i < len(v)-1 && (i == 0 || v[i-1] == '=') {
+				return v[i+1:]
+			}
+		}
+	case "wget", "wget2":
+		if v, ok := optValue(c, "", "--post-file", "--body-file"); ok && v != "-" {
+			return v
+		}
+	case "scp", "rsync", "sftp":
+		ops := operands(c, "-P -i -o -F -l -c -J -S -e --rsh --port")
+		if len(ops) >= 2 && remoteTarget(ops[len(ops)-1]) {
+			for _, o := range ops[:len(ops)-1] {
+				if !remoteTarget(o) {
+					return o
+				}
+			}
+		}
+	case "aws", "gsutil", "s3cmd", "rclone", "az":
+		ops := operands(c, "--profile --region --endpoint-url")
+		if len(ops) >= 3 && (ops[0] == "s3" || c.name != "aws") {
+			for _, o := range ops {
+				if sensitiveish(o) {
+					return o
+				}
+			}
+		}
+	case "smbclient", "ftp", "tftp":
+		for _, a := range c.args() {
+			if strings.Contains(a, "put ") {
+				return strings.TrimSpace(a[strings.Index(a, "put ")+4:])
+			}
+		}
+	}
+	if sendsStdin(c) || netClients[c.name] {
+		for _, r := range c.redirs {
+			if r.op == "<" {
+				return r.target
+			}
+		}
+	}
+	return ""
+}
+
+func sensitiveish(p string) bool {
+	_, ok := sensitive(p)
+	return ok
+}
+
+func checkExfilSecrets(c *call, cfg *config) *hit {
+	if !isNetSink(c) {
+		return nil
+	}
+	if us := urls(c); len(us) > 0 && cfg.allAllowed(us) {
+		return nil
+	}
+	if f := uploadsPath(c); f != "" {
+		if s, ok := sensitive(f); ok {
+			return hitf(c, 0, "sends "+s.what+" ("+normPath(f)+") to a remote host with "+c.name)
+		}
+	}
+	for _, r := range c.redirs {
+		if devTCP(r.target) && !isLocalHost(devTCPHost(r.target)) {
+			if src := secretSource(c); src != "" {
+				return hitf(c, 0, "sends "+src+" to a remote host through /dev/tcp")
+			}
+		}
+	}
+	if sendsStdin(c) || c.name == "curl" || c.name == "wget" {
+		for _, u := range upstream(c) {
+			if src := secretSource(u); src != "" && sendsStdin(c) {
+				return hitf(c, 0, "sends "+src+" to a remote host with "+c.name)
+			}
+			if !filters[u.name] && u.name != "tar" && u.name != "zip" && u.name != "gzip" && u.name != "base64" && u.name != "xxd" {
+				break
+			}
+		}
+		// tar/zip of sensitive paths feeding the sink.
+		for p, n := c.prev, 0; p != nil && n < 8; p, n = p.prev, n+1 {
+			if src := secretSource(p); src != "" && sendsStdin(c) {
+				return hitf(c, 0, "sends "+src+" to a remote host with "+c.name)
+			}
+		}
+	}
+	for _, s := range c.substs {
+		for _, x := range append([]*call{s}, upstream(s)...) {
+			if src := secretSource(x); src != "" {
+				return hitf(c, 0, "sends "+src+" to a remote host with "+c.name)
+			}
+		}
+	}
+	return nil
+}
+
+func checkRawSend(c *call, cfg *config) *hit {
+	if c.name == "socat" {
+		var file, net bool
+		for _, a := range c.args() {
+			l := lower(a)
+			if strings.HasPrefix(l, "file:") || strings.HasPrefix(l, "open:") || strings.HasPrefix(l, "gopen:") {
+				file = true
+			}
+			if (strings.HasPrefix(l, "tcp:") || strings.HasPrefix(l, "tcp4:") || strings.HasPrefix(l, "udp:") || strings.HasPrefix(l, "openssl:") || strings.HasPrefix(l, "tcp-connect:")) && !isLocalHost(urlHost(strings.SplitN(l, ":", 2)[1])) {
+				net = true
+			}
+		}
+		if file && net {
+			return c.rule()
+		}
+		return nil
+	}
+	for _, r := range c.redirs {
+		if (r.op == ">" || r.op == ">>") && devTCP(r.target) && !isLocalHost(devTCPHost(r.target)) && c.name != "" && !isShell(c.name) && c.name != "exec" {
+			return hitf(c, 0, "sends the output of "+c.name+" to a remote host through /dev/tcp")
+		}
+	}
+	if !(netClients[c.name] || c.name == "openssl" && c.arg(1) == "s_client") || hasFlag(c, "lz", "--listen") {
+		return nil
+	}
+	if c.name == "openssl" {
+		return nil
+	}
+	ops := operands(c, "-p -w -q -s -i -X -x -O -I -P -T -V")
+	if len(ops) == 0 || isLocalHost(ops[0]) {
+		return nil
+	}
+	for _, r := range c.redirs {
+		if r.op == "<" && r.target != "/dev/null" {
+			return hitf(c, 0, "sends a local file to "+ops[0]+" over a raw socket with "+c.name)
+		}
+	}
+	for _, u := range upstream(c) {
+		switch u.name {
+		case "cat", "tar", "zip", "gzip", "base64", "xxd", "dd", "find", "ls", "sqlite3", "pg_dump", "mysqldump", "env", "printenv", "ps", "history":
+			if u.name == "cat" && len(u.argv) == 1 {
+				continue
+			}
+			return hitf(c, 0, "sends local data from "+u.name+" to "+ops[0]+" over a raw socket with "+c.name)
+		}
+	}
+	return nil
+}
+
+func checkDNSExfil(c *call, _ *config) *hit {
+	switch c.name {
+	case "dig", "nslookup", "host", "drill", "ping", "ping6", "whois", "traceroute", "resolvectl":
+	default:
+		return nil
+	}
+	if len(c.substs) == 0 {
+		return nil
+	}
+	return hitf(c, 0, "puts command output into a "+c.name+" request, leaking it to whoever answers")
+}
+
+func checkUpload(c *call, cfg *config) *hit {
+	if c.name != "curl" && c.name != "wget" && c.name != "curlie" {
+		return nil
+	}
+	if us := urls(c); len(us) > 0 && cfg.allAllowed(us) {
+		return nil
+	}
+	f := uploadsPath(c)
+	if f == "" {
+		return nil
+	}
+	if hasFlag(c, "", "--data", "-d", "--json", "--data-urlencode") && !hasFlag(c, "T", "--upload-file", "--form", "--data-binary") && !hasFlag(c, "F") {
+		return nil
+	}
+	return hitf(c, 0, "uploads the local file "+baseName(f)+" to a remote host with "+c.name)
+}
+
+var cronPathRe = regexp.MustCompile(`^/(etc/(cron\.(d|hourly|daily|weekly|monthly)(/.*)?|crontab|anacrontab)|var/spool/cron(tabs)?(/.*)?)$`)
+
+func checkCron(c *call, _ *config) *hit {
+	if c.name == "crontab" {
+		ops := operands(c, "-u")
+		if hasFlag(c, "lre", "--list") {
+			return nil
+		}
+		if len(ops) > 0 || c.prev != nil || c.stdin != "" {
+			return c.rule()
+		}
+		return nil
+	}
+	for _, w := range writes(c) {
+		if cronPathRe.MatchString(normPath(w)) {
+			return hitf(c, 0, "installs a scheduled job in "+normPath(w))
+		}
+	}
+	return nil
+}
+
+var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv|zlogin|kshrc|cshrc|tcshrc|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
+
+var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "nohup", "&", "/tmp/", "python -c", "python3 -c",
+	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
+
+func checkShellRC(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if !rcFileRe.MatchString(n) {
+			continue
+		}
+		if c.name == "sed" || c.name == "perl" {
+			return hitf(c, medium, "edits the shell startup file "+n)
+		}
+		txt := lower(written(c))
+		if containsAny(txt, suspiciousRC...) {
+			return hitf(c, 0, "adds a command that runs at every login to "+n)
+		}
+		return hitf(c, medium, "changes the shell startup file "+n)
+	}
+	return nil
+}
+
+func checkAuthorizedKeys(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if strings.HasSuffix(n, "/authorized_keys") || strings.HasSuffix(n, "/authorized_keys2") {
+			sev := sdk.Severity(0)
+			if n == "~/.ssh/authorized_keys" && strings.HasPrefix(strings.Trim(w, "\"'"), "/root") {
+				sev = critical
+			}
+			return hitf(c, sev, "adds a key to "+n+", granting SSH access")
+		}
+	}
+	return nil
+}
+
+var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf)$`)
+
+func checkAutostart(c *call, _ *config) *hit {
+	if c.name == "cat" && c.stdin == "" && len(c.redirs) == 0 {
+		return nil
+	}
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if autostartRe.MatchString(lower(n)) || autostartRe.MatchString(n) {
+			return hitf(c, 0, "installs a program that starts automatically ("+n+")")
+		}
+	}
+	if c.name == "launchctl" && (c.arg(1) == "load" || c.arg(1) == "bootstrap" || c.arg(1) == "submit") {
+		for _, a := range c.args() {
+			if strings.Contains(a, "/tmp/") {
+				return hitf(c, 0, "loads a launch agent from a temporary directory")
+			}
+		}
+	}
+	return nil
+}
+
+func checkLibInject(c *call, _ *config) *hit {
+	for k, v := range c.assigns {
+		if (k == "LD_PRELOAD" || k == "DYLD_INSERT_LIBRARIES" || k == "LD_AUDIT") && v != "" {
+			return hitf(c, 0, "injects the library "+baseName(v)+" into "+orShell(c.name)+" with "+k)
+		}
+	}
+	if c.name == "export" {
+		for _, a := range c.args() {
+			if strings.HasPrefix(a, "LD_PRELOAD=") || strings.HasPrefix(a, "DYLD_INSERT_LIBRARIES=") {
+				return hitf(c, 0, "injects a library into every later command with "+a[:strings.Index(a, "=")])
+			}
+		}
+	}
+	for _, w := range writes(c) {
+		if normPath(w) == "/etc/ld.so.preload" {
+			return hitf(c, critical, "makes every program on the system load a library (/etc/ld.so.preload)")
+		}
+	}
+	if isInterp(c.name) {
+		for _, code := range interpCodeArgs(c) {
+			l := lower(code)
+			if containsAny(l, "cdll", "ctypes.cdll", "loadlibrary", "dlopen", "ffi.load", "ffi_lib", "dynaloader", "fiddle.dlopen", "process.dlopen", "load_extension") && containsAny(l, ".so", ".dylib", ".dll", "lib") {
+				return hitf(c, 0, "loads a native library from "+c.name+" code")
+			}
+		}
+	}
+	return nil
+}
+
+func orShell(n string) string {
+	if n == "" {
+		return "the shell"
+	}
+	return n
+}
+
+var historyFileRe = regexp.MustCompile(`(^|/)\.(bash|zsh|sh|ksh|python|mysql|psql|node_repl|lesshst|viminfo)_?(history|hst)?$|(^|/)\.histfile$|(^|/)\.zhistory$|(^|/)\.bash_history$`)
+
+func isHistoryFile(p string) bool {
+	n := normPath(p)
+	b := path.Base(n)
+	return strings.HasSuffix(b, "_history") || b == ".histfile" || b == ".zhistory" || historyFileRe.MatchString(n) && strings.Contains(b, "hist")
+}
+
+func checkHistory(c *call, _ *config) *hit {
+	switch c.name {
+	case "history":
+		if hasFlag(c, "cdw") && (hasFlag(c, "c") || hasFlag(c, "d") || c.arg(2) == "/dev/null") {
+			return hitf(c, 0, "clears the shell history")
+		}
+	case "unset":
+		for _, a := range c.args() {
+			if a == "HISTFILE" || a == "HISTORY" {
+				return hitf(c, 0, "stops the shell from saving history")
+			}
+		}
+	case "set", "setopt":
+		if c.arg(1) == "+o" && c.arg(2) == "history" || c.name == "setopt" && c.arg(1) == "no_hist_save" {
+			return hitf(c, 0, "turns shell history off")
+		}
+	case "export", "declare", "typeset", "":
+		for _, a := range c.args() {
+			if bad, msg := histAssign(a); bad {
+				return hitf(c, 0, msg)
+			}
+		}
+	case "rm", "shred", "truncate", "srm", "wipe", "ln":
+		for _, op := range operands(c, "-s -n") {
+			if isHistoryFile(op) {
+				return hitf(c, 0, "erases the shell history file "+normPath(op))
+			}
+		}
+	case "kill":
+		for _, a := range c.args() {
+			if a == "$$" && hasFlag(c, "9") {
+				return hitf(c, 0, "kills the shell so its history is never saved")
+			}
+		}
+	}
+	for k, v := range c.assigns {
+		if bad, msg := histAssign(k + "=" + v); bad && len(c.argv) == 0 {
+			return hitf(c, 0, msg)
+		}
+	}
+	for _, w := range writes(c) {
+		if isHistoryFile(w) && (c.name == "" || c.name == "cat" || c.name == "echo" || c.name == "printf" || c.name == ":" || c.name == "true" || c.name == "truncate") {
+			return hitf(c, 0, "erases the shell history file "+normPath(w))
+		}
+	}
+	return nil
+}
+
+func histAssign(a string) (bool, string) {
+	k, v, ok := strings.Cut(a, "=")
+	if !ok {
+		return false, ""
+	}
+	switch k {
+	case "HISTFILE":
+		if v == "/dev/null" || v == "" {
+			return true, "sends the shell history to /dev/null"
+		}
+	case "HISTSIZE", "HISTFILESIZE", "SAVEHIST":
+		if v == "0" {
+			return true, "stops the shell from keeping history"
+		}
+	case "HISTCONTROL":
+		if strings.Contains(v, "ignorespace") || strings.Contains(v, "ignoreboth") {
+			return false, ""
+		}
+	}
+	return false, ""
+}
+
+func isLogPath(p string) bool {
+	n := normPath(p)
+	return n == "/var/log" || strings.HasPrefix(n, "/var/log/") || strings.HasPrefix(n, "/var/adm/") || n == "/var/run/utmp" || n == "/run/utmp" || strings.HasPrefix(n, "/private/var/log")
+}
+
+func checkLogs(c *call, _ *config) *hit {
+	switch c.name {
+	case "rm", "shred", "truncate", "srm", "unlink":
+		for _, op := range operands(c, "-s -n --size") {
+			if isLogPath(op) {
+				return hitf(c, 0, "erases the system logs in "+normPath(op))
+			}
+		}
+	case "journalctl":
+		if hasPrefixArg(c, "--vacuum") {
+			return hitf(c, medium, "deletes archived journal logs")
+		}
+	case "utmpdump":
+		return nil
+	case "wevtutil":
+		if lower(c.arg(1)) == "cl" || lower(c.arg(1)) == "clear-log" {
+			return hitf(c, 0, "clears a Windows event log")
+		}
+	}
+	for _, w := range writes(c) {
+		if isLogPath(w) && (c.name == "" || c.name == "cat" || c.name == "echo" || c.name == "printf" || c.name == ":" || c.name == "true") {
+			for _, r := range c.redirs {
+				if r.op == ">" && r.target == w {
+					return hitf(c, 0, "empties the system log "+normPath(w))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var securityServices = set("auditd", "firewalld", "ufw", "apparmor", "iptables", "ip6tables", "nftables", "rsyslog", "syslog", "syslog-ng",
+	"systemd-journald", "falco", "osqueryd", "falcon-sensor", "sentinelone", "wazuh-agent", "ossec", "clamav-daemon", "clamd", "selinux",
+	"fail2ban", "aide", "crowdstrike", "cbagentd", "mdatp", "sysmon", "auditbeat", "filebeat", "td-agent", "fluentd", "datadog-agent")
+
+func serviceName(s string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(s, ".service"), ".socket")
+}
+
+func checkSecurityOff(c *call, _ *config) *hit {
+	switch c.name {
+	case "setenforce":
+		if c.arg(1) == "0" || lower(c.arg(1)) == "permissive" {
+			return hitf(c, 0, "switches SELinux to permissive mode")
+		}
+	case "systemctl":
+		verb := ""
+		for _, a := range c.args() {
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			if verb == "" {
+				verb = a
+				if verb != "stop" && verb != "disable" && verb != "mask" && verb != "kill" {
+					return nil
+				}
+				continue
+			}
+			if securityServices[serviceName(a)] {
+				return hitf(c, 0, "stops the "+serviceName(a)+" security service")
+			}
+		}
+	case "service":
+		if securityServices[serviceName(c.arg(1))] && (c.arg(2) == "stop") {
+			return hitf(c, 0, "stops the "+c.arg(1)+" security service")
+		}
+	case "ufw":
+		if c.arg(1) == "disable" {
+			return hitf(c, 0, "turns the firewall off")
+		}
+	case "iptables", "ip6tables":
+		if hasFlag(c, "F", "--flush") {
+			return hitf(c, 0, "flushes every firewall rule")
+		}
+		if v, ok := optValue(c, "-P", "--policy"); ok && v != "" {
+			args := c.args()
+			if lower(args[len(args)-1]) == "accept" {
+				return hitf(c, 0, "sets the firewall to accept everything")
+			}
+		}
+	case "nft":
+		if strings.Join(c.args(), " ") == "flush ruleset" {
+			return hitf(c, 0, "flushes every firewall rule")
+		}
+	case "auditctl":
+		if hasFlag(c, "D") || c.arg(1) == "-e" && c.arg(2) == "0" {
+			return hitf(c, 0, "turns kernel auditing off")
+		}
+	case "spctl":
+		if hasPrefixArg(c, "--master-disable") || hasPrefixArg(c, "--global-disable") {
+			return hitf(c, 0, "turns Gatekeeper off")
+		}
+	case "csrutil":
+		if c.arg(1) == "disable" {
+			return hitf(c, 0, "turns System Integrity Protection off")
+		}
+	case "aa-teardown":
+		return hitf(c, 0, "unloads every AppArmor profile")
+	case "aa-disable", "aa-complain":
+		return hitf(c, medium, "relaxes an AppArmor profile")
+	case "pkill", "killall":
+		for _, a := range c.args() {
+			if securityServices[a] {
+				return hitf(c, 0, "kills the "+a+" security service")
+			}
+		}
+	case "sed":
+		for _, w := range writes(c) {
+			if normPath(w) == "/etc/selinux/config" && strings.Contains(lower(strings.Join(c.args(), " ")), "disabled") {
+				return hitf(c, 0, "disables SELinux at the next boot")
+			}
+		}
+	case "defaults":
+		if strings.Contains(strings.Join(c.args(), " "), "LSQuarantine") {
+			return hitf(c, medium, "turns macOS download quarantine off")
+		}
+	}
+	return nil
+}
+
+func checkTimestomp(c *call, _ *config) *hit {
+	if c.name != "touch" || !hasFlag(c, "rtd", "--reference", "--date") {
+		return nil
+	}
+	for _, op := range operands(c, "-r -t -d --reference --date") {
+		n := normPath(op)
+		for _, p := range []string{"/etc/", "/usr/", "/bin/", "/sbin/", "/lib", "/var/log/", "/boot/", "/opt/", "/root/"} {
+			if strings.HasPrefix(n, p) {
+				return hitf(c, 0, "forges the timestamps of "+n+" to hide a change")
+			}
+		}
+	}
+	return nil
+}
+
+func checkSudoers(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if n == "/etc/sudoers" || strings.HasPrefix(n, "/etc/sudoers.d/") {
+			return hitf(c, 0, "grants sudo rights by writing "+n)
+		}
+	}
+	return nil
+}
+
+var setuidModeRe = regexp.MustCompile(`^0?[4-7][0-7]{3}$|^([ugoa]*\+[rwxXt]*s[rwxXts]*)$|^u[+=][rwx]*s`)
+
+func checkSetuid(c *call, _ *config) *hit {
+	mode := ""
+	switch c.name {
+	case "chmod":
+		for _, a := range c.args() {
+			if !strings.HasPrefix(a, "-") || strings.Contains(a, "s") && strings.HasPrefix(a, "-") && !isLetters(a[1:]) {
+				mode = a
+				break
+			}
+		}
+	case "install":
+		mode, _ = optValue(c, "-m", "--mode")
+	default:
+		return nil
+	}
+	for _, part := range strings.Split(mode, ",") {
+		if !setuidModeRe.MatchString(part) {
+			continue
+		}
+		if strings.HasPrefix(part, "g+s") || len(part) == 4 && part[0] == '2' || len(part) == 5 && part[1] == '2' {
+			return nil
+		}
+		return c.rule()
+	}
+	return nil
+}
+
+func isSystemPath(p string) bool {
+	n := normPath(p)
+	if n == "/" || systemDirs[n] {
+		return true
+	}
+	for _, pre := range []string{"/etc/", "/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/boot/", "/var/run/docker.sock", "/run/docker.sock", "/System/", "/Library/"} {
+		if strings.HasPrefix(n, pre) || n+"/" == pre {
+			return true
+		}
+	}
+	return false
+}
+
+func checkWorldWritable(c *call, _ *config) *hit {
+	switch c.name {
+	case "chmod":
+		ops := operands(c, "--reference")
+		if len(ops) < 2 {
+			return nil
+		}
+		mode := ops[0]
+		ww := mode == "777" || mode == "0777" || mode == "666" || mode == "0666" || mode == "a+rwx" || mode == "a+w" || mode == "o+w" || mode == "ugo+rwx" || mode == "o+rw" || mode == "o+rwx" || strings.HasSuffix(mode, "777") || strings.HasSuffix(mode, "766") || strings.HasSuffix(mode, "776")
+		if !ww {
+			return nil
+		}
+		for _, t := range ops[1:] {
+			if isSystemPath(t) || sensitiveish(t) {
+				return hitf(c, 0, "makes "+normPath(t)+" writable by every user")
+			}
+		}
+	case "chown", "chgrp":
+		if !hasFlag(c, "R", "--recursive") {
+			return nil
+		}
+		ops := operands(c, "--reference --from")
+		for _, t := range ops[min(1, len(ops)):] {
+			if what, sev := rootTarget(t); what != "" && sev == critical {
+				return hitf(c, 0, "changes the owner of "+what+" recursively")
+			}
+		}
+	}
+	return nil
+}
+
+func checkSetcap(c *call, _ *config) *hit {
+	if c.name != "setcap" || hasFlag(c, "r") {
+		return nil
+	}
+	caps := lower(strings.Join(c.args(), " "))
+	if containsAny(caps, "cap_setuid", "cap_setgid", "cap_sys_admin", "cap_dac_override", "cap_dac_read_search", "cap_sys_ptrace", "cap_sys_module", "cap_chown", "cap_fowner", "=ep all", "all=") {
+		return c.rule()
+	}
+	return nil
+}
+
+var passwdLineRe = regexp.MustCompile(`^[^:\s]+:[^:]*:0:[0-9]*:`)
+
+func checkAccounts(c *call, _ *config) *hit {
+	switch c.name {
+	case "useradd", "adduser", "usermod":
+		args := strings.Join(c.args(), " ")
+		if strings.Contains(" "+args+" ", " -o ") && (strings.Contains(args, "-u 0") || strings.Contains(args, "--uid 0")) || strings.Contains(args, "-u 0 ") {
+			return hitf(c, critical, "creates a second root account (uid 0)")
+		}
+		if g, ok := optValue(c, "-G", "--groups"); ok || hasFlag(c, "a") {
+			if !ok {
+				g, _ = optValue(c, "-aG", "")
+			}
+			for _, x := range strings.Split(g+","+strings.Join(operands(c, ""), ","), ",") {
+				switch x {
+				case "sudo", "wheel", "admin", "root", "docker", "adm", "disk", "lxd", "shadow":
+					return hitf(c, 0, "adds a user to the privileged group "+x)
+				}
+			}
+		}
+		if c.name != "usermod" {
+			return hitf(c, medium, "creates a user account")
+		}
+	case "gpasswd":
+		for _, x := range c.args() {
+			switch x {
+			case "sudo", "wheel", "admin", "root", "docker":
+				return hitf(c, 0, "adds a user to the privileged group "+x)
+			}
+		}
+	case "chpasswd", "passwd":
+		if c.name == "chpasswd" || operands(c, "") != nil && c.arg(len(c.argv)-1) == "root" {
+			return hitf(c, 0, "changes account passwords")
+		}
+	case "dscl":
+		if strings.Contains(strings.Join(c.args(), " "), "/Groups/admin") {
+			return hitf(c, 0, "adds a user to the macOS admin group")
+		}
+	}
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if n == "/etc/passwd" || n == "/etc/shadow" || n == "/etc/group" || n == "/etc/gshadow" {
+			sev := sdk.Severity(0)
+			if passwdLineRe.MatchString(strings.TrimSpace(written(c))) {
+				sev = critical
+			}
+			return hitf(c, sev, "writes the system account database "+n)
+		}
+	}
+	return nil
+}
+
+func checkKmod(c *call, _ *config) *hit {
+	if c.name == "insmod" || c.name == "kldload" || c.name == "kextload" {
+		if len(c.argv) > 1 {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkGitPush(c *call, cfg *config) *hit {
+	if c.name != "git" {
+		return nil
+	}
+	sub, rest := gitSub(c.argv)
+	if sub != "push" {
+		return nil
+	}
+	force, lease, mirror, del := false, false, false, false
+	var ops []string
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--force" || a == "-f" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "f") && isLetters(a[1:]):
+			force = true
+		case strings.HasPrefix(a, "--force-with-lease") || a == "--force-if-includes":
+			lease = true
+		case a == "--mirror":
+			mirror = true
+		case a == "--delete" || a == "-d":
+			del = true
+		case a == "--repo" || a == "--receive-pack" || a == "--exec" || a == "-o" || a == "--push-option":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if mirror {
+		return hitf(c, 0, "overwrites every branch and tag on the remote (git push --mirror)")
+	}
+	var refs []string
+	if len(ops) > 1 {
+		refs = ops[1:]
+	}
+	for _, r := range refs {
+		plus := strings.HasPrefix(r, "+")
+		r = strings.TrimPrefix(r, "+")
+		src, dst, colon := strings.Cut(r, ":")
+		if !colon {
+			dst = src
+		}
+		dst = strings.TrimPrefix(dst, "refs/heads/")
+		prot := cfg.protectedBranch(dst)
+		switch {
+		case colon && src == "" || del:
+			if prot {
+				return hitf(c, 0, "deletes the protected branch "+dst+" on the remote")
+			}
+		case plus || force:
+			if prot {
+				return hitf(c, 0, "force-pushes over the protected branch "+dst+", rewriting its history")
+			}
+			return hitf(c, low, "force-pushes the branch "+dst)
+		case lease:
+			if prot {
+				return hitf(c, medium, "force-pushes (with lease) over the protected branch "+dst)
+			}
+		}
+	}
+	if len(refs) == 0 && force && !lease {
+		return hitf(c, medium, "force-pushes the current branch, rewriting remote history")
+	}
+	return nil
+}
+
+// gitSub returns a git call's subcommand and its arguments, skipping
+// git's global options.
+func gitSub(argv []string) (string, []string) {
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if a == "-C" || a == "-c" || a == "--git-dir" || a == "--work-tree" || a == "--namespace" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		return a, argv[i+1:]
+	}
+	return "", nil
+}
+
+func checkGitDestroy(c *call, cfg *config) *hit {
+	if c.name == "gh" && c.arg(1) == "repo" && c.arg(2) == "delete" {
+		return hitf(c, critical, "deletes a GitHub repository")
+	}
+	if c.name != "git" {
+		return nil
+	}
+	sub, rest := gitSub(c.argv)
+	has := func(xs ...string) bool {
+		for _, a := range rest {
+			for _, x := range xs {
+				if a == x {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch sub {
+	case "reset":
+		if has("--hard") {
+			return hitf(c, 0, "discards uncommitted changes (git reset --hard)")
+		}
+	case "clean":
+		for _, a := range rest {
+			if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "f") && !strings.Contains(a, "n") {
+				return hitf(c, 0, "deletes untracked files (git clean "+a+")")
+			}
+			if a == "--force" {
+				return hitf(c, 0, "deletes untracked files (git clean --force)")
+			}
+		}
+	case "branch":
+		if has("-D") || has("--delete") && has("--force") {
+			for _, a := range rest {
+				if !strings.HasPrefix(a, "-") && cfg.protectedBranch(a) {
+					return hitf(c, high, "force-deletes the protected branch "+a)
+				}
+			}
+			return hitf(c, low, "force-deletes a branch")
+		}
+	case "reflog":
+		if len(rest) > 0 && rest[0] == "expire" && hasPrefixArg(c, "--expire=now") || len(rest) > 0 && rest[0] == "delete" {
+			return hitf(c, high, "destroys the reflog, the last way to recover lost commits")
+		}
+	case "filter-branch", "filter-repo":
+		return hitf(c, 0, "rewrites the repository's history")
+	case "stash":
+		if len(rest) > 0 && rest[0] == "clear" {
+			return hitf(c, 0, "drops every stashed change")
+		}
+	case "update-ref":
+		if has("-d") {
+			for _, a := range rest {
+				if cfg.protectedBranch(strings.TrimPrefix(a, "refs/heads/")) {
+					return hitf(c, high, "deletes the protected branch "+a)
+				}
+			}
+		}
+	case "checkout", "restore":
+		return nil
+	}
+	return nil
+}
+
+var dbClients = set("psql", "mysql", "mariadb", "sqlite3", "sqlcmd", "mongo", "mongosh", "redis-cli", "clickhouse-client", "clickhouse",
+	"cqlsh", "cockroach", "duckdb", "snowsql", "bq", "osql", "isql", "sqlplus", "valkey-cli", "keydb-cli", "memcached-tool", "pgcli", "mycli", "litecli", "usql", "trino", "presto")
+
+func checkDatabase(c *call, _ *config) *hit {
+	switch c.name {
+	case "dropdb":
+		return hitf(c, 0, "drops a PostgreSQL database")
+	case "mysqladmin":
+		if c.arg(len(c.argv)-2) == "drop" || strings.Contains(strings.Join(c.args(), " "), "drop ") {
+			return hitf(c, 0, "drops a MySQL database")
+		}
+		return nil
+	case "rails", "rake", "bin/rails":
+		for _, a := range c.args() {
+			if a == "db:drop" || a == "db:reset" || a == "db:schema:load" || a == "db:purge" {
+				return hitf(c, 0, "drops the application database ("+a+")")
+			}
+		}
+		return nil
+	}
+	if !dbClients[c.name] {
+		return nil
+	}
+	text := strings.Join(c.args(), " ")
+	if c.stdin != "" {
+		text += "\n" + c.stdin
+	}
+	if c.prev != nil {
+		if p, _ := payload(c.prev, 0); p != "" {
+			text += "\n" + p
+		}
+	}
+	if c.name == "redis-cli" || c.name == "valkey-cli" || c.name == "keydb-cli" {
+		for _, a := range c.args() {
+			if strings.EqualFold(a, "flushall") || strings.EqualFold(a, "flushdb") {
+				return hitf(c, 0, "erases every key in Redis ("+strings.ToUpper(a)+")")
+			}
+		}
+		return nil
+	}
+	m := sqlDropRe.FindString(text)
+	if m == "" {
+		return nil
+	}
+	l := lower(m)
+	sev := sdk.Severity(0)
+	if strings.Contains(l, "database") || strings.Contains(l, "schema") || strings.Contains(l, "dropdatabase") || strings.Contains(l, "keyspace") {
+		sev = critical
+	}
+	verb := strings.ToUpper(strings.Fields(m)[0])
+	if strings.HasPrefix(l, "delete") {
+		return hitf(c, 0, "deletes every row of a table (DELETE without WHERE)")
+	}
+	return hitf(c, sev, "runs a destructive "+strings.Trim(verb, "(.")+" statement with "+c.name)
+}
+
+func checkMiner(c *call, _ *config) *hit {
+	if len(c.argv) == 0 {
+		return nil
+	}
+	if infoOnly[c.name] && c.name != "docker" && c.name != "podman" {
+		return nil
+	}
+	switch c.name {
+	case "go", "cargo", "make", "npm", "yarn", "git", "grep", "rg":
+		return nil
+	}
+	if minerRe.MatchString(c.name) || minerRe.MatchString(strings.Join(c.args(), " ")) && (strings.Contains(strings.Join(c.args(), " "), "stratum") || strings.Contains(strings.Join(c.args(), " "), "--donate-level")) {
+		return c.rule()
+	}
+	return nil
+}
+
+var forkLoopRe = regexp.MustCompile(`(?i)fork\s+while\s+fork|while\s*\(?\s*(1|true)\s*\)?\s*[:{]?\s*(os\.)?fork\s*\(|while\s+true\s*;?\s*do\s+.*&\s*done|for\s*\(\s*;\s*;\s*\)\s*\{?\s*fork`)
+
+func checkForkBomb(c *call, _ *config) *hit {
+	if c.a.hasFork {
+		return &hit{c: &call{start: c.a.forkBomb[0], end: c.a.forkBomb[1], a: c.a}}
+	}
+	if isInterp(c.name) {
+		for _, code := range interpCodeArgs(c) {
+			if forkLoopRe.MatchString(code) && strings.Contains(lower(code), "fork") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+func checkMassKill(c *call, _ *config) *hit {
+	switch c.name {
+	case "kill":
+		for _, a := range c.args() {
+			if a == "-1" && !hasFlag(c, "l") {
+				ops := operands(c, "-s -n")
+				for _, o := range ops {
+					if o == "-1" {
+						return hitf(c, 0, "kills every process the user can signal")
+					}
+				}
+				if len(ops) == 0 && len(c.args()) >= 2 {
+					return hitf(c, 0, "kills every process the user can signal")
+				}
+			}
+		}
+	case "killall5":
+		return hitf(c, 0, "kills every process")
+	case "shutdown", "reboot", "halt", "poweroff":
+		if hasFlag(c, "", "--help") || hasFlag(c, "c") && c.name == "shutdown" {
+			return nil
+		}
+		return hitf(c, 0, "shuts the machine down or reboots it ("+c.name+")")
+	case "init", "telinit":
+		if c.arg(1) == "0" || c.arg(1) == "6" {
+			return hitf(c, 0, "shuts the machine down or reboots it")
+		}
+	case "systemctl":
+		for _, a := range c.args() {
+			switch a {
+			case "poweroff", "reboot", "halt", "kexec", "soft-reboot":
+				return hitf(c, 0, "shuts the machine down or reboots it")
+			}
+		}
+	case "pkill", "killall":
+		if hasFlag(c, "u") && strings.Contains(strings.Join(c.args(), " "), "root") && !hasFlag(c, "f") {
+			return hitf(c, 0, "kills every root process")
+		}
+	}
+	return nil
+}
+
+func checkContainer(c *call, _ *config) *hit {
+	switch c.name {
+	case "docker", "podman", "nerdctl":
+		sub := ""
+		for _, a := range c.args() {
+			if !strings.HasPrefix(a, "-") {
+				sub = a
+				break
+			}
+		}
+		if sub != "run" && sub != "create" && sub != "container" {
+			return nil
+		}
+		args := c.args()
+		for i, a := range args {
+			next := ""
+			if i+1 < len(args) {
+				next = args[i+1]
+			}
+			v := ""
+			if a == "-v" || a == "--volume" || a == "--mount" {
+				v = next
+			} else if strings.HasPrefix(a, "--volume=") || strings.HasPrefix(a, "--mount=") || strings.HasPrefix(a, "-v") && len(a) > 2 {
+				v = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(a, "--volume="), "--mount="), "-v"), "=")
+			}
+			if v != "" {
+				src := strings.SplitN(v, ":", 2)[0]
+				if strings.Contains(v, "source=") {
+					src = strings.SplitN(strings.SplitN(v, "source=", 2)[1], ",", 2)[0]
+				}
+				n := normPath(src)
+				switch {
+				case n == "/":
+					return hitf(c, critical, "mounts the host's root filesystem into a container")
+				case n == "/var/run/docker.sock" || n == "/run/docker.sock" || strings.HasSuffix(n, "/docker.sock"):
+					return hitf(c, 0, "gives a container the host's Docker socket (full control of the host)")
+				case n == "/etc" || n == "/root" || n == "/dev" || n == "/proc" || n == "/sys" || n == "/boot" || n == "~/.ssh" || sensitiveish(n):
+					return hitf(c, 0, "mounts the host's "+n+" into a container")
+				}
+			}
+			switch {
+			case a == "--privileged" || a == "--privileged=true":
+				return hitf(c, 0, "starts a privileged container (full access to the host's devices)")
+			case a == "--pid=host" || a == "--pid" && next == "host" || a == "--ipc=host" || a == "--uts=host" || a == "--userns=host":
+				return hitf(c, 0, "starts a container in the host's namespaces")
+			case strings.HasPrefix(a, "--cap-add"):
+				capv := strings.ToUpper(strings.TrimPrefix(strings.TrimPrefix(a, "--cap-add"), "="))
+				if capv == "" {
+					capv = strings.ToUpper(next)
+				}
+				if containsAny(capv, "ALL", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "SYS_RAWIO") {
+					return hitf(c, 0, "gives a container a host-level capability ("+capv+")")
+				}
+			case strings.HasPrefix(a, "--security-opt"):
+				opt := lower(strings.TrimPrefix(strings.TrimPrefix(a, "--security-opt"), "=") + next)
+				if containsAny(opt, "unconfined", "label=disable", "label:disable") {
+					return hitf(c, 0, "starts a container without its security profile")
+				}
+			case strings.HasPrefix(a, "--device") && strings.Contains(a+next, "/dev/sd") || strings.HasPrefix(a, "--device") && strings.Contains(a+next, "/dev/nvme"):
+				return hitf(c, 0, "gives a container a host disk")
+			}
+		}
+	case "nsenter":
+		if t, ok := optValue(c, "-t", "--target"); ok && t == "1" {
+			return hitf(c, 0, "enters the namespaces of the host's init process")
+		}
+		for _, a := range c.args() {
+			if a == "--target=1" || a == "-t1" {
+				return hitf(c, 0, "enters the namespaces of the host's init process")
+			}
+		}
+	case "kubectl":
+		j := lower(strings.Join(c.args(), " "))
+		if strings.Contains(j, "\"privileged\":true") || strings.Contains(j, "\"privileged\": true") || strings.Contains(j, "\"hostpid\":true") || strings.Contains(j, "\"hostpid\": true") {
+			return hitf(c, 0, "starts a privileged pod with access to its node")
+		}
+	}
+	return nil
+}
+
+var (
+	fetchAPIRe = regexp.MustCompile(`(?i)urlopen|urllib|requests\.get|http\.get|https\.get|net::http|open-uri|uri\.open|lwp::simple|lwp::useragent|file_get_contents\(\s*['"]https?:|curl_exec|fetch\(|downloadstring|webclient|httpclient|invoke-webrequest|socket\.http`)
+	execAPIRe  = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\beval\b|\bsystem\s*\(|\bload\s*\(|loadstring|new function|\biex\b|invoke-expression|instance_eval|\bdo\s*\(|compile\(`)
+)
+
+func checkInterpDownload(c *call, _ *config) *hit {
+	if !isInterp(c.name) {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		if fetchAPIRe.MatchString(code) && execAPIRe.MatchString(code) && (strings.Contains(code, "http") || strings.Contains(code, "://")) {
+			return c.rule()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+// Command eval scores the unsafe-command detector on the labelled command
+// corpus: each row is judged as the command of a Bash tool call, and a row
+// counts as flagged when a finding reaches -min (default high, the host's
+// default block threshold). With -peer it runs the cc-safety-net npm package
+// (installed by install-peer.sh) on the same rows in the same run.
+//
+//	go run ./detectors/commands/cmd/eval -corpus ../shared/corpus [-peer]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/picketsec/picket/detectors/commands"
+	"github.com/picketsec/picket/sdk"
+)
+
+type row struct {
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+func (r row) tag() string {
+	p := strings.Split(r.ID, ".")
+	if len(p) > 3 {
+		return p[3]
+	}
+	return "?"
+}
+
+type score struct{ tp, fp, tn, fn int }
+
+func (s *score) add(malicious, flagged bool) {
+	switch {
+	case malicious && flagged:
+		s.tp++
+	case malicious:
+		s.fn++
+	case flagged:
+		s.fp++
+	default:
+		s.tn++
+	}
+}
+
+func pct(a, b int) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
+}
+
+func (s score) line(name string) string {
+	return fmt.Sprintf("%-16s precision %7s  recall %7s (%d/%d)  FPR %6s (%d/%d)", name,
+		pct(s.tp, s.tp+s.fp), pct(s.tp, s.tp+s.fn), s.tp, s.tp+s.fn, pct(s.fp, s.fp+s.tn), s.fp, s.fp+s.tn)
+}
+
+func main() {
+	corpus := flag.String("corpus", "../shared/corpus", "directory holding command.{malicious,benign}.jsonl")
+	peer := flag.Bool("peer", false, "also run cc-safety-net (see install-peer.sh) on the same rows")
+	minSev := flag.String("min", "high", "lowest severity that counts as flagged")
+	show := flag.Int("show", 0, "print up to N misses and N false positives (ids and rules) to stderr")
+	flag.Parse()
+	min, err := sdk.ParseSeverity(*minSev)
+	if err != nil {
+		fatal(err)
+	}
+	var rows []row
+	for _, f := range []string{"command.malicious.jsonl", "command.benign.jsonl"} {
+		rs, err := load(filepath.Join(*corpus, f))
+		if err != nil {
+			fatal(err)
+		}
+		rows = append(rows, rs...)
+	}
+	d := commands.New()
+	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
+		fatal(err)
+	}
+	ours := map[string]bool{}
+	rulesOf := map[string]string{}
+	start := time.Now()
+	for _, r := range rows {
+		args, _ := json.Marshal(map[string]string{"command": r.Text})
+		ev := &sdk.Event{Type: sdk.EventPreRequest, Items: []sdk.Item{{Index: 0, Kind: sdk.KindToolCall, Text: r.Text,
+			Tool: &sdk.ToolCall{Name: "Bash", Arguments: string(args), Command: r.Text}}}}
+		fs, err := d.Detect(context.Background(), ev)
+		if err != nil {
+			fatal(err)
+		}
+		var ids []string
+		for _, f := range fs {
+			if f.Severity >= min {
+				ours[r.ID] = true
+			}
+			ids = append(ids, f.Rule+"/"+f.Severity.String())
+		}
+		rulesOf[r.ID] = strings.Join(ids, ",")
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("corpus %s: %d rows; flagged = a finding >= %s; picket took %s (%.1f µs/row)\n\n", *corpus, len(rows), min,
+		elapsed.Round(time.Millisecond), float64(elapsed.Microseconds())/float64(len(rows)))
+	report("picket", rows, ours)
+	if *peer {
+		theirs, err := runPeer(rows)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "eval: peer: %v (run detectors/commands/cmd/eval/install-peer.sh)\n", err)
+		} else {
+			fmt.Println()
+			report("cc-safety-net", rows, theirs)
+		}
+	}
+	if *show > 0 {
+		nm, nf := 0, 0
+		for _, r := range rows {
+			mal := r.Label == "malicious"
+			if mal && !ours[r.ID] && nm < *show {
+				nm++
+				fmt.Fprintf(os.Stderr, "MISS %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
+			}
+			if !mal && ours[r.ID] && nf < *show {
+				nf++
+				fmt.Fprintf(os.Stderr, "FP   %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
+			}
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 160 {
+		return s[:160] + "…"
+	}
+	return s
+}
+
+func report(name string, rows []row, flagged map[string]bool) {
+	var all score
+	per := map[string]*score{}
+	for _, r := range rows {
+		mal := r.Label == "malicious"
+		all.add(mal, flagged[r.ID])
+		t := r.Label + "/" + r.tag()
+		if per[t] == nil {
+			per[t] = &score{}
+		}
+		per[t].add(mal, flagged[r.ID])
+	}
+	fmt.Printf("== %s\n%s\n", name, all.line("all"))
+	var tags []string
+	for t := range per {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	for _, t := range tags {
+		s := per[t]
+		if strings.HasPrefix(t, "malicious/") {
+			fmt.Printf("  %-40s recall %7s (%d/%d)\n", t, pct(s.tp, s.tp+s.fn), s.tp, s.tp+s.fn)
+		} else {
+			fmt.Printf("  %-40s FPR    %7s (%d/%d)\n", t, pct(s.fp, s.fp+s.tn), s.fp, s.fp+s.tn)
+		}
+	}
+}
+
+func load(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	var out []row
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r row
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("eval: %s: %w", path, err)
+		}
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
+
+// runPeer pipes every row to the node driver installed by install-peer.sh
+// and reads its verdicts.
+func runPeer(rows []row) (map[string]bool, error) {
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		cache = filepath.Join(home, ".cache")
+	}
+	dir := filepath.Join(cache, "picket", "peers")
+	driver := filepath.Join(dir, "cc-safety-net-driver.mjs")
+	if _, err := os.Stat(driver); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("node", driver)
+	cmd.Dir = dir
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		enc := json.NewEncoder(in)
+		for _, r := range rows {
+			_ = enc.Encode(map[string]string{"id": r.ID, "text": r.Text})
+		}
+		in.Close()
+	}()
+	res := map[string]bool{}
+	dec := json.NewDecoder(out)
+	for {
+		var v struct {
+			ID   string `json:"id"`
+			Deny bool   `json:"deny"`
+		}
+		if err := dec.Decode(&v); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		res[v.ID] = v.Deny
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, err
+	}
+	fmt.Printf("\ncc-safety-net took %s (node, one process, includes start-up)\n", time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

