@@ -54,7 +54,6 @@ func finding(det, rule, cat, class string, sev sdk.Severity, item int, msg, red,
 var categoryMessage = map[string]string{
 	"secrets":   "Secrets Leaked in Prompts",
 	"injection": "Prompt Injection Detected",
-	"command":   "Unsafe Command: reverse shell",
 }
 
 // sessions is the scripted trail: each session is a list of steps.
@@ -170,6 +169,9 @@ func Seed(ctx context.Context, s audit.Store, tenant string, now time.Time) (*Se
 					res.MaxSeverity = f.Severity
 					res.Category = f.Category
 					res.Message = categoryMessage[f.Category]
+					if f.Category == "command" {
+						res.Message = "Unsafe Command: " + f.Class
+					}
 				}
 			}
 			for _, det := range []string{"secrets", "injection", "commands"} {

@@ -201,24 +201,33 @@
 
   var W = 640, H = 220, M = { l: 40, r: 10, t: 10, b: 26 };
 
-  function niceMax(v) {
+  // niceMax rounds v up to a maximum that splits into 4 or 5 round steps;
+  // for counts (integers) the smallest is 4.
+  function niceMax(v, integer) {
+    if (integer && v <= 4) return 4;
     if (v <= 0) return 1;
     var p = Math.pow(10, Math.floor(Math.log10(v)));
-    var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
+    var steps = [1, 2, 4, 5, 8, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v - 1e-9) return steps[i] * p;
     return 10 * p;
+  }
+
+  function ticksFor(max) {
+    var m = Math.round(max / Math.pow(10, Math.floor(Math.log10(max))));
+    return m === 5 || m === 10 || m === 1 ? 5 : 4;
   }
 
   function frame(buckets, max, fmt) {
     var g = [];
     var ih = H - M.t - M.b;
-    for (var i = 0; i <= 4; i++) {
-      var y = M.t + ih - (ih * i) / 4;
+    var n = ticksFor(max);
+    for (var i = 0; i <= n; i++) {
+      var y = M.t + ih - (ih * i) / n;
       g.push(s("line", { "class": "grid", x1: M.l, x2: W - M.r, y1: y, y2: y }));
-      g.push(s("text", { x: M.l - 4, y: y + 3, "text-anchor": "end" }, fmt((max * i) / 4)));
+      g.push(s("text", { x: M.l - 4, y: y + 3, "text-anchor": "end" }, fmt((max * i) / n)));
     }
     g.push(s("line", { "class": "axis", x1: M.l, x2: W - M.r, y1: M.t + ih, y2: M.t + ih }));
-    var n = buckets.length;
+    n = buckets.length;
     var every = Math.max(1, Math.ceil(n / 8));
     var multiDay = n > 0 && new Date(buckets[n - 1].start) - new Date(buckets[0].start) > 36 * 3600 * 1000;
     var bw = (W - M.l - M.r) / Math.max(n, 1);
@@ -244,7 +253,7 @@
       series.forEach(function (x) { t += x.value(b); });
       if (t > max) max = t;
     });
-    max = niceMax(max);
+    max = niceMax(max, true);
     var ih = H - M.t - M.b;
     var bw = (W - M.l - M.r) / Math.max(buckets.length, 1);
     var bars = [];
@@ -259,7 +268,7 @@
           s("title", null, when(b.start) + " — " + x.label + ": " + v)));
       });
     });
-    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return String(Math.round(v)); }), bars);
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return String(Math.round(v * 100) / 100); }), bars);
     return h("div", { "class": "panel chart", id: id }, h("h2", null, title), svg, legend(series));
   }
 
@@ -284,7 +293,7 @@
       if (d) paths.push(s("path", { d: d, fill: "none", stroke: x.color, "stroke-width": 2, "data-series": x.key }));
       paths = paths.concat(dots);
     });
-    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return (v / 1e6).toFixed(v / 1e6 < 10 ? 1 : 0); }), paths);
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title }, frame(buckets, max, function (v) { return String(Math.round(v / 1e4) / 100); }), paths);
     return h("div", { "class": "panel chart", id: id }, h("h2", null, title + " (ms)"), svg, legend(series));
   }
 
@@ -517,9 +526,18 @@
       rows = (rows || []).filter(function (r) { return r && typeof r === "object"; });
       var cols = [];
       rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+      // Known fields first, in the order a reader wants them; the rest after.
+      var order = ["id", "name", "version", "runtime", "source", "kinds", "health", "status", "mode", "calls", "errors", "timeouts"];
+      function rank(c) {
+        var i = order.indexOf(c);
+        if (i >= 0) return i;
+        if (/latency|duration/.test(c)) return order.length;
+        return order.length + 1;
+      }
+      cols.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); });
       render(h("h1", null, "Detectors"),
         rows.length ? h("table", { id: "detectors-table" },
-          h("thead", null, h("tr", null, cols.map(function (c) { return h("th", null, c.replace(/_/g, " ")); }))),
+          h("thead", null, h("tr", null, cols.map(function (c) { return h("th", null, c.replace(/_ns$/, "").replace(/_/g, " ")); }))),
           h("tbody", null, rows.map(function (r) {
             return h("tr", { "data-detector": cell(r.id || r.name) }, cols.map(function (c) {
               var v = r[c];
