@@ -69,6 +69,8 @@ type Options struct {
 	FingerprintKey []byte   // keys stored fingerprints; required
 	Rewrite        Rewriter // for redaction; nil means redaction falls back to block
 	CacheDir       string   // wasm compilation cache
+	// Builtins adds compiled-in detectors by ID (embedders, tests).
+	Builtins map[string]sdk.Factory
 }
 
 // Engine evaluates events against the running Set. It is safe for
@@ -79,6 +81,7 @@ type Engine struct {
 	fpKey    []byte
 	rewrite  Rewriter
 	cacheDir string
+	builtins map[string]sdk.Factory
 
 	loadMu  sync.Mutex
 	set     atomic.Pointer[Set]
@@ -93,7 +96,7 @@ func New(opts Options) *Engine {
 	}
 	return &Engine{
 		log: opts.Logger, metrics: opts.Metrics, fpKey: opts.FingerprintKey,
-		rewrite: opts.Rewrite, cacheDir: opts.CacheDir, stats: map[string]*stats{},
+		rewrite: opts.Rewrite, cacheDir: opts.CacheDir, builtins: opts.Builtins, stats: map[string]*stats{},
 	}
 }
 

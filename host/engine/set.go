@@ -90,7 +90,7 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 			refs.n.Add(1)
 		} else {
 			spec := runtime.Spec{Name: pol.Name, Source: pol.Source, Path: pol.Path, SHA256: pol.SHA256, Config: pol.Config, Timeout: pol.Timeout}
-			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir})
+			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir, Builtins: e.builtins})
 			if err != nil {
 				if strict {
 					return fail(err)

@@ -74,7 +74,7 @@ func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant
 	}
 	s.metrics.Verdict(ev.Type, time.Since(start))
 	s.metrics.Event(ev.Type, tenant.Name, v.Decision, v.WouldBlock)
-	s.recordSync(c.Request.Context(), ev, v)
+	s.recordLater(ev, v)
 
 	h := c.Writer.Header()
 	h.Set("X-Picket-Decision", v.Decision)
@@ -123,11 +123,34 @@ func countingFindings(fs []audit.Finding) int {
 	return n
 }
 
-// recordSync writes a pre_request event and its result. A store failure is
-// logged and counted but does not change the verdict: availability of the
-// gateway comes first, and /readyz reports the store.
-func (s *Server) recordSync(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
-	ctx = context.WithoutCancel(ctx)
+// recordLater hands a decided pre_request event to the recorder, so that
+// the gateway does not wait for the store's fsync. When the recorder is
+// behind by a full queue, the handler writes itself: slower, never lost.
+func (s *Server) recordLater(ev *sdk.Event, v *engine.Verdict) {
+	select {
+	case s.records <- recordJob{ev, v}:
+	default:
+		s.record(context.Background(), ev, v)
+	}
+}
+
+type recordJob struct {
+	ev *sdk.Event
+	v  *engine.Verdict
+}
+
+// recorder writes pre_request events until the queue is closed and drained.
+func (s *Server) recorder() {
+	defer s.recWG.Done()
+	for j := range s.records {
+		s.record(context.Background(), j.ev, j.v)
+	}
+}
+
+// record writes a decided event and its result. A store failure is logged
+// and counted but does not change the verdict: availability of the gateway
+// comes first, and /readyz reports the store.
+func (s *Server) record(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
 	rec := s.auditEvent(ev, nil)
 	t0 := time.Now()
 	id, dup, err := s.store.Record(ctx, rec)

@@ -47,6 +47,9 @@ type Server struct {
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	once    sync.Once
+
+	records chan recordJob // decided pre_request events waiting to be written
+	recWG   sync.WaitGroup
 }
 
 type asyncJob struct {
@@ -73,6 +76,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		eng: opts.Engine, store: opts.Store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
 		sinks: opts.Sinks, queue: make(chan asyncJob, opts.Queue), workers: opts.Workers, stop: make(chan struct{}),
+		records: make(chan recordJob, 4096),
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -105,6 +109,8 @@ func (s *Server) Handler() http.Handler { return s.router }
 // Start starts the async workers and queues the events that were recorded
 // but never evaluated (a crash after the 200).
 func (s *Server) Start(ctx context.Context) error {
+	s.recWG.Add(1)
+	go s.recorder()
 	for range s.workers {
 		s.wg.Add(1)
 		go s.worker()
@@ -112,12 +118,17 @@ func (s *Server) Start(ctx context.Context) error {
 	return s.recoverPending(ctx)
 }
 
-// Shutdown stops the workers after the jobs they hold; queued events stay
-// recorded and are evaluated at the next start.
+// Shutdown stops the async workers after the jobs they hold (queued events
+// stay recorded and are evaluated at the next start) and writes every
+// decided pre_request event still queued. Call it after the HTTP server has
+// stopped taking requests.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.once.Do(func() { close(s.stop) })
+	s.once.Do(func() {
+		close(s.stop)
+		close(s.records)
+	})
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); s.recWG.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
