@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/picketsec/picket/detectors/injection/internal/linear"
 	"github.com/picketsec/picket/detectors/injection/internal/norm"
 	"github.com/picketsec/picket/sdk"
 )
@@ -176,14 +175,10 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	if nb == 0 {
 		nb = 1
 	}
-	sum := make([]float64, nb+1)
-	cnt := make([]int, nb+1)
+	sum := make([]int64, nb+1)
+	cnt := make([]int32, nb+1)
 	m := d.model
-	linear.Visit(b, func(pos int, h uint32) {
-		k := pos >> blockShift
-		sum[k+1] += float64(m.Weight(h))
-		cnt[k+1]++
-	})
+	m.BlockSums(b, blockShift, sum, cnt)
 	for k := 1; k <= nb; k++ {
 		sum[k] += sum[k-1]
 		cnt[k] += cnt[k-1]
@@ -195,8 +190,7 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	for s := 0; ; s += stepBlocks {
 		e := min(s+winBlocks, nb)
 		w := window{start: s << blockShift, end: min(e<<blockShift, len(b))}
-		z := m.Bias + (sum[e]-sum[s])*linear.Scale(cnt[e]-cnt[s])
-		w.model = m.Prob(z)
+		w.model = m.Prob(m.WindowMargin(sum[e]-sum[s], int(cnt[e]-cnt[s])))
 		for hi < len(hits) && hits[hi].start < w.start {
 			hi++
 		}

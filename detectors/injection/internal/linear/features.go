@@ -140,3 +140,56 @@ func Scale(n int) float64 {
 // scaleSmooth damps the margin of short texts: a handful of features is
 // weak evidence whichever way they point.
 const scaleSmooth = 100
+
+// BlockSums adds, for every feature of text, the feature's signed quantized
+// weight to sum[pos>>shift+1] and one to cnt[pos>>shift+1], pos being where
+// the feature starts. It is Visit with the weight lookup inlined (the hot
+// loop of detection); both must produce the same features.
+func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
+	w := m.W
+	add := func(pos int, h uint32) {
+		k := pos>>shift + 1
+		v := int64(w[h&mask])
+		if h&0x80000000 != 0 {
+			v = -v
+		}
+		sum[k] += v
+		cnt[k]++
+	}
+	var prev uint32
+	havePrev := false
+	i := 0
+	n := len(text)
+	for i < n {
+		if !isWordByte(text[i]) {
+			i++
+			continue
+		}
+		start := i
+		h := uint32(fnvOffset)
+		for i < n && isWordByte(text[i]) {
+			h ^= uint32(text[i])
+			h *= fnvPrime
+			i++
+		}
+		if i-start > 40 {
+			h = 0x5bd1e995
+		}
+		add(start, mix(h^saltWord))
+		if havePrev {
+			add(start, mix(prev*31+h^saltBigram))
+		}
+		prev, havePrev = h, true
+	}
+	for i := 0; i+3 <= n; i++ {
+		a, b, c := text[i], text[i+1], text[i+2]
+		if a == ' ' && b == ' ' {
+			continue
+		}
+		add(i, mix((uint32(a)|uint32(b)<<8|uint32(c)<<16)^saltChar3))
+		if i+5 <= n {
+			h5 := (uint32(a) | uint32(b)<<8 | uint32(c)<<16 | uint32(text[i+3])<<24) ^ saltChar5
+			add(i, mix(mix(h5)*fnvPrime^uint32(text[i+4])))
+		}
+	}
+}

@@ -9,33 +9,33 @@ import (
 )
 
 // magic opens every weights file; the last two bytes are the format version.
-var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '1'}
+var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '2'}
 
 // Model is a calibrated linear classifier. Its zero value is not usable; a
 // Model is read-only once built and safe for concurrent use.
 type Model struct {
-	W    []float32 // Dim signed weights, indexed by hash&(Dim-1)
+	// W holds Dim weights quantized to int8, indexed by hash&(Dim-1); the
+	// weight of a bucket is W·Q, negated when the hash's top bit is set.
+	W    []int8
+	Q    float64
 	Bias float64
 	// Platt calibration: P(injection) = 1 / (1 + exp(A·margin + B)).
 	A, B float64
 }
 
-// Weight returns the signed weight of feature hash h.
-func (m *Model) Weight(h uint32) float32 {
-	w := m.W[h&mask]
-	if h&0x80000000 != 0 {
-		return -w
-	}
-	return w
-}
-
 // Margin is the raw linear score of a feature vector.
 func (m *Model) Margin(s Sparse) float64 {
-	z := m.Bias
+	z := 0.0
 	for k, i := range s.Idx {
 		z += float64(float64(m.W[i]) * float64(s.Val[k]))
 	}
-	return z
+	return m.Bias + float64(z*m.Q)
+}
+
+// WindowMargin is the raw linear score of a span whose features' quantized
+// weights sum to sum over n features (see BlockSums).
+func (m *Model) WindowMargin(sum int64, n int) float64 {
+	return m.Bias + float64(float64(sum)*m.Q)*Scale(n)
 }
 
 // Prob turns a margin into a calibrated probability.
@@ -57,28 +57,29 @@ func sigmoid(x float64) float64 {
 }
 
 // MarshalBinary encodes m in the weights file format: magic, bits, flags,
-// bias, A, B (float64), then Dim float32 weights, all little-endian.
+// bias, A, B, Q (float64), then Dim int8 weights, all little-endian.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	if len(m.W) != Dim {
 		return nil, fmt.Errorf("linear: model has %d weights, want %d", len(m.W), Dim)
 	}
 	var buf bytes.Buffer
-	buf.Grow(8 + 8 + 24 + 4*Dim)
+	buf.Grow(headerLen + Dim)
 	buf.Write(magic[:])
-	var hdr [8 + 24]byte
+	var hdr [headerLen - 8]byte
 	binary.LittleEndian.PutUint32(hdr[0:], Bits)
 	binary.LittleEndian.PutUint32(hdr[4:], 0)
 	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(m.Bias))
 	binary.LittleEndian.PutUint64(hdr[16:], math.Float64bits(m.A))
 	binary.LittleEndian.PutUint64(hdr[24:], math.Float64bits(m.B))
+	binary.LittleEndian.PutUint64(hdr[32:], math.Float64bits(m.Q))
 	buf.Write(hdr[:])
-	var w [4]byte
 	for _, v := range m.W {
-		binary.LittleEndian.PutUint32(w[:], math.Float32bits(v))
-		buf.Write(w[:])
+		buf.WriteByte(byte(v))
 	}
 	return buf.Bytes(), nil
 }
+
+const headerLen = 8 + 8 + 32
 
 // ErrFormat is returned for a weights file that is not in this package's
 // format.
@@ -86,26 +87,45 @@ var ErrFormat = errors.New("linear: not a weights file of this version")
 
 // Load decodes a weights file.
 func Load(b []byte) (*Model, error) {
-	if len(b) != 8+8+24+4*Dim || !bytes.Equal(b[:8], magic[:]) {
+	if len(b) != headerLen+Dim || !bytes.Equal(b[:8], magic[:]) {
 		return nil, ErrFormat
 	}
 	if binary.LittleEndian.Uint32(b[8:]) != Bits {
 		return nil, fmt.Errorf("%w: bits %d", ErrFormat, binary.LittleEndian.Uint32(b[8:]))
 	}
 	m := &Model{
-		W:    make([]float32, Dim),
+		W:    make([]int8, Dim),
 		Bias: math.Float64frombits(binary.LittleEndian.Uint64(b[16:])),
 		A:    math.Float64frombits(binary.LittleEndian.Uint64(b[24:])),
 		B:    math.Float64frombits(binary.LittleEndian.Uint64(b[32:])),
+		Q:    math.Float64frombits(binary.LittleEndian.Uint64(b[40:])),
 	}
-	p := b[40:]
-	for i := range m.W {
-		m.W[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+	for i, v := range b[headerLen:] {
+		m.W[i] = int8(v)
 	}
-	for _, f := range []float64{m.Bias, m.A, m.B} {
+	for _, f := range []float64{m.Bias, m.A, m.B, m.Q} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("%w: non-finite parameter", ErrFormat)
 		}
 	}
 	return m, nil
+}
+
+// quantize turns float weights into a Model's int8 weights and scale.
+func quantize(w []float64, bias float64) *Model {
+	maxAbs := 0.0
+	for _, v := range w {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	m := &Model{W: make([]int8, Dim), Bias: bias, A: -1}
+	if maxAbs == 0 {
+		m.Q = 1
+		return m
+	}
+	m.Q = maxAbs / 127
+	for i, v := range w {
+		q := math.Round(v / m.Q)
+		m.W[i] = int8(math.Max(-127, math.Min(127, q)))
+	}
+	return m
 }

@@ -24,7 +24,8 @@ var DefaultParams = Params{Seed: 20240611, Epochs: 12, Rate: 0.3, L2: 1e-6}
 
 // Train fits a logistic regression with AdaGrad over examples in an order
 // fixed by p.Seed, weighting the two classes equally. The result is
-// uncalibrated (A = 1, B = 0); call Calibrate. Training is deterministic:
+// uncalibrated (A = -1, B = 0) and quantized to int8; call Calibrate with
+// margins of the quantized model. Training is deterministic:
 // the same examples and params give bit-identical weights on every
 // platform (explicit conversions keep the compiler from fusing
 // multiply-adds).
@@ -71,11 +72,7 @@ func Train(ex []Example, p Params) *Model {
 			}
 		}
 	}
-	m := &Model{W: make([]float32, Dim), Bias: bias, A: -1, B: 0}
-	for i, v := range w {
-		m.W[i] = float32(v)
-	}
-	return m
+	return quantize(w, bias)
 }
 
 // Calibrate fits Platt scaling on held-out margins and labels (Platt's
