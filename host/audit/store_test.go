@@ -791,3 +791,25 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("memory store has %d events", got)
 	}
 }
+
+// TestDumpAll checks that the dump shows stored text as it is (no JSON or
+// HTML escaping), so that a test searching it for a secret finds one.
+func TestDumpAll(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, s audit.Store) {
+		ctx := testCtx(t)
+		e := ev("acme", "d1", sdk.EventPreRequest, "", "s", t0)
+		e.Items[0].Text = `token=abc&def<ghi>"quoted" ünïcode`
+		e.Spool = []byte("unsealed-spool-secret")
+		mustRecord(t, s, e)
+		dump, err := audit.DumpAll(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"token=abc&def<ghi>", "ünïcode", "unsealed-spool-secret", "events: id=\"d1\"", "schema_migrations:"} {
+			if !bytes.Contains(dump, []byte(want)) {
+				t.Errorf("dump lacks %q:\n%s", want, dump)
+			}
+		}
+	})
+}

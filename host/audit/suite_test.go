@@ -54,15 +54,15 @@ type driver struct {
 	name string
 	// config returns a config for a new, empty store; the same config
 	// opens the same store again.
-	config func(t *testing.T) audit.Config
+	config func(t testing.TB) audit.Config
 }
 
-func drivers(t *testing.T) []driver {
+func drivers(t testing.TB) []driver {
 	t.Helper()
-	ds := []driver{{name: "sqlite", config: func(t *testing.T) audit.Config {
+	ds := []driver{{name: "sqlite", config: func(t testing.TB) audit.Config {
 		return audit.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "audit.db")}
 	}}}
-	ds = append(ds, driver{name: "postgres", config: func(t *testing.T) audit.Config {
+	ds = append(ds, driver{name: "postgres", config: func(t testing.TB) audit.Config {
 		if err := postgresReachable(); err != nil {
 			if os.Getenv("PICKET_REQUIRE_POSTGRES") == "1" {
 				t.Fatalf("postgres at PICKET_TEST_POSTGRES_DSN unreachable and PICKET_REQUIRE_POSTGRES=1: %v", err)
