@@ -71,35 +71,37 @@ func (x *Extractor) bedrockBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p str
 			}
 			continue
 		}
+		var text, toolUse, toolResult jsonscan.Value
 		f := it.Val.Object()
 		for f.Next() {
 			switch {
 			case f.KeyIs("text"):
-				if strict {
-					if err := want(rb, bp+"/text", f.Val, jsonscan.String); err != nil {
-						return err
-					}
-				}
-				x.addString(kind, t, f.Val, bp+"/text")
+				text = f.Val
 			case f.KeyIs("toolUse"):
-				tu := f.Val
-				if strict {
-					if err := want(rb, bp+"/toolUse", tu, jsonscan.Object); err != nil {
-						return err
-					}
-				}
-				id, name := tu.Get("toolUseId").Str(), tu.Get("name").Str()
-				x.rememberCall(id, name)
-				x.toolCallValue(t, name, id, tu.Get("input"), bp+"/toolUse/input")
+				toolUse = f.Val
 			case f.KeyIs("toolResult"):
-				tr := f.Val
-				if strict {
-					if err := want(rb, bp+"/toolResult", tr, jsonscan.Object); err != nil {
-						return err
-					}
-				}
-				x.toolResult(t, "", tr.Get("toolUseId").Str(), tr.Get("content"), bp+"/toolResult/content", resultOpts{})
+				toolResult = f.Val
 			}
+		}
+		if strict {
+			if err := want(rb, bp+"/text", text, jsonscan.String); err != nil {
+				return err
+			}
+			if err := want(rb, bp+"/toolUse", toolUse, jsonscan.Object); err != nil {
+				return err
+			}
+			if err := want(rb, bp+"/toolResult", toolResult, jsonscan.Object); err != nil {
+				return err
+			}
+		}
+		x.addString(kind, t, text, bp+"/text")
+		if toolUse.IsObject() {
+			id, name := toolUse.Get("toolUseId").Str(), toolUse.Get("name").Str()
+			x.rememberCall(id, name)
+			x.toolCallValue(t, name, id, toolUse.Get("input"), bp+"/toolUse/input")
+		}
+		if toolResult.IsObject() {
+			x.toolResult(t, "", toolResult.Get("toolUseId").Str(), toolResult.Get("content"), bp+"/toolResult/content", resultOpts{})
 		}
 	}
 	return nil

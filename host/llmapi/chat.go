@@ -102,7 +102,7 @@ func (x *Extractor) chatContent(kind sdk.Kind, t turn, c jsonscan.Value, p strin
 			case jsonscan.String:
 				x.addString(kind, t, part, ptr(p, it.I))
 			case jsonscan.Object:
-				var typ, text jsonscan.Value
+				var typ, text, refusal jsonscan.Value
 				pi := part.Object()
 				for pi.Next() {
 					switch {
@@ -111,20 +111,17 @@ func (x *Extractor) chatContent(kind sdk.Kind, t turn, c jsonscan.Value, p strin
 					case pi.KeyIs("text"):
 						text = pi.Val
 					case pi.KeyIs("refusal"):
-						if !text.Exists() {
-							text = pi.Val
-						}
+						refusal = pi.Val
 					}
-				}
-				if typ.Exists() && !isTextPartType(typ) && !typ.StrEquals("refusal") {
-					continue // image_url, input_audio, file …
-				}
-				if err := want(rb, ptr(p, it.I)+"/text", text, jsonscan.String); err != nil && !t.isResponse() {
-					return err
 				}
 				field := "/text"
 				if typ.StrEquals("refusal") {
-					field = "/refusal"
+					text, field = refusal, "/refusal"
+				} else if typ.Exists() && !isTextPartType(typ) {
+					continue // image_url, input_audio, file …
+				}
+				if err := want(rb, ptr(p, it.I)+field, text, jsonscan.String); err != nil && !t.isResponse() {
+					return err
 				}
 				x.addString(kind, t, text, ptr(p, it.I)+field)
 			default:
