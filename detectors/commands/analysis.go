@@ -42,6 +42,7 @@ type call struct {
 	end      int
 	depth    int
 	bg       bool    // run in the background (&)
+	negated  bool    // "! cmd": also how a shell escape typed into a pager reads
 	inners   []*call // commands this one runs directly (sudo x, xargs x, find -exec x)
 	a        *analysis
 }
@@ -376,7 +377,7 @@ func (w *walker) assign(as *syntax.Assign, c *call) {
 // or runs others).
 func (w *walker) callExpr(s *syntax.Stmt, ce *syntax.CallExpr) *call {
 	w.a.budget--
-	c := &call{assigns: map[string]string{}, depth: w.depth, via: w.via, a: w.a, bg: s.Background,
+	c := &call{assigns: map[string]string{}, depth: w.depth, via: w.via, a: w.a, bg: s.Background, negated: s.Negated,
 		wrappers: append([]string(nil), w.wrappers...)}
 	c.start, c.end = w.span(s.Pos(), s.End())
 	for _, as := range ce.Assigns {
@@ -433,6 +434,13 @@ func (w *walker) finish(c *call) {
 	if len(c.argv) == 0 {
 		w.add(c)
 		return
+	}
+	if (c.argv[0] == "$" || c.argv[0] == "#" || c.argv[0] == "%") && len(c.argv) > 1 {
+		// A copied prompt: "$ file /bin/bash".
+		c.argv = c.argv[1:]
+		if len(c.argAt) > 1 {
+			c.argAt, c.argSpan = c.argAt[1:], c.argSpan[1:]
+		}
 	}
 	c.name = progName(c.argv[0])
 	if fn, ok := w.a.funcs[c.argv[0]]; ok && fn != nil {

@@ -399,60 +399,6 @@ func interactiveShell(c *call) bool {
 	return true
 }
 
-func checkShellEscape(c *call, _ *config) *hit {
-	if len(c.argv) == 0 {
-		return nil
-	}
-	if interactiveShell(c) {
-		if len(c.wrappers) > 0 {
-			last := c.wrappers[len(c.wrappers)-1]
-			if exemptWrappers[last] || isShell(last) && c.via == "-c" && c.depth > 0 {
-				if isShell(last) && c.via == "-c" {
-					return nil
-				}
-				if last != "sudo" && last != "doas" && last != "pkexec" && last != "su" && last != "runuser" {
-					return nil
-				}
-				return nil
-			}
-			if c.via == "code" || c.via == "" || c.via == "-c" || c.via == "stdin" || c.via == "eval" {
-				return hitf(c, 0, "makes "+last+" start an interactive shell (a shell escape)")
-			}
-		}
-		fl := shellFlags(c.argv)
-		if strings.Contains(fl, "p") && !strings.Contains(fl, " --") {
-			return hitf(c, 0, "starts a shell that keeps elevated privileges (-p)")
-		}
-		return nil
-	}
-	if isShell(c.name) || infoOnly[c.name] || isInterp(c.name) && c.via == "" && len(c.wrappers) == 0 && c.name != "vim" && c.name != "vi" && c.name != "gdb" {
-		if !(isInterp(c.name) && (c.name == "vim" || c.name == "vi" || c.name == "gdb")) {
-			if !isInterp(c.name) {
-				return nil
-			}
-		}
-	}
-	for _, a := range c.args() {
-		if !strings.Contains(a, "sh") {
-			continue
-		}
-		loc := shellPathRe.FindStringIndex(a)
-		if loc == nil {
-			continue
-		}
-		if strings.Contains(a[:loc[0]+1], "#!") || strings.Contains(a, "SHELL=") || strings.HasPrefix(a, "--shell=") || strings.HasPrefix(a, "--login-shell") {
-			continue
-		}
-		// A -c script after the shell path runs a command, not a shell.
-		rest := a[loc[1]-1:]
-		if strings.HasPrefix(strings.TrimLeft(rest, " '\""), "-c") {
-			continue
-		}
-		return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
-	}
-	return nil
-}
-
 func checkRootShell(c *call, _ *config) *hit {
 	switch c.name {
 	case "sudo", "doas", "pkexec":
@@ -466,13 +412,18 @@ func checkRootShell(c *call, _ *config) *hit {
 					return nil
 				}
 			}
-			ops := operands(c, "-s -g -G --shell --group")
-			if len(ops) == 0 || ops[0] == "-" || ops[0] == "root" || len(ops) == 1 && c.wrapped("sudo") {
+			var ops []string
+			for _, o := range operands(c, "-s -g -G --shell --group -w --whitelist-environment") {
+				if o != "-" {
+					ops = append(ops, o)
+				}
+			}
+			if len(ops) == 0 || ops[0] == "root" || c.wrapped("sudo") || c.wrapped("doas") {
 				return c.rule()
 			}
 		}
 	}
-	if interactiveShell(c) && len(c.wrappers) > 0 {
+	if interactiveShell(c) && len(c.wrappers) > 0 && c.via != "-c" {
 		last := c.wrappers[len(c.wrappers)-1]
 		if last == "sudo" || last == "doas" || last == "pkexec" || last == "su" || last == "runuser" {
 			return hitf(c, 0, "opens a root shell with "+last)
@@ -532,6 +483,14 @@ func checkFindDelete(c *call, _ *config) *hit {
 	if !del {
 		return nil
 	}
+	filtered := false
+	for _, a := range args {
+		switch a {
+		case "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-size", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin",
+			"-newer", "-user", "-uid", "-group", "-empty", "-perm", "-links", "-inum", "-samefile", "-wholename", "-lname":
+			filtered = true
+		}
+	}
 	for _, a := range args {
 		if strings.HasPrefix(a, "-") || a == "(" || a == "!" {
 			break
@@ -539,6 +498,9 @@ func checkFindDelete(c *call, _ *config) *hit {
 		if what, sev := rootTarget(a); what != "" && a != "." && a != "./" {
 			if sev < high {
 				sev = high
+			}
+			if filtered {
+				return hitf(c, medium, "deletes matching files across "+what+" with find")
 			}
 			return hitf(c, sev, "deletes files across "+what+" with find")
 		}
@@ -632,6 +594,9 @@ func checkCredRead(c *call, _ *config) *hit {
 	}
 	if c.name == "gpg" && (hasPrefixArg(c, "--export-secret-keys") || hasPrefixArg(c, "--export-secret-subkeys")) {
 		return hitf(c, high, "exports GPG private keys")
+	}
+	if c.name == "getent" && (c.arg(1) == "shadow" || c.arg(1) == "gshadow") {
+		return hitf(c, high, "reads the system password hashes (getent "+c.arg(1)+")")
 	}
 	if c.name == "secret-tool" && c.arg(1) == "lookup" {
 		return hitf(c, medium, "reads a secret from the desktop keyring")
@@ -807,10 +772,23 @@ func checkRawSend(c *call, cfg *config) *hit {
 			return hitf(c, 0, "sends the output of "+c.name+" to a remote host through /dev/tcp")
 		}
 	}
-	if !(netClients[c.name] || c.name == "openssl" && c.arg(1) == "s_client") || hasFlag(c, "lz", "--listen") {
+	if !(netClients[c.name] || c.name == "openssl" && c.arg(1) == "s_client") || hasFlag(c, "z") {
+		return nil
+	}
+	if hasFlag(c, "l", "--listen") {
+		for _, r := range c.redirs {
+			if r.op == "<" && r.target != "/dev/null" {
+				return hitf(c, 0, "serves a local file to anyone who connects, with "+c.name)
+			}
+		}
 		return nil
 	}
 	if c.name == "openssl" {
+		for _, r := range c.redirs {
+			if r.op == "<" && r.target != "/dev/null" {
+				return hitf(c, 0, "sends a local file to a remote host with openssl s_client")
+			}
+		}
 		return nil
 	}
 	ops := operands(c, "-p -w -q -s -i -X -x -O -I -P -T -V")
@@ -843,7 +821,27 @@ func checkDNSExfil(c *call, _ *config) *hit {
 	if len(c.substs) == 0 {
 		return nil
 	}
-	return hitf(c, 0, "puts command output into a "+c.name+" request, leaking it to whoever answers")
+	for i, a := range c.argv {
+		if i == 0 || len(c.argSubst[i]) == 0 {
+			continue
+		}
+		// $(…).domain: the output becomes a name looked up on someone's server.
+		if j := strings.LastIndexAny(a, ")`"); j >= 0 && j+1 < len(a) && a[j+1] == '.' && strings.Contains(a[j+1:], ".") {
+			return hitf(c, 0, "puts command output into a "+c.name+" lookup, leaking it to whoever answers for the domain")
+		}
+		if c.name == "ping" && i > 1 && c.argv[i-1] == "-p" || c.name == "whois" && hasFlag(c, "h") {
+			return hitf(c, 0, "puts command output into a "+c.name+" request to a chosen server")
+		}
+		for _, s := range c.argSubst[i] {
+			switch s.name {
+			case "cat", "xxd", "base64", "od", "hexdump", "head", "tail", "tar", "gzip", "env", "printenv":
+				if len(s.argv) > 1 || s.name == "env" || s.name == "printenv" {
+					return hitf(c, 0, "puts file or environment content into a "+c.name+" request, leaking it")
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func checkUpload(c *call, cfg *config) *hit {
@@ -868,13 +866,32 @@ var cronPathRe = regexp.MustCompile(`^/(etc/(cron\.(d|hourly|daily|weekly|monthl
 func checkCron(c *call, _ *config) *hit {
 	if c.name == "crontab" {
 		ops := operands(c, "-u")
-		if hasFlag(c, "lre", "--list") {
+		if hasFlag(c, "lre", "--list") && !(len(ops) > 0 && ops[0] == "-") {
 			return nil
 		}
-		if len(ops) > 0 || c.prev != nil || c.stdin != "" {
-			return c.rule()
+		var content string
+		switch {
+		case c.stdin != "":
+			content = c.stdin
+		case c.prev != nil:
+			for _, u := range append([]*call{c.prev}, upstream(c.prev)...) {
+				p, _ := payload(u, 0)
+				content += " " + p + " " + strings.Join(u.args(), " ")
+			}
+			for p, n := c.prev, 0; p != nil && n < 6; p, n = p.prev, n+1 {
+				for _, x := range p.inners {
+					content += " " + strings.Join(x.args(), " ")
+				}
+			}
+		case len(ops) > 0 && ops[0] != "-":
+			content = ops[0]
+		default:
+			return nil
 		}
-		return nil
+		if cronSuspicious(content, c) {
+			return hitf(c, 0, "installs a scheduled job that runs a suspicious command")
+		}
+		return hitf(c, medium, "replaces the user's crontab (scheduled jobs)")
 	}
 	for _, w := range writes(c) {
 		if cronPathRe.MatchString(normPath(w)) {
@@ -882,6 +899,26 @@ func checkCron(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+// cronSuspicious reports whether the text of a scheduled job fetches,
+// hides or runs something from a scratch directory.
+func cronSuspicious(content string, c *call) bool {
+	l := lower(content)
+	if containsAny(l, "curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "/tmp/", "/dev/shm", "/var/tmp", "python -c", "python3 -c",
+		"perl -e", "socat", "bash -i", "sh -i", "/.", "http://", "https://") {
+		return true
+	}
+	// jobs added inside a subshell: (crontab -l; echo …) | crontab -
+	for p := c.prev; p != nil; p = p.prev {
+		if p.name == "echo" || p.name == "printf" {
+			t, _ := payload(p, 0)
+			if containsAny(lower(t), "/tmp/", "/dev/shm", "curl", "wget", "/dev/tcp", "base64", "/.") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv|zlogin|kshrc|cshrc|tcshrc|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
@@ -946,7 +983,11 @@ func checkAutostart(c *call, _ *config) *hit {
 func checkLibInject(c *call, _ *config) *hit {
 	for k, v := range c.assigns {
 		if (k == "LD_PRELOAD" || k == "DYLD_INSERT_LIBRARIES" || k == "LD_AUDIT") && v != "" {
-			return hitf(c, 0, "injects the library "+baseName(v)+" into "+orShell(c.name)+" with "+k)
+			n := normPath(v)
+			if strings.HasPrefix(n, "/tmp/") || strings.HasPrefix(n, "/dev/shm/") || strings.HasPrefix(n, "/var/tmp/") || strings.Contains(n, "/.") || isSystemPath(c.argv0()) || c.wrapped("sudo") {
+				return hitf(c, 0, "injects the library "+baseName(v)+" into "+orShell(c.name)+" with "+k)
+			}
+			return hitf(c, medium, "preloads the library "+baseName(v)+" into "+orShell(c.name)+" with "+k)
 		}
 	}
 	if c.name == "export" {
@@ -990,8 +1031,11 @@ func isHistoryFile(p string) bool {
 func checkHistory(c *call, _ *config) *hit {
 	switch c.name {
 	case "history":
-		if hasFlag(c, "cdw") && (hasFlag(c, "c") || hasFlag(c, "d") || c.arg(2) == "/dev/null") {
+		if hasFlag(c, "c") || hasFlag(c, "w") && c.arg(2) == "/dev/null" {
 			return hitf(c, 0, "clears the shell history")
+		}
+		if hasFlag(c, "d") {
+			return hitf(c, medium, "deletes entries from the shell history")
 		}
 	case "unset":
 		for _, a := range c.args() {
@@ -1147,8 +1191,11 @@ func checkSecurityOff(c *call, _ *config) *hit {
 			return hitf(c, 0, "flushes every firewall rule")
 		}
 	case "auditctl":
-		if hasFlag(c, "D") || c.arg(1) == "-e" && c.arg(2) == "0" {
+		if c.arg(1) == "-e" && c.arg(2) == "0" {
 			return hitf(c, 0, "turns kernel auditing off")
+		}
+		if hasFlag(c, "D") {
+			return hitf(c, medium, "deletes every kernel audit rule")
 		}
 	case "spctl":
 		if hasPrefixArg(c, "--master-disable") || hasPrefixArg(c, "--global-disable") {
@@ -1272,8 +1319,9 @@ func checkWorldWritable(c *call, _ *config) *hit {
 		}
 		ops := operands(c, "--reference --from")
 		for _, t := range ops[min(1, len(ops)):] {
-			if what, sev := rootTarget(t); what != "" && sev == critical {
-				return hitf(c, 0, "changes the owner of "+what+" recursively")
+			switch normPath(t) {
+			case "/", "/etc", "/usr", "/bin", "/sbin", "/lib", "/boot", "/var", "/usr/bin", "/usr/lib", "/root", "/System":
+				return hitf(c, 0, "changes the owner of "+normPath(t)+" recursively")
 			}
 		}
 	}
@@ -1297,7 +1345,7 @@ func checkAccounts(c *call, _ *config) *hit {
 	switch c.name {
 	case "useradd", "adduser", "usermod":
 		args := strings.Join(c.args(), " ")
-		if strings.Contains(" "+args+" ", " -o ") && (strings.Contains(args, "-u 0") || strings.Contains(args, "--uid 0")) || strings.Contains(args, "-u 0 ") {
+		if uid, ok := optValue(c, "-u", "--uid"); ok && uid == "0" || strings.Contains(" "+args+" ", "u 0 ") && hasFlag(c, "o", "--non-unique") {
 			return hitf(c, critical, "creates a second root account (uid 0)")
 		}
 		if g, ok := optValue(c, "-G", "--groups"); ok || hasFlag(c, "a") {
@@ -1693,6 +1741,22 @@ func checkContainer(c *call, _ *config) *hit {
 				return hitf(c, 0, "gives a container a host disk")
 			}
 		}
+	case "lxc", "incus":
+		j := lower(strings.Join(c.args(), " "))
+		if strings.Contains(j, "security.privileged=true") {
+			return hitf(c, 0, "creates a privileged system container")
+		}
+		if strings.Contains(j, "disk") && regexp.MustCompile(`source=/(\s|$)`).MatchString(j) {
+			return hitf(c, critical, "mounts the host's root filesystem into a container")
+		}
+	case "ctr", "crictl":
+		j := lower(strings.Join(c.args(), " "))
+		if strings.Contains(j, "--privileged") {
+			return hitf(c, 0, "starts a privileged container")
+		}
+		if regexp.MustCompile(`(src|source)=/(,|\s|$)`).MatchString(j) {
+			return hitf(c, critical, "mounts the host's root filesystem into a container")
+		}
 	case "nsenter":
 		if t, ok := optValue(c, "-t", "--target"); ok && t == "1" {
 			return hitf(c, 0, "enters the namespaces of the host's init process")
@@ -1723,6 +1787,122 @@ func checkInterpDownload(c *call, _ *config) *hit {
 	for _, code := range interpCodeArgs(c) {
 		if fetchAPIRe.MatchString(code) && execAPIRe.MatchString(code) && (strings.Contains(code, "http") || strings.Contains(code, "://")) {
 			return c.rule()
+		}
+	}
+	return nil
+}
+
+var offensiveTools = set("msfvenom", "msfconsole", "msfdb", "meterpreter", "hydra", "hashcat", "john", "sqlmap", "mimikatz", "responder",
+	"crackmapexec", "netexec", "nxc", "evil-winrm", "secretsdump.py", "impacket-secretsdump", "psexec.py", "impacket-psexec",
+	"wmiexec.py", "smbexec.py", "lazagne", "pwncat", "pwncat-cs", "chisel", "ligolo-proxy", "bloodhound-python", "kerbrute", "rubeus",
+	"sharphound", "aircrack-ng", "reaver", "medusa", "ncrack", "patator", "hping3", "slowloris", "t50", "thc-ssl-dos", "linpeas.sh",
+	"linpeas", "winpeas", "pspy", "pspy64", "beef-xss", "setoolkit", "weevely", "empire", "powersploit")
+
+func checkOffensive(c *call, _ *config) *hit {
+	n := c.name
+	if isInterp(n) {
+		for _, a := range c.args() {
+			if !strings.HasPrefix(a, "-") {
+				n = progName(a)
+				break
+			}
+		}
+	}
+	if !offensiveTools[n] {
+		return nil
+	}
+	if hasFlag(c, "", "--help", "--version") || len(c.argv) == 1 && n == c.name {
+		if n == "linpeas.sh" || n == "linpeas" || n == "pspy" || n == "pspy64" || n == "winpeas" {
+			return hitf(c, 0, "runs the attack tool "+n)
+		}
+		return nil
+	}
+	return hitf(c, 0, "runs the attack tool "+n)
+}
+
+var libLoadRe = regexp.MustCompile(`\.(so(\.[0-9.]+)?|dylib)$`)
+
+func checkLibraryLoad(c *call, _ *config) *hit {
+	lib := func(v string) bool { return libLoadRe.MatchString(strings.Trim(v, "'\"")) }
+	switch c.name {
+	case "openssl", "curl":
+		if v, ok := optValue(c, "", "-engine", "--engine"); ok && (lib(v) || strings.Contains(v, "/")) {
+			return hitf(c, 0, "makes "+c.name+" load the native library "+baseName(v))
+		}
+	case "ssh-keygen", "ssh", "ssh-add":
+		flag := map[string]string{"ssh-keygen": "-D", "ssh": "-I", "ssh-add": "-s"}[c.name]
+		if v, ok := optValue(c, flag, "-o"); ok && (lib(v) || strings.Contains(v, "PKCS11Provider=") && strings.Contains(v, "/")) {
+			return hitf(c, 0, "makes "+c.name+" load the native library "+baseName(v))
+		}
+	case "enable":
+		if v, ok := optValue(c, "-f", ""); ok {
+			return hitf(c, 0, "loads the native library "+baseName(v)+" into the shell as a builtin")
+		}
+	case "zmodload":
+		for _, a := range c.args() {
+			if strings.Contains(a, "/") && !strings.HasPrefix(a, "zsh/") {
+				return hitf(c, 0, "loads a native module into zsh")
+			}
+		}
+	case "ffmpeg", "sox", "gst-launch-1.0", "mysql", "mariadb", "nginx", "php":
+		for _, a := range c.args() {
+			if i := strings.Index(a, "file="); i >= 0 && lib(a[i+5:]) || strings.HasPrefix(a, "--default-auth") || strings.HasPrefix(a, "--plugin-dir") ||
+				strings.HasPrefix(a, "extension=") && strings.Contains(a, "/") {
+				return hitf(c, 0, "makes "+c.name+" load a native library from a path")
+			}
+		}
+	}
+	return nil
+}
+
+func checkZtcp(c *call, _ *config) *hit {
+	if c.name != "ztcp" || hasFlag(c, "lac") || len(c.argv) < 2 {
+		return nil
+	}
+	for _, o := range c.a.calls {
+		for _, r := range o.redirs {
+			if strings.Contains(r.target, "REPLY") && (isShell(o.name) || o.name == "exec") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+var shellOnSocketRe = regexp.MustCompile(`(?i)(/bin/(ba|z|da)?sh|cmd\.exe|powershell)`)
+
+func checkWrittenShell(c *call, _ *config) *hit {
+	if c.name != "echo" && c.name != "printf" && c.name != "cat" && c.name != "tee" {
+		return nil
+	}
+	if len(writes(c)) == 0 {
+		return nil
+	}
+	text := c.stdin
+	if text == "" && c.name != "cat" {
+		text, _ = payload(c, 0)
+	}
+	l := lower(text)
+	if l == "" || !containsAny(l, "socket", "net.dial", "tcpclient", "fsockopen", "tcpsocket", "/dev/tcp/") {
+		return nil
+	}
+	if !containsAny(l, "connect", "net.dial", "tcpclient", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/dev/tcp/") {
+		return nil
+	}
+	if !shellOnSocketRe.MatchString(l) || !containsAny(l, "dup2", "stdin", "stdout", "exec", "spawn", "subprocess", "popen", "fileno", "0>&1", "system") {
+		return nil
+	}
+	return c.rule()
+}
+
+func checkGitHook(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if strings.Contains(n, ".git/hooks/") && !strings.HasSuffix(n, ".sample") {
+			if containsAny(lower(written(c)), suspiciousRC...) && c.name != "cp" && c.name != "mv" && c.name != "ln" {
+				return hitf(c, high, "installs a git hook that runs a suspicious command ("+n+")")
+			}
+			return hitf(c, 0, "installs a git hook ("+n+")")
 		}
 	}
 	return nil

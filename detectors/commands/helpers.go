@@ -168,8 +168,10 @@ func writes(c *call) []string {
 		}
 	case "sed", "perl":
 		if hasFlag(c, "i", "--in-place") || hasPrefixArg(c, "-i") {
-			ops := operands(c, "-e -f")
-			if len(ops) > 1 {
+			ops := operands(c, "-e -f --expression --file")
+			if hasFlag(c, "ef", "--expression", "--file") {
+				out = append(out, ops...)
+			} else if len(ops) > 1 {
 				out = append(out, ops[1:]...)
 			}
 		}
@@ -185,6 +187,14 @@ func writes(c *call) []string {
 		}
 	}
 	return out
+}
+
+// argv0 returns the program word of c, or "".
+func (c *call) argv0() string {
+	if len(c.argv) == 0 {
+		return ""
+	}
+	return c.argv[0]
 }
 
 func hasPrefixArg(c *call, p string) bool {

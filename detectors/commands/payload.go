@@ -21,8 +21,6 @@ func isDecoder(c *call) bool {
 		return strings.Contains(strings.Join(c.args(), " "), "-d") && (c.arg(1) == "base64" || c.arg(1) == "enc")
 	case "rev", "uudecode", "certutil":
 		return true
-	case "gunzip", "zcat", "gzip", "bzip2", "bunzip2", "xz", "unxz", "xzcat", "bzcat", "zstd", "zstdcat":
-		return c.name != "gzip" && c.name != "bzip2" && c.name != "xz" && c.name != "zstd" || hasAnyFlag(c, "-d", "--decompress", "-dc", "-cd")
 	case "tr":
 		return strings.Contains(c.arg(1), "A-Z") && strings.Contains(c.arg(2), "N-Z")
 	}
@@ -209,13 +207,36 @@ func execSubsts(c *call) []*call {
 		if i := shellScript(c.argv); i >= 0 {
 			out = append(out, c.argSubst[i]...)
 		}
+		prog := programOperand(c)
 		for i, v := range c.argSubst {
-			if i > 0 && (strings.HasPrefix(c.argv[i], "<(") || interpCodeArg(c, i)) {
+			if i > 0 && (strings.HasPrefix(c.argv[i], "<(") && i == prog || interpCodeArg(c, i)) {
 				out = append(out, v...)
 			}
 		}
 	}
 	return lastStages(out)
+}
+
+// programOperand returns the index of the argument that a shell,
+// interpreter or source reads its program from, or -1.
+func programOperand(c *call) int {
+	if isShell(c.name) {
+		return shellOperand(c.argv)
+	}
+	for i := 1; i < len(c.argv); i++ {
+		a := c.argv[i]
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			if a == "-f" || a == "-F" || a == "-v" || a == "-m" || a == "-W" || a == "-X" {
+				if a == "-f" {
+					return i + 1
+				}
+				i++
+			}
+			continue
+		}
+		return i
+	}
+	return -1
 }
 
 // interpCodeArg reports whether argument i of an interpreter call is code
@@ -241,6 +262,8 @@ func readsStdinProgram(c *call) bool {
 		return op < 0 || c.argv[op] == "/dev/stdin" || c.argv[op] == "-"
 	case c.name == "source" || c.name == ".":
 		return c.arg(1) == "/dev/stdin" || c.arg(1) == "-"
+	case c.name == "at" || c.name == "batch":
+		return !hasFlag(c, "flcdr", "--file")
 	case c.name == "iex" || c.name == "invoke-expression":
 		return true
 	case isInterp(c.name):

