@@ -299,3 +299,66 @@ func TestSyslogSinkTCP(t *testing.T) {
 	}
 	var _ audit.Sink = audit.Sinks{sink}
 }
+
+// wrapped hides the SQL store behind the interface, so Export takes its
+// generic path (ListEvents + GetEvent).
+type wrapped struct{ audit.Store }
+
+func TestExportPages(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, s audit.Store) {
+		ctx := testCtx(t)
+		const n = 1103 // more than two export pages
+		for i := 0; i < n; i++ {
+			// Groups of three share a timestamp: the ID orders them.
+			id := fmt.Sprintf("x%04d", i)
+			mustRecord(t, s, ev("acme", id, sdk.EventPreRequest, "", "s", t0.Add(time.Duration(i/3)*time.Millisecond)))
+			if i%100 == 0 {
+				mustComplete(t, s, id, result("block", true, time.Millisecond, fnd("secrets", "secrets", sdk.SeverityHigh, "")))
+			}
+		}
+		for _, format := range []string{"jsonl", "csv"} {
+			var direct, generic bytes.Buffer
+			if err := audit.Export(ctx, s, "acme", t0.Add(time.Millisecond), format, &direct); err != nil {
+				t.Fatal(err)
+			}
+			if err := audit.Export(ctx, wrapped{s}, "acme", t0.Add(time.Millisecond), format, &generic); err != nil {
+				t.Fatal(err)
+			}
+			if direct.String() != generic.String() {
+				t.Errorf("%s: the two export paths differ", format)
+			}
+			lines := strings.Count(direct.String(), "\n")
+			want := n - 3
+			if format == "csv" {
+				want++ // header
+			}
+			if lines != want {
+				t.Errorf("%s: %d lines, want %d", format, lines, want)
+			}
+		}
+	})
+}
+
+func TestParseTime(t *testing.T) {
+	t.Parallel()
+	now := t0
+	for _, c := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2026-11-20T09:00:00Z", t0.Add(-time.Hour), true},
+		{"2026-11-20", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), true},
+		{"24h", t0.Add(-24 * time.Hour), true},
+		{"-90m", t0.Add(-90 * time.Minute), true},
+		{"0", time.Unix(0, 0), true},
+		{"yesterday", time.Time{}, false},
+		{"", time.Time{}, false},
+	} {
+		got, err := audit.ParseTime(c.in, now)
+		if (err == nil) != c.ok || !got.Equal(c.want) {
+			t.Errorf("ParseTime(%q) = %v, %v", c.in, got, err)
+		}
+	}
+}

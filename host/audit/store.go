@@ -552,18 +552,39 @@ func scanSession(r scanner) (SessionSummary, int64, error) {
 	return s, last, err
 }
 
-func (s *sqlStore) lastDecision(ctx context.Context, tenant, session string) (string, error) {
-	var dec string
-	var evaluated sql.NullInt64
-	err := s.db.queryRow(ctx, `SELECT decision, evaluated_ns FROM events WHERE tenant = ? AND session_id = ? ORDER BY received_ns DESC, id DESC LIMIT 1`,
-		tenant, session).Scan(&dec, &evaluated)
+// lastDecisions fills the LastDecision of sessions with one query.
+func (s *sqlStore) lastDecisions(ctx context.Context, tenant string, sessions []SessionSummary) error {
+	if len(sessions) == 0 {
+		return nil
+	}
+	ids := make([]string, len(sessions))
+	index := make(map[string]int, len(sessions))
+	for i, se := range sessions {
+		ids[i] = se.ID
+		index[se.ID] = i
+	}
+	in, args := inList(ids)
+	rows, err := s.db.query(ctx, `SELECT session_id, decision, evaluated_ns FROM (
+SELECT session_id, decision, evaluated_ns, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY received_ns DESC, id DESC) AS rn
+FROM events WHERE tenant = ? AND session_id IN `+in+`) latest WHERE rn = 1`, append([]any{tenant}, args...)...)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !evaluated.Valid {
-		return StatusPending, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id, dec string
+		var evaluated sql.NullInt64
+		if err := rows.Scan(&id, &dec, &evaluated); err != nil {
+			return err
+		}
+		if !evaluated.Valid {
+			dec = StatusPending
+		}
+		if i, ok := index[id]; ok {
+			sessions[i].LastDecision = dec
+		}
 	}
-	return dec, nil
+	return rows.Err()
 }
 
 // ListSessions implements Querier.
@@ -615,12 +636,8 @@ func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFil
 	if err != nil {
 		return nil, s.errf("list sessions", err)
 	}
-	for i := range page.Sessions {
-		d, err := s.lastDecision(ctx, tenant, page.Sessions[i].ID)
-		if err != nil {
-			return nil, s.errf("list sessions", err)
-		}
-		page.Sessions[i].LastDecision = d
+	if err := s.lastDecisions(ctx, tenant, page.Sessions); err != nil {
+		return nil, s.errf("list sessions", err)
 	}
 	return page, nil
 }
@@ -638,9 +655,11 @@ func (s *sqlStore) GetSession(ctx context.Context, tenant, id string) (*SessionD
 	if err != nil {
 		return nil, s.errf("get session", err)
 	}
-	if sum.LastDecision, err = s.lastDecision(ctx, tenant, id); err != nil {
+	one := []SessionSummary{sum}
+	if err := s.lastDecisions(ctx, tenant, one); err != nil {
 		return nil, s.errf("get session", err)
 	}
+	sum = one[0]
 	// The newest MaxTimeline events, shown oldest first.
 	evs, err := s.details(ctx, tenant, "e.session_id = ?", []any{id}, "e.received_ns DESC, e.id DESC", MaxTimeline)
 	if err != nil {

@@ -225,24 +225,18 @@ func (p *params) severity(name string) sdk.Severity {
 	return s
 }
 
-// when parses a time: RFC 3339, Unix seconds, or a duration meaning that
-// long before now ("24h", "-24h", "90m").
+// when parses a time with audit.ParseTime.
 func (p *params) when(name string) time.Time {
 	v := p.c.Query(name)
 	if v == "" {
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t
+	t, err := audit.ParseTime(v, p.now)
+	if err != nil {
+		p.fail(name, "want an RFC 3339 time, a date, Unix seconds, or a duration ago such as 24h")
+		return time.Time{}
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		return time.Unix(n, 0)
-	}
-	if d, err := time.ParseDuration(strings.TrimPrefix(v, "-")); err == nil && d >= 0 {
-		return p.now.Add(-d)
-	}
-	p.fail(name, "want an RFC 3339 time, Unix seconds, or a duration ago such as 24h")
-	return time.Time{}
+	return t
 }
 
 func (p *params) duration(name string) time.Duration {
