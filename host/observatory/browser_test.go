@@ -147,6 +147,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#chart-decisions svg")))
 	cards, bars, catCharts, latencyPaths := count("#totals .card"), count("#chart-decisions rect"), count("#category-charts .chart"), count("#chart-latency path")
 	totalEvents := text(`#totals [data-key="events"] .n`)
+	if n := count(`#recent-events tr[data-event]`); n != 7 {
+		t.Errorf("overview lists %d recent events with findings, want 7", n)
+	}
 	shot("01-overview")
 	if cards != 8 || bars < 5 || catCharts != 3 || latencyPaths != 2 || totalEvents != "13" {
 		t.Errorf("overview: %d cards, %d bars, %d category charts, %d latency lines, %q events", cards, bars, catCharts, latencyPaths, totalEvents)

@@ -306,7 +306,11 @@
 
   function overview() {
     var since = currentRange === "7d" ? "168h" : currentRange === "30d" ? "720h" : currentRange;
+    var recent = api("/v1/events" + qs({ limit: 10, since: since, min_severity: "low" }));
     return api("/v1/stats" + qs({ since: since, bucket: ranges[currentRange] })).then(function (st) {
+      return recent.then(function (page) { return [st, page.events || []]; });
+    }).then(function (both) {
+      var st = both[0], latest = both[1];
       var t = st.totals || {};
       var buckets = st.buckets || [];
       var sel = h("select", { id: "range", onchange: function (e) { currentRange = e.target.value; route(); } },
@@ -345,7 +349,16 @@
         cards,
         h("div", { "class": "grid2" }, decisions, latency),
         h("div", { "class": "panel" }, h("h2", null, "Findings by category"), (st.categories || []).length ? catTable : h("p", { "class": "empty" }, "No findings in this range.")),
-        h("div", { "class": "grid2", id: "category-charts" }, cats));
+        h("div", { "class": "grid2", id: "category-charts" }, cats),
+        h("div", { "class": "panel" }, h("h2", null, "Latest events with findings"),
+          latest.length ? h("table", { id: "recent-events" },
+            h("thead", null, h("tr", null, ["Time", "Type", "Login", "Decision", "Severity", "Message", ""].map(function (x) { return h("th", null, x); }))),
+            h("tbody", null, latest.map(function (e) {
+              return h("tr", { "data-event": e.id }, h("td", null, when(e.received_at)), h("td", { "class": "mono" }, e.type),
+                h("td", null, (e.identity && e.identity.login) || ""), h("td", null, decisionBadge(e.decision || e.status, e.would_block)),
+                h("td", null, sevBadge(e.max_severity)), h("td", null, e.message || ""),
+                h("td", null, link("#/events/" + encodeURIComponent(e.id), "open")));
+            }))) : h("p", { "class": "empty" }, "No findings in this range.")));
     });
   }
 
