@@ -255,6 +255,10 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			}
 		}
 		r := e.rules[a.rule]
+		if r.WordStart && a.start > 0 && isAlnum(text[a.start-1]) &&
+			!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
+			continue
+		}
 		end := a.start + r.ahead
 		if end >= len(text) {
 			end = len(text)
@@ -356,6 +360,19 @@ func (e *engine) handleMatch(text string, r *compiledRule, ws, we int, loc []int
 			return ms
 		}
 	}
+	if r.Generic && key != "" {
+		// Widen the name back over identifier characters (the keyword may
+		// sit inside db_password, publicToken, process.env.X_TOKEN).
+		ks := ws + loc[2]
+		for i := 0; i < 48 && ks > 0; i++ {
+			c := text[ks-1]
+			if !(isIdentChar(c) || c == '.' || c == '-' || c == '>') {
+				break
+			}
+			ks--
+		}
+		key = text[ks : ws+loc[3]]
+	}
 	abs, abe := ws+ss, ws+se
 	if r.Extend != nil {
 		ne, ok := r.Extend(text, abe)
@@ -387,12 +404,19 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if len(secret) < r.MinLen || secret == "" {
 		return match{}, false
 	}
-	if r.NoRunCheck {
-		if isPlaceholderWords(secret) {
+	switch {
+	case r.Generic:
+		if isPlaceholder(secret) {
 			return match{}, false
 		}
-	} else if isPlaceholder(secret) {
-		return match{}, false
+	case r.NoRunCheck:
+		if isPlaceholderWords(secret, false) {
+			return match{}, false
+		}
+	default:
+		if isPlaceholderWords(secret, false) || placeholderRun(secret) {
+			return match{}, false
+		}
 	}
 	ent := shannon(secret)
 	if r.Entropy > 0 && ent < r.Entropy {
@@ -424,13 +448,51 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 			m.confidence = 0.7
 		}
 	}
-	if (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
+	weak := r.Weak != nil && r.Weak(secret)
+	if r.Generic && weakValue(r, secret, key) {
+		weak = true
+	}
+	if weak || (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
 		if m.severity > sdk.SeverityLow {
 			m.severity--
 		}
 		m.confidence -= 0.15
 	}
 	return m, true
+}
+
+// weakValue reports whether a generic rule's accepted value is a weak
+// guess: a UUID (often an id, sometimes a key), a dictionary-like password
+// or one that repeats the key's own word.
+func weakValue(r *compiledRule, v, key string) bool {
+	if isUUID(v) {
+		return true
+	}
+	lv := strings.ToLower(v)
+	if strings.Contains(lv, "password") || strings.Contains(lv, "passwd") || defaultPassword(v) {
+		return true
+	}
+	return charClasses(v) == 1 && len(v) < 16
+}
+
+// placeholderRun reports a long run of one character or a value made of
+// very few distinct characters.
+func placeholderRun(v string) bool {
+	if len(v) >= 12 && distinct(v) <= 4 {
+		return true
+	}
+	run := 1
+	for i := 1; i < len(v); i++ {
+		if v[i] == v[i-1] {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
 }
 
 // lineAt returns the line of text holding offset i.
@@ -460,22 +522,50 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 			return false
 		}
 	}
-	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") || strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") {
+	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") ||
+		strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") || strings.Contains(k, "env.") || strings.HasPrefix(k, "process.") ||
+		strings.HasPrefix(k, "os.") || strings.Contains(k, "->get") {
 		return false
 	}
-	if isCodeReference(v, key) {
+	isPassword := r.ID == "generic-password"
+	if isPassword && !(strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "passphrase") ||
+		strings.Contains(k, "pwd") || k == "pass" || strings.HasSuffix(k, "_pass") || strings.HasSuffix(k, "-pass") || strings.HasSuffix(k, ".pass") ||
+		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
 		return false
 	}
-	if strings.ContainsAny(v, " \t") {
+	flag := r.ID == "generic-password-flag"
+	if !flag && isCodeReference(v, key) {
+		return false
+	}
+	if flag && (valueWords[strings.ToLower(v)] || isPlaceholder(v) || strings.ContainsAny(v[:1], "/-.~\\")) {
+		return false
+	}
+	if sp := strings.Count(v, " "); strings.ContainsAny(v, "\t") || sp > 1 || (sp == 1 && (!isPassword || len(v) > 32)) {
+		return false
+	}
+	// Interpolation ($var, ${var}) and truncation marks.
+	for i := 0; i+1 < len(v); i++ {
+		if v[i] == '$' && (v[i+1] == '{' || v[i+1] == '_' || (v[i+1] >= 'a' && v[i+1] <= 'z') || (v[i+1] >= 'A' && v[i+1] <= 'Z')) {
+			return false
+		}
+	}
+	if strings.Contains(v, "..") || strings.Contains(v, "…") {
 		return false
 	}
 	lv := strings.ToLower(v)
-	for _, w := range []string{"password", "passwd", "secret", "token", "api_key", "apikey", "hardcoded_", "redacted", "masked", "hidden", "none", "null", "test123"} {
+	if !isPassword {
+		for _, w := range []string{"password", "passwd", "secret", "token", "api_key", "apikey"} {
+			if strings.Contains(lv, w) {
+				return false
+			}
+		}
+	}
+	for _, w := range []string{"redacted", "masked", "hidden", "none", "null", "test123"} {
 		if strings.Contains(lv, w) {
 			return false
 		}
 	}
-	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") && !strings.HasSuffix(v, "..") {
+	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") {
 		return false
 	}
 	digits := 0
@@ -488,20 +578,15 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 		return false
 	}
 	switch r.ID {
-	case "generic-password", "generic-password-xml", "generic-password-flag", "netrc-credentials", "curl-user-password":
-		if ent < 2 {
-			return false
-		}
-		return true
+	case "generic-password", "generic-password-xml", "generic-password-flag", "netrc-credentials", "curl-user-password",
+		"password-in-prose", "credential-constructor", "name-value-secret":
+		return ent >= 2
 	}
-	// Tokens and keys: random-looking, not an identifier, not a UUID.
-	if isUUID(v) && r.ID != "authorization-token" {
-		return false
-	}
+	// Tokens and keys: random-looking, not an identifier.
 	if charClasses(v) < 2 {
 		return false
 	}
-	if digits == 0 && !(len(v) >= 32 && charClasses(v) >= 3) {
+	if digits == 0 && charClasses(v) < 3 && len(v) < 32 {
 		return false
 	}
 	// File names and dotted versions.

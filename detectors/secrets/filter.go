@@ -61,18 +61,20 @@ func distinct(s string) int {
 // placeholderWords are substrings (lowercase) that mark a value as a
 // documentation example or template rather than a live credential.
 var placeholderWords = []string{
-	"example", "xxxx", "****", "placeholder", "changeme", "change_me", "change-me",
-	"your_", "your-", "yourkey", "yourtoken", "yoursecret", "yourpassword", "<your", "${", "{{", "}}",
-	"$(", "%(", "redacted", "dummy", "insert_", "replace_me", "replaceme", "_here", "-here",
-	"notreal", "not_real", "not-a-", "0123456789", "123456789", "abcdefghij", "abcdef123456",
-	"........", "••••", "____", "----------",
+	"example", "xxxx", "placeholder", "changeme", "change_me", "change-me",
+	"your_", "your-", "yourkey", "yourtoken", "yoursecret", "yourpassword", "redacted", "dummy", "insert_", "replace_me",
+	"replaceme", "_here", "-here", "notreal", "not_real", "not-a-", "not-set", "notset", "not_set", "a1b2c3", "1a2b3c",
 }
+
+// placeholderSymbols are template and masking marks; only values whose
+// alphabet allows them (generic rules) are checked for them.
+var placeholderSymbols = []string{"****", "<your", "${", "{{", "}}", "$(", "%(", "........", "••••", "____", "----------"}
 
 // isPlaceholder reports whether v is obviously not a live secret: a
 // template, a documented example, a run of one character or a counting
 // sequence. It is applied to every rule's secret.
 func isPlaceholder(v string) bool {
-	if isPlaceholderWords(v) {
+	if isPlaceholderWords(v, true) {
 		return true
 	}
 	if len(v) >= 12 && distinct(v) <= 4 {
@@ -93,8 +95,10 @@ func isPlaceholder(v string) bool {
 	return best >= 8 || (len(v) >= 16 && best*3 >= len(v))
 }
 
-// isPlaceholderWords reports whether v holds a placeholder word.
-func isPlaceholderWords(v string) bool {
+// isPlaceholderWords reports whether v holds a placeholder word, a run of
+// six or more consecutive ascending letters or digits ("abcdef", "123456"),
+// or, when symbols is set, a template or masking mark.
+func isPlaceholderWords(v string, symbols bool) bool {
 	if v == "" {
 		return true
 	}
@@ -102,6 +106,25 @@ func isPlaceholderWords(v string) bool {
 	for _, w := range placeholderWords {
 		if strings.Contains(l, w) {
 			return true
+		}
+	}
+	if symbols {
+		for _, w := range placeholderSymbols {
+			if strings.Contains(l, w) {
+				return true
+			}
+		}
+	}
+	run := 1
+	for i := 1; i < len(l); i++ {
+		c := l[i]
+		if c == l[i-1]+1 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			run++
+			if run >= 6 {
+				return true
+			}
+		} else {
+			run = 1
 		}
 	}
 	return false

@@ -37,6 +37,12 @@ type Rule struct {
 	// NoRunCheck skips the repeated-character placeholder heuristic for
 	// formats that legitimately hold runs (DER padding, fixed prefixes).
 	NoRunCheck bool
+	// Weak, when set, says whether an accepted secret is a well-known
+	// default or dictionary value: it is reported one severity lower.
+	Weak func(secret string) bool
+	// WordStart skips keyword hits glued to a preceding letter or digit
+	// (except at a camelCase boundary).
+	WordStart bool
 	// Float marks a rule whose match may start before its keyword (the
 	// keyword sits inside the token, or the regex has leading context): it
 	// runs over a window of Back bytes before and Ahead bytes after each

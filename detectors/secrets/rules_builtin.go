@@ -22,13 +22,24 @@ func tok(id, class, desc string, sev sdk.Severity, kws []string, re string, ex, 
 // kvRe matches value (case-sensitive) assigned to, or written right after,
 // a name containing one of keys (case-insensitive).
 func kvRe(keys, value string) string {
-	return `(?i)(?:` + keys + `)[\w.\-]{0,30}?["'\x60\]]{0,2}\s{0,4}(?:=|:|=>|:=|\|\||\?=|,)?\s{0,4}["'\x60]?(?-i:(` + value + `))`
+	return `(?i)(?:` + keys + `)[\w.\-]{0,30}?["'\x60\]]{0,2}(?:\s{0,4}(?:=|:|=>|:=|\|\||\?=)\s{0,4}|\s{1,4})["'\x60]?(?-i:(` + value + `))`
 }
 
 // kv is a rule for a value that is only recognisable next to the provider's
 // name: a bare hex string or UUID means nothing on its own.
 func kv(id, class, desc string, sev sdk.Severity, keys string, kws []string, value string, ex, non []string) *Rule {
-	return &Rule{ID: id, Class: class, Description: desc, Severity: sev, Keywords: kws, Regex: kvRe(keys, value), Examples: ex, NonExamples: non, Confidence: 0.75, Entropy: 2.8, Back: 8, Ahead: 160}
+	return &Rule{ID: id, Class: class, Description: desc, Severity: sev, Keywords: kws, Regex: kvRe(keys, value), Examples: ex, NonExamples: non, Confidence: 0.75, Entropy: 2.8, Ahead: 160,
+		WordStart: true, Check: kvCheck}
+}
+
+// kvCheck requires a context-identified value to contain a digit (random
+// keys nearly always do; words and identifiers rarely do), unless it is
+// long.
+func kvCheck(v string) (ok, verified bool) {
+	if len(v) >= 40 {
+		return true, false
+	}
+	return strings.ContainsAny(v, "0123456789"), false
 }
 
 func s(v ...string) []string { return v }
@@ -272,7 +283,7 @@ func builtinRules() []*Rule {
 			`\b(EZ[AT]K[a-zA-Z0-9]{54})\b`, s("EZAK{an:54}"), s("EZAK{an:10}")),
 		// --- Messaging ------------------------------------------------------
 		tok("slack-bot-token", "slack", "Slack bot token", crit, s("xoxb-"),
-			`\b(xoxb-[0-9]{10,13}-[0-9]{10,13}-?[A-Za-z0-9]{20,34})\b`,
+			`\b(xoxb-[0-9]{10,13}-(?:[0-9]{10,13}-)?[A-Za-z0-9]{20,34})\b`,
 			s("SLACK_BOT_TOKEN=xoxb-{dig:12}-{dig:13}-{an:24}"), s("xoxb-XXXXXXXXXXXX-XXXXXXXXXXXXX-XXXXXXXXXXXXXXXXXXXXXXXX", "xoxb-{dig:4}")),
 		tok("slack-user-token", "slack", "Slack user or enterprise token", crit, s("xoxp-", "xoxe-"),
 			`\b(xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9\-]{28,34})\b`,
@@ -295,7 +306,7 @@ func builtinRules() []*Rule {
 			`(?:https?://)?(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/([A-Za-z0-9_\-]{60,80})`,
 			s("https://discord.com/api/webhooks/{dig:18}/{url:68}"), s("https://discord.com/api/webhooks/123/abc")), 80, 120),
 		{ID: "telegram-bot-token", Float: true, Class: "telegram", Description: "Telegram bot token", Severity: high, Confidence: 0.85, Keywords: s(":aa"), Back: 16, Ahead: 48,
-			Regex:    `(?:^|[^0-9])(\d{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)`,
+			Regex:    `(?:^|[^0-9])(\d{8,10}:AA[A-Za-z0-9_\-]{30,34})(?:[^A-Za-z0-9_\-]|$)`,
 			Examples: s("TELEGRAM_BOT_TOKEN={dig:10}:AA{url:33}"), NonExamples: s("12:AAshort")},
 		kv("twilio-api-key", "twilio", "Twilio API key", high, `twilio`, s("twilio"),
 			`SK[0-9a-fA-F]{32}`, s("TWILIO_API_KEY=SK{hex:32}"), s("TWILIO_API_KEY=SK{hex:8}")),
@@ -311,8 +322,8 @@ func builtinRules() []*Rule {
 			`\b([0-9a-f]{32}-us\d{1,2})\b`, s("MAILCHIMP_KEY={hex:32}-us14"), s("{hex:12}-us1")), 40, 8),
 		kv("postmark-server-token", "postmark", "Postmark server token", high, `postmark`, s("postmark"),
 			uuidRe, s(`postmark: "{uuid}"`, "POSTMARK_API_TOKEN={uuid}"), s("POSTMARK_API_TOKEN=00000000-0000-0000-0000-000000000000")),
-		floating(tok("microsoft-teams-webhook", "microsoft", "Microsoft Teams incoming webhook URL", high, s("webhook.office.com"),
-			`https://[a-z0-9\-]+\.webhook\.office\.com/webhookb2/[a-f0-9\-]{36}@[a-f0-9\-]{36}/IncomingWebhook/([a-f0-9]{32}/[a-f0-9\-]{36}(?:/[A-Za-z0-9_\-]{40,60})?)`,
+		floating(tok("microsoft-teams-webhook", "microsoft", "Microsoft Teams incoming webhook URL", high, s("webhook.office.com", "outlook.office.com/webhook/", "outlook.office365.com/webhook/"),
+			`https://(?:[a-z0-9\-]+\.webhook\.office\.com/webhookb2|outlook\.office(?:365)?\.com/webhook)/[a-f0-9\-]{36}@[a-f0-9\-]{36}/IncomingWebhook/([a-f0-9]{32}/[a-f0-9\-]{36}(?:/[A-Za-z0-9_\-]{40,60})?)`,
 			s("https://demo.webhook.office.com/webhookb2/{uuid}@{uuid}/IncomingWebhook/{hex:32}/{uuid}"), s("https://demo.webhook.office.com/webhookb2/{uuid}")), 80, 200),
 		twitterBearer(tok("twitter-bearer-token", "twitter", "Twitter / X bearer token", high, s("aaaaaaaaaaaaaaaaaaaaa"),
 			`\b(AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{30,150})`, s("TWITTER_BEARER=AAAAAAAAAAAAAAAAAAAAA{an:80}"), s("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))),
@@ -326,13 +337,15 @@ func builtinRules() []*Rule {
 			`\d{15,16}\|[A-Za-z0-9_\-]{26,28}`, s("facebook {dig:16}|{url:27}"), s("facebook 1234|abc")),
 		kv("linkedin-client-secret", "linkedin", "LinkedIn client secret", high, `linkedin|linked[_\-]in`, s("linkedin", "linked_in", "linked-in"),
 			`[A-Za-z0-9]{16}`, s("LINKEDIN_CLIENT_SECRET={an:16}"), s("LINKEDIN_PROFILE=https://linkedin.com/in/x")),
+		tok("twitch-stream-key", "twitch", "Twitch stream key", high, s("live_"),
+			`\b(live_\d{6,12}_[A-Za-z0-9]{30})\b`, s("STREAM_KEY=live_{dig:9}_{an:30}"), s("live_123_abc", "live_demo_stream")),
 		kv("twitch-api-token", "twitch", "Twitch API token", high, `twitch`, s("twitch"),
 			`(?:oauth:)?[a-z0-9]{30}`, s("TWITCH_OAUTH_TOKEN=oauth:{lc:30}"), s("TWITCH_CHANNEL=demo")),
 		// --- Package registries ---------------------------------------------
 		tok("npm-access-token", "npm", "npm access token", crit, s("npm_"),
 			`\b(npm_[A-Za-z0-9]{36})\b`, s("NPM_TOKEN=npm_{an:36}"), s("npm_{an:8}", "npm_install_packages_for_the_workspace")),
-		{ID: "npmrc-auth-token", Class: "npm", Description: "npm registry credential in .npmrc", Severity: high, Confidence: 0.85, Keywords: s("_authtoken", "_auth", "_password"), Back: 8, Entropy: 3,
-			Regex:    `(?i)(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"'$]{16,})`,
+		{ID: "npmrc-auth-token", Class: "npm", Description: "npm registry credential in .npmrc", Severity: high, Confidence: 0.85, Keywords: s("_authtoken", "_auth", "_password"), Entropy: 3, Check: valueCheck,
+			Regex:    `(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"'$<>]{16,})`,
 			Examples: s("//registry.npmjs.org/:_authToken={uuid}"), NonExamples: s("//registry.npmjs.org/:_authToken=${NPM_TOKEN}", "_authToken=$NPM_TOKEN")},
 		tok("pypi-upload-token", "pypi", "PyPI upload token", crit, s("pypi-ageichlwas5vcmc", "pypi-ageicnrlc3quchlwas5vcmc"),
 			`\b(pypi-AgE(?:IcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,400})`, s("password = pypi-AgEIcHlwaS5vcmc{url:80}"), s("pypi-AgEIcHlwaS5vcmc{url:8}")),
@@ -359,7 +372,10 @@ func builtinRules() []*Rule {
 		tok("hashicorp-vault-token", "vault", "HashiCorp Vault token", crit, s("hvs.", "hvb.", "hvr."),
 			`\b(hv[sbr]\.[A-Za-z0-9_\-]{24,300})(?:[^A-Za-z0-9_\-]|$)`, s("VAULT_TOKEN=hvs.{url:90}"), s("hvs.{an:6}")),
 		kv("hashicorp-vault-legacy-token", "vault", "HashiCorp Vault token (legacy format)", high, `vault`, s("vault"),
-			`[sb]\.[A-Za-z0-9]{24}`, s(`VAULT_CLIENT_TOKEN="s.{an:24}"`), s("VAULT_ADDR=https://vault.example.com")),
+			`[sbr]\.[A-Za-z0-9_\-]{24,}`, s(`VAULT_CLIENT_TOKEN="s.{an:24}"`, "vault login -vaultToken s.{url:90}"), s("VAULT_ADDR=https://vault.example.com")),
+		{ID: "hashicorp-vault-unseal-key", Class: "vault", Description: "HashiCorp Vault unseal key", Severity: crit, Confidence: 0.85, Keywords: s("unseal key", "operator unseal"), Ahead: 140,
+			Regex:    `(?i)(?:unseal key \d{1,2}:|operator unseal)\s+(?-i:([A-Za-z0-9+/]{43}=?|[a-f0-9]{64}))`,
+			Examples: s("Unseal Key 1: {b64:43}=", "vault operator unseal {b64:43}="), NonExamples: s("vault operator unseal", "Unseal Key 1: <key>")},
 		floating(tok("terraform-cloud-token", "terraform", "Terraform Cloud / HCP Terraform API token", high, s(".atlasv1."),
 			`\b([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,70})(?:[^A-Za-z0-9_=\-]|$)`, s(`token = "{an:14}.atlasv1.{url:67}"`), s(`token = "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"`)), 20, 80),
 		kv("heroku-api-key", "heroku", "Heroku API key", high, `heroku`, s("heroku"),
@@ -391,7 +407,7 @@ func builtinRules() []*Rule {
 		tok("newrelic-admin-api-key", "newrelic", "New Relic admin / REST API key", high, s("nraa-", "nrra-"),
 			`\b(NR[AR]A-[a-f0-9]{27})\b`, s("admin_access:NRAA-{hex:27}"), s("NRAA-{hex:8}")),
 		floating(tok("newrelic-license-key", "newrelic", "New Relic license key", high, s("nral"),
-			`\b([a-f0-9]{36}NRAL)\b`, s("license_key: {hex:36}NRAL"), s("{hex:10}NRAL")), 40, 8),
+			`\b((?:eu01xx[a-f0-9]{30}|[a-f0-9]{36})NRAL)\b`, s("license_key: {hex:36}NRAL", "license: eu01xx{hex:30}NRAL"), s("{hex:10}NRAL")), 40, 8),
 		kv("newrelic-legacy-license-key", "newrelic", "New Relic license key", high, `new[_\-. ]?relic[\w.\-]{0,20}(?:license|key)|nr[_\-]license`, s("newrelic", "new_relic", "new-relic", "new relic", "nr_license"),
 			`[a-f0-9]{40}`, s("NEW_RELIC_LICENSE_KEY={hex:40}"), s("NEW_RELIC_LICENSE_KEY={hex:12}")),
 		tok("sentry-org-token", "sentry", "Sentry organization token", high, s("sntrys_"),
@@ -413,7 +429,7 @@ func builtinRules() []*Rule {
 		tok("databricks-token", "databricks", "Databricks access token", high, s("dapi"),
 			`\b(dapi[a-f0-9]{32}(?:-\d)?)\b`, s("DATABRICKS_TOKEN: 'dapi{hex:32}-3'"), s("dapi{hex:8}")),
 		tok("doppler-token", "doppler", "Doppler token", high, s("dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
-			`\b(dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})\b`, s("DOPPLER_TOKEN=dp.st.{an:43}"), s("dp.st.{an:8}")),
+			`\b(dp\.(?:pt|st|sa|ct|scim|audit)\.(?:[a-z0-9_\-]{2,35}\.)?[A-Za-z0-9]{40,44})\b`, s("DOPPLER_TOKEN=dp.st.{an:43}", "dp.st.dev.{an:43}"), s("dp.st.{an:8}")),
 		tok("dropbox-access-token", "dropbox", "Dropbox access token", high, s("sl."),
 			`\b(sl\.[A-Za-z0-9_\-]{130,152})(?:[^A-Za-z0-9_\-]|$)`, s("DROPBOX_TOKEN=sl.{url:138}"), s("sl.{an:10}")),
 		tok("figma-pat", "figma", "Figma personal access token", high, s("figd_"),
@@ -433,8 +449,8 @@ func builtinRules() []*Rule {
 			s("A3-{AN:6}-{AN:6}-{AN:5}-{AN:5}-{AN:5}-{AN:5}"), s("A3-ABCDEF-123")),
 		tok("age-secret-key", "age", "age encryption secret key", crit, s("age-secret-key-1"),
 			`\b(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b`, s("AGE-SECRET-KEY-1{B32:58}"), s("AGE-SECRET-KEY-1{B32:10}")),
-		tok("mapbox-secret-token", "mapbox", "Mapbox secret access token", high, s("sk.eyj"),
-			`\b(sk\.eyJ[A-Za-z0-9_\-]{40,300}\.[A-Za-z0-9_\-]{20,})`, s("export MAPBOX_SECRET_TOKEN=sk.eyJ{url:60}.{url:22}"), s("sk.eyJ{an:5}.{an:5}")),
+		tok("mapbox-secret-token", "mapbox", "Mapbox secret access token", high, s("sk.eyj", "tk.eyj"),
+			`\b([st]k\.eyJ[A-Za-z0-9_\-]{40,300}\.[A-Za-z0-9_\-]{20,})`, s("export MAPBOX_SECRET_TOKEN=sk.eyJ{url:60}.{url:22}", "tk.eyJ{url:60}.{url:22}"), s("sk.eyJ{an:5}.{an:5}", "pk.eyJ{url:60}.{url:22}")),
 		tok("tailscale-key", "tailscale", "Tailscale API or auth key", high, s("tskey-"),
 			`\b(tskey-(?:api-|auth-|client-|webhook-|scim-)?[A-Za-z0-9]{8,20}-[A-Za-z0-9]{20,64})\b`, s("TS_AUTHKEY=tskey-auth-{an:12}CNTRL-{an:33}"), s("tskey-auth-{an:5}")),
 		tok("flyio-token", "flyio", "Fly.io access token", high, s("fm1_", "fm2_", "flyv1"),
@@ -462,7 +478,7 @@ func builtinRules() []*Rule {
 		tok("harness-pat", "harness", "Harness access token", high, s("pat.", "sat."),
 			`\b((?:pat|sat)\.[A-Za-z0-9_\-]{22}\.[a-fA-F0-9]{24}\.[A-Za-z0-9]{20})\b`, s("pat.{url:22}.{hex:24}.{an:20}"), s("pat.abc.def")),
 		tok("octopus-deploy-api-key", "octopus", "Octopus Deploy API key", high, s("api-"),
-			`\b(API-[A-Z0-9]{26,32})\b`, s("OCTOPUS_API_KEY=API-{AN:26}"), s("API-{AN:5}", "API-ORG-CREATE")),
+			`\b(API-[A-Z0-9]{26})\b`, s("OCTOPUS_API_KEY=API-{AN:26}"), s("API-{AN:5}", "API-ORG-CREATE")),
 		tok("intra42-client-secret", "intra42", "42 Intra API client secret", high, s("s-s4t2"),
 			`\b(s-s4t2(?:ud|af)-[a-f0-9]{64})\b`, s("s-s4t2ud-{hex:64}"), s("s-s4t2ud-{hex:8}")),
 		tok("frameio-api-token", "frameio", "Frame.io API token", high, s("fio-u-"),
@@ -499,12 +515,17 @@ func builtinRules() []*Rule {
 			uuidRe, s("SAUCE_ACCESS_KEY={uuid}"), s("SAUCE_USERNAME=demo")),
 		kv("snyk-api-token", "snyk", "Snyk API token", high, `snyk`, s("snyk"),
 			uuidRe, s("SNYK_TOKEN={uuid}"), s("SNYK_ORG=demo")),
+		kv("sourcegraph-legacy-token", "sourcegraph", "Sourcegraph access token (legacy)", high, `sourcegraph|src[_\-]access[_\-]token`, s("sourcegraph", "src_access", "src-access"),
+			`[a-fA-F0-9]{40}`, s("sourcegraph: {hex:40}"), s("sourcegraph: {hex:12}")),
 		tok("segment-public-api-token", "segment", "Segment public API token", high, s("sgp_"),
 			`\b(sgp_[A-Za-z0-9]{64})\b`, s("sgp_{an:64}"), s("sgp_{an:8}")),
 		kv("algolia-admin-key", "algolia", "Algolia admin API key", high, `algolia[\w.\-]{0,20}(?:admin|write|secret|api)`, s("algolia"),
 			`[a-f0-9]{32}`, s("ALGOLIA_ADMIN_KEY={hex:32}"), s("ALGOLIA_APP_ID=ABCDEF")),
 		kv("truenas-api-key", "truenas", "TrueNAS API key", high, `truenas|freenas`, s("truenas", "freenas"),
 			`\d{1,4}-[A-Za-z0-9]{64}`, s("TRUENAS_API_KEY=1-{an:64}"), s("TRUENAS_HOST=nas.example.com")),
+		{ID: "truenas-api-login", Class: "truenas", Description: "TrueNAS API key in a login call", Severity: high, Confidence: 0.85, Keywords: s("login_with_api_key"), Ahead: 140,
+			Regex:    `login_with_api_key"[^\[]{0,40}\[\s*"(\d{1,4}-[A-Za-z0-9]{64})"`,
+			Examples: s(`{"msg": "method", "method": "auth.login_with_api_key", "params": ["3-{an:64}"]}`), NonExamples: s(`{"method": "auth.login_with_api_key", "params": ["$KEY"]}`)},
 		{ID: "truenas-bearer-token", Class: "truenas", Description: "TrueNAS API key in an auth header", Severity: high, Confidence: 0.8, Keywords: s("bearer"), Back: 32, Ahead: 120,
 			Regex:    `(?i)bearer\s+(?-i:(\d{1,4}-[A-Za-z0-9]{64}))\b`,
 			Examples: s(`curl -H "Authorization: Bearer 1-{an:64}" https://nas.example.com/api/v2.0/system/info`), NonExamples: s("Bearer 1-abc")},
@@ -519,8 +540,8 @@ func builtinRules() []*Rule {
 		{ID: "kubeconfig-client-key", Class: "kubernetes", Description: "Kubernetes client key in a kubeconfig", Severity: crit, Confidence: 0.9, Keywords: s("client-key-data"), Back: 8, Ahead: 4096,
 			Regex:    `client-key-data:\s*["']?([A-Za-z0-9+/]{60,}={0,2})`,
 			Examples: s("users:\n- name: admin\n  user:\n    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ{b64:120}"), NonExamples: s("client-key-data: REDACTED")},
-		{ID: "wireguard-private-key", Class: "wireguard", Description: "WireGuard private key", Severity: crit, Confidence: 0.9, Keywords: s("privatekey"), Back: 8, Ahead: 96, Entropy: 3.5,
-			Regex:    `(?i)PrivateKey\s*=\s*(?-i:([A-Za-z0-9+/]{42}[A-Za-z0-9+/]=))`,
+		{ID: "wireguard-private-key", Class: "wireguard", Description: "WireGuard private key", Severity: crit, Confidence: 0.9, Keywords: s("privatekey", "presharedkey"), Ahead: 96, Entropy: 3.5,
+			Regex:    `(?i)(?:Private|Preshared)Key\s*=\s*(?-i:([A-Za-z0-9+/]{42}[A-Za-z0-9+/]=))`,
 			Examples: s("[Interface]\nAddress = 10.0.0.2/32\nPrivateKey = {b64:43}="), NonExamples: s("PrivateKey = <private key>")},
 		tok("django-insecure-secret-key", "django", "Django secret key", med, s("django-insecure-"),
 			`(django-insecure-[^\s'"]{40,60})`, s("SECRET_KEY = 'django-insecure-{an:50}'"), s("SECRET_KEY = 'django-insecure-abc'")),

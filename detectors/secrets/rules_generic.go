@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // keyRules are private keys and password hashes.
@@ -21,7 +20,7 @@ func keyRules() []*Rule {
 				"-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")},
 		{ID: "private-key-truncated", Class: "private-key", Description: "private key (PEM, truncated)", Severity: high, Confidence: 0.8,
 			Keywords: s("-----begin"), Ahead: 2048,
-			Regex:       `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9]){120,1000})`,
+			Regex: `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9"'+,])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9"'+,]){120,1000})`,
 			Check:       pemBodyCheck,
 			Examples:    s("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI{b64:55}\n{b64:64}"),
 			NonExamples: s("-----BEGIN EC PRIVATE KEY-----\n<your key here>")},
@@ -61,6 +60,14 @@ func keyRules() []*Rule {
 			Keywords: s("$argon2"), Ahead: 200,
 			Regex:    `(\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{32,})`,
 			Examples: s("$argon2id$v=19$m=65536,t=3,p=4${b64:22}${b64:43}"), NonExamples: s("$argon2id$v=19$m=65536")},
+		{ID: "kerberos-hash", Class: "password-hash", Description: "Kerberos AS-REP / TGS hash", Severity: med, Confidence: 0.8,
+			Keywords: s("$krb5asrep$", "$krb5tgs$"), Ahead: 4096,
+			Regex:    `(\$krb5(?:asrep|tgs)\$\d{1,2}\$(?:[^\s$:]{1,200}[:$])?[a-f0-9]{32}\$[a-f0-9]{64,})`,
+			Examples: s("$krb5asrep$23$svc@corp.lan:{hex:32}${hex:200}"), NonExamples: s("$krb5asrep$23$")},
+		{ID: "cisco-type8-9-hash", Class: "password-hash", Description: "Cisco type 8/9 password hash", Severity: med, Confidence: 0.75,
+			Keywords: s("$8$", "$9$"), Ahead: 80,
+			Regex:    `(\$[89]\$[./A-Za-z0-9]{14}\$[./A-Za-z0-9]{43})`,
+			Examples: s("enable secret 9 $9${an:14}${an:43}"), NonExamples: s("costs $8$ each")},
 		{ID: "htpasswd-sha", Float: true, Class: "password-hash", Description: "htpasswd SHA password hash", Severity: med, Confidence: 0.75,
 			Keywords: s("{sha}"), Back: 64, Ahead: 40,
 			Regex:    `(?m)^[\w.\-@]{1,64}:(\{SHA\}[A-Za-z0-9+/]{27}=)`,
@@ -74,7 +81,7 @@ func connRules() []*Rule {
 	const creds = `[^\s:@/"'\x60<>]{1,128}:([^\s@/"'\x60<>]{3,128})@`
 	url := func(id, desc, schemes string, kws []string, ex, non []string) *Rule {
 		return &Rule{ID: id, Class: "database-url", Description: desc, Severity: high, Confidence: 0.85, Keywords: kws, Back: 32, Ahead: 300,
-			Regex: `(?i)\b(?:` + schemes + `)://` + creds, Generic: false, Check: urlPasswordCheck, Examples: ex, NonExamples: non}
+			Regex: `(?i)\b(?:` + schemes + `)://` + creds, Check: urlPasswordCheck, Weak: defaultPassword, Examples: ex, NonExamples: non}
 	}
 	return []*Rule{
 		url("postgres-url", "PostgreSQL connection URL with password", `postgres|postgresql|postgis|pgsql`, s("postgres", "pgsql"),
@@ -87,7 +94,7 @@ func connRules() []*Rule {
 		url("redis-url", "Redis connection URL with password", `rediss?`, s("redis"),
 			s("REDIS_URL=redis://default:{an:20}@cache.example.com:6379"), s("redis://localhost:6379/0")),
 		url("amqp-url", "AMQP (RabbitMQ) connection URL with password", `amqps?`, s("amqp"),
-			s("amqp://guest:{an:16}@mq.example.com:5672/"), s("amqp://guest:guest@localhost:5672/")),
+			s("amqp://guest:{an:16}@mq.example.com:5672/", "amqp://guest:guest@localhost:5672/"), s("amqp://guest:${RABBITMQ_PASS}@localhost:5672/")),
 		url("mssql-url", "SQL Server connection URL with password", `mssql|sqlserver|mssql\+pyodbc`, s("mssql", "sqlserver"),
 			s("mssql://sa:{an:16}@db.example.com:1433/app"), s("mssql://sa:${SA_PASSWORD}@db/app")),
 		url("ldap-url", "LDAP URL with password", `ldaps?`, s("ldap"),
@@ -97,18 +104,18 @@ func connRules() []*Rule {
 		url("smtp-url", "SMTP URL with password", `smtps?`, s("smtp"),
 			s("SMTP_URL=smtp://mailer:{an:16}@smtp.example.com:587"), s("smtp://smtp.example.com")),
 		{ID: "basic-auth-url", Class: "basic-auth", Description: "URL with embedded credentials", Severity: high, Confidence: 0.75, Keywords: s("://"), Back: 32,
-			Regex: `://` + creds, Check: urlPasswordCheck, Ahead: 260,
+			Regex: `://` + creds, Check: urlPasswordCheck, Weak: defaultPassword, Ahead: 260,
 			Examples:    s("git clone https://deploy:{an:20}@git.example.com/team/repo.git", "http://username:{lc:30}@example.com"),
 			NonExamples: s("https://user:${TOKEN}@example.com", "https://username:@pypi.example.com/simple", "https://example.com/a:b@c", "https://user:pass@example.com")},
 		{ID: "jdbc-url-password", Class: "database-url", Description: "JDBC URL with password", Severity: high, Confidence: 0.8, Keywords: s("jdbc:"), Back: 8, Ahead: 400,
 			Regex:    `(?i)jdbc:[a-z0-9]+:[^\s"'<>]{0,200}?[?;&]password=([^\s;&"'<>]{3,128})`,
-			Check:    valueCheck,
+			Check: urlPasswordCheck, Weak: defaultPassword,
 			Examples: s("jdbc:mysql://db.example.com:3306/app?user=app&password={an:16}"), NonExamples: s("jdbc:mysql://localhost/authority?user=root&password=${DB_PASS}")},
 		{ID: "odbc-connection-string", Float: true, Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
 			Keywords: s("pwd=", "password="), Back: 300, Ahead: 200,
 			Regex:       `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
-			Check:       valueCheck,
-			Examples:    s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
+			Check: urlPasswordCheck, Weak: defaultPassword,
+			Examples: s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
 			NonExamples: s(`uid=#{datastore['DBUID']};pwd=#{datastore['DBPASSWORD']}`, `Server=db;User Id=sa;Password=$(SA_PASSWORD);`)},
 	}
 }
@@ -122,28 +129,41 @@ func genericRules() []*Rule {
 	const sep = `\s{0,4}(?:=|:=|:|=>|==|\|\||\?\?=|\?=)\s{0,4}`
 	return []*Rule{
 		{ID: "generic-password", Match: matchAssignment, Class: "generic", Description: "hard-coded password", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
-			Keywords: s("password", "passwd", "passphrase", "pwd"), Back: 8, Ahead: 260, MinLen: 6, StrongEntropy: 3, StrongLen: 8,
+			Keywords: s("password", "passwd", "passphrase", "pwd", "pass"), Ahead: 300, MinLen: 6, StrongEntropy: 3, StrongLen: 8,
 			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
-			Examples: s(`DB_PASSWORD="{an:14}"`, `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
+			Examples: s(`DB_PASSWORD="{an:14}"`, "PASS = '{an:12}'", ":password       => '{an:8}',", `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
 			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordLabel:"Password:"`,
-				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, `$password = $request->input('password');`, "password: changeme", "password = <PASSWORD_HERE>")},
+				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = super$ecret", `$password = $request->input('password');`, "password: changeme", "password = <PASSWORD_HERE>")},
 		{ID: "generic-password-xml", Float: true, Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
 			Examples: s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>"), NonExamples: s("<password>password</password>", "<password>${DB_PASSWORD}</password>", "<MasterUserPassword><PASSWORD_HERE></MasterUserPassword>")},
 		{ID: "generic-password-flag", Float: true, Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("-p", "--password", "-password", "/p:"), Back: 8, Ahead: 140, MinLen: 6,
-			Regex:    `(?:\s--?password(?:=|\s+)|\s-p\s+|\s/p:)["']?([^\s"'$]{4,128})`,
-			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
+			Regex: `(?:\s--?(?i:password)(?:=|\s+)|\s-p\s+|\s/p:)["']?([^\s"'$%]{4,128})`,
+			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop", "Connect-VIServer -Server 10.0.0.5 -User admin -Password {an:10}!"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
+		{ID: "password-in-prose", Class: "generic", Description: "password stated in text", Severity: med, Confidence: 0.5, Generic: true,
+			Keywords: s("password"), Ahead: 120, MinLen: 4,
+			Regex:    `(?i)password(?: for (?:the )?(?:user|account)? ?["']?[\w.@\-]{1,40}["']?)? (?:is|was|will be|=)(?: set to)?:? ["']([^"'\s]{4,64})["']`,
+			Examples: s("The password is '{an:10}'", `the default password for user "admin" is "{lc:9}"`), NonExamples: s("the password is stored in the vault", "The password is '${PASSWORD}'")},
+		{ID: "credential-constructor", Class: "generic", Description: "password passed to a credential constructor", Severity: med, Confidence: 0.6, Generic: true,
+			Keywords: s("networkcredential", "directoryentry", "setbasicauth", "usernamepasswordcredential", "passwordauthentication", "basicauth("), Ahead: 300, MinLen: 4, SecretGroup: 1,
+			Regex:    `(?i)(?:NetworkCredential|DirectoryEntry|SetBasicAuth|UsernamePasswordCredentials?|PasswordAuthentication|BasicAuth)\s*\((?:\s*"[^"\n]*"\s*,){1,2}\s*"([^"\n]{4,128})"\s*[,)]`,
+			Examples: s(`new NetworkCredential("deploy@example.com", "{an:16}");`, `req.SetBasicAuth("svc", "{an:14}")`), NonExamples: s(`new NetworkCredential(user, password)`, `new NetworkCredential("u", "${PASS}")`)},
+		{ID: "name-value-secret", Class: "generic", Description: "secret in a name/value pair", Severity: med, Confidence: 0.55, Generic: true, Float: true,
+			Keywords: s("value"), Back: 160, Ahead: 160, MinLen: 4, SecretGroup: 2,
+			Regex: `(?i)(?:name|key|parameterkey)["']?\s*[:=>]\s*["']?([\w.\-]*(?:password|passwd|secret|token|api_?key)[\w.\-]*)["']?(?:\s*</key>\s*<value>|[\s,]*["']?(?:value|parametervalue)["']?\s*[:=]\s*["']?)([^"'<\s,}]{4,128})`,
+			Examples:    s("env:\n  - name: DB_PASSWORD\n    value: {an:14}", `{"key": "api_token", "value": "{an:24}"}`, "<key>smtp.password</key>\n<value>{an:12}</value>"),
+			NonExamples: s("- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:", `{"key": "password", "value": "${PASSWORD}"}`)},
 		{ID: "generic-api-key", Match: matchAssignment, Class: "generic", Description: "hard-coded API key, token or secret", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
-			Keywords: s("secret", "token", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "access.key", "auth_key", "authkey", "auth-key",
+			Keywords: s("secret", "token", "license_key", "licensekey", "license-key", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "access.key", "auth_key", "authkey", "auth-key",
 				"credential", "private_key", "privatekey", "private-key", "client_key", "clientkey", "client-key", "signing_key", "signingkey", "signing-key",
 				"encryption_key", "encryptionkey", "encryption-key", "master_key", "masterkey", "master-key", "app_key", "appkey", "app-key"),
 			Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20,
-			Regex:    `(?i)([\w.\-]{0,30}(?:secret|token|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
+			Regex:    `(?i)((?:secret|token|license[_.\-]?key|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`),
 			NonExamples: s(`secret_name = "prod-db-credentials"`, `token_url = "https://example.com/oauth/token"`, `API_KEY = os.environ["API_KEY"]`,
-				`SUPER_SECRET_VALUE = 'this is just a long string, like a user facing error message'`, `access_token = ACCESS_TOKEN`, `secret = "{uuid}"`,
+				`SUPER_SECRET_VALUE = 'this is just a long string, like a user facing error message'`, `access_token = ACCESS_TOKEN`,
 				`"integrity": "sha512-{b64:86}=="`, `token: xxxxxxxxxxxxxxxx`, `jobCredentialsId: '{uuid}'`)},
 		{ID: "authorization-bearer", Class: "http-auth", Description: "bearer token in an Authorization header", Severity: high, Confidence: 0.7, Generic: true,
 			Keywords: s("bearer"), Back: 32, Ahead: 600, MinLen: 16, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
@@ -154,13 +174,13 @@ func genericRules() []*Rule {
 			Regex:    `(?i)basic\s+(?-i:([A-Za-z0-9+/]{8,300}={0,2}))`,
 			Examples: s(`curl -H 'Authorization: Basic ZGVwbG95OnM0cGVyLXMzY3JldC1wYXNz'`), NonExamples: s(`Authorization: Basic YnJvd3Nlcjo=`, "basic usage of the library")},
 		{ID: "authorization-token", Class: "http-auth", Description: "credential in an Authorization or API-key header", Severity: med, Confidence: 0.6, Generic: true,
-			Keywords: s("authorization", "api-key", "apikey", "api-token", "auth-token", "access-token", "private-token", "x-token", "token:"), Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
-			Regex:    `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|\btoken)["']?\s*:\s*["']?(?:token\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
-			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
+			Keywords: s("authorization", "api-key", "apikey", "api-token", "auth-token", "access-token", "private-token", "x-token", "token:"), Ahead: 300, MinLen: 10, Entropy: 2.5, WordStart: true, StrongEntropy: 3.5, StrongLen: 24,
+			Regex: `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|token)["']?\s*:\s*["']?(?:[A-Za-z][A-Za-z\-]{1,19}\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
+			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `curl -H "Authorization: Api-Token {hex:40}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
 		{ID: "curl-user-password", Float: true, Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
 			Keywords: s("-u", "--user"), Back: 8, Ahead: 200, MinLen: 4,
-			Regex: `\s(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:([^\s"']{4,128}))["']?`, SecretGroup: 2,
-			Examples: s("curl -u elastic:{an:12} https://localhost:9200", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
+			Regex: `\s(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2,
+			Examples: s("curl -u elastic:{an:12} https://localhost:9200", "curl --user kevin:'{an:16}' -X PATCH https://api.example.com", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
 		{ID: "netrc-credentials", Class: "netrc", Description: "password in a .netrc entry", Severity: med, Confidence: 0.7, Generic: true,
 			Keywords: s("machine"), Back: 8, Ahead: 300, MinLen: 4,
 			Regex:    `(?s)\bmachine\s+[\w.\-]+\s+login\s+\S+\s+password\s+(\S{4,128})`,
@@ -183,7 +203,7 @@ func matchAssignment(text string, start, limit int) []int {
 	for n := 0; n < 2 && j < limit && (text[j] == '"' || text[j] == '\'' || text[j] == '`' || text[j] == ']'); n++ {
 		j++
 	}
-	j = skipBlank(text, j, limit, 4)
+	j = skipBlank(text, j, limit, 16)
 	if j >= limit {
 		return nil
 	}
@@ -286,7 +306,7 @@ func pemBodyCheck(block string) (ok, verified bool) {
 		return false, false
 	}
 	t := b.String()
-	if isPlaceholder(t) || shannon(t) < 3.5 {
+	if isPlaceholderWords(t, false) || shannon(t) < 3.5 {
 		return false, false
 	}
 	return true, n >= 200
@@ -302,15 +322,10 @@ func basicAuthCheck(v string) (ok, verified bool) {
 			return false, false
 		}
 	}
-	if !utf8.Valid(raw) {
+	if !mostlyText(raw) {
 		return false, false
 	}
 	str := string(raw)
-	for _, r := range str {
-		if r < 0x20 || r == 0x7f {
-			return false, false
-		}
-	}
 	_, pass, found := strings.Cut(str, ":")
 	if !found || len(pass) < 4 || isPlaceholder(pass) || isCodeReference(pass, "") {
 		return false, false
@@ -327,7 +342,7 @@ func basicAuthCheck(v string) (ok, verified bool) {
 func urlPasswordCheck(pass string) (ok, verified bool) {
 	l := strings.ToLower(pass)
 	switch l {
-	case "password", "pass", "passwd", "secret", "guest", "anonymous", "user", "username", "pwd", "changeme", "root", "admin", "test", "postgres", "mysql", "example", "token", "xxx", "x-oauth-basic":
+	case "password", "pass", "passwd", "anonymous", "pwd", "token", "xxx", "x-oauth-basic", "null", "none":
 		return false, false
 	}
 	if isCodeReference(pass, "") || strings.HasPrefix(l, "password") || strings.HasPrefix(l, "your") {
@@ -337,6 +352,17 @@ func urlPasswordCheck(pass string) (ok, verified bool) {
 		return false, false
 	}
 	return true, false
+}
+
+// defaultPassword reports whether a password is a well-known default or a
+// dictionary word, which is reported at a lower severity.
+func defaultPassword(pass string) bool {
+	switch strings.ToLower(pass) {
+	case "secret", "guest", "user", "username", "changeme", "root", "admin", "administrator", "test", "postgres", "mysql", "example",
+		"letmein", "welcome", "default", "qwerty", "123456", "12345678", "password1", "passw0rd", "p@ssw0rd", "demo", "sample", "toor":
+		return true
+	}
+	return false
 }
 
 // valueCheck drops template or reference values.
