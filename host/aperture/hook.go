@@ -9,6 +9,7 @@
 package aperture
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -45,6 +46,9 @@ type Hook struct {
 
 	// validated is set by Parse: the raw fields passed jsonscan.Validate.
 	validated bool
+	// reqMembers are the top-level members of RequestBody, as Parse found
+	// them (nil when the Hook was not made by Parse).
+	reqMembers []jsonscan.Member
 }
 
 // Metadata is the hook's "metadata" object.
@@ -76,7 +80,8 @@ type ToolUse struct {
 // JSON, invalid UTF-8, nesting deeper than MaxDepth, and known fields of
 // the wrong type. Unknown fields are ignored. null counts as absent.
 func Parse(body []byte) (*Hook, error) {
-	if err := jsonscan.Validate(body, MaxDepth); err != nil {
+	members, err := jsonscan.ValidateMembers(body, MaxDepth, make([]jsonscan.Member, 0, 32))
+	if err != nil {
 		return nil, &llmapi.InputError{Msg: err.Error()}
 	}
 	root := jsonscan.Trim(body)
@@ -84,12 +89,20 @@ func Parse(body []byte) (*Hook, error) {
 		return nil, llmapi.BadInput("body: expected object, got %s", root.Kind())
 	}
 	h := &Hook{validated: true}
-	it := root.Object()
-	for it.Next() {
-		v := it.Val
+	for i := 0; i < len(members); i++ {
+		m := &members[i]
+		// The members of an object value follow its entry.
+		j := i + 1
+		for j < len(members) && members[j].Parent == i {
+			j++
+		}
+		children := members[i+1 : j : j]
+		i = j - 1
+		v := m.Val
+		it := memberKey{m.Key}
 		switch {
 		case it.KeyIs("metadata"):
-			if err := h.Metadata.decode(v); err != nil {
+			if err := h.Metadata.decode(v, children); err != nil {
 				return nil, err
 			}
 		case it.KeyIs("event"):
@@ -97,12 +110,13 @@ func Parse(body []byte) (*Hook, error) {
 				return nil, err
 			}
 		case it.KeyIs("request_body"):
-			h.RequestBody = nil
+			h.RequestBody, h.reqMembers = nil, nil
 			if v.Exists() {
 				if !v.IsObject() {
 					return nil, llmapi.BadInput("request_body: expected object, got %s", v.Kind())
 				}
 				h.RequestBody = json.RawMessage(v)
+				h.reqMembers = children
 			}
 		case it.KeyIs("response_body"):
 			h.ResponseBody = nil
@@ -152,7 +166,22 @@ func str(dst *string, field string, v jsonscan.Value) error {
 	return nil
 }
 
-func (m *Metadata) decode(v jsonscan.Value) error {
+// memberKey compares a raw member key, as ObjectIter.KeyIs does.
+type memberKey struct{ key []byte }
+
+// KeyIs reports whether the key, decoded, equals s.
+func (k memberKey) KeyIs(s string) bool {
+	if string(k.key) == s {
+		return true
+	}
+	if bytes.IndexByte(k.key, '\\') < 0 {
+		return false
+	}
+	return string(jsonscan.AppendUnescaped(nil, k.key)) == s
+}
+
+// decode reads the metadata object v, whose members Parse already found.
+func (m *Metadata) decode(v jsonscan.Value, members []jsonscan.Member) error {
 	switch v.Kind() {
 	case jsonscan.Null:
 		return nil
@@ -160,8 +189,11 @@ func (m *Metadata) decode(v jsonscan.Value) error {
 	default:
 		return llmapi.BadInput("metadata: expected object, got %s", v.Kind())
 	}
-	it := v.Object()
-	for it.Next() {
+	for i := range members {
+		it := struct {
+			memberKey
+			Val jsonscan.Value
+		}{memberKey{members[i].Key}, members[i].Val}
 		var dst *string
 		var name string
 		switch {

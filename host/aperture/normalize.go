@@ -45,7 +45,13 @@ func Normalize(h *Hook, event string) (*sdk.Event, error) {
 	var format llmapi.Format
 	if h.RequestBody != nil {
 		body := jsonscan.Value(h.RequestBody)
-		f, err := x.Detect(md.URL, body)
+		var f llmapi.Format
+		var err error
+		if h.reqMembers != nil {
+			f, err = x.DetectMembers(md.URL, body, h.reqMembers)
+		} else {
+			f, err = x.Detect(md.URL, body)
+		}
 		if err != nil {
 			return nil, err
 		}

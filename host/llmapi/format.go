@@ -98,37 +98,40 @@ func readShape(body jsonscan.Value) shape {
 	var s shape
 	it := body.Object()
 	for it.Next() {
-		k := it.Key
-		if bytes.IndexByte(k, '\\') >= 0 {
-			k = jsonscan.AppendUnescaped(nil, k)
-		}
-		switch string(k) {
-		case "messages":
-			s.messages = it.Val
-		case "input":
-			s.input = it.Val
-		case "instructions":
-			s.instructions = it.Val
-		case "contents":
-			s.contents = it.Val
-		case "previous_response_id":
-			s.previousResponse = it.Val
-		case "system":
-			s.system = it.Val
-		case "systemInstruction", "system_instruction":
-			s.systemInstruction = it.Val
-			s.systemInstructionKey = "/" + string(k)
-		case "anthropic_version":
-			s.anthropicVersion = true
-		case "inferenceConfig", "toolConfig", "additionalModelRequestFields", "guardrailConfig":
-			s.bedrockConfig = true
-		case "model":
-			s.model = it.Val
-		case "modelId":
-			s.modelID = it.Val
-		}
+		s.set(it.Key, it.Val)
 	}
 	return s
+}
+
+func (s *shape) set(k []byte, v jsonscan.Value) {
+	if bytes.IndexByte(k, '\\') >= 0 {
+		k = jsonscan.AppendUnescaped(nil, k)
+	}
+	switch string(k) {
+	case "messages":
+		s.messages = v
+	case "input":
+		s.input = v
+	case "instructions":
+		s.instructions = v
+	case "contents":
+		s.contents = v
+	case "previous_response_id":
+		s.previousResponse = v
+	case "system":
+		s.system = v
+	case "systemInstruction", "system_instruction":
+		s.systemInstruction = v
+		s.systemInstructionKey = "/" + string(k)
+	case "anthropic_version":
+		s.anthropicVersion = true
+	case "inferenceConfig", "toolConfig", "additionalModelRequestFields", "guardrailConfig":
+		s.bedrockConfig = true
+	case "model":
+		s.model = v
+	case "modelId":
+		s.modelID = v
+	}
 }
 
 // DetectFormat decides the API format of a request body from the gateway's
@@ -149,6 +152,20 @@ func (x *Extractor) Detect(u string, body jsonscan.Value) (Format, error) {
 		return "", typeErr("request_body", "", "object", body)
 	}
 	x.shape = readShape(body)
+	x.shapeOf = body
+	return x.shape.detect(u)
+}
+
+// DetectMembers is Detect for a body whose top-level members the caller
+// already has (jsonscan.ValidateMembers), so the body is not scanned again.
+func (x *Extractor) DetectMembers(u string, body jsonscan.Value, members []jsonscan.Member) (Format, error) {
+	if !body.IsObject() {
+		return "", typeErr("request_body", "", "object", body)
+	}
+	x.shape = shape{}
+	for i := range members {
+		x.shape.set(members[i].Key, members[i].Val)
+	}
 	x.shapeOf = body
 	return x.shape.detect(u)
 }

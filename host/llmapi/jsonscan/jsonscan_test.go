@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -176,5 +177,25 @@ func walk(v Value, depth int) {
 	ai := v.Array()
 	for ai.Next() {
 		walk(ai.Val, depth+1)
+	}
+}
+
+func TestValidateMembers(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"m": {"a": 1, "b": {"deep": 2}}, "r" : [ {"x": 1} ], "s": "str", "e": {}}`)
+	ms, err := ValidateMembers(doc, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, string(m.Key)+"="+string(m.Val)+"@"+strconv.Itoa(m.Parent))
+	}
+	want := []string{`m={"a": 1, "b": {"deep": 2}}@-1`, "a=1@0", `b={"deep": 2}@0`, `r=[ {"x": 1} ]@-1`, `s="str"@-1`, "e={}@-1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("members:\n got %q\nwant %q", got, want)
+	}
+	if ms, err := ValidateMembers([]byte(`[{"a":1}]`), 10, nil); err != nil || len(ms) != 0 {
+		t.Errorf("array root: %v %v", ms, err)
 	}
 }

@@ -9,6 +9,7 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 )
@@ -62,20 +63,42 @@ const DefaultMaxDepth = 256
 // an object, errors inside one of its members name that member in Field.
 // The returned error is nil or a *SyntaxError.
 func Validate(b []byte, maxDepth int) error {
-	v := validator{b: b, max: maxDepth, field: -1}
+	_, err := validate(b, maxDepth, nil, false)
+	return err
+}
+
+// Member is a member of the top-level object, or of an object that is the
+// value of one (Parent is then the index of that member; -1 for top-level
+// members).
+type Member struct {
+	Key    []byte // raw key text between the quotes (escapes not decoded)
+	Val    Value
+	Parent int
+}
+
+// ValidateMembers is Validate that also returns, appended to dst, the
+// members of the top-level object and of the objects one level down, in
+// document order; the members of an object follow its own entry. Readers
+// of the document then need not scan these levels again.
+func ValidateMembers(b []byte, maxDepth int, dst []Member) ([]Member, error) {
+	return validate(b, maxDepth, dst, true)
+}
+
+func validate(b []byte, maxDepth int, dst []Member, record bool) ([]Member, error) {
+	v := validator{b: b, max: maxDepth, field: -1, members: dst, record: record, parent: -1}
 	v.skipWS()
 	if v.i >= len(b) {
-		return &SyntaxError{Kind: ErrEmpty}
+		return dst, &SyntaxError{Kind: ErrEmpty}
 	}
 	if !v.value(0) {
-		return v.err
+		return dst, v.err
 	}
 	v.skipWS()
 	if v.i < len(b) {
 		v.fail(ErrSyntax, "data after the top-level value")
-		return v.err
+		return dst, v.err
 	}
-	return nil
+	return v.members, nil
 }
 
 type validator struct {
@@ -84,6 +107,10 @@ type validator struct {
 	max   int
 	field int // offset of the current top-level member's key, -1 outside
 	err   *SyntaxError
+
+	record  bool
+	members []Member
+	parent  int // index in members of the top-level member being read
 }
 
 func (v *validator) fail(kind ErrorKind, msg string) bool {
@@ -211,9 +238,14 @@ func (v *validator) str() bool {
 	b := v.b
 	i := v.i + 1
 	for {
-		// Fast path over plain ASCII, eight bytes at a time.
-		for i+8 <= len(b) && plain[b[i]] && plain[b[i+1]] && plain[b[i+2]] && plain[b[i+3]] &&
-			plain[b[i+4]] && plain[b[i+5]] && plain[b[i+6]] && plain[b[i+7]] {
+		// Fast path over plain ASCII, eight bytes at a time: no byte below
+		// 0x20, none with the high bit, no '"' and no '\\'.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if ((x-0x2020202020202020)&^x|x)&msb != 0 ||
+				zeroBytes(x^0x2222222222222222)|zeroBytes(x^0x5c5c5c5c5c5c5c5c) != 0 {
+				break
+			}
 			i += 8
 		}
 		for i < len(b) && plain[b[i]] {
@@ -285,6 +317,7 @@ func (v *validator) object(depth int) bool {
 		if !v.str() {
 			return false
 		}
+		keyEnd := v.i - 1
 		v.skipWS()
 		if v.i >= len(v.b) || v.b[v.i] != ':' {
 			return v.unexpected("after object key")
@@ -294,8 +327,24 @@ func (v *validator) object(depth int) bool {
 		if depth == 1 {
 			v.field = keyAt
 		}
+		slot := -1
+		if v.record && (depth == 1 || (depth == 2 && v.parent >= 0)) {
+			slot = len(v.members)
+			p := -1
+			if depth == 2 {
+				p = v.parent
+			}
+			v.members = append(v.members, Member{Key: v.b[keyAt+1 : keyEnd], Parent: p})
+			if depth == 1 {
+				v.parent = slot
+			}
+		}
+		valAt := v.i
 		if !v.value(depth) {
 			return false
+		}
+		if slot >= 0 {
+			v.members[slot].Val = Value(v.b[valAt:v.i])
 		}
 		if depth == 1 {
 			v.field = -1
