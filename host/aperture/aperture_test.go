@@ -391,6 +391,24 @@ func TestNormalizeCases(t *testing.T) {
 			event: "pre_request",
 			items: []want{{kind: kUser, origin: oReq, text: "a"}},
 		},
+		"anthropic plain-text document": {
+			body: `{"metadata":{"url":"/v1/messages"},"request_body":{"messages":[{"role":"user","content":[
+			 {"type":"document","source":{"type":"text","media_type":"text/plain","data":"doc body"}},
+			 {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"}},
+			 {"type":"document","source":{"type":"content","content":[{"type":"text","text":"part"}]}}]}]}}`,
+			items: []want{
+				{kind: kUser, origin: oReq, text: "doc body", pointer: "/messages/0/content/0/source/data"},
+				{kind: kUser, origin: oReq, text: "part", pointer: "/messages/0/content/2/source/content/0/text"},
+			},
+		},
+		"empty response_body falls back to the stream": {
+			body: `{` + md + `,"request_body":{"messages":[{"role":"user","content":"a"}]},"response_body":{},
+			"raw_responses":[{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"b"}}]}]}`,
+			items: []want{
+				{kind: kUser, origin: oReq, text: "a"},
+				{kind: kResp, origin: oOut, text: "b"},
+			},
+		},
 		"anthropic tool_result blocks and images": {
 			body: `{"metadata":{"url":"/v1/messages"},"request_body":{"messages":[
 			 {"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},{"type":"text","text":"see"}]},

@@ -81,10 +81,13 @@ func Normalize(h *Hook, event string) (*sdk.Event, error) {
 		// The answer of the model: Aperture sends it on post-response
 		// events only, and it has no bearing on a pre_request verdict.
 		x.MarkResponses()
-		switch {
-		case h.ResponseBody != nil:
+		n := len(x.Items)
+		if h.ResponseBody != nil {
 			x.Response(format, jsonscan.Value(h.ResponseBody))
-		case len(h.RawResponses) > 0:
+		}
+		if len(x.Items) == n && len(h.RawResponses) > 0 {
+			// No response_body, or one that held nothing we read: rebuild
+			// the answer from the stream.
 			chunks := make([]jsonscan.Value, len(h.RawResponses))
 			for i, r := range h.RawResponses {
 				chunks[i] = jsonscan.Value(r)

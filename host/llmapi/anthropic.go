@@ -76,7 +76,7 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 			}
 			continue
 		}
-		var typ, text, id, name, input, toolUseID, content jsonscan.Value
+		var typ, text, id, name, input, toolUseID, content, source jsonscan.Value
 		f := it.Val.Object()
 		for f.Next() {
 			switch {
@@ -94,6 +94,8 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 				toolUseID = f.Val
 			case f.KeyIs("content"):
 				content = f.Val
+			case f.KeyIs("source"):
+				source = f.Val
 			}
 		}
 		switch typ.Str() {
@@ -112,6 +114,20 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 			}
 			x.rememberCall(id.Str(), name.Str())
 			x.toolCallValue(t, name.Str(), id.Str(), input, bp+"/input")
+		case "document":
+			// A plain-text document ({source: {type: "text", data}} or
+			// {type: "content", content: [blocks]}) is read like text;
+			// base64 and URL sources are not.
+			switch {
+			case source.Get("type").StrEquals("text"):
+				x.addString(kind, t, source.Get("data"), bp+"/source/data")
+			case source.Get("type").StrEquals("content"):
+				if c := source.Get("content"); c.IsString() || c.IsArray() {
+					if err := x.anthropicBlocks(kind, t, c, bp+"/source/content"); err != nil {
+						return err
+					}
+				}
+			}
 		case "tool_result", "mcp_tool_result":
 			if strict {
 				if err := want(rb, bp+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
