@@ -102,12 +102,13 @@ func runServe(args []string) int {
 
 // daemon is everything serve runs besides the listener.
 type daemon struct {
-	store  audit.Store
-	eng    *engine.Engine
-	srv    *server.Server
-	sinks  []interface{ Close(context.Context) error }
-	retain func()
-	log    hclog.Logger
+	store   audit.Store
+	eng     *engine.Engine
+	srv     *server.Server
+	sinks   []interface{ Close(context.Context) error }
+	retain  func()
+	log     hclog.Logger
+	metrics *metrics.Metrics
 }
 
 func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*daemon, error) {
@@ -124,7 +125,7 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*da
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	d := &daemon{store: store, log: log}
+	d := &daemon{store: store, log: log, metrics: m}
 	eng := engine.New(engine.Options{
 		Logger: log.Named("engine"), Metrics: m, FingerprintKey: fpKey,
 		Rewrite: llmapi.ReplaceString, CacheDir: filepath.Join(cfg.DataDir, "wasm-cache"),
@@ -284,6 +285,7 @@ func watchConfig(ctx context.Context, file, dataDir string, running *config.Conf
 func reload(ctx context.Context, file, dataDir string, running *config.Config, d *daemon, log hclog.Logger, why string) *config.Config {
 	cfg, err := loadConfig(file, dataDir)
 	if err != nil {
+		d.metrics.Reload(false)
 		log.Error("config reload failed; keeping the last good config", "reason", why, "error", err)
 		return running
 	}
@@ -292,6 +294,7 @@ func reload(ctx context.Context, file, dataDir string, running *config.Config, d
 		cfg.Listen, cfg.Store, cfg.DataDir = running.Listen, running.Store, running.DataDir
 	}
 	skipped, err := d.eng.Load(ctx, cfg)
+	d.metrics.Reload(err == nil)
 	if err != nil {
 		log.Error("config reload failed; keeping the last good config", "reason", why, "error", err)
 		return running
