@@ -56,6 +56,18 @@ func hostFor(ctx context.Context, cacheDir string) (*wasmHost, error) {
 	if h, ok := wasmHosts[cacheDir]; ok {
 		return h, nil
 	}
+	h, err := newWasmHost(ctx, cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	wasmHosts[cacheDir] = h
+	return h, nil
+}
+
+// newWasmHost makes a wazero runtime with the given compilation cache
+// directory ("" keeps compiled code in memory only), WASI with nothing
+// granted, and the picket host module.
+func newWasmHost(ctx context.Context, cacheDir string) (*wasmHost, error) {
 	var cache wazero.CompilationCache
 	if cacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cacheDir)
@@ -85,9 +97,7 @@ func hostFor(ctx context.Context, cacheDir string) (*wasmHost, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("host module: %w", err)
 	}
-	h := &wasmHost{rt: rt, modules: map[[32]byte]*compiledModule{}}
-	wasmHosts[cacheDir] = h
-	return h, nil
+	return &wasmHost{rt: rt, modules: map[[32]byte]*compiledModule{}}, nil
 }
 
 // compile compiles a module once per host; later loads of the same bytes
@@ -263,6 +273,11 @@ func loadWasm(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}
+	return loadWasmOn(ctx, host, spec, opts, sum, data)
+}
+
+// loadWasmOn loads a checked module on a given runtime.
+func loadWasmOn(ctx context.Context, host *wasmHost, spec Spec, opts Options, sum, data []byte) (Handle, error) {
 	var key [32]byte
 	copy(key[:], sum)
 	compiled, err := host.compile(ctx, key, data)
