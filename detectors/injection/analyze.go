@@ -110,18 +110,20 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	nt := norm.Normalize(text)
 	b := nt.B
 	a := &analysis{nt: nt}
-	hits := d.m.find(b)
+	hits, rot := d.m.find(b)
 	// Leetspeak: keep only the matches that the folding made.
 	if lv := norm.Leet(b); lv != nil {
-		for _, h := range d.m.find(lv) {
+		lh, _ := d.m.find(lv)
+		for _, h := range lh {
 			if !bytes.Equal(lv[h.start:h.end], b[h.start:h.end]) {
 				h.enc = sigLeet
 				hits = append(hits, h)
 			}
 		}
 	}
-	if rot13Likely(b) {
-		for _, h := range d.m.find(norm.Rot13(b)) {
+	if rot >= 2 {
+		rh, _ := d.m.find(norm.Rot13(b))
+		for _, h := range rh {
 			h.enc = sigRot13
 			hits = append(hits, h)
 		}
@@ -259,18 +261,3 @@ func classIndex(c string) int {
 	}
 	return 7
 }
-
-// rot13Likely reports whether b holds rot13 text: common English words
-// rotated ("gur", "naq", "lbh") or rotated attack words.
-func rot13Likely(b []byte) bool {
-	n := 0
-	for _, w := range rot13Words {
-		n += bytes.Count(b, w)
-		if n >= 2 {
-			return true
-		}
-	}
-	return false
-}
-
-var rot13Words = [][]byte{[]byte(" gur "), []byte(" lbh "), []byte(" naq "), []byte("vtaber"), []byte("cerivbhf"), []byte("vafgehpgvbaf"), []byte("flfgrz")}

@@ -31,7 +31,8 @@ func TestSignalExamples(t *testing.T) {
 		}
 		t.Logf("%s keywords %q", s.ID, s.Keywords)
 		fired := func(in string) bool {
-			for _, h := range m.find(norm.Normalize(in).B) {
+			hs, _ := m.find(norm.Normalize(in).B)
+			for _, h := range hs {
 				if h.sig == s {
 					return true
 				}

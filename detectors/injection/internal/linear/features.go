@@ -82,18 +82,12 @@ func Visit(text []byte, fn func(pos int, h uint32)) {
 		prev, havePrev = h, true
 	}
 	// Character 3-grams and 5-grams, skipping those made only of spaces.
-	for i := 0; i+3 <= n; i++ {
-		a, b, c := text[i], text[i+1], text[i+2]
+	for i := 0; i+4 <= n; i++ {
+		a, b := text[i], text[i+1]
 		if a == ' ' && b == ' ' {
 			continue
 		}
-		h := (uint32(a) | uint32(b)<<8 | uint32(c)<<16) ^ saltChar3
-		fn(i, mix(h))
-		if i+5 <= n {
-			h5 := (uint32(a) | uint32(b)<<8 | uint32(c)<<16 | uint32(text[i+3])<<24) ^ saltChar5
-			h5 = mix(h5)*fnvPrime ^ uint32(text[i+4])
-			fn(i, mix(h5))
-		}
+		fn(i, mix((uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24)^saltChar3))
 	}
 }
 
@@ -181,15 +175,11 @@ func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
 		}
 		prev, havePrev = h, true
 	}
-	for i := 0; i+3 <= n; i++ {
-		a, b, c := text[i], text[i+1], text[i+2]
+	for i := 0; i+4 <= n; i++ {
+		a, b := text[i], text[i+1]
 		if a == ' ' && b == ' ' {
 			continue
 		}
-		add(i, mix((uint32(a)|uint32(b)<<8|uint32(c)<<16)^saltChar3))
-		if i+5 <= n {
-			h5 := (uint32(a) | uint32(b)<<8 | uint32(c)<<16 | uint32(text[i+3])<<24) ^ saltChar5
-			add(i, mix(mix(h5)*fnvPrime^uint32(text[i+4])))
-		}
+		add(i, mix((uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24)^saltChar3))
 	}
 }

@@ -313,6 +313,9 @@ var leet = [128]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't',
 // letters with leet digits ("1gn0r3" → "ignore"), or nil when nothing
 // changes. The copy has the same length, so offsets carry over.
 func Leet(b []byte) []byte {
+	if !hasLeetCandidate(b) {
+		return nil
+	}
 	var out []byte
 	for i := 0; i < len(b); {
 		c := b[i]
@@ -351,9 +354,15 @@ func Leet(b []byte) []byte {
 	return out
 }
 
-func isTok(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '@' || c == '$' || c == '!'
-}
+var tokTable = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '@' || b == '$' || b == '!'
+	}
+	return t
+}()
+
+func isTok(c byte) bool { return tokTable[c] }
 
 // Rot13 returns b with ASCII letters rotated by 13.
 func Rot13(b []byte) []byte {
@@ -386,4 +395,22 @@ func (t *Text) NormPos(orig int) int {
 		}
 	}
 	return lo
+}
+
+// hasLeetCandidate reports whether some leet digit or symbol touches a
+// letter: the cheap test that lets most texts skip Leet.
+func hasLeetCandidate(b []byte) bool {
+	for i := 1; i < len(b); i++ {
+		c := b[i]
+		if c < 0x80 && leet[c] != 0 {
+			p := b[i-1]
+			if p >= 'a' && p <= 'z' {
+				return true
+			}
+			if i+1 < len(b) && b[i+1] >= 'a' && b[i+1] <= 'z' {
+				return true
+			}
+		}
+	}
+	return false
 }
