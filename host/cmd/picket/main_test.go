@@ -282,6 +282,14 @@ func TestServeDefaultsPrintKeyOnce(t *testing.T) {
 		}
 		return nil
 	})
+	// The trail can be exported while the server runs.
+	waitFor(t, func() bool {
+		out, err := exec.Command(picketBin, "export", "--data-dir", dir, "--since", "1h", "--format", "jsonl").Output()
+		return err == nil && bytes.Contains(out, []byte(`"pre_request"`))
+	}, "export to list the event")
+	if out, err := exec.Command(picketBin, "export", "--data-dir", dir, "--format", "xml").CombinedOutput(); err == nil || !bytes.Contains(out, []byte("--format")) {
+		t.Errorf("export --format xml: %v %s", err, out)
+	}
 	// The detectors API lists the built-ins.
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/detectors", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
