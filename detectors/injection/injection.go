@@ -367,7 +367,9 @@ func (d *Detector) windowFinding(it *sdk.Item, a *analysis, w *window, thr, minS
 			top, topW = h, wt
 		}
 	}
-	if top != nil && topW >= w.model {
+	// A strong signal names the finding even when the classifier is
+	// surer: it says what the text does.
+	if top != nil && (topW >= 0.5 || topW >= w.model) {
 		rule, class, desc = top.id(), top.class(), top.desc()
 	}
 	msg := fmt.Sprintf("possible prompt injection in %s: %s", kindName(it), desc)
