@@ -189,12 +189,9 @@ func decodeB64(run string) []byte {
 	return d
 }
 
-// mostlyText reports whether b is valid UTF-8 with at least 95% printable
-// characters or whitespace.
+// mostlyText reports whether at least 95% of b's characters are printable
+// UTF-8 or whitespace (a stray corrupt byte is tolerated).
 func mostlyText(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
 	bad, n := 0, 0
 	for _, r := range string(b) {
 		n++

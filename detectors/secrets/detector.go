@@ -12,6 +12,7 @@ package secrets
 
 import (
 	"context"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -209,7 +210,7 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		for _, ri := range e.kwRules[id] {
 			r := e.rules[ri]
 			if !r.Float {
-				anchors = append(anchors, window{rule: ri, start: start})
+				anchors = append(anchors, window{rule: ri, start: start, end: end})
 				continue
 			}
 			ws, we := start-r.back, end+r.ahead
@@ -255,15 +256,23 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			}
 		}
 		r := e.rules[a.rule]
-		if r.WordStart && a.start > 0 && isAlnum(text[a.start-1]) &&
+		if r.WordStart && a.start > 1 && isAlnum(text[a.start-1]) && isAlnum(text[a.start-2]) &&
 			!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
+			continue
+		}
+		// A generic name must not merely begin with the keyword
+		// ("passwords", "tokenizer", "keying"); a plural "credentials" is
+		// fine.
+		if r.Generic && a.end < len(text) && text[a.end] >= 'a' && text[a.end] <= 'z' && isAlnum(text[a.end-1]) &&
+			!(text[a.end] == 's' && strings.HasSuffix(strings.ToLower(text[a.start:a.end]), "credential")) {
 			continue
 		}
 		end := a.start + r.ahead
 		if end >= len(text) {
 			end = len(text)
 		} else {
-			for i := 0; i < 128 && end < len(text) && !isSpace(text[end]); i++ {
+			// Let a token run on to its end (whitespace or a quote).
+			for i := 0; i < 4096 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
 				end++
 			}
 		}
@@ -334,29 +343,28 @@ func isAlnum(c byte) bool {
 // handleMatch extracts the secret of one regex match found in
 // text[ws:we] (loc is relative to ws) and appends it when accepted.
 func (e *engine) handleMatch(text string, r *compiledRule, ws, we int, loc []int, ms []match) []match {
-	sub := text[ws:we]
 	ss, se := loc[0], loc[1]
 	key := ""
 	if r.AnyGroup {
-		if loc[2] >= 0 {
-			key = sub[loc[2]:loc[3]]
+		if loc[2] != -1 {
+			key = text[ws+loc[2] : ws+loc[3]]
 		}
 		ss, se = -1, -1
 		for g := 2; 2*g+1 < len(loc); g++ {
-			if loc[2*g] >= 0 {
+			if loc[2*g] != -1 {
 				ss, se = loc[2*g], loc[2*g+1]
 				break
 			}
 		}
-		if ss < 0 {
+		if ss == -1 {
 			return ms
 		}
 	} else if r.group > 0 {
-		if r.Generic && r.group > 1 && loc[2] >= 0 {
-			key = sub[loc[2]:loc[3]]
+		if r.Generic && r.group > 1 && loc[2] != -1 {
+			key = text[ws+loc[2] : ws+loc[3]]
 		}
 		ss, se = loc[2*r.group], loc[2*r.group+1]
-		if ss < 0 {
+		if ss == -1 {
 			return ms
 		}
 	}
@@ -422,7 +430,8 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if r.Entropy > 0 && ent < r.Entropy {
 		return match{}, false
 	}
-	if r.Generic && !genericValueOK(r, secret, key, ent) {
+	quoted := start > 0 && (text[start-1] == '"' || text[start-1] == '\'' || text[start-1] == '`')
+	if r.Generic && !genericValueOK(r, secret, key, ent, quoted) {
 		return match{}, false
 	}
 	for _, a := range r.allow {
@@ -460,6 +469,17 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	}
 	return m, true
 }
+
+// passwordRules are the generic rules whose values are passwords: any
+// literal counts (weak ones are graded down), not only random-looking ones.
+var passwordRules = map[string]bool{
+	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true,
+	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
+}
+
+// versionRe finds a dotted version number: package coordinates and file
+// names, not secrets.
+var versionRe = regexp.MustCompile(`(?:^|[\-_.:@v])\d{1,3}\.\d{1,3}(?:\.\d{1,4})?(?:$|[\-_.+])`)
 
 // weakValue reports whether a generic rule's accepted value is a weak
 // guess: a UUID (often an id, sometimes a key), a dictionary-like password
@@ -514,7 +534,7 @@ var genericKeyStops = []string{"id", "ids", "name", "names", "url", "uri", "urls
 	"enabled", "required", "min", "max", "reset", "confirm", "confirmation", "strength", "validation", "lifetime", "limit", "index", "idx", "generator", "class", "spec", "template"}
 
 // genericValueOK filters a generic rule's value.
-func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
+func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bool {
 	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
 	for _, stop := range genericKeyStops {
 		if k == stop || strings.HasSuffix(k, "_"+stop) || strings.HasSuffix(k, "-"+stop) || strings.HasSuffix(k, "."+stop) ||
@@ -527,8 +547,8 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 		strings.HasPrefix(k, "os.") || strings.Contains(k, "->get") {
 		return false
 	}
-	isPassword := r.ID == "generic-password"
-	if isPassword && !(strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "passphrase") ||
+	isPassword := passwordRules[r.ID]
+	if r.ID == "generic-password" && !(strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "passphrase") ||
 		strings.Contains(k, "pwd") || k == "pass" || strings.HasSuffix(k, "_pass") || strings.HasSuffix(k, "-pass") || strings.HasSuffix(k, ".pass") ||
 		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
 		return false
@@ -543,11 +563,18 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 	if sp := strings.Count(v, " "); strings.ContainsAny(v, "\t") || sp > 1 || (sp == 1 && (!isPassword || len(v) > 32)) {
 		return false
 	}
-	// Interpolation ($var, ${var}) and truncation marks.
+	// Interpolation ($var, ${var}): in a bare value, or at the start or
+	// after a separator of a quoted one, a "$" starts a variable; inside a
+	// quoted word it is taken as a character.
 	for i := 0; i+1 < len(v); i++ {
-		if v[i] == '$' && (v[i+1] == '{' || v[i+1] == '_' || (v[i+1] >= 'a' && v[i+1] <= 'z') || (v[i+1] >= 'A' && v[i+1] <= 'Z')) {
+		if v[i] == '$' && (v[i+1] == '{' || v[i+1] == '(' || ((i == 0 || !quoted || !isAlnum(v[i-1])) &&
+			(v[i+1] == '_' || (v[i+1] >= 'a' && v[i+1] <= 'z') || (v[i+1] >= 'A' && v[i+1] <= 'Z')))) {
 			return false
 		}
+	}
+	// Paths and routes (a/b/c) are not secrets.
+	if strings.Count(v, "/") >= 2 && !strings.ContainsAny(v, "+=") && strings.ToLower(v) == v {
+		return false
 	}
 	if strings.Contains(v, "..") || strings.Contains(v, "…") {
 		return false
@@ -565,7 +592,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 			return false
 		}
 	}
-	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") {
+	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") || versionRe.MatchString(v) {
 		return false
 	}
 	digits := 0
@@ -577,9 +604,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 	if digits == len(v) {
 		return false
 	}
-	switch r.ID {
-	case "generic-password", "generic-password-xml", "generic-password-flag", "netrc-credentials", "curl-user-password",
-		"password-in-prose", "credential-constructor", "name-value-secret":
+	if isPassword {
 		return ent >= 2
 	}
 	// Tokens and keys: random-looking, not an identifier.
@@ -587,10 +612,6 @@ func genericValueOK(r *compiledRule, v, key string, ent float64) bool {
 		return false
 	}
 	if digits == 0 && charClasses(v) < 3 && len(v) < 32 {
-		return false
-	}
-	// File names and dotted versions.
-	if strings.Count(v, "/") >= 2 && !strings.ContainsAny(v, "+=") && strings.ToLower(v) == v {
 		return false
 	}
 	return true

@@ -115,12 +115,13 @@ func isPlaceholderWords(v string, symbols bool) bool {
 			}
 		}
 	}
+	// Ascending runs: six letters (abcdef) or seven digits (1234567).
 	run := 1
 	for i := 1; i < len(l); i++ {
 		c := l[i]
 		if c == l[i-1]+1 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
 			run++
-			if run >= 6 {
+			if (c >= 'a' && run >= 6) || run >= 7 {
 				return true
 			}
 		} else {
@@ -175,9 +176,8 @@ var hashPrefixes = []string{"sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "
 // valueWords are literal values that are never secrets.
 var valueWords = map[string]bool{
 	"true": true, "false": true, "null": true, "nil": true, "none": true, "undefined": true,
-	"password": true, "passwd": true, "secret": true, "token": true, "string": true, "required": true,
+	"password": true, "passwd": true, "token": true, "string": true, "required": true,
 	"optional": true, "empty": true, "default": true, "hidden": true, "masked": true, "unset": true,
-	"test": true, "testing": true,
 }
 
 // isCodeReference reports whether a generic rule's value is a reference to
@@ -229,11 +229,14 @@ func isCodeReference(v, key string) bool {
 		}
 	}
 	if ident && dots > 0 && !strings.Contains(v, "..") && v[len(v)-1] != '.' {
-		// a.b.c with identifier segments that start with a letter
+		// a.b.c with identifier segments that start with a letter and
+		// read as words (few digits), not random token parts.
 		seg := strings.Split(v, ".")
 		allWordy := true
 		for _, s := range seg {
-			if s == "" || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) {
+			if s == "" || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) ||
+				strings.Count(s, "0")+strings.Count(s, "1")+strings.Count(s, "2")+strings.Count(s, "3")+strings.Count(s, "4")+
+					strings.Count(s, "5")+strings.Count(s, "6")+strings.Count(s, "7")+strings.Count(s, "8")+strings.Count(s, "9") > 2 {
 				allWordy = false
 				break
 			}

@@ -32,6 +32,12 @@ func kv(id, class, desc string, sev sdk.Severity, keys string, kws []string, val
 		WordStart: true, Check: kvCheck}
 }
 
+// hexMixCheck requires both letters and digits after a two-letter prefix.
+func hexMixCheck(v string) (ok, verified bool) {
+	h := v[2:]
+	return strings.ContainsAny(h, "0123456789") && strings.ContainsAny(h, "abcdefABCDEF"), false
+}
+
 // kvCheck requires a context-identified value to contain a digit (random
 // keys nearly always do; words and identifiers rarely do), unless it is
 // long.
@@ -308,8 +314,9 @@ func builtinRules() []*Rule {
 		{ID: "telegram-bot-token", Float: true, Class: "telegram", Description: "Telegram bot token", Severity: high, Confidence: 0.85, Keywords: s(":aa"), Back: 16, Ahead: 48,
 			Regex:    `(?:^|[^0-9])(\d{8,10}:AA[A-Za-z0-9_\-]{30,34})(?:[^A-Za-z0-9_\-]|$)`,
 			Examples: s("TELEGRAM_BOT_TOKEN={dig:10}:AA{url:33}"), NonExamples: s("12:AAshort")},
-		kv("twilio-api-key", "twilio", "Twilio API key", high, `twilio`, s("twilio"),
-			`SK[0-9a-fA-F]{32}`, s("TWILIO_API_KEY=SK{hex:32}"), s("TWILIO_API_KEY=SK{hex:8}")),
+		{ID: "twilio-api-key", Class: "twilio", Description: "Twilio API key", Severity: high, Confidence: 0.8, Keywords: s("sk"), Ahead: 40,
+			Regex: `\b(SK[0-9a-fA-F]{32})\b`, Check: hexMixCheck,
+			Examples: s("TWILIO_API_KEY=SK{hex:32}", "env('TWILIO_API','SK{hex:32}')"), NonExamples: s("SK{hex:8}", "SK00000000000000000000000000000000")},
 		kv("twilio-auth-token", "twilio", "Twilio auth token", high, `twilio[\w.\-]{0,20}(?:auth|token|secret)`, s("twilio"),
 			`[a-f0-9]{32}`, s("TWILIO_AUTH_TOKEN={hex:32}"), s("TWILIO_AUTH_TOKEN={hex:12}")),
 		tok("sendgrid-api-key", "sendgrid", "SendGrid API key", crit, s("sg."),
@@ -374,7 +381,7 @@ func builtinRules() []*Rule {
 		kv("hashicorp-vault-legacy-token", "vault", "HashiCorp Vault token (legacy format)", high, `vault`, s("vault"),
 			`[sbr]\.[A-Za-z0-9_\-]{24,}`, s(`VAULT_CLIENT_TOKEN="s.{an:24}"`, "vault login -vaultToken s.{url:90}"), s("VAULT_ADDR=https://vault.example.com")),
 		{ID: "hashicorp-vault-unseal-key", Class: "vault", Description: "HashiCorp Vault unseal key", Severity: crit, Confidence: 0.85, Keywords: s("unseal key", "operator unseal"), Ahead: 140,
-			Regex:    `(?i)(?:unseal key \d{1,2}:|operator unseal)\s+(?-i:([A-Za-z0-9+/]{43}=?|[a-f0-9]{64}))`,
+			Regex:    `(?i)(?:unseal key \d{1,2}:|operator unseal)\s+(?-i:([A-Za-z0-9+/]{43,44}=?|[a-f0-9]{64}))`,
 			Examples: s("Unseal Key 1: {b64:43}=", "vault operator unseal {b64:43}="), NonExamples: s("vault operator unseal", "Unseal Key 1: <key>")},
 		floating(tok("terraform-cloud-token", "terraform", "Terraform Cloud / HCP Terraform API token", high, s(".atlasv1."),
 			`\b([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,70})(?:[^A-Za-z0-9_=\-]|$)`, s(`token = "{an:14}.atlasv1.{url:67}"`), s(`token = "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"`)), 20, 80),

@@ -20,7 +20,7 @@ func keyRules() []*Rule {
 				"-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")},
 		{ID: "private-key-truncated", Class: "private-key", Description: "private key (PEM, truncated)", Severity: high, Confidence: 0.8,
 			Keywords: s("-----begin"), Ahead: 2048,
-			Regex: `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9"'+,])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9"'+,]){120,1000})`,
+			Regex:       `-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY-----(?:\\[rn]|[\s→|:0-9"'+,])+((?:[A-Za-z0-9+/=]|\\[rn]|[\s→|:0-9"'+,]){120,1000})`,
 			Check:       pemBodyCheck,
 			Examples:    s("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI{b64:55}\n{b64:64}"),
 			NonExamples: s("-----BEGIN EC PRIVATE KEY-----\n<your key here>")},
@@ -108,14 +108,14 @@ func connRules() []*Rule {
 			Examples:    s("git clone https://deploy:{an:20}@git.example.com/team/repo.git", "http://username:{lc:30}@example.com"),
 			NonExamples: s("https://user:${TOKEN}@example.com", "https://username:@pypi.example.com/simple", "https://example.com/a:b@c", "https://user:pass@example.com")},
 		{ID: "jdbc-url-password", Class: "database-url", Description: "JDBC URL with password", Severity: high, Confidence: 0.8, Keywords: s("jdbc:"), Back: 8, Ahead: 400,
-			Regex:    `(?i)jdbc:[a-z0-9]+:[^\s"'<>]{0,200}?[?;&]password=([^\s;&"'<>]{3,128})`,
+			Regex: `(?i)jdbc:[a-z0-9]+:[^\s"'<>]{0,200}?[?;&]password=([^\s;&"'<>]{3,128})`,
 			Check: urlPasswordCheck, Weak: defaultPassword,
 			Examples: s("jdbc:mysql://db.example.com:3306/app?user=app&password={an:16}"), NonExamples: s("jdbc:mysql://localhost/authority?user=root&password=${DB_PASS}")},
 		{ID: "odbc-connection-string", Float: true, Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
 			Keywords: s("pwd=", "password="), Back: 300, Ahead: 200,
-			Regex:       `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
+			Regex: `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
 			Check: urlPasswordCheck, Weak: defaultPassword,
-			Examples: s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
+			Examples:    s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
 			NonExamples: s(`uid=#{datastore['DBUID']};pwd=#{datastore['DBPASSWORD']}`, `Server=db;User Id=sa;Password=$(SA_PASSWORD);`)},
 	}
 }
@@ -138,21 +138,21 @@ func genericRules() []*Rule {
 			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
 			Examples: s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>"), NonExamples: s("<password>password</password>", "<password>${DB_PASSWORD}</password>", "<MasterUserPassword><PASSWORD_HERE></MasterUserPassword>")},
-		{ID: "generic-password-flag", Float: true, Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
-			Keywords: s("-p", "--password", "-password", "/p:"), Back: 8, Ahead: 140, MinLen: 6,
-			Regex: `(?:\s--?(?i:password)(?:=|\s+)|\s-p\s+|\s/p:)["']?([^\s"'$%]{4,128})`,
+		{ID: "generic-password-flag", Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
+			Keywords: s("-p ", "--password", "-password", "/p:"), Ahead: 140, MinLen: 6, WordStart: true,
+			Regex:    `(?:--?(?i:password)(?:=|\s+)|-p\s+|/p:)["']?([^\s"'$%]{4,128})`,
 			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop", "Connect-VIServer -Server 10.0.0.5 -User admin -Password {an:10}!"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
 		{ID: "password-in-prose", Class: "generic", Description: "password stated in text", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password"), Ahead: 120, MinLen: 4,
-			Regex:    `(?i)password(?: for (?:the )?(?:user|account)? ?["']?[\w.@\-]{1,40}["']?)? (?:is|was|will be|=)(?: set to)?:? ["']([^"'\s]{4,64})["']`,
+			Regex:    `(?i)password(?: for (?:the )?(?:user|account)? ?["']?[\w.@\-]{1,40}["']?)? (?:is|was|will be)(?: set to)?:? ["']([^"'\s]{4,64})["']`,
 			Examples: s("The password is '{an:10}'", `the default password for user "admin" is "{lc:9}"`), NonExamples: s("the password is stored in the vault", "The password is '${PASSWORD}'")},
 		{ID: "credential-constructor", Class: "generic", Description: "password passed to a credential constructor", Severity: med, Confidence: 0.6, Generic: true,
 			Keywords: s("networkcredential", "directoryentry", "setbasicauth", "usernamepasswordcredential", "passwordauthentication", "basicauth("), Ahead: 300, MinLen: 4, SecretGroup: 1,
 			Regex:    `(?i)(?:NetworkCredential|DirectoryEntry|SetBasicAuth|UsernamePasswordCredentials?|PasswordAuthentication|BasicAuth)\s*\((?:\s*"[^"\n]*"\s*,){1,2}\s*"([^"\n]{4,128})"\s*[,)]`,
 			Examples: s(`new NetworkCredential("deploy@example.com", "{an:16}");`, `req.SetBasicAuth("svc", "{an:14}")`), NonExamples: s(`new NetworkCredential(user, password)`, `new NetworkCredential("u", "${PASS}")`)},
-		{ID: "name-value-secret", Class: "generic", Description: "secret in a name/value pair", Severity: med, Confidence: 0.55, Generic: true, Float: true,
-			Keywords: s("value"), Back: 160, Ahead: 160, MinLen: 4, SecretGroup: 2,
-			Regex: `(?i)(?:name|key|parameterkey)["']?\s*[:=>]\s*["']?([\w.\-]*(?:password|passwd|secret|token|api_?key)[\w.\-]*)["']?(?:\s*</key>\s*<value>|[\s,]*["']?(?:value|parametervalue)["']?\s*[:=]\s*["']?)([^"'<\s,}]{4,128})`,
+		{ID: "name-value-secret", Class: "generic", Description: "secret in a name/value pair", Severity: med, Confidence: 0.55, Generic: true,
+			Keywords: s("value"), Ahead: 160, MinLen: 4, SecretGroup: 2, Match: matchNameValue,
+			Regex:       `(?i)(?:name|key|parameterkey)["']?\s*[:=>]\s*["']?([\w.\-]*(?:password|passwd|secret|token|api_?key)[\w.\-]*)["']?(?:\s*</key>\s*<value>|[\s,]*["']?(?:value|parametervalue)["']?\s*[:=]\s*["']?)([^"'<\s,}]{4,128})`,
 			Examples:    s("env:\n  - name: DB_PASSWORD\n    value: {an:14}", `{"key": "api_token", "value": "{an:24}"}`, "<key>smtp.password</key>\n<value>{an:12}</value>"),
 			NonExamples: s("- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:", `{"key": "password", "value": "${PASSWORD}"}`)},
 		{ID: "generic-api-key", Match: matchAssignment, Class: "generic", Description: "hard-coded API key, token or secret", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
@@ -175,11 +175,11 @@ func genericRules() []*Rule {
 			Examples: s(`curl -H 'Authorization: Basic ZGVwbG95OnM0cGVyLXMzY3JldC1wYXNz'`), NonExamples: s(`Authorization: Basic YnJvd3Nlcjo=`, "basic usage of the library")},
 		{ID: "authorization-token", Class: "http-auth", Description: "credential in an Authorization or API-key header", Severity: med, Confidence: 0.6, Generic: true,
 			Keywords: s("authorization", "api-key", "apikey", "api-token", "auth-token", "access-token", "private-token", "x-token", "token:"), Ahead: 300, MinLen: 10, Entropy: 2.5, WordStart: true, StrongEntropy: 3.5, StrongLen: 24,
-			Regex: `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|token)["']?\s*:\s*["']?(?:[A-Za-z][A-Za-z\-]{1,19}\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
+			Regex:    `(?i)(?:authorization|x-api-key|api-?key|x-auth-token|api-token|auth-token|private-token|x-access-token|x-token|access-token|token)["']?\s*:\s*["']?(?:[A-Za-z][A-Za-z\-]{1,19}\s+|sha256~)?(?-i:([A-Za-z0-9._~+/=!@#%^*\-]{10,512}))`,
 			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `curl -H "Authorization: Api-Token {hex:40}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
-		{ID: "curl-user-password", Float: true, Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
-			Keywords: s("-u", "--user"), Back: 8, Ahead: 200, MinLen: 4,
-			Regex: `\s(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2,
+		{ID: "curl-user-password", Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
+			Keywords: s("-u ", "-u=", "--user"), Ahead: 200, MinLen: 4, WordStart: true,
+			Regex: `(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2,
 			Examples: s("curl -u elastic:{an:12} https://localhost:9200", "curl --user kevin:'{an:16}' -X PATCH https://api.example.com", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
 		{ID: "netrc-credentials", Class: "netrc", Description: "password in a .netrc entry", Severity: med, Confidence: 0.7, Generic: true,
 			Keywords: s("machine"), Back: 8, Ahead: 300, MinLen: 4,
@@ -238,6 +238,9 @@ func matchAssignment(text string, start, limit int) []int {
 		ve = vs
 		for ve < limit && ve-vs <= 200 && !strings.ContainsRune(" \t\r\n\"'`;,<>(){}[]", rune(text[ve])) {
 			ve++
+		}
+		if ve < limit && (text[ve] == '(' || text[ve] == '[') {
+			return nil // a call or an index: a reference, not a literal
 		}
 		end = ve
 	}
@@ -345,13 +348,27 @@ func urlPasswordCheck(pass string) (ok, verified bool) {
 	case "password", "pass", "passwd", "anonymous", "pwd", "token", "xxx", "x-oauth-basic", "null", "none":
 		return false, false
 	}
-	if isCodeReference(pass, "") || strings.HasPrefix(l, "password") || strings.HasPrefix(l, "your") {
+	if isTemplate(pass) || strings.HasPrefix(l, "password") || strings.HasPrefix(l, "your") {
 		return false, false
 	}
 	if strings.Count(pass, "%") > 0 && strings.Contains(l, "%(") {
 		return false, false
 	}
 	return true, false
+}
+
+// isTemplate reports whether a literal position holds a template or
+// variable reference rather than a value: $VAR, ${VAR}, %VAR%, {{ x }},
+// <placeholder>, #{x}.
+func isTemplate(v string) bool {
+	if v == "" {
+		return true
+	}
+	switch v[0] {
+	case '$', '%', '{', '<', '#':
+		return true
+	}
+	return strings.Contains(v, "${") || strings.Contains(v, "{{") || strings.Contains(v, "$(") || strings.Contains(v, "#{")
 }
 
 // defaultPassword reports whether a password is a well-known default or a

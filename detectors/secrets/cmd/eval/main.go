@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ func main() {
 	glBin := flag.String("gitleaks-bin", defaultGitleaks(), "gitleaks binary")
 	verbose := flag.Bool("v", false, "print misses and false positives (ids and rules only)")
 	mixedMB := flag.Int("mixed-mb", 10, "size of the generated mixed file in MiB")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs to this file")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
 
@@ -128,6 +130,12 @@ func main() {
 	texts := make([]string, len(rows))
 	for i, r := range rows {
 		texts[i] = r.Text
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer pprof.StopCPUProfile()
+		}
 	}
 	mbps := measure(func() {
 		for _, t := range texts {
