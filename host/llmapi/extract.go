@@ -208,46 +208,41 @@ func (x *Extractor) Stream(f Format, chunks []jsonscan.Value) {
 // ToolUse adds one of the gateway's tool-call summaries ({name, params}),
 // unless a response item already holds the same call.
 func (x *Extractor) ToolUse(name string, params jsonscan.Value) {
+	if x.respKeys == nil {
+		x.respKeys = make(map[string]bool)
+		for i := x.respFrom; i < len(x.Items); i++ {
+			it := &x.Items[i]
+			if it.Kind == sdk.KindToolCall && it.Origin == sdk.OriginResponse && it.Tool != nil {
+				x.respKeys[callKey(it.Tool.Name, it.Text)] = true
+			}
+		}
+	}
 	n := len(x.Items)
 	if params.IsString() {
 		x.toolCallRawJSON(turnResponse, name, "", params.Str(), "")
 	} else {
 		x.toolCallValue(turnResponse, name, "", params, "")
 	}
-	added := x.Items[n]
-	for i := x.respFrom; i < n; i++ {
-		it := &x.Items[i]
-		if it.Kind == sdk.KindToolCall && it.Origin == sdk.OriginResponse && it.Tool != nil &&
-			it.Tool.Name == name && sameLines(it.Text, added.Text) {
-			x.Items = x.Items[:n]
-			return
-		}
+	k := callKey(name, x.Items[n].Text)
+	if x.respKeys[k] {
+		x.Items = x.Items[:n]
+		return
 	}
+	x.respKeys[k] = true
 }
 
 // MarkResponses records that the items added from now on are the model's
 // answer; ToolUse compares against those only.
 func (x *Extractor) MarkResponses() { x.respFrom = len(x.Items) }
 
-// sameLines reports whether a and b hold the same lines in any order: the
-// gateway re-encodes tool parameters from a map, so their keys come sorted.
-func sameLines(a, b string) bool {
-	if a == b {
-		return true
+// callKey identifies a tool call by name and text, its lines in any
+// order: the gateway re-encodes tool parameters from a map, so their keys
+// come sorted.
+func callKey(name, text string) string {
+	if strings.IndexByte(text, '\n') >= 0 {
+		lines := strings.Split(text, "\n")
+		sort.Strings(lines)
+		text = strings.Join(lines, "\n")
 	}
-	if len(a) != len(b) {
-		return false
-	}
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	if len(la) != len(lb) {
-		return false
-	}
-	sort.Strings(la)
-	sort.Strings(lb)
-	for i := range la {
-		if la[i] != lb[i] {
-			return false
-		}
-	}
-	return true
+	return name + "\x00" + text
 }

@@ -58,9 +58,11 @@ type Extractor struct {
 	// Model is the request body's "model" field, when it has one.
 	Model string
 
-	calls    []callName // tool call id → name, to name tool results
-	respFrom int        // index of the first response item
-	shape    shape      // top-level members of the request body shapeOf
+	calls    []callName        // tool call id → name, to name tool results
+	callMap  map[string]string // the same, once calls is long
+	respKeys map[string]bool   // response tool calls, for ToolUse
+	respFrom int               // index of the first response item
+	shape    shape             // top-level members of the request body shapeOf
 	shapeOf  jsonscan.Value
 	scratch  []byte
 }
@@ -129,12 +131,25 @@ func (x *Extractor) rememberCall(id, name string) {
 	if id == "" || name == "" {
 		return
 	}
+	if x.callMap != nil {
+		x.callMap[id] = name
+		return
+	}
 	x.calls = append(x.calls, callName{id, name})
+	if len(x.calls) > 32 {
+		x.callMap = make(map[string]string, 2*len(x.calls))
+		for _, c := range x.calls {
+			x.callMap[c.id] = c.name
+		}
+	}
 }
 
 func (x *Extractor) callName(id string) string {
 	if id == "" {
 		return ""
+	}
+	if x.callMap != nil {
+		return x.callMap[id]
 	}
 	for i := len(x.calls) - 1; i >= 0; i-- {
 		if x.calls[i].id == id {

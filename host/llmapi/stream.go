@@ -6,16 +6,49 @@ import (
 )
 
 // Stream accumulators. Indexes in chunks are chosen by the sender, so they
-// are matched by value with a linear search, never used to size a slice.
+// are matched by value (a linear search while few, a map after), never
+// used to size a slice.
+
+// indexed is a list of accumulators found by their index.
+type indexed[T any] struct {
+	items []T
+	pos   map[int]int
+}
+
+func (ix *indexed[T]) get(key int, keyOf func(*T) int, mk func(int) T) *T {
+	if ix.pos != nil {
+		if p, ok := ix.pos[key]; ok {
+			return &ix.items[p]
+		}
+	} else {
+		for k := range ix.items {
+			if keyOf(&ix.items[k]) == key {
+				return &ix.items[k]
+			}
+		}
+	}
+	ix.items = append(ix.items, mk(key))
+	p := len(ix.items) - 1
+	switch {
+	case ix.pos != nil:
+		ix.pos[key] = p
+	case len(ix.items) > 16:
+		ix.pos = make(map[int]int, 2*len(ix.items))
+		for k := range ix.items {
+			ix.pos[keyOf(&ix.items[k])] = k
+		}
+	}
+	return &ix.items[p]
+}
 
 // chatStream merges chat.completion.chunk deltas: content by choice, tool
 // calls by their index inside the choice.
-type chatStream struct{ choices []chatChoiceAcc }
+type chatStream struct{ choices indexed[chatChoiceAcc] }
 
 type chatChoiceAcc struct {
 	index         int
 	text, refusal []byte
-	calls         []chatCallAcc
+	calls         indexed[chatCallAcc]
 }
 
 type chatCallAcc struct {
@@ -27,23 +60,13 @@ type chatCallAcc struct {
 }
 
 func (s *chatStream) choice(i int) *chatChoiceAcc {
-	for k := range s.choices {
-		if s.choices[k].index == i {
-			return &s.choices[k]
-		}
-	}
-	s.choices = append(s.choices, chatChoiceAcc{index: i})
-	return &s.choices[len(s.choices)-1]
+	return s.choices.get(i, func(c *chatChoiceAcc) int { return c.index },
+		func(i int) chatChoiceAcc { return chatChoiceAcc{index: i} })
 }
 
 func (c *chatChoiceAcc) call(i int) *chatCallAcc {
-	for k := range c.calls {
-		if c.calls[k].index == i {
-			return &c.calls[k]
-		}
-	}
-	c.calls = append(c.calls, chatCallAcc{index: i})
-	return &c.calls[len(c.calls)-1]
+	return c.calls.get(i, func(c *chatCallAcc) int { return c.index },
+		func(i int) chatCallAcc { return chatCallAcc{index: i} })
 }
 
 func (s *chatStream) add(v jsonscan.Value) {
@@ -105,14 +128,14 @@ func (s *chatStream) add(v jsonscan.Value) {
 }
 
 func (s *chatStream) flush(x *Extractor) {
-	for _, c := range s.choices {
+	for _, c := range s.choices.items {
 		if len(c.text) > 0 {
 			x.add(sdk.KindResponse, turnResponse, string(c.text), "", nil)
 		}
 		if len(c.refusal) > 0 {
 			x.add(sdk.KindResponse, turnResponse, string(c.refusal), "", nil)
 		}
-		for _, call := range c.calls {
+		for _, call := range c.calls.items {
 			x.rememberCall(call.id, call.name)
 			if call.custom {
 				s := string(call.args)
@@ -129,13 +152,13 @@ func (s *chatStream) flush(x *Extractor) {
 // output_item.done items; else the items rebuilt from their deltas.
 type respStream struct {
 	final jsonscan.Value
-	slots []respSlot
+	slots indexed[respSlot]
 }
 
 type respSlot struct {
 	index       int
 	added, done jsonscan.Value
-	texts       []respText
+	texts       indexed[respText]
 	args        []byte
 }
 
@@ -145,13 +168,8 @@ type respText struct {
 }
 
 func (s *respStream) slot(i int) *respSlot {
-	for k := range s.slots {
-		if s.slots[k].index == i {
-			return &s.slots[k]
-		}
-	}
-	s.slots = append(s.slots, respSlot{index: i})
-	return &s.slots[len(s.slots)-1]
+	return s.slots.get(i, func(r *respSlot) int { return r.index },
+		func(i int) respSlot { return respSlot{index: i} })
 }
 
 func (s *respStream) add(v jsonscan.Value) {
@@ -192,16 +210,8 @@ func (s *respStream) add(v jsonscan.Value) {
 	case "response.output_text.delta", "response.refusal.delta":
 		sl := s.slot(oi)
 		ci, _ := contentIdx.Int()
-		var t *respText
-		for k := range sl.texts {
-			if sl.texts[k].index == ci {
-				t = &sl.texts[k]
-			}
-		}
-		if t == nil {
-			sl.texts = append(sl.texts, respText{index: ci})
-			t = &sl.texts[len(sl.texts)-1]
-		}
+		t := sl.texts.get(ci, func(r *respText) int { return r.index },
+			func(i int) respText { return respText{index: i} })
 		t.text = delta.AppendStr(t.text)
 	case "response.function_call_arguments.delta", "response.custom_tool_call_input.delta":
 		sl := s.slot(oi)
@@ -214,13 +224,13 @@ func (s *respStream) flush(x *Extractor) {
 		x.responseResponses(s.final)
 		return
 	}
-	for _, sl := range s.slots {
+	for _, sl := range s.slots.items {
 		if sl.done.IsObject() {
 			_ = x.respItem(turnResponse, readRespItem(sl.done), "", false)
 			continue
 		}
 		if !sl.added.IsObject() {
-			for _, t := range sl.texts {
+			for _, t := range sl.texts.items {
 				if len(t.text) > 0 {
 					x.add(sdk.KindResponse, turnResponse, string(t.text), "", nil)
 				}
@@ -243,7 +253,7 @@ func (s *respStream) flush(x *Extractor) {
 			}
 			x.add(sdk.KindToolCall, turnResponse, in, "", &sdk.ToolCall{Name: r.name.Str(), CallID: r.callID.Str(), Arguments: in})
 		case "message":
-			for _, t := range sl.texts {
+			for _, t := range sl.texts.items {
 				if len(t.text) > 0 {
 					x.add(sdk.KindResponse, turnResponse, string(t.text), "", nil)
 				}
@@ -256,7 +266,7 @@ func (s *respStream) flush(x *Extractor) {
 
 // antStream reassembles Anthropic content blocks by index: text_delta
 // text, and input_json_delta fragments of a tool_use input.
-type antStream struct{ blocks []antBlock }
+type antStream struct{ blocks indexed[antBlock] }
 
 type antBlock struct {
 	index      int
@@ -267,13 +277,8 @@ type antBlock struct {
 }
 
 func (s *antStream) block(i int) *antBlock {
-	for k := range s.blocks {
-		if s.blocks[k].index == i {
-			return &s.blocks[k]
-		}
-	}
-	s.blocks = append(s.blocks, antBlock{index: i})
-	return &s.blocks[len(s.blocks)-1]
+	return s.blocks.get(i, func(b *antBlock) int { return b.index },
+		func(i int) antBlock { return antBlock{index: i} })
 }
 
 func (s *antStream) add(v jsonscan.Value) {
@@ -332,7 +337,7 @@ func (s *antStream) add(v jsonscan.Value) {
 }
 
 func (s *antStream) flush(x *Extractor) {
-	for _, b := range s.blocks {
+	for _, b := range s.blocks.items {
 		switch b.typ {
 		case "text":
 			if len(b.text) > 0 {
@@ -351,7 +356,7 @@ func (s *antStream) flush(x *Extractor) {
 
 // gemStream concatenates the text parts of Gemini chunks per candidate;
 // function calls arrive whole and keep their place between texts.
-type gemStream struct{ cands []gemCand }
+type gemStream struct{ cands indexed[gemCand] }
 
 type gemCand struct {
 	index int
@@ -364,13 +369,8 @@ type gemSeg struct {
 }
 
 func (s *gemStream) cand(i int) *gemCand {
-	for k := range s.cands {
-		if s.cands[k].index == i {
-			return &s.cands[k]
-		}
-	}
-	s.cands = append(s.cands, gemCand{index: i})
-	return &s.cands[len(s.cands)-1]
+	return s.cands.get(i, func(c *gemCand) int { return c.index },
+		func(i int) gemCand { return gemCand{index: i} })
 }
 
 func (s *gemStream) add(v jsonscan.Value) {
@@ -415,7 +415,7 @@ func (s *gemStream) add(v jsonscan.Value) {
 }
 
 func (s *gemStream) flush(x *Extractor) {
-	for _, c := range s.cands {
+	for _, c := range s.cands.items {
 		for _, sg := range c.segs {
 			if sg.call != nil {
 				name, id := sg.call.Get("name").Str(), sg.call.Get("id").Str()
@@ -431,7 +431,7 @@ func (s *gemStream) flush(x *Extractor) {
 // bedStream reassembles ConverseStream events, either wrapped
 // ({"contentBlockDelta": {…}}) or bare ({"contentBlockIndex": 0, "delta":
 // {…}}).
-type bedStream struct{ blocks []bedBlock }
+type bedStream struct{ blocks indexed[bedBlock] }
 
 type bedBlock struct {
 	index      int
@@ -441,13 +441,8 @@ type bedBlock struct {
 }
 
 func (s *bedStream) block(i int) *bedBlock {
-	for k := range s.blocks {
-		if s.blocks[k].index == i {
-			return &s.blocks[k]
-		}
-	}
-	s.blocks = append(s.blocks, bedBlock{index: i})
-	return &s.blocks[len(s.blocks)-1]
+	return s.blocks.get(i, func(b *bedBlock) int { return b.index },
+		func(i int) bedBlock { return bedBlock{index: i} })
 }
 
 func (s *bedStream) add(v jsonscan.Value) {
@@ -480,7 +475,7 @@ func (s *bedStream) add(v jsonscan.Value) {
 }
 
 func (s *bedStream) flush(x *Extractor) {
-	for _, b := range s.blocks {
+	for _, b := range s.blocks.items {
 		if len(b.text) > 0 {
 			x.add(sdk.KindResponse, turnResponse, string(b.text), "", nil)
 		}

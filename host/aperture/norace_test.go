@@ -1,0 +1,5 @@
+//go:build !race
+
+package aperture
+
+const raceEnabled = false
