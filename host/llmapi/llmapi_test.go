@@ -179,3 +179,27 @@ func TestDetectFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestLeavesBounded checks that "key: value" text stays proportional to
+// its input when a long key path sits above many leaves.
+func TestLeavesBounded(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("k", 1000)
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		b.WriteString(`{"` + key + `":`)
+	}
+	b.WriteString("[" + strings.Repeat(`"v",`, 20000) + `"v"]`)
+	b.WriteString(strings.Repeat("}", 200))
+	v := jsonscan.Value(b.String())
+	if err := jsonscan.Validate(v, 1000); err != nil {
+		t.Fatal(err)
+	}
+	out := appendLeaves(nil, v, false)
+	if len(out) > 3*len(v)+4096 {
+		t.Errorf("%d bytes of text from %d bytes of JSON", len(out), len(v))
+	}
+	if !strings.HasPrefix(string(out), key+"."+key) || strings.Count(string(out), "v") < 20001 {
+		t.Errorf("text lost keys or values: %.80q", out)
+	}
+}

@@ -102,7 +102,7 @@ func (x *Extractor) resultObject(t turn, v jsonscan.Value, p string, tool *sdk.T
 	} else if n == 0 {
 		return
 	}
-	x.scratch = appendLeaves(x.scratch[:0], nil, v, true)
+	x.scratch = appendLeaves(x.scratch[:0], v, true)
 	x.add(sdk.KindToolResult, t, string(x.scratch), "", tool)
 }
 

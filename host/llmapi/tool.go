@@ -104,23 +104,36 @@ func (x *Extractor) canonical(name string, v jsonscan.Value) (text, command, rel
 	case jsonscan.Number, jsonscan.Bool:
 		return string(v), "", ""
 	}
-	x.scratch = appendLeaves(x.scratch[:0], nil, v, false)
+	x.scratch = appendLeaves(x.scratch[:0], v, false)
 	return string(x.scratch), "", ""
+}
+
+// leaves formats the leaves of a JSON value as "key: value" lines.
+type leaves struct {
+	scalars bool // numbers and booleans too, not only strings
+	limit   int  // past this output length, values go without their keys
 }
 
 // appendLeaves appends "key: value" lines for the string leaves of v (and
 // the number and boolean leaves too when scalars is set); nested keys are
-// joined with dots, array elements by index.
-func appendLeaves(dst, prefix []byte, v jsonscan.Value, scalars bool) []byte {
+// joined with dots, array elements by index. Keys repeat on every line, so
+// once the output is twice the input the rest goes without them: a deep
+// path of long keys above many leaves must not blow the text up.
+func appendLeaves(dst []byte, v jsonscan.Value, scalars bool) []byte {
+	l := leaves{scalars: scalars, limit: len(dst) + 2*len(v) + 4096}
+	return l.append(dst, nil, v)
+}
+
+func (l *leaves) append(dst, prefix []byte, v jsonscan.Value) []byte {
 	switch v.Kind() {
 	case jsonscan.String, jsonscan.Number, jsonscan.Bool:
-		if v.Kind() != jsonscan.String && !scalars {
+		if v.Kind() != jsonscan.String && !l.scalars {
 			return dst
 		}
 		if len(dst) > 0 {
 			dst = append(dst, '\n')
 		}
-		if len(prefix) > 0 {
+		if len(prefix) > 0 && len(dst) < l.limit {
 			dst = append(dst, prefix...)
 			dst = append(dst, ':', ' ')
 		}
@@ -132,21 +145,25 @@ func appendLeaves(dst, prefix []byte, v jsonscan.Value, scalars bool) []byte {
 		it := v.Object()
 		for it.Next() {
 			p := prefix
-			if len(p) > 0 {
-				p = append(p, '.')
+			if len(dst) < l.limit {
+				if len(p) > 0 {
+					p = append(p, '.')
+				}
+				p = jsonscan.AppendUnescaped(p, it.Key)
 			}
-			p = jsonscan.AppendUnescaped(p, it.Key)
-			dst = appendLeaves(dst, p, it.Val, scalars)
+			dst = l.append(dst, p, it.Val)
 		}
 	case jsonscan.Array:
 		it := v.Array()
 		for it.Next() {
 			p := prefix
-			if len(p) > 0 {
-				p = append(p, '.')
+			if len(dst) < l.limit {
+				if len(p) > 0 {
+					p = append(p, '.')
+				}
+				p = strconv.AppendInt(p, int64(it.I), 10)
 			}
-			p = strconv.AppendInt(p, int64(it.I), 10)
-			dst = appendLeaves(dst, p, it.Val, scalars)
+			dst = l.append(dst, p, it.Val)
 		}
 	}
 	return dst
