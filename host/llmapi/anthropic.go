@@ -14,7 +14,8 @@ func (x *Extractor) requestAnthropic() error {
 		return err
 	}
 	type msg struct{ role, content jsonscan.Value }
-	var list []msg
+	var buf [32]msg // room for a typical conversation without allocating
+	list := buf[:0]
 	last := -1
 	mi := msgs.Array()
 	for mi.Next() {

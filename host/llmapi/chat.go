@@ -43,7 +43,8 @@ func (x *Extractor) requestChat() error {
 	}
 	// Read every message once; the newest turn is everything after the
 	// last assistant message.
-	var list []chatMessage
+	var buf [16]chatMessage // room for a typical conversation without allocating
+	list := buf[:0]
 	last := -1
 	mi := msgs.Array()
 	for mi.Next() {

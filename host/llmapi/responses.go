@@ -63,7 +63,8 @@ func (x *Extractor) requestResponses() error {
 	if err := want(rb, "/input", input, jsonscan.String, jsonscan.Array); err != nil {
 		return err
 	}
-	var list []respItem
+	var buf [16]respItem // room for a typical conversation without allocating
+	list := buf[:0]
 	last := -1
 	ii := input.Array()
 	for ii.Next() {
