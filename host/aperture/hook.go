@@ -1,11 +1,3 @@
-// Package aperture decodes the hook calls of Tailscale Aperture
-// (HookCallData) and normalizes them into one sdk.Event of typed items.
-//
-// Parse checks the whole body once (well-formed JSON, valid UTF-8, nesting
-// at most 256 levels) and decodes only the fields it needs, leaving the
-// request and response bodies as raw JSON that aliases the input; Normalize
-// reads those in place. Unknown fields are ignored everywhere. Every error
-// caused by the input wraps ErrBadInput and names the field.
 package aperture
 
 import (
