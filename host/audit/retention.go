@@ -69,6 +69,26 @@ func (s *sqlStore) pruneWhere(ctx context.Context, cond string, args ...any) (in
 		}
 		in, inArgs := inList(ids)
 		err = s.db.write(ctx, func(c conn) error {
+			// The sessions these events belong to, to recount after.
+			type key struct{ tenant, session string }
+			var touched []key
+			rows, err := c.query(ctx, `SELECT DISTINCT tenant, session_id FROM events WHERE session_id <> '' AND id IN `+in, inArgs...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var k key
+				if err := rows.Scan(&k.tenant, &k.session); err != nil {
+					rows.Close()
+					return err
+				}
+				touched = append(touched, k)
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return err
+			}
 			if _, err := c.exec(ctx, `DELETE FROM findings WHERE event_id IN `+in, inArgs...); err != nil {
 				return err
 			}
@@ -76,8 +96,16 @@ func (s *sqlStore) pruneWhere(ctx context.Context, cond string, args ...any) (in
 				return err
 			}
 			n, err := c.exec(ctx, `DELETE FROM events WHERE id IN `+in, inArgs...)
+			if err != nil {
+				return err
+			}
+			for _, k := range touched {
+				if err := s.rebuildSession(ctx, c, k.tenant, k.session); err != nil {
+					return err
+				}
+			}
 			total += n
-			return err
+			return nil
 		})
 		if err != nil {
 			return total, err

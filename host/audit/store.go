@@ -85,7 +85,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			return err
 		}
 		if n == 1 {
-			return nil
+			if ev.SessionID == "" {
+				return nil
+			}
+			at := ev.ReceivedAt.UnixNano()
+			_, err := c.exec(ctx, sessionRecord, ev.Tenant, ev.SessionID, ev.Identity.Login, ev.Identity.UserAgent, at, at, ev.ID)
+			return err
 		}
 		if ev.RequestID == "" {
 			return fmt.Errorf("event id %q already recorded", ev.ID)
@@ -147,9 +152,13 @@ func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
 		items = b
 	}
 	err := s.db.write(ctx, func(c conn) error {
-		var tenant string
-		var received int64
-		err := c.queryRow(ctx, `SELECT tenant, received_ns FROM events WHERE id = ?`, id).Scan(&tenant, &received)
+		var (
+			tenant, session string
+			received        int64
+			oldEvaluated    sql.NullInt64
+		)
+		err := c.queryRow(ctx, `SELECT tenant, received_ns, session_id, evaluated_ns FROM events WHERE id = ?`, id).
+			Scan(&tenant, &received, &session, &oldEvaluated)
 		if errors.Is(err, errNoRows) {
 			return ErrNotFound
 		}
@@ -178,6 +187,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed)
 			if err != nil {
 				return err
+			}
+		}
+		if session != "" {
+			if oldEvaluated.Valid {
+				// A second result for the event: recount the session.
+				if err := s.rebuildSession(ctx, c, tenant, session); err != nil {
+					return err
+				}
+			} else {
+				blocked, would := countsOf(res.Decision, res.WouldBlock)
+				if _, err := c.exec(ctx, sessionComplete, counting, blocked, would, int(res.MaxSeverity), int(res.MaxSeverity), tenant, session); err != nil {
+					return err
+				}
 			}
 		}
 		for i, d := range res.Detectors {
@@ -533,142 +555,6 @@ func inList(ids []string) (string, []any) {
 		args[i] = id
 	}
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
-}
-
-const sessionAgg = `SELECT e.session_id, MAX(e.login), MAX(e.user_agent), MIN(e.received_ns), MAX(e.received_ns), COUNT(*),
-CAST(COALESCE(SUM(e.findings), 0) AS BIGINT), COALESCE(MAX(e.max_severity), 0),
-CAST(COALESCE(SUM(CASE WHEN e.decision = 'block' THEN 1 ELSE 0 END), 0) AS BIGINT),
-CAST(COALESCE(SUM(CASE WHEN e.would_block = 1 AND e.decision <> 'block' THEN 1 ELSE 0 END), 0) AS BIGINT)
-FROM events e`
-
-func scanSession(r scanner) (SessionSummary, int64, error) {
-	var s SessionSummary
-	var first, last int64
-	var sev int
-	err := r.Scan(&s.ID, &s.Login, &s.UserAgent, &first, &last, &s.Requests, &s.Findings, &sev, &s.Blocked, &s.WouldBlock)
-	s.Started, s.LastSeen = fromNS(first), fromNS(last)
-	s.Duration = time.Duration(last - first)
-	s.MaxSeverity = sdk.Severity(sev)
-	return s, last, err
-}
-
-// lastDecisions fills the LastDecision of sessions with one query.
-func (s *sqlStore) lastDecisions(ctx context.Context, tenant string, sessions []SessionSummary) error {
-	if len(sessions) == 0 {
-		return nil
-	}
-	ids := make([]string, len(sessions))
-	index := make(map[string]int, len(sessions))
-	for i, se := range sessions {
-		ids[i] = se.ID
-		index[se.ID] = i
-	}
-	in, args := inList(ids)
-	rows, err := s.db.query(ctx, `SELECT session_id, decision, evaluated_ns FROM (
-SELECT session_id, decision, evaluated_ns, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY received_ns DESC, id DESC) AS rn
-FROM events WHERE tenant = ? AND session_id IN `+in+`) latest WHERE rn = 1`, append([]any{tenant}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, dec string
-		var evaluated sql.NullInt64
-		if err := rows.Scan(&id, &dec, &evaluated); err != nil {
-			return err
-		}
-		if !evaluated.Valid {
-			dec = StatusPending
-		}
-		if i, ok := index[id]; ok {
-			sessions[i].LastDecision = dec
-		}
-	}
-	return rows.Err()
-}
-
-// ListSessions implements Querier.
-func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFilter) (*SessionPage, error) {
-	limit, err := limitOf(f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeCursor(f.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("e.tenant = ?", tenant)
-	w.add("e.session_id <> ''")
-	if f.Login != "" {
-		w.add("e.login = ?", f.Login)
-	}
-	w.timeRange("e.received_ns", f.Since, f.Until)
-	q := sessionAgg + w.String() + ` GROUP BY e.session_id`
-	args := w.args
-	if cur != nil {
-		q += ` HAVING MAX(e.received_ns) < ? OR (MAX(e.received_ns) = ? AND e.session_id < ?)`
-		args = append(args, cur.At, cur.At, cur.ID)
-	}
-	q += fmt.Sprintf(` ORDER BY MAX(e.received_ns) DESC, e.session_id DESC LIMIT %d`, limit+1)
-	rows, err := s.db.query(ctx, q, args...)
-	if err != nil {
-		return nil, s.errf("list sessions", err)
-	}
-	page := &SessionPage{Sessions: []SessionSummary{}}
-	var lastAt int64
-	for rows.Next() {
-		ss, at, err := scanSession(rows)
-		if err != nil {
-			rows.Close()
-			return nil, s.errf("list sessions", err)
-		}
-		if len(page.Sessions) == limit {
-			prev := page.Sessions[len(page.Sessions)-1]
-			page.Next = cursor{At: lastAt, ID: prev.ID}.encode()
-			break
-		}
-		page.Sessions = append(page.Sessions, ss)
-		lastAt = at
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return nil, s.errf("list sessions", err)
-	}
-	if err := s.lastDecisions(ctx, tenant, page.Sessions); err != nil {
-		return nil, s.errf("list sessions", err)
-	}
-	return page, nil
-}
-
-// GetSession implements Querier.
-func (s *sqlStore) GetSession(ctx context.Context, tenant, id string) (*SessionDetail, error) {
-	if id == "" {
-		return nil, fmt.Errorf("audit: session: %w", ErrNotFound)
-	}
-	row := s.db.queryRow(ctx, sessionAgg+` WHERE e.tenant = ? AND e.session_id = ? GROUP BY e.session_id`, tenant, id)
-	sum, _, err := scanSession(row)
-	if errors.Is(err, errNoRows) {
-		return nil, fmt.Errorf("audit: session %q: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf("get session", err)
-	}
-	one := []SessionSummary{sum}
-	if err := s.lastDecisions(ctx, tenant, one); err != nil {
-		return nil, s.errf("get session", err)
-	}
-	sum = one[0]
-	// The newest MaxTimeline events, shown oldest first.
-	evs, err := s.details(ctx, tenant, "e.session_id = ?", []any{id}, "e.received_ns DESC, e.id DESC", MaxTimeline)
-	if err != nil {
-		return nil, s.errf("get session", err)
-	}
-	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
-		evs[i], evs[j] = evs[j], evs[i]
-	}
-	return &SessionDetail{SessionSummary: sum, Events: evs, Truncated: sum.Requests > len(evs)}, nil
 }
 
 // ListFindings implements Querier.

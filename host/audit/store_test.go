@@ -813,3 +813,72 @@ func TestDumpAll(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionRollup checks the sessions table against a recomputation from
+// the events after every kind of write, and its backfill by migration 2.
+func TestSessionRollup(t *testing.T) {
+	t.Parallel()
+	forEachConfig(t, func(t *testing.T, cfg audit.Config) {
+		ctx := testCtx(t)
+		s := openStore(t, cfg)
+		check := func(step string) {
+			t.Helper()
+			if err := audit.CheckSessions(ctx, s); err != nil {
+				t.Fatalf("after %s: %v", step, err)
+			}
+		}
+		now := time.Now().UTC()
+		if _, err := audittest.Seed(ctx, s, "acme", now); err != nil {
+			t.Fatal(err)
+		}
+		check("seed")
+		// Out-of-order arrival: an older event after newer ones.
+		e := ev("acme", "late", sdk.EventEntireRequest, "", "acme-sess-codex-bob", now.Add(-5*time.Hour))
+		e.Identity.Login = "zed@example.com"
+		mustRecord(t, s, e)
+		check("late record")
+		mustComplete(t, s, "late", result("block", true, time.Millisecond, fnd("secrets", "secrets", sdk.SeverityCritical, "")))
+		check("late complete")
+		// A second result for an event lowers its counts.
+		mustComplete(t, s, "late", result("allow", false, time.Millisecond))
+		check("re-complete")
+		// Same timestamp, greater ID: becomes the last event.
+		d, _ := s.GetSession(ctx, "acme", "acme-sess-claude-alice")
+		last := d.Events[len(d.Events)-1]
+		mustRecord(t, s, ev("acme", last.ID+"z", sdk.EventPreRequest, "", "acme-sess-claude-alice", last.ReceivedAt))
+		check("tie")
+		d2, _ := s.GetSession(ctx, "acme", "acme-sess-claude-alice")
+		if d2.LastDecision != audit.StatusPending || d2.Requests != d.Requests+1 {
+			t.Errorf("after a tie: %+v", d2.SessionSummary)
+		}
+		// Pruning recounts, and drops emptied sessions.
+		if _, err := s.Prune(ctx, now.Add(-100*time.Minute), 0); err != nil {
+			t.Fatal(err)
+		}
+		check("prune by age")
+		if _, err := s.Prune(ctx, time.Time{}, 3); err != nil {
+			t.Fatal(err)
+		}
+		check("prune by size")
+		page, _ := s.ListSessions(ctx, "acme", audit.SessionFilter{})
+		if len(page.Sessions) != 1 || page.Sessions[0].Requests != 3 {
+			t.Errorf("after pruning to 3 events: %+v", page.Sessions)
+		}
+
+		// Migration 2 backfills the rollup of a trail written before it.
+		if _, err := audittest.Seed(ctx, s, "globex", now); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.ListSessions(ctx, "globex", audit.SessionFilter{})
+		if err := audit.ExecRaw(ctx, s, `DROP TABLE sessions; DROP INDEX events_stats; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close()
+		s = openStore(t, cfg)
+		check("backfill")
+		after, _ := s.ListSessions(ctx, "globex", audit.SessionFilter{})
+		if diff := cmp.Diff(before, after); diff != "" {
+			t.Errorf("backfilled sessions differ (-before +after):\n%s", diff)
+		}
+	})
+}
