@@ -401,6 +401,20 @@ func TestNormalizeCases(t *testing.T) {
 				{kind: kUser, origin: oReq, text: "part", pointer: "/messages/0/content/2/source/content/0/text"},
 			},
 		},
+		"anthropic server tool results and search results": {
+			body: `{"metadata":{"url":"/v1/messages"},"request_body":{"messages":[
+			 {"role":"user","content":[{"type":"search_result","source":"https://x","title":"t","content":[{"type":"text","text":"found"}]}]},
+			 {"role":"assistant","content":[{"type":"server_tool_use","id":"s1","name":"web_fetch","input":{"url":"https://x"}},
+			  {"type":"web_fetch_tool_result","tool_use_id":"s1","content":{"type":"web_fetch_result","url":"https://x","content":{"type":"document","source":{"type":"text","media_type":"text/plain","data":"page"}}}},
+			  {"type":"web_search_tool_result","tool_use_id":"s2","content":[{"type":"web_search_result","url":"https://y","encrypted_content":"RW5j"}]},
+			  {"type":"bash_code_execution_tool_result","tool_use_id":"s3","content":{"type":"bash_code_execution_result","stdout":"out","stderr":"","return_code":0}}]}]}}`,
+			items: []want{
+				{kind: kRes, origin: oHist, text: "found", pointer: "/messages/0/content/0/content/0/text"},
+				{kind: kCall, origin: oHist, text: "url: https://x", pointer: "-"},
+				{kind: kRes, origin: oHist, text: "page", pointer: "/messages/1/content/1/content/content/source/data"},
+				{kind: kRes, origin: oHist, text: "out", pointer: "/messages/1/content/3/content/stdout"},
+			},
+		},
 		"empty response_body falls back to the stream": {
 			body: `{` + md + `,"request_body":{"messages":[{"role":"user","content":"a"}]},"response_body":{},
 			"raw_responses":[{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"b"}}]}]}`,

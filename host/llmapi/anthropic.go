@@ -129,6 +129,19 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 					}
 				}
 			}
+		case "search_result":
+			// Retrieved text the client hands the model: untrusted.
+			x.toolResult(t, "search_result", "", content, bp+"/content", resultOpts{})
+		case "web_fetch_tool_result":
+			// A server tool's fetched page: {content: {type: "web_fetch_result",
+			// content: {type: "document", source: {type: "text", data}}}}.
+			doc := content.Get("content")
+			if src := doc.Get("source"); src.Get("type").StrEquals("text") {
+				x.toolResult(t, "web_fetch", toolUseID.Str(), src.Get("data"), bp+"/content/content/source/data", resultOpts{})
+			}
+		case "code_execution_tool_result", "bash_code_execution_tool_result":
+			x.toolResult(t, "code_execution", toolUseID.Str(), content.Get("stdout"), bp+"/content/stdout", resultOpts{})
+			x.toolResult(t, "code_execution", toolUseID.Str(), content.Get("stderr"), bp+"/content/stderr", resultOpts{})
 		case "tool_result", "mcp_tool_result":
 			if strict {
 				if err := want(rb, bp+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
