@@ -57,11 +57,14 @@ type Config struct {
 }
 
 // DefaultThresholds are the per-kind thresholds used when the config names
-// none.
+// none. Prompts and tool results share one threshold by default: what makes
+// tool results riskier is already in the evidence (instructions aimed at
+// the assistant weigh more there, see signal.Untrusted). System prompts and
+// model output, scanned only on request, need stronger evidence.
 var DefaultThresholds = map[sdk.Kind]float64{
 	sdk.KindSystem:     0.9,
-	sdk.KindPrompt:     0.85,
-	sdk.KindToolResult: 0.8,
+	sdk.KindPrompt:     0.75,
+	sdk.KindToolResult: 0.75,
 	sdk.KindResponse:   0.9,
 }
 

@@ -96,6 +96,7 @@ func run(dir, extra string, peer bool, peerDir string, cross bool) error {
 	fmt.Println("== validation split (held-back rows of the trainable sources)")
 	report(os.Stdout, []named{{"picket (combined)", cv}, {"classifier alone", mv}, {"heuristics alone", hv}})
 	perSource(os.Stdout, cv)
+	sweep(os.Stdout, cv)
 
 	fmt.Println("\n== evaluation-only rows (BIPIA tables: mild injected directives in Wikipedia tables)")
 	report(os.Stdout, []named{{"picket (combined)", ce}})
@@ -286,6 +287,36 @@ func perSource(w io.Writer, s []scored) {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%.1f%%\t\n", k, len(g), f, 100*float64(f)/float64(len(g)), 100*float64(over)/float64(len(g)))
+	}
+	tw.Flush()
+}
+
+// sweep prints recall and false-positive rate of the combined score at a
+// few thresholds (one threshold for every kind), to choose the defaults.
+func sweep(w io.Writer, s []scored) {
+	fmt.Fprintln(w, "threshold sweep (combined score, same threshold for every kind):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "threshold\trecall\tFPR\tprecision\t\n")
+	for _, thr := range []float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95} {
+		var tp, fp, pos, neg int
+		for _, x := range s {
+			if x.row.Malicious {
+				pos++
+				if x.score >= thr {
+					tp++
+				}
+			} else {
+				neg++
+				if x.score >= thr {
+					fp++
+				}
+			}
+		}
+		prec := 0.0
+		if tp+fp > 0 {
+			prec = float64(tp) / float64(tp+fp)
+		}
+		fmt.Fprintf(tw, "%.2f\t%.1f%%\t%.1f%%\t%.1f%%\t\n", thr, 100*float64(tp)/float64(max(pos, 1)), 100*float64(fp)/float64(max(neg, 1)), 100*prec)
 	}
 	tw.Flush()
 }
