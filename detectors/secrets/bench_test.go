@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,6 +33,26 @@ func BenchmarkDetect(b *testing.B) {
 	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
 		b.Fatal(err)
 	}
+	// Many small items, like the rule examples: per-call overhead.
+	var small []sdk.Item
+	size := 0
+	for _, r := range builtinRules() {
+		for i, ex := range r.Examples {
+			tx := expandExample(ex, fmt.Sprintf("%s/%d", r.ID, i))
+			small = append(small, sdk.Item{Index: len(small), Kind: sdk.KindPrompt, Text: tx})
+			size += len(tx)
+		}
+	}
+	b.Run("rule-examples", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		ev := &sdk.Event{Items: small}
+		for b.Loop() {
+			if _, err := d.Detect(context.Background(), ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, c := range cases {
 		ev := benchEvent(c.text, c.kind)
 		b.Run(c.name, func(b *testing.B) {

@@ -12,7 +12,6 @@ package secrets
 
 import (
 	"context"
-	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -477,9 +476,35 @@ var passwordRules = map[string]bool{
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
 }
 
-// versionRe finds a dotted version number: package coordinates and file
-// names, not secrets.
-var versionRe = regexp.MustCompile(`(?:^|[\-_.:@v])\d{1,3}\.\d{1,3}(?:\.\d{1,4})?(?:$|[\-_.+])`)
+// hasVersion reports whether v holds a dotted version number (1.2, 0.11.2)
+// delimited like package coordinates and file names, which are not
+// secrets.
+func hasVersion(v string) bool {
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for i := 0; i < len(v); i++ {
+		if !isDigit(v[i]) || (i > 0 && isDigit(v[i-1])) {
+			continue
+		}
+		if i > 0 && !strings.ContainsRune("-_.:@v", rune(v[i-1])) {
+			continue
+		}
+		j := i
+		for j < len(v) && j-i < 3 && isDigit(v[j]) {
+			j++
+		}
+		if j >= len(v) || v[j] != '.' || j+1 >= len(v) || !isDigit(v[j+1]) {
+			continue
+		}
+		k := j + 1
+		for k < len(v) && k-j <= 4 && isDigit(v[k]) {
+			k++
+		}
+		if k == len(v) || strings.ContainsRune("-_.+", rune(v[k])) {
+			return true
+		}
+	}
+	return false
+}
 
 // weakValue reports whether a generic rule's accepted value is a weak
 // guess: a UUID (often an id, sometimes a key), a dictionary-like password
@@ -592,7 +617,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 			return false
 		}
 	}
-	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") || versionRe.MatchString(v) {
+	if strings.HasSuffix(v, ":") || strings.HasSuffix(v, ".") || hasVersion(v) {
 		return false
 	}
 	digits := 0
@@ -606,6 +631,11 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 	}
 	if isPassword {
 		return ent >= 2
+	}
+	// A quoted literal assigned to (or compared with) a name ending in
+	// "secret" is a passphrase as often as a random key.
+	if quoted && (strings.HasSuffix(k, "secret") || strings.HasSuffix(k, "secret_key") || strings.HasSuffix(k, "secretkey")) && ent >= 2.5 && len(v) >= 8 {
+		return true
 	}
 	// Tokens and keys: random-looking, not an identifier.
 	if charClasses(v) < 2 {

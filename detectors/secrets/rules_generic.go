@@ -112,7 +112,7 @@ func connRules() []*Rule {
 			Check: urlPasswordCheck, Weak: defaultPassword,
 			Examples: s("jdbc:mysql://db.example.com:3306/app?user=app&password={an:16}"), NonExamples: s("jdbc:mysql://localhost/authority?user=root&password=${DB_PASS}")},
 		{ID: "odbc-connection-string", Float: true, Class: "database-url", Description: "ODBC / ADO.NET connection string with password", Severity: high, Confidence: 0.8,
-			Keywords: s("pwd=", "password="), Back: 300, Ahead: 200,
+			Keywords: s("pwd=", "password=", "pwd =", "password ="), Back: 300, Ahead: 200,
 			Regex: `(?i)(?:server|data source|host|driver|database|initial catalog|uid|user id|user)\s*=[^;\n]{1,120};[^\n]{0,300}?\b(?:pwd|password)\s*=\s*(?-i:([^;\s"'<>]{3,128}))`,
 			Check: urlPasswordCheck, Weak: defaultPassword,
 			Examples:    s(`Server=tcp:db.example.com,1433;Database=app;User ID=app;Password={an:16};Encrypt=true;`, `"Driver={SQL Server};Server=db;Uid=sa;Pwd={an:12};"`),
@@ -208,7 +208,7 @@ func matchAssignment(text string, start, limit int) []int {
 		return nil
 	}
 	sepLen := 0
-	for _, sep := range []string{"??=", "==", ":=", "=>", "||", "?=", "=", ":"} {
+	for _, sep := range []string{"??=", "===", "!==", "==", "!=", ":=", "=>", "||", "?=", "=", ":"} {
 		if strings.HasPrefix(text[j:limit], sep) {
 			sepLen = len(sep)
 			break
