@@ -32,27 +32,33 @@ func BenchmarkBaseline(b *testing.B) {
 	b.Run("encoding-json-struct", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
+		cpu := cpuTime()
 		for b.Loop() {
 			var h stdHook
 			if err := json.Unmarshal(body, &h); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 	})
 	b.Run("encoding-json-valid", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
+		cpu := cpuTime()
 		for b.Loop() {
 			if !json.Valid(body) {
 				b.Fatal("invalid")
 			}
 		}
+		reportCPU(b, cpu)
 	})
 	b.Run("jsonscan-validate", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
+		cpu := cpuTime()
 		for b.Loop() {
 			if err := jsonscan.Validate(body, 256); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 	})
 }

@@ -137,6 +137,10 @@ func quoteByte(c byte) string {
 }
 
 func (v *validator) skipWS() {
+	// Indented JSON has long runs of spaces.
+	for v.i+8 <= len(v.b) && binary.LittleEndian.Uint64(v.b[v.i:]) == 0x2020202020202020 {
+		v.i += 8
+	}
 	for v.i < len(v.b) {
 		switch v.b[v.i] {
 		case ' ', '\t', '\n', '\r':

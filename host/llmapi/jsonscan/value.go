@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Kind is the type of a JSON value.
@@ -80,7 +81,9 @@ func (v Value) Str() string {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return string(raw)
 	}
-	return string(unescape(make([]byte, 0, len(raw)), raw))
+	b := unescape(make([]byte, 0, len(raw)), raw)
+	// b is new and not kept: hand it over instead of copying it again.
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // AppendStr appends the decoded string to dst.
