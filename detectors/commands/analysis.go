@@ -13,6 +13,7 @@ const (
 	maxDepth     = 6       // nested scripts (bash -c, eval, decoded payloads)
 	maxCalls     = 4000    // simple commands judged per item
 	maxTextBytes = 1 << 20 // bytes of one command text that are parsed
+	maxSubstNest = 16      // nested $(…) walked
 )
 
 // redir is one redirection of a simple command.
@@ -138,6 +139,7 @@ type walker struct {
 	via      string
 	wrappers []string
 	out      []*call
+	nest     int // depth of $(…) nesting
 }
 
 // span maps a node's positions into the analysed text.
@@ -389,6 +391,11 @@ func (w *walker) callExpr(s *syntax.Stmt, ce *syntax.CallExpr) *call {
 			w.a.vars[k] = v
 		}
 		c.argv = nil
+	}
+	if e := ce.End(); len(s.Redirs) == 0 && e.IsValid() {
+		_, c.end = w.span(s.Pos(), e)
+	} else if len(s.Redirs) > 0 {
+		_, c.end = w.span(s.Pos(), s.Redirs[len(s.Redirs)-1].End())
 	}
 	for i, x := range ce.Args {
 		c.argv = append(c.argv, w.word(x, c, i))

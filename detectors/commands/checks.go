@@ -55,7 +55,7 @@ func checkDownloadPipe(c *call, cfg *config) *hit {
 	}
 	if c.prev != nil && c.stdin == "" && readsStdinProgram(c) {
 		if f, ok := fetchedBy(upstream(c), cfg); ok {
-			return hitf(c, 0, "downloads a script with "+f.name+" and runs it with "+runnerName(c))
+			return &hit{c: c, from: f, msg: "downloads a script with " + f.name + " and runs it with " + runnerName(c)}
 		}
 	}
 	for _, s := range execSubsts(c) {

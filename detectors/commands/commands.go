@@ -180,7 +180,11 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 				if hc == nil {
 					hc = c
 				}
-				put(r, h.sev, h.msg, hc.start, hc.end)
+				st := hc.start
+				if h.from != nil && h.from.start < st && h.from.depth == hc.depth {
+					st = h.from.start
+				}
+				put(r, h.sev, h.msg, st, hc.end)
 			}
 		}
 	}

@@ -85,6 +85,21 @@ func commandFromMap(m map[string]any) string {
 				return x
 			}
 		case []any:
+			if k == "commands" {
+				var lines []string
+				for _, y := range x {
+					switch z := y.(type) {
+					case string:
+						lines = append(lines, z)
+					case []any:
+						lines = append(lines, fromArray(z))
+					}
+				}
+				if len(lines) > 0 {
+					return strings.Join(lines, "\n")
+				}
+				continue
+			}
 			if c := fromArray(x); c != "" {
 				return c
 			}

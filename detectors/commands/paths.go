@@ -86,8 +86,21 @@ var sensitiveRes = []struct {
 	{regexp.MustCompile(`^/etc/(passwd|sudoers)$`), secret{"the system account list", sdk.SeverityLow}},
 }
 
+// sensitiveKeywords prefilter sensitive: every pattern of sensitiveRes
+// contains one of them.
+var sensitiveKeywords = []string{".ssh", "id_", ".aws", "gcloud", ".azure", ".kube", "secrets", ".docker", "netrc", "credentials",
+	"pgpass", "my.cnf", "vault-token", "pypirc", "npmrc", "gh/hosts", "terraform.d", "cargo", "gnupg", "password-store", "shadow",
+	"passwd", "environ", "login data", "cookies", "web data", "logins.json", "key3", "key4", "signons", "keychain", "keyrings",
+	"sam", "system", "security", "ntds", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
+
 // sensitive classifies a path that holds secrets.
 func sensitive(p string) (secret, bool) {
+	if len(p) > 1024 || len(p) < 3 {
+		return secret{}, false
+	}
+	if !containsAny(asciiLower(p), sensitiveKeywords...) {
+		return secret{}, false
+	}
 	n := normPath(p)
 	if n == "" || strings.HasSuffix(n, ".pub") || strings.Contains(n, "://") {
 		return secret{}, false

@@ -9,9 +9,10 @@ import (
 // hit is one match of a rule: a severity (0 means the rule's), a message
 // (empty means the rule's) and the call it points at.
 type hit struct {
-	sev sdk.Severity
-	msg string
-	c   *call
+	sev  sdk.Severity
+	msg  string
+	c    *call
+	from *call // when set, the span runs from this call's start to c's end
 }
 
 // rule is one effect the detector recognizes, with the commands it must

@@ -59,7 +59,10 @@ func (w *walker) parts(b *strings.Builder, parts []syntax.WordPart, quoted bool,
 
 // subst walks the commands of a substitution and records them on c.
 func (w *walker) subst(ss []*syntax.Stmt, c *call, idx int) {
-	sw := &walker{a: w.a, src: w.src, base: w.base, end: w.end, exact: w.exact, depth: w.depth, via: w.via, wrappers: w.wrappers}
+	if w.nest >= maxSubstNest {
+		return
+	}
+	sw := &walker{a: w.a, src: w.src, base: w.base, end: w.end, exact: w.exact, depth: w.depth, via: w.via, wrappers: w.wrappers, nest: w.nest + 1}
 	sw.stmts(ss)
 	if c == nil {
 		return
