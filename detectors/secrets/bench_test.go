@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/picketsec/picket/detectors/secrets/internal/gen"
 	"github.com/picketsec/picket/sdk"
@@ -47,22 +48,33 @@ func BenchmarkDetect(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
 		ev := &sdk.Event{Items: small}
+		c0 := processCPU()
 		for b.Loop() {
 			if _, err := d.Detect(context.Background(), ev); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, c0)
 	})
 	for _, c := range cases {
 		ev := benchEvent(c.text, c.kind)
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.text)))
 			b.ReportAllocs()
+			c0 := processCPU()
 			for b.Loop() {
 				if _, err := d.Detect(context.Background(), ev); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, c0)
 		})
+	}
+}
+
+// reportCPU adds the process CPU time per operation (cpu-ms/op) since c0.
+func reportCPU(b *testing.B, c0 time.Duration) {
+	if c := processCPU() - c0; c > 0 && b.N > 0 {
+		b.ReportMetric(float64(c.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	}
 }

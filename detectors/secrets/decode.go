@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -205,38 +206,58 @@ func mostlyText(b []byte) bool {
 // escapeSegments returns [start, end) ranges of text made of consecutive
 // lines that hold an escape sequence (\n, \", \u0041, \x41, %41).
 func escapeSegments(text string) [][2]int {
-	var segs [][2]int
-	for pos := 0; pos < len(text); {
-		nl := strings.IndexByte(text[pos:], '\n')
-		end := len(text)
-		if nl >= 0 {
-			end = pos + nl
-		}
-		if hasEscape(text[pos:end]) {
-			if n := len(segs); n > 0 && segs[n-1][1] == pos-1 {
-				segs[n-1][1] = end
-			} else {
-				segs = append(segs, [2]int{pos, end})
+	var pos []int
+	for _, c := range []byte{'\\', '%'} {
+		for i := 0; i < len(text); {
+			k := strings.IndexByte(text[i:], c)
+			if k < 0 {
+				break
 			}
+			i += k
+			if escapeAt(text, i) {
+				pos = append(pos, i)
+			}
+			i++
 		}
-		pos = end + 1
+	}
+	if len(pos) == 0 {
+		return nil
+	}
+	sort.Ints(pos)
+	var segs [][2]int
+	for _, p := range pos {
+		if n := len(segs); n > 0 && p < segs[n-1][1] {
+			continue
+		}
+		s := strings.LastIndexByte(text[:p], '\n') + 1
+		e := strings.IndexByte(text[p:], '\n')
+		if e < 0 {
+			e = len(text)
+		} else {
+			e += p
+		}
+		if n := len(segs); n > 0 && segs[n-1][1] >= s-1 {
+			segs[n-1][1] = e
+		} else {
+			segs = append(segs, [2]int{s, e})
+		}
 	}
 	return segs
 }
 
-func hasEscape(line string) bool {
-	for i := 0; i+1 < len(line); i++ {
-		switch line[i] {
-		case '\\':
-			switch line[i+1] {
-			case 'n', 'r', 't', '"', '\'', '\\', '/', 'u', 'x':
-				return true
-			}
-		case '%':
-			if i+2 < len(line) && isHex(line[i+1]) && isHex(line[i+2]) {
-				return true
-			}
+// escapeAt reports whether an escape sequence starts at text[i].
+func escapeAt(text string, i int) bool {
+	if i+1 >= len(text) {
+		return false
+	}
+	switch text[i] {
+	case '\\':
+		switch text[i+1] {
+		case 'n', 'r', 't', '"', '\'', '\\', '/', 'u', 'x':
+			return true
 		}
+	case '%':
+		return i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2])
 	}
 	return false
 }

@@ -266,20 +266,20 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			!(text[a.end] == 's' && strings.HasSuffix(strings.ToLower(text[a.start:a.end]), "credential")) {
 			continue
 		}
-		end := a.start + r.ahead
-		if end >= len(text) {
-			end = len(text)
-		} else {
-			// Let a token run on to its end (whitespace or a quote).
-			for i := 0; i < 4096 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
-				end++
-			}
-		}
+		end := min(a.start+r.ahead, len(text))
 		var loc []int
 		if r.Match != nil {
 			loc = r.Match(text, a.start, end)
 		} else {
 			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+			if loc != nil && a.start+loc[1] == end && end < len(text) {
+				// The match ran into the limit: let a long token run on
+				// to its end (whitespace or a quote) and match again.
+				for i := 0; i < 8192 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
+					end++
+				}
+				loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+			}
 		}
 		if loc != nil {
 			ms = e.handleMatch(text, r, a.start, end, loc, ms)
