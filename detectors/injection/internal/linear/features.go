@@ -23,7 +23,6 @@ const (
 	saltWord   = 0x9e3779b1
 	saltBigram = 0x85ebca77
 	saltChar3  = 0xc2b2ae3d
-	saltChar5  = 0x27d4eb2f
 )
 
 const (
@@ -40,6 +39,14 @@ func mix(h uint32) uint32 {
 	h *= 0xc2b2ae35
 	h ^= h >> 16
 	return h
+}
+
+// quick hashes a character 4-gram with one multiplication: the bucket is
+// the product's top Bits bits, the sign the bit below them (moved to the top
+// bit, where Visit's callers look for it).
+func quick(x uint32) uint32 {
+	h := (x ^ saltChar3) * 0x9e3779b1
+	return h>>(32-Bits) | (h>>(31-Bits)&1)<<31
 }
 
 // isWordByte reports whether b continues a word token. Every byte of a
@@ -87,7 +94,7 @@ func Visit(text []byte, fn func(pos int, h uint32)) {
 		if a == ' ' && b == ' ' {
 			continue
 		}
-		fn(i, mix((uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24)^saltChar3))
+		fn(i, quick(uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24))
 	}
 }
 
@@ -180,6 +187,6 @@ func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
 		if a == ' ' && b == ' ' {
 			continue
 		}
-		add(i, mix((uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24)^saltChar3))
+		add(i, quick(uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24))
 	}
 }
