@@ -34,7 +34,8 @@ var badInputs = map[string]struct {
 	"invalid UTF-8":        {"{" + md + ",\"request_body\":{\"messages\":[{\"role\":\"user\",\"content\":\"caf\xe9\"}]}}", true, "request_body: invalid UTF-8 at byte 136"},
 	"invalid UTF-8 key":    {"{\"meta\xffdata\":{}}", true, "body: invalid UTF-8 at byte 6"},
 	"deep request_body":    {`{"request_body":{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}}`, true, "request_body: nesting deeper than 256 levels"},
-	"deep body":            {strings.Repeat(`{"a":`, 100000), true, "a: nesting deeper than 256 levels"},
+	"deep body":            {strings.Repeat(`{"a":`, 100000), true, "body: nesting deeper than 256 levels"},
+	"unknown field named":  {`{"sk-secret":[1,}`, true, "body: invalid JSON at byte 16"},
 	"metadata string":      {`{"metadata":"x"}`, true, "metadata: expected object, got string"},
 	"metadata.model num":   {`{"metadata":{"model":4}}`, true, "metadata.model: expected string, got number"},
 	"metadata.url array":   {`{"metadata":{"url":[]}}`, true, "metadata.url: expected string, got array"},
@@ -45,7 +46,7 @@ var badInputs = map[string]struct {
 	"tool_calls object":    {`{"tool_calls":{}}`, true, "tool_calls: expected array, got object"},
 	"tool_calls element":   {`{"tool_calls":["Bash"]}`, true, "tool_calls[0]: expected object, got string"},
 	"tool_calls name":      {`{"tool_calls":[{"name":1}]}`, true, "tool_calls[0].name: expected string, got number"},
-	"unknown format":       {`{"metadata":{"url":"/v1/foo"},"request_body":{"foo":1}}`, false, `request_body: unrecognized API format for url "/v1/foo"`},
+	"unknown format":       {`{"metadata":{"url":"https://h/v1/foo?key=AIzaSECRET"},"request_body":{"foo":1}}`, false, `request_body: unrecognized API format for url "/v1/foo"`},
 	"messages object":      {`{` + md + `,"request_body":{"messages":{}}}`, false, "request_body: /messages: expected array, got object"},
 	"message string":       {`{` + md + `,"request_body":{"messages":["hi"]}}`, false, "request_body: /messages/0: expected object, got string"},
 	"content number":       {`{` + md + `,"request_body":{"messages":[{"role":"user","content":5}]}}`, false, "request_body: /messages/0/content: expected string or array, got number"},
@@ -146,6 +147,7 @@ func TestResolveEvent(t *testing.T) {
 		"unknown path":       {"post_request", "", `{}`, "", `event: unknown event "post_request" in path`},
 		"unknown query":      {"", "PRE_REQUEST", `{}`, "", `event: unknown event "PRE_REQUEST" in query`},
 		"unknown body":       {"", "", `{"event":"x"}`, "", `event: unknown event "x" in body`},
+		"odd name not shown": {"", "sk-live-123", `{}`, "", `event: unknown event (name not shown) in query`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

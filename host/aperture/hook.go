@@ -3,7 +3,9 @@ package aperture
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/picketsec/picket/host/llmapi"
 	"github.com/picketsec/picket/host/llmapi/jsonscan"
@@ -74,6 +76,10 @@ type ToolUse struct {
 func Parse(body []byte) (*Hook, error) {
 	members, err := jsonscan.ValidateMembers(body, MaxDepth, make([]jsonscan.Member, 0, 32))
 	if err != nil {
+		var se *jsonscan.SyntaxError
+		if errors.As(err, &se) && !knownField(se.Field) {
+			se.Field = "" // a key the client made up could hold anything: say "body"
+		}
 		return nil, &llmapi.InputError{Msg: err.Error()}
 	}
 	root := jsonscan.Trim(body)
@@ -144,6 +150,16 @@ func Parse(body []byte) (*Hook, error) {
 		}
 	}
 	return h, nil
+}
+
+// knownField reports whether name is a HookCallData field, safe to name in
+// an error.
+func knownField(name string) bool {
+	switch name {
+	case "metadata", "event", "request_body", "response_body", "raw_responses", "user_message", "tool_calls":
+		return true
+	}
+	return false
 }
 
 func str(dst *string, field string, v jsonscan.Value) error {
@@ -285,7 +301,7 @@ func ResolveEvent(pathEvent, queryEvent string, h *Hook) (string, error) {
 		case sdk.EventPreRequest, sdk.EventToolCallEntireRequest, sdk.EventEntireRequest:
 			return name, nil
 		}
-		return "", llmapi.BadInput("event: unknown event %q in %s (want pre_request, tool_call_entire_request or entire_request)", clip(name), src)
+		return "", llmapi.BadInput("event: unknown event %s in %s (want pre_request, tool_call_entire_request or entire_request)", quoteName(name), src)
 	}
 	switch {
 	case h == nil:
@@ -298,10 +314,17 @@ func ResolveEvent(pathEvent, queryEvent string, h *Hook) (string, error) {
 	return sdk.EventPreRequest, nil
 }
 
-// clip shortens a client-supplied name for an error message.
-func clip(s string) string {
+// quoteName quotes a client-supplied event name for an error message when
+// it looks like one (short, lowercase letters and underscores); anything
+// else is not repeated, since it could hold anything.
+func quoteName(s string) string {
 	if len(s) > 40 {
-		return s[:40] + "…"
+		return "(name not shown)"
 	}
-	return s
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '_' && (c < 'A' || c > 'Z') {
+			return "(name not shown)"
+		}
+	}
+	return strconv.Quote(s)
 }

@@ -188,7 +188,8 @@ func (s *shape) detect(u string) (Format, error) {
 	if f != "" && s.empty() {
 		return f, nil
 	}
-	return "", BadInput("request_body: unrecognized API format for url %q", u)
+	// The path only: a query may carry a key (Gemini's ?key=).
+	return "", BadInput("request_body: unrecognized API format for url %q", URLPath(u))
 }
 
 func (s *shape) empty() bool {
