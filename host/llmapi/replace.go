@@ -1,6 +1,8 @@
 package llmapi
 
 import (
+	"errors"
+
 	"github.com/picketsec/picket/host/llmapi/jsonscan"
 )
 
@@ -14,6 +16,10 @@ import (
 // names a value other than a string is an InputError.
 func ReplaceString(body []byte, pointer, newText string) ([]byte, error) {
 	if err := jsonscan.Validate(body, jsonscan.DefaultMaxDepth); err != nil {
+		var se *jsonscan.SyntaxError
+		if errors.As(err, &se) {
+			se.Field = "" // keys of the body are not repeated in errors
+		}
 		return nil, &InputError{Msg: "replace: " + err.Error()}
 	}
 	start, end, ok := jsonscan.Locate(body, pointer)
