@@ -42,9 +42,11 @@ type call struct {
 	start    int             // span in the analysed text
 	end      int
 	depth    int
-	bg       bool    // run in the background (&)
-	negated  bool    // "! cmd": also how a shell escape typed into a pager reads
-	inners   []*call // commands this one runs directly (sudo x, xargs x, find -exec x)
+	bg       bool     // run in the background (&)
+	negated  bool     // "! cmd": also how a shell escape typed into a pager reads
+	wrote    bool     // written is computed
+	written  []string // files the call writes (see writes)
+	inners   []*call  // commands this one runs directly (sudo x, xargs x, find -exec x)
 	a        *analysis
 }
 
@@ -87,6 +89,7 @@ type analysis struct {
 	parseErr bool
 	extra    []extraText // scripts in other languages (PowerShell, cmd.exe)
 	budget   int
+	execs    map[*call]string // base names of the files each call runs (download-then-run)
 }
 
 var parserPool = sync.Pool{New: func() any {

@@ -153,6 +153,14 @@ func checkDownloadThenRun(c *call, cfg *config) *hit {
 		return nil
 	}
 	fb := baseName(f)
+	if c.a.execs == nil {
+		c.a.execs = map[*call]string{}
+		for _, o := range c.a.calls {
+			if x := executes(o); x != "" {
+				c.a.execs[o] = baseName(x)
+			}
+		}
+	}
 	seen := false
 	for _, o := range c.a.calls {
 		if o == c {
@@ -162,7 +170,7 @@ func checkDownloadThenRun(c *call, cfg *config) *hit {
 		if !seen {
 			continue
 		}
-		if x := executes(o); x != "" && baseName(x) == fb {
+		if x := c.a.execs[o]; x != "" && x == fb {
 			ext := path.Ext(fb)
 			switch ext {
 			case ".tgz", ".gz", ".zip", ".tar", ".json", ".txt", ".md", ".deb", ".rpm", ".csv", ".xml", ".yaml", ".yml":
@@ -1023,6 +1031,9 @@ func orShell(n string) string {
 var historyFileRe = regexp.MustCompile(`(^|/)\.(bash|zsh|sh|ksh|python|mysql|psql|node_repl|lesshst|viminfo)_?(history|hst)?$|(^|/)\.histfile$|(^|/)\.zhistory$|(^|/)\.bash_history$`)
 
 func isHistoryFile(p string) bool {
+	if !strings.Contains(p, "hist") {
+		return false
+	}
 	n := normPath(p)
 	b := path.Base(n)
 	return strings.HasSuffix(b, "_history") || b == ".histfile" || b == ".zhistory" || historyFileRe.MatchString(n) && strings.Contains(b, "hist")
@@ -1615,8 +1626,13 @@ func checkMiner(c *call, _ *config) *hit {
 	case "go", "cargo", "make", "npm", "yarn", "git", "grep", "rg":
 		return nil
 	}
-	if minerRe.MatchString(c.name) || minerRe.MatchString(strings.Join(c.args(), " ")) && (strings.Contains(strings.Join(c.args(), " "), "stratum") || strings.Contains(strings.Join(c.args(), " "), "--donate-level")) {
+	if minerRe.MatchString(c.name) {
 		return c.rule()
+	}
+	for _, a := range c.args() {
+		if strings.Contains(a, "stratum") && minerRe.MatchString(a) || strings.HasPrefix(a, "--donate-level") {
+			return c.rule()
+		}
 	}
 	return nil
 }

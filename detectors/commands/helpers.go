@@ -143,6 +143,14 @@ func optValue(c *call, short string, long ...string) (string, bool) {
 // writes returns the files c writes: output redirections, tee operands,
 // the destination of cp/mv/install/ln/dd, the target of sed -i.
 func writes(c *call) []string {
+	if !c.wrote {
+		c.written = computeWrites(c)
+		c.wrote = true
+	}
+	return c.written
+}
+
+func computeWrites(c *call) []string {
 	var out []string
 	for _, r := range c.redirs {
 		if (r.op == ">" || r.op == ">>" || r.op == ">|" || r.op == "&>" || r.op == "&>>" || r.op == "<>") && (r.fd == "" || r.fd == "1" || r.fd == "2") {

@@ -137,7 +137,7 @@ var textRules = []*textRule{
 		[]string{"net user helpdesk P@ss1 /add", "net localgroup administrators helpdesk /add", "Add-LocalGroupMember -Group Administrators -Member helpdesk"},
 		[]string{"net user", "net localgroup administrators"}),
 	tr("windows-destroy", "destructive filesystem", critical, "deletes or wipes a Windows system drive or profile",
-		[]string{"rd ", "rmdir", "del ", "remove-item", "format ", "cipher", "diskpart", "clear-disk", "format-volume", "rm "},
+		[]string{"rd /", "rmdir /", "del /", "remove-item", "format c", "format.com", "cipher", "clear-disk", "format-volume"},
 		`\b(rd|rmdir)\s+(/s\s+/q|/q\s+/s)\s+["']?c:\\?(windows|users|program files)?["']?\s*$|\bdel\s+.*/s.*\s["']?c:\\\*?["']?(\s|$)|remove-item\s+.*(c:\\(windows|users)?\\?\*?["']?(\s|$)|\$env:(userprofile|systemroot|windir)["']?(\s|$)).*-recurse|remove-item\s+.*-recurse.*\s["']?(c:\\(windows|users)?\\?\*?|\$env:(userprofile|systemroot|windir))["']?(\s|$)|\bformat(\.com)?\s+c:|cipher(\.exe)?\s+/w:|clear-disk\s|format-volume\s+.*-driveletter\s+c\b`,
 		"",
 		[]string{"rd /s /q C:\\", "Remove-Item -Recurse -Force C:\\Users", "format c: /q", "cipher /w:C:\\"},
