@@ -543,6 +543,13 @@ func FuzzNormalize(f *testing.F) {
 		if len(resp) > 0 {
 			h.ToolCalls = []ToolUse{{Name: "Bash", Params: resp}}
 		}
+		// The readers must not panic or loop even on input that skipped
+		// validation (a caller that changed a parsed Hook's fields).
+		raw := *h
+		raw.validated = true
+		if _, err := Normalize(&raw, sdk.EventToolCallEntireRequest); err != nil && !errors.Is(err, ErrBadInput) {
+			t.Fatalf("error does not wrap ErrBadInput: %v", err)
+		}
 		e, err := Normalize(h, sdk.EventToolCallEntireRequest)
 		if err != nil {
 			if !errors.Is(err, ErrBadInput) {

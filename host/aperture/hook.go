@@ -20,7 +20,10 @@ var ErrBadInput = llmapi.ErrBadInput
 const MaxDepth = jsonscan.DefaultMaxDepth
 
 // Hook is one decoded HookCallData body. Its raw fields alias the body
-// given to Parse, which must not change while the Hook is in use.
+// given to Parse, which must not change while the Hook is in use. Normalize
+// trusts what Parse checked: change no raw field of a parsed Hook (build a
+// new Hook instead; Normalize validates the raw fields of a Hook that Parse
+// did not make).
 type Hook struct {
 	// Event is the optional top-level "event" field (Highflame's test
 	// payloads send it; Aperture does not).
