@@ -113,6 +113,7 @@ func run(dir, extra string, peer bool, peerDir string, cross bool) error {
 		pvv, pve := split(pv, len(val))
 		fmt.Println("validation:")
 		report(os.Stdout, []named{{"picket (combined)", cv}, {"peer " + peerName, pvv}})
+		fmt.Println("peer per source:")
 		perSource(os.Stdout, pvv)
 		fmt.Println("evaluation-only:")
 		report(os.Stdout, []named{{"picket (combined)", ce}, {"peer " + peerName, pve}})
