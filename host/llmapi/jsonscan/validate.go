@@ -137,6 +137,9 @@ func quoteByte(c byte) string {
 }
 
 func (v *validator) skipWS() {
+	if v.i < len(v.b) && v.b[v.i] > ' ' {
+		return // compact JSON: no whitespace at all
+	}
 	// Indented JSON has long runs of spaces.
 	for v.i+8 <= len(v.b) && binary.LittleEndian.Uint64(v.b[v.i:]) == 0x2020202020202020 {
 		v.i += 8
