@@ -262,7 +262,12 @@ func (w *walker) pipeline(s *syntax.Stmt) (first, last *call) {
 		return c, c
 	case *syntax.LetClause:
 	case *syntax.TimeClause:
-		return w.pipeline(cmd.Stmt)
+		tw := *w
+		tw.wrappers = append(append([]string(nil), w.wrappers...), "time")
+		tw.out = nil
+		f, l := tw.pipeline(cmd.Stmt)
+		w.out = append(w.out, tw.out...)
+		return f, l
 	case *syntax.CoprocClause:
 		return w.pipeline(cmd.Stmt)
 	case *syntax.TestClause:
@@ -451,6 +456,11 @@ func (w *walker) finish(c *call) {
 		if len(c.argAt) > 1 {
 			c.argAt, c.argSpan = c.argAt[1:], c.argSpan[1:]
 		}
+	}
+	if i := strings.Index(c.argv[0], "!"); i >= 0 && i < len(c.argv[0])-1 && i < 4 && c.argv[0] != "!" {
+		// "!/bin/sh" or "^K!sh": a shell escape typed into an interactive program.
+		c.argv[0] = c.argv[0][i+1:]
+		c.negated = true
 	}
 	c.name = progName(c.argv[0])
 	if fn, ok := w.a.funcs[c.argv[0]]; ok && fn != nil {

@@ -345,7 +345,7 @@ func checkSocat(c *call, _ *config) *hit {
 var (
 	sockWords = []string{"socket", "tcpsocket", "fsockopen", "io::socket", "net.connect", "createconnection", "/inet/tcp", "/inet/udp",
 		"tcpclient", "java.net.socket", "new socket(", "net.socket", "require(\"net\")", "require('net')", "socket.connect", "udpsocket", "tcpserver", "tcplistener"}
-	execWords = []string{"exec", "spawn", "system(", "popen", "dup2", "subprocess", "pty", "/bin/sh", "/bin/bash", "\"sh\"", "'sh'", "sh -i",
+	execWords = []string{"exec", "spawn", "system", "fdopen", "popen", "dup2", "subprocess", "pty", "/bin/sh", "/bin/bash", "\"sh\"", "'sh'", "sh -i",
 		"cmd.exe", "child_process", "proc_open", "shell_exec", "os.execute", "getruntime", "getline", "io.popen", "process.start", "%x"}
 	bindWords = []string{"bind(", ".bind", "listen", "accept", "tcpserver", "createserver", "tcplistener", "/inet/tcp/1", "/inet/tcp/0/0"}
 )
@@ -370,6 +370,28 @@ func checkCodeShell(c *call, _ *config) *hit {
 			return &hit{c: c, msg: "runs interpreter code that serves a shell on a listening socket (bind shell)"}
 		}
 		return c.rule()
+	}
+	return nil
+}
+
+// fileReadWords and sendWords recognize interpreter code that reads a file
+// and writes it to a socket.
+var (
+	fileReadWords = []string{"open(", "io.open", "readfile", "file_get_contents", "createreadstream", "file.read", "read_file", "file.open", "readlines", "slurp"}
+	sendWords     = []string{".send", ".write", "sendall", ".print", "print ", ":send", "puts", "pipe(", "syswrite", "fputs", "fwrite"}
+)
+
+func checkCodeSend(c *call, _ *config) *hit {
+	if !isInterp(c.name) {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		l := lower(code)
+		if containsAny(l, "socket", "tcpsocket", "fsockopen", "io::socket", "net.connect", "createconnection", "/inet/tcp") &&
+			containsAny(l, "connect", "peeraddr", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/inet/tcp/0/", ".tcp()") &&
+			containsAny(l, fileReadWords...) && containsAny(l, sendWords...) && !containsAny(l, "listen", "accept", "bind(") {
+			return hitf(c, 0, "runs interpreter code that reads a local file and sends it over a raw socket")
+		}
 	}
 	return nil
 }
@@ -1046,6 +1068,9 @@ func checkHistory(c *call, _ *config) *hit {
 			return hitf(c, 0, "clears the shell history")
 		}
 		if hasFlag(c, "d") {
+			if strings.HasPrefix(c.arg(2), "-") {
+				return hitf(c, 0, "deletes the most recent commands from the shell history")
+			}
 			return hitf(c, medium, "deletes entries from the shell history")
 		}
 	case "unset":
@@ -1920,6 +1945,35 @@ func checkGitHook(c *call, _ *config) *hit {
 			}
 			return hitf(c, 0, "installs a git hook ("+n+")")
 		}
+	}
+	return nil
+}
+
+// abusedHooks are command options that only serve to run a command as a
+// side effect of an unrelated program.
+func checkCommandHook(c *call, _ *config) *hit {
+	hs := hookCommands(c)
+	if len(hs) == 0 {
+		return nil
+	}
+	for _, a := range c.args() {
+		switch {
+		case strings.HasPrefix(a, "--checkpoint-action=exec") || strings.HasPrefix(a, "--to-command") || c.name == "sysctl" && strings.Contains(a, "core_pattern=|"):
+			return hitf(c, high, "runs a command as a side effect of "+c.name+" (a hidden execution hook)")
+		}
+	}
+	for _, h := range hs {
+		f := strings.Fields(h)
+		if len(f) == 0 {
+			continue
+		}
+		switch progName(f[0]) {
+		case "less", "more", "cat", "most", "bat", "vim", "vi", "nvim", "nano", "emacs", "code", "subl", "ssh", "ssh-askpass",
+			"gpg", "gpg2", "git", "diff-so-fancy", "delta", "lesspipe", "lesspipe.sh", "ksshaskpass", "true", "op", "pass", "xdg-open",
+			"open", "firefox", "chromium", "google-chrome", "w3m", "lynx", "mate", "micro", "hx", "kak", "ed", "zstd", "pigz", "xz", "gzip", "bzip2", "lz4", "pbzip2":
+			continue
+		}
+		return hitf(c, medium, "makes "+c.name+" run another command through an option or environment hook")
 	}
 	return nil
 }

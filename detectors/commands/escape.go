@@ -21,7 +21,7 @@ var strongEscapeRe = regexp.MustCompile(`^\s*("|')?\s*(\d?[<>]&\s*\d|[<>]\s*/dev
 
 // launchPrefixRe matches what precedes a shell path in code or config that
 // runs it: exec, system(…), a shell escape (!), %(…), key = value.
-var launchPrefixRe = regexp.MustCompile(`(exec\s*["'(]?|system\s*\(\s*["']?|!\s*|%\(|esyscmd\(|spawn\s*\(\s*["']?|popen\s*\(\s*["']?|execute\w*\s*[=(]\s*|command\s*[=\s]\s*|[=:]\s*["']?|"\s*:\s*")$`)
+var launchPrefixRe = regexp.MustCompile(`(?i)(exec\s*["'(]?|system\s*\(\s*["']?|!\s*|%\(|esyscmd\(|spawn\s*\(\s*["']?|popen\s*\(\s*["']?|execute\w*\s*[=(]\s*|command\s*[=\s]\s*|[=:]\s*["']?|"\s*:\s*"|invoke\w*\s*\{?\s*["']?|;\s*)$`)
 
 func checkShellEscape(c *call, _ *config) *hit {
 	if len(c.argv) == 0 {
@@ -30,7 +30,13 @@ func checkShellEscape(c *call, _ *config) *hit {
 	if interactiveShell(c) {
 		if len(c.wrappers) > 0 {
 			last := c.wrappers[len(c.wrappers)-1]
-			if noEscapeWrappers[last] || isShell(last) && c.via == "-c" && !strongRedirs(c) {
+			if c.via == "hook" {
+				return hitf(c, 0, "makes "+last+" start an interactive shell through a command option (a shell escape)")
+			}
+			if strongRedirs(c) && last != "ssh" {
+				return hitf(c, 0, "starts a shell wired to the terminal's descriptors (a shell escape)")
+			}
+			if noEscapeWrappers[last] || isShell(last) && c.via == "-c" {
 				return nil
 			}
 			return hitf(c, 0, "makes "+last+" start an interactive shell (a shell escape: an agent's tool call has no terminal)")
@@ -83,6 +89,12 @@ func checkShellEscape(c *call, _ *config) *hit {
 		writer = true
 		if c.stdin != "" {
 			cands = append(cands, c.stdin)
+		}
+		if p, _ := payload(c, 0); p != "" {
+			cands = append(cands, p)
+			if isShellBinary(strings.TrimSpace(p)) && madeExecutable(c) {
+				return hitf(c, 0, "writes an executable file that only starts a shell, for another program to run")
+			}
 		}
 	}
 	for i, a := range cands {
@@ -141,6 +153,25 @@ func isShellBinary(p string) bool {
 	for _, pre := range []string{"/bin/", "/usr/bin/", "/usr/local/bin/"} {
 		if strings.HasPrefix(n, pre) && isShell(n[len(pre):]) {
 			return true
+		}
+	}
+	return false
+}
+
+// madeExecutable reports whether a later call makes a file that c writes
+// executable.
+func madeExecutable(c *call) bool {
+	ws := writes(c)
+	for _, o := range c.a.calls {
+		if o.name != "chmod" || !strings.Contains(strings.Join(o.args(), " "), "x") && !strings.Contains(strings.Join(o.args(), " "), "7") {
+			continue
+		}
+		for _, op := range o.args() {
+			for _, w := range ws {
+				if op == w {
+					return true
+				}
+			}
 		}
 	}
 	return false

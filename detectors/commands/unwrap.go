@@ -274,6 +274,9 @@ func (w *walker) unwrap(c *call) {
 	case name == "powershell" || name == "pwsh" || name == "cmd":
 		w.windows(c)
 	default:
+		for _, h := range hookCommands(c) {
+			w.nested(c, h, -1, "hook", c.name)
+		}
 		if _, ok := runners[name]; ok {
 			if name == "command" && len(argv) > 1 && (argv[1] == "-v" || argv[1] == "-V") {
 				return
@@ -459,3 +462,88 @@ var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]
 // editorBangRe matches an editor or debugger's shell escape (":!cmd", "!cmd",
 // "shell cmd").
 var editorBangRe = regexp.MustCompile(`^\s*:?\s*(?:!|sh(?:ell)?\s+|call\s+system\(['"])([^'"]+)|^\s*:?\s*(sh|shell|terminal)\s*$`)
+
+// cmdEnv are environment variables that hold a command another program runs.
+var cmdEnv = set("PAGER", "MANPAGER", "GIT_PAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL", "SYSTEMD_EDITOR", "GIT_EDITOR", "SUDO_EDITOR",
+	"LESSOPEN", "LESSCLOSE", "GIT_SSH_COMMAND", "GIT_SSH", "SSH_ASKPASS", "SUDO_ASKPASS", "GIT_ASKPASS", "RESTIC_PASSWORD_COMMAND",
+	"BROWSER", "AUTOM4TE", "CRASHPAGER", "PROMPT_COMMAND", "BASH_ENV", "ENV", "PERL5DB", "RSYNC_RSH", "CVS_RSH", "FCEDIT", "TAR_OPTIONS")
+
+// cmdOptions are long options (without dashes) whose value is a command.
+var cmdOptions = set("rsh", "rsh-command", "ssh-cmd", "ssh-command", "password-command", "to-command", "use-compress-program",
+	"checkpoint-action", "editor", "use-askpass", "pipe", "on-download-error", "on-download-complete", "on-download-start",
+	"conf-script", "grep-bin", "wrapper", "pager", "askpass", "exec-path", "info-script", "new-volume-script", "rcfile", "eval")
+
+// hookCommands returns the commands that a call hands to its program to run
+// later: command-valued environment variables and options (PAGER=…,
+// ssh -o ProxyCommand=…, rsync -e, tar -I / --to-command /
+// --checkpoint-action=exec=, zip -TT, tcpdump -z, gcc -wrapper, git -c
+// core.pager=…).
+func hookCommands(c *call) []string {
+	var out []string
+	for k, v := range c.assigns {
+		if cmdEnv[k] && v != "" {
+			out = append(out, v)
+		}
+	}
+	args := c.args()
+	val := func(i int) string {
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+		return ""
+	}
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--") || strings.HasPrefix(a, "-") && c.name == "gcc" && len(a) > 2:
+			k, v, eq := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if !cmdOptions[k] || k == "eval" && c.name != "rpm" {
+				continue
+			}
+			if !eq {
+				v = val(i)
+			}
+			v = strings.TrimPrefix(v, "exec=")
+			if k == "wrapper" {
+				v = strings.ReplaceAll(v, ",", " ")
+			}
+			if k == "eval" {
+				v = strings.TrimSuffix(strings.TrimPrefix(v, "%("), ")")
+			}
+			out = append(out, v)
+		case a == "-o" && (c.name == "ssh" || c.name == "scp" || c.name == "sftp" || c.name == "sshfs"):
+			if k, v, ok := strings.Cut(val(i), "="); ok && hookOpt(k) {
+				out = append(out, v)
+			}
+		case strings.HasPrefix(a, "-o") && len(a) > 2 && (c.name == "ssh" || c.name == "scp" || c.name == "sftp" || c.name == "sshfs"):
+			if k, v, ok := strings.Cut(a[2:], "="); ok && hookOpt(k) {
+				out = append(out, v)
+			}
+		case a == "-e" && c.name == "rsync", a == "-I" && c.name == "tar", a == "-TT" && c.name == "zip", a == "-z" && c.name == "tcpdump",
+			a == "-S" && c.name == "scp", a == "-P" && c.name == "man", a == "-c" && c.name == "git" && strings.Contains(val(i), "="):
+			v := val(i)
+			if c.name == "git" {
+				k, x, _ := strings.Cut(v, "=")
+				switch strings.ToLower(k) {
+				case "core.pager", "core.sshcommand", "core.editor", "core.fsmonitor", "core.askpass", "sequence.editor", "diff.external", "gpg.program":
+					v = x
+				default:
+					continue
+				}
+			}
+			out = append(out, v)
+		case strings.HasPrefix(a, "-H") && c.name == "man" && len(a) > 2:
+			out = append(out, a[2:])
+		case c.name == "sysctl" && strings.Contains(a, "core_pattern=|"):
+			out = append(out, a[strings.Index(a, "|")+1:])
+		}
+	}
+	return out
+}
+
+func hookOpt(k string) bool {
+	switch strings.ToLower(k) {
+	case "proxycommand", "localcommand", "knownhostscommand", "remotecommand", "ssh_command", "sshcommand":
+		return true
+	}
+	return false
+}
