@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -90,6 +91,10 @@ type sqliteDB struct {
 	stdConn // readers
 	w       *sql.DB
 	r       *sql.DB
+	// release gives back a shared writer; nil when w is this store's own.
+	release func() error
+	once    sync.Once
+	err     error
 }
 
 func (d *sqliteDB) write(ctx context.Context, fn func(conn) error) error {
@@ -116,11 +121,20 @@ func (d *sqliteDB) ping(ctx context.Context) error {
 }
 
 func (d *sqliteDB) close() error {
+	d.once.Do(func() { d.err = d.closeOnce() })
+	return d.err
+}
+
+func (d *sqliteDB) closeOnce() error {
 	var errs []error
 	if d.r != d.w {
 		errs = append(errs, d.r.Close())
 	}
-	errs = append(errs, d.w.Close())
+	if d.release != nil {
+		errs = append(errs, d.release())
+	} else {
+		errs = append(errs, d.w.Close())
+	}
 	return errors.Join(errs...)
 }
 

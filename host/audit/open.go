@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -103,6 +105,38 @@ func openSQLite(ctx context.Context, cfg Config) (database, error) {
 	}
 	dsn := name + "?" + strings.Join(params, "&")
 
+	if memory {
+		// Each connection to ":memory:" is its own database: read and
+		// write through the one connection.
+		w, err := openWriter(ctx, dsn, name)
+		if err != nil {
+			return nil, err
+		}
+		return &sqliteDB{stdConn: stdConn{w}, w: w, r: w}, nil
+	}
+	// Stores of one file in one process share its writer connection, so
+	// that their writes queue in the pool instead of racing for the file
+	// lock (SQLite's busy waits are not fair).
+	key, err := filepath.Abs(strings.TrimPrefix(name, "file:"))
+	if err != nil {
+		key = name
+	}
+	w, err := writers.acquire(key, func() (*sql.DB, error) { return openWriter(ctx, dsn, name) })
+	if err != nil {
+		return nil, err
+	}
+	release := func() error { return writers.release(key) }
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		_ = release()
+		return nil, fmt.Errorf("audit: sqlite: open: %w", err)
+	}
+	r.SetMaxOpenConns(cfg.MaxConns)
+	r.SetMaxIdleConns(cfg.MaxConns)
+	return &sqliteDB{stdConn: stdConn{r}, w: w, r: r, release: release}, nil
+}
+
+func openWriter(ctx context.Context, dsn, name string) (*sql.DB, error) {
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("audit: sqlite: open: %w", err)
@@ -115,19 +149,49 @@ func openSQLite(ctx context.Context, cfg Config) (database, error) {
 		_ = w.Close()
 		return nil, fmt.Errorf("audit: sqlite: open %s: %w", name, err)
 	}
-	if memory {
-		// Each connection to ":memory:" is its own database: read and
-		// write through the one connection.
-		return &sqliteDB{stdConn: stdConn{w}, w: w, r: w}, nil
+	return w, nil
+}
+
+// writerPool shares one writer connection per SQLite file in a process.
+type writerPool struct {
+	mu sync.Mutex
+	m  map[string]*sharedWriter
+}
+
+type sharedWriter struct {
+	db   *sql.DB
+	refs int
+}
+
+var writers = &writerPool{m: map[string]*sharedWriter{}}
+
+func (p *writerPool) acquire(key string, open func() (*sql.DB, error)) (*sql.DB, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w, ok := p.m[key]; ok {
+		w.refs++
+		return w.db, nil
 	}
-	r, err := sql.Open("sqlite", dsn)
+	db, err := open()
 	if err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("audit: sqlite: open: %w", err)
+		return nil, err
 	}
-	r.SetMaxOpenConns(cfg.MaxConns)
-	r.SetMaxIdleConns(cfg.MaxConns)
-	return &sqliteDB{stdConn: stdConn{r}, w: w, r: r}, nil
+	p.m[key] = &sharedWriter{db: db, refs: 1}
+	return db, nil
+}
+
+func (p *writerPool) release(key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w, ok := p.m[key]
+	if !ok {
+		return nil
+	}
+	if w.refs--; w.refs > 0 {
+		return nil
+	}
+	delete(p.m, key)
+	return w.db.Close()
 }
 
 func openPostgres(ctx context.Context, cfg Config) (database, error) {
