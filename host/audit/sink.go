@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -275,6 +276,8 @@ func (w *WebhookSink) post(stop <-chan struct{}, body []byte) (retry bool, err e
 		// The error may hold the URL (and a token in it): keep it short.
 		return true, fmt.Errorf("webhook: post failed")
 	}
+	// Drain a little of the body so that the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
