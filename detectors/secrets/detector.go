@@ -650,8 +650,11 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 // allowed applies the configured allowlists and the built-in lock-file
 // context to a match.
 func (e *engine) allowed(it *sdk.Item, text string, m *match) bool {
-	if e.allowFP[m.rule.ID+":"+fingerprintOf(m)] || e.allowFP[fingerprintOf(m)] {
-		return true
+	if len(e.allowFP) > 0 {
+		fp := fingerprintOf(m)
+		if e.allowFP[fp] || e.allowFP[m.rule.ID+":"+fp] {
+			return true
+		}
 	}
 	for _, re := range e.allowRegex {
 		if re.MatchString(m.secret) || re.MatchString(text[m.start:m.end]) {

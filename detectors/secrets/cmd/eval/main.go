@@ -188,7 +188,7 @@ func tally(s *score, label string, hit bool) {
 // what one dedicated core would do.
 type rate struct{ wall, cpu float64 }
 
-func (r rate) String() string { return fmt.Sprintf("%.1f MB/s wall, %.1f MB/s CPU", r.wall, r.cpu) }
+func (r rate) String() string { return fmt.Sprintf("%.3g MB/s wall, %.3g MB/s CPU", r.wall, r.cpu) }
 
 // measure runs f until at least a second has passed and returns the rate
 // for n bytes per run.
