@@ -40,14 +40,19 @@ type signal struct {
 	Ahead     int
 	WholeWord bool     // keywords must end a word (non-Lead signals)
 	Need      []string // when set, the searched text must hold one of these before the pattern runs
-	Pattern   string
-	Reject    string   // a match that, with the few bytes after it, matches Reject is dropped
-	Match     []string // inputs that must fire the signal (tested)
-	NoMatch   []string // inputs that must not (tested)
+	NeedAlso  []string // and, when set, one of these too
+	// Pre, when set, must accept the searched text before the pattern runs
+	// (a cheap test that spares most pattern runs).
+	Pre     func(seg []byte) bool
+	Pattern string
+	Reject  string   // a match that, with the few bytes after it, matches Reject is dropped
+	Match   []string // inputs that must fire the signal (tested)
+	NoMatch []string // inputs that must not (tested)
 
 	re     *regexp.Regexp
 	reject *regexp.Regexp
 	need   [][]byte
+	need2  [][]byte
 }
 
 // Words shared by several patterns.
@@ -110,12 +115,13 @@ var signals = []*signal{
 		ID: "override.addressed_to_ai", Class: ClassOverride,
 		Desc:   "text addresses the AI assistant directly",
 		Direct: 0.3, Untrusted: 0.85,
-		Lead:    true,
-		Need:    []string{" to ", " for "},
-		Pattern: `\b(?:note|message|instructions?|notice|attention|important|reminder|warning|directive|memo|alert)(?:\s+\w+){0,3}?\s+(?:for|to)\s+(?:all\s+|any\s+)?(?:the\s+)?` + reAINoun + `\b`,
-		Match:   []string{"<!-- Note to AI assistants: do X -->", "IMPORTANT SYSTEM NOTICE FOR AI AGENTS: read this", "instructions for the assistant:"},
-		NoMatch: []string{"see the note for the agent config in docs", "warning: deprecated"},
-		Reject:  `(?:config|configuration|setup|install|docs)\b`,
+		Lead:     true,
+		Need:     []string{" to ", " for "},
+		NeedAlso: []string{"ai", "a.i.", "llm", "assistant", "language model", "chatbot", "agent", "gpt", "claude", "copilot", "gemini", "bot", "model"},
+		Pattern:  `\b(?:note|message|instructions?|notice|attention|important|reminder|warning|directive|memo|alert)(?:\s+\w+){0,3}?\s+(?:for|to)\s+(?:all\s+|any\s+)?(?:the\s+)?` + reAINoun + `\b`,
+		Match:    []string{"<!-- Note to AI assistants: do X -->", "IMPORTANT SYSTEM NOTICE FOR AI AGENTS: read this", "instructions for the assistant:"},
+		NoMatch:  []string{"see the note for the agent config in docs", "warning: deprecated"},
+		Reject:   `(?:config|configuration|setup|install|docs)\b`,
 	},
 	{
 		ID: "override.if_you_are_ai", Class: ClassOverride,
@@ -364,7 +370,7 @@ var signals = []*signal{
 		Desc:   "URL with a slot for stolen data",
 		Direct: 0.3, Untrusted: 0.6,
 		Lead: true, Ahead: 240,
-		Need:    []string{"<", "{", "[", "$", "%7b", "%3c"},
+		Pre:     urlHasSlot,
 		Pattern: `https?://[^\s)"'>]*[?&/][\w-]*=?(?:<|\{\{?|\[|\$\{?|%7b|%3c)\s*[\w ]*(?:token|secret|key|password|passwd|data|content|credentials?|history|conversation|chat|summary|info|env|cookie|session|prompt|memory|answer)`,
 		Reject:  `your|example_|\{\{\s*\.`,
 		Match:   []string{"https://collector.example.net/t?d=<token>", "https://x.test/log?q={conversation_history}"},
@@ -628,6 +634,9 @@ func newMatcher() *matcher {
 		for _, n := range s.Need {
 			s.need = append(s.need, []byte(n))
 		}
+		for _, n := range s.NeedAlso {
+			s.need2 = append(s.need2, []byte(n))
+		}
 		for _, k := range s.Keywords {
 			i, ok := idx[k]
 			if !ok {
@@ -758,15 +767,39 @@ func isWordByte(b byte) bool { return wordTable[b] }
 
 // needed reports whether seg holds one of the signal's Need strings.
 func (s *signal) needed(seg []byte) bool {
-	if len(s.need) == 0 {
+	if s.Pre != nil && !s.Pre(seg) {
+		return false
+	}
+	return containsAny(seg, s.need) && containsAny(seg, s.need2)
+}
+
+// containsAny reports whether seg holds one of needles (true when there
+// are none).
+func containsAny(seg []byte, needles [][]byte) bool {
+	if len(needles) == 0 {
 		return true
 	}
-	for _, n := range s.need {
+	for _, n := range needles {
 		if bytes.Contains(seg, n) {
 			return true
 		}
 	}
 	return false
+}
+
+// urlHasSlot reports whether the URL that seg starts with holds a
+// placeholder-like character (<, {, [, $ or their escapes).
+func urlHasSlot(seg []byte) bool {
+	end := 0
+	for end < len(seg) {
+		c := seg[end]
+		if c <= ' ' || c == '"' || c == '\'' || c == ')' || c == '>' {
+			break
+		}
+		end++
+	}
+	u := seg[:end]
+	return bytes.ContainsAny(u, "<{[$") || bytes.Contains(u, []byte("%7b")) || bytes.Contains(u, []byte("%3c"))
 }
 
 // find returns the signal matches in text, sorted by start, and how many
