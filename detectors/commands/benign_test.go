@@ -1,0 +1,102 @@
+package commands
+
+import (
+	"context"
+	"testing"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// benignAgentCommands are everyday commands of coding agents; none may
+// reach the default block threshold.
+var benignAgentCommands = []string{
+	`go test ./...`,
+	`go build -o bin/app ./cmd/app && ./bin/app --version`,
+	`git commit -am "fix: handle empty input" && git push origin feature/empty-input`,
+	`git reset --soft HEAD~1`,
+	`git stash && git pull --rebase && git stash pop`,
+	`npm install && npm run build`,
+	`rm -rf node_modules package-lock.json && npm install`,
+	`pip install -r requirements.txt`,
+	`python -m venv .venv && source .venv/bin/activate && pip install -e .`,
+	`python3 -m pytest -x -q tests/test_api.py`,
+	`python -m http.server 8000`,
+	`docker compose up -d --build`,
+	`docker run --rm -v "$PWD":/app -w /app node:20 npm test`,
+	`kubectl get pods -n staging -o wide`,
+	`kubectl logs deploy/api -n staging --tail=100`,
+	`make build && make test`,
+	`cargo build --release`,
+	`curl -s https://api.github.com/repos/acme/api/releases/latest | jq -r .tag_name`,
+	`curl -fsSL -o go.tgz https://go.dev/dl/go1.22.5.linux-amd64.tar.gz && sudo tar -C /usr/local -xzf go.tgz`,
+	`wget -q https://example.org/data.csv -O data/data.csv`,
+	`ssh -i ~/.ssh/deploy_key deploy@app.example.com 'sudo systemctl restart api'`,
+	`scp build/app.tgz deploy@app.example.com:/tmp/`,
+	`rsync -avz --delete dist/ deploy@app.example.com:/var/www/site/`,
+	`chmod +x scripts/release.sh && ./scripts/release.sh v1.2.3`,
+	`sed -i 's/localhost:5432/db:5432/' config/dev.yaml`,
+	`find . -name "*.log" -mtime +7 -delete`,
+	`find . -type d -name __pycache__ -exec rm -rf {} +`,
+	`ps aux | grep -v grep | grep node`,
+	`kill -9 41234`,
+	`lsof -i :8080`,
+	`export PATH="$PATH:$HOME/go/bin"`,
+	`echo 'export PATH="$PATH:$HOME/.local/bin"' >> ~/.bashrc`,
+	`sudo apt-get update && sudo apt-get install -y build-essential libssl-dev`,
+	`brew install jq ripgrep`,
+	`go install golang.org/x/tools/cmd/goimports@latest`,
+	`tar -czf backup-$(date +%F).tgz src/ docs/`,
+	`base64 -d fixtures/cert.b64 > /tmp/cert.pem && openssl x509 -in /tmp/cert.pem -noout -subject`,
+	`openssl req -new -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"`,
+	`cat > scripts/run.py <<'EOF'
+import subprocess, sys
+subprocess.run(["pytest", "-q"], check=True)
+EOF`,
+	`cat <<EOF > Dockerfile
+FROM alpine:3.20
+CMD ["/bin/sh"]
+EOF`,
+	`psql "$DATABASE_URL" -c 'SELECT count(*) FROM orders'`,
+	`sqlite3 app.db ".tables"`,
+	`redis-cli -h localhost PING`,
+	`git log --oneline -5 && git diff --stat HEAD~1`,
+	`git clean -n`,
+	`git push --force-with-lease origin feature-x`,
+	`crontab -l`,
+	`systemctl status nginx --no-pager`,
+	`journalctl -u api --since "1 hour ago" --no-pager`,
+	`env | grep -i proxy`,
+	`printenv HOME`,
+	`which python3 && python3 --version`,
+	`du -sh * | sort -h | tail`,
+	`df -h /`,
+	`ls -la ~/.ssh`,
+	`cat ~/.ssh/id_ed25519.pub`,
+	`ssh-keygen -t ed25519 -C "ci@example.com" -f ~/.ssh/ci_key -N ""`,
+	`gh pr create --fill`,
+	`terraform plan -out tf.plan`,
+	`aws s3 cp dist/ s3://acme-site/ --recursive`,
+	`node -e 'console.log(process.versions.node)'`,
+	`bash scripts/setup.sh --dev`,
+	`shellcheck scripts/*.sh`,
+	`PAGER=cat git log -1`,
+	`GIT_SSH_COMMAND="ssh -i ~/.ssh/deploy_key" git fetch origin`,
+	`timeout 30 npm test`,
+	`nohup npm run dev > dev.log 2>&1 &`,
+	`xargs -n1 echo < files.txt`,
+	`echo "SELECT 1" | psql -h localhost -U app app`,
+	`powershell -NoProfile -Command "Get-ChildItem -Recurse -Filter *.cs | Measure-Object"`,
+	`cmd /c dir /s /b *.csproj`,
+	`pwsh -c "Invoke-WebRequest https://example.org/file.zip -OutFile file.zip; Expand-Archive file.zip -DestinationPath out"`,
+}
+
+func TestBenignAgentCommands(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range benignAgentCommands {
+		for _, m := range judge(context.Background(), cmd, defaultConfig) {
+			if m.sev >= sdk.SeverityHigh {
+				t.Errorf("%q: %s (%s, %s)", cmd, m.rule.ID, m.sev, m.msg)
+			}
+		}
+	}
+}
