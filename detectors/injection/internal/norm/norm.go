@@ -131,14 +131,16 @@ func normalizeSlow(s string) *Text {
 				note(HiddenTags, i, next)
 			}
 		case isZeroWidth(r):
-			// Inside a word (between two letters) it hides text; elsewhere
-			// (ZWJ in emoji, ZWNJ in Persian) it is ordinary.
-			if len(rs) > 0 && unicode.IsLetter(rs[len(rs)-1].r) && next < len(s) {
+			// Inside a Latin word it hides text; elsewhere (ZWJ in emoji,
+			// ZWNJ in Persian or Hindi words) it is ordinary writing.
+			if len(rs) > 0 && isLatinLetter(rs[len(rs)-1].r) && next < len(s) {
 				nr, _ := utf8.DecodeRuneInString(s[next:])
-				if unicode.IsLetter(nr) || isZeroWidth(nr) {
+				if isLatinLetter(nr) || isZeroWidth(nr) {
 					note(HiddenZeroWidth, i, next)
 				}
 			}
+		case r == 0x200E || r == 0x200F || r == 0x061C:
+			// Directional marks: ordinary in right-to-left text.
 		case isBidi(r):
 			note(HiddenBidi, i, next)
 		case isDropped(r):
@@ -198,6 +200,10 @@ func normalizeSlow(s string) *Text {
 		}
 	}
 	return t
+}
+
+func isLatinLetter(r rune) bool {
+	return r < 0x250 && unicode.IsLetter(r)
 }
 
 func isZeroWidth(r rune) bool {

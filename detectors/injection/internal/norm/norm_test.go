@@ -21,6 +21,8 @@ func TestNormalize(t *testing.T) {
 		"quotes":           {in: "don’t", want: "don't"},
 		"zero width":       {in: "ig\u200bn\u200bo\u200bre", want: "ignore", hidden: []HiddenKind{HiddenZeroWidth, HiddenZeroWidth, HiddenZeroWidth}},
 		"zwj emoji":        {in: "👨\u200d👩", want: "👨👩"},
+		"zwnj persian":     {in: "می\u200cخواهم می\u200cروم می\u200cشود", want: "میخواهم میروم میشود"},
+		"rtl marks":        {in: "שלום\u200f abc\u200e", want: "שלום abc"},
 		"tags decoded":     {in: "ok" + "\U000E0048\U000E0069", want: "okhi", hidden: []HiddenKind{HiddenTags}},
 		"flag tags kept":   {in: "🏴\U000E0067\U000E0062\U000E007F", want: "🏴"},
 		"bidi":             {in: "abc\u202Edcba\u202C", want: "abcdcba", hidden: []HiddenKind{HiddenBidi, HiddenBidi}},
