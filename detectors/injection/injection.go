@@ -223,6 +223,13 @@ func parseConfig(config []byte) (*settings, error) {
 		}
 	}
 	s.scanSystem, s.scanResponse = c.ScanSystem, c.ScanResponse
+	if len(errs) == 0 {
+		for _, k := range kinds {
+			if s.minScore > s.threshold[k] {
+				errs = append(errs, fmt.Errorf("min_score: %v is above thresholds.%s (%v): high findings would be dropped", s.minScore, k, s.threshold[k]))
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("injection: config: %w", errors.Join(errs...))
 	}
