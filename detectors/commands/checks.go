@@ -1537,14 +1537,35 @@ func checkGitDestroy(c *call, cfg *config) *hit {
 		}
 		return false
 	}
+	// git -C / or --work-tree=/ aims a destructive command at a critical tree.
+	root := ""
+	for i := 1; i < len(c.argv)-1; i++ {
+		a := c.argv[i]
+		v := ""
+		switch {
+		case a == "-C" || a == "--work-tree" || a == "--git-dir":
+			v = c.argv[i+1]
+		case strings.HasPrefix(a, "--work-tree="):
+			v = a[len("--work-tree="):]
+		}
+		if what, sev := rootTarget(v); v != "" && sev >= critical {
+			root = what
+		}
+	}
 	switch sub {
 	case "reset":
 		if has("--hard") {
+			if root != "" {
+				return hitf(c, high, "discards every change under "+root+" (git reset --hard)")
+			}
 			return hitf(c, 0, "discards uncommitted changes (git reset --hard)")
 		}
 	case "clean":
 		for _, a := range rest {
 			if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "f") && !strings.Contains(a, "n") {
+				if root != "" {
+					return hitf(c, high, "deletes every untracked file under "+root+" (git clean "+a+")")
+				}
 				return hitf(c, 0, "deletes untracked files (git clean "+a+")")
 			}
 			if a == "--force" {

@@ -556,6 +556,8 @@ var rules = []*rule{
 			"git reflog expire --expire=now --all && git gc --prune=now",
 			"git filter-branch --tree-filter 'rm -f secrets.txt' HEAD",
 			"gh repo delete acme/api --yes",
+			"git -C / clean -fdx",
+			"git --work-tree=$HOME reset --hard",
 		},
 		MustNot: []string{"git reset HEAD file.go", "git clean -n", "git branch -d feature-x", "git gc", "git status"},
 		check:   checkGitDestroy,
