@@ -474,6 +474,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 var passwordRules = map[string]bool{
 	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true,
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
+	"terraform-variable-default": true,
 }
 
 // hasVersion reports whether v holds a dotted version number (1.2, 0.11.2)
