@@ -72,6 +72,7 @@ train:
 fuzz:
 	@set -e; for spec in \
 	  ./host/aperture:FuzzParse ./host/aperture:FuzzNormalize ./host/llmapi:FuzzReplaceString \
+	  ./host/llmapi/jsonscan:FuzzValidate ./detectors/injection/internal/norm:FuzzNormalize \
 	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect; do \
 	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
 	  echo "== $$pkg $$fn"; \
