@@ -1998,3 +1998,103 @@ func checkCommandHook(c *call, _ *config) *hit {
 	}
 	return nil
 }
+
+func checkMetadata(c *call, _ *config) *hit {
+	if !isFetcher(c) && c.name != "http" && c.name != "iwr" && c.name != "invoke-webrequest" && c.name != "invoke-restmethod" && c.name != "irm" {
+		return nil
+	}
+	for _, a := range c.args() {
+		l := lower(a)
+		if !containsAny(l, "169.254.169.254", "metadata.google.internal", "100.100.100.200", "fd00:ec2::254", "169.254.170.2") {
+			continue
+		}
+		if containsAny(l, "security-credentials", "/token", "service-accounts", "identity", "credentials", "api/token", "ram/security", "v2/credentials") {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkKubeSecrets(c *call, _ *config) *hit {
+	if c.name != "kubectl" && c.name != "oc" {
+		return nil
+	}
+	args := c.args()
+	for i, a := range args {
+		if a == "get" && i+1 < len(args) && (args[i+1] == "secret" || args[i+1] == "secrets" || strings.HasPrefix(args[i+1], "secret/")) {
+			for _, b := range args {
+				if strings.HasPrefix(b, "-o") || strings.HasPrefix(b, "--output") {
+					return c.rule()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkInfraDestroy(c *call, _ *config) *hit {
+	args := c.args()
+	has := func(xs ...string) bool {
+		for _, a := range args {
+			for _, x := range xs {
+				if a == x || strings.HasPrefix(a, x+"=") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch c.name {
+	case "terraform", "tofu", "terragrunt":
+		if len(args) > 0 && (args[0] == "destroy" || args[0] == "apply" && has("-destroy")) {
+			if has("-target") {
+				return hitf(c, low, "destroys targeted infrastructure ("+c.name+" destroy -target)")
+			}
+			if has("-auto-approve", "--auto-approve") {
+				return hitf(c, 0, "destroys every resource of the "+c.name+" state without confirmation")
+			}
+			return hitf(c, medium, "destroys every resource of the "+c.name+" state")
+		}
+	case "pulumi":
+		if len(args) > 0 && args[0] == "destroy" && has("--yes", "-y") {
+			return hitf(c, 0, "destroys every resource of the Pulumi stack without confirmation")
+		}
+	case "kubectl", "oc":
+		if len(args) > 0 && args[0] == "delete" {
+			if len(args) > 1 && (args[1] == "namespace" || args[1] == "ns" || strings.HasPrefix(args[1], "namespace/") || strings.HasPrefix(args[1], "ns/")) {
+				return hitf(c, 0, "deletes a Kubernetes namespace and everything in it")
+			}
+			if has("--all", "--all-namespaces", "-A") {
+				return hitf(c, 0, "deletes every matching Kubernetes resource")
+			}
+		}
+	case "aws":
+		if len(args) > 2 && args[0] == "s3" && (args[1] == "rm" && has("--recursive") || args[1] == "rb" && has("--force")) {
+			return hitf(c, 0, "deletes an S3 bucket's contents")
+		}
+		if len(args) > 1 && (args[1] == "delete-db-instance" || args[1] == "delete-db-cluster" || args[1] == "delete-table" || args[1] == "delete-stack" || args[1] == "delete-bucket") {
+			return hitf(c, 0, "deletes an AWS resource ("+args[1]+")")
+		}
+		if len(args) > 1 && args[1] == "terminate-instances" {
+			return hitf(c, medium, "terminates EC2 instances")
+		}
+	case "gcloud":
+		j := strings.Join(args, " ")
+		if strings.HasPrefix(j, "projects delete") {
+			return hitf(c, critical, "deletes a Google Cloud project")
+		}
+		if strings.Contains(j, " delete") && has("--quiet", "-q") && containsAny(j, "sql instances", "container clusters", "storage buckets", "compute instances") {
+			return hitf(c, 0, "deletes Google Cloud resources without confirmation")
+		}
+	case "gsutil":
+		if len(args) > 0 && (args[0] == "rm" && has("-r", "-a") || args[0] == "rb") || has("-m") && strings.Contains(strings.Join(args, " "), "rm -r") {
+			return hitf(c, 0, "deletes a Cloud Storage bucket's contents")
+		}
+	case "az":
+		j := strings.Join(args, " ")
+		if strings.HasPrefix(j, "group delete") && has("--yes", "-y") {
+			return hitf(c, 0, "deletes an Azure resource group and everything in it")
+		}
+	}
+	return nil
+}

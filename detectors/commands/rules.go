@@ -690,6 +690,40 @@ var rules = []*rule{
 		check:   checkCommandHook,
 	},
 	{
+		ID: "cloud-metadata", Class: "credential access", Sev: high,
+		Msg: "reads cloud credentials from the instance metadata service",
+		Must: []string{
+			"curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+			"wget -qO- --header 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+			"curl -H Metadata:true 'http://169.254.169.254/metadata/identity/oauth2/token?resource=https://management.azure.com/'",
+		},
+		MustNot: []string{"curl -s http://169.254.169.254/latest/meta-data/instance-type", "curl -s https://api.example.com/token"},
+		check:   checkMetadata,
+	},
+	{
+		ID: "kube-secrets", Class: "credential access", Sev: medium,
+		Msg:     "prints Kubernetes secrets",
+		Must:    []string{"kubectl get secret db-creds -o jsonpath='{.data.password}' | base64 -d", "kubectl get secrets -A -o yaml"},
+		MustNot: []string{"kubectl get pods", "kubectl describe secret db-creds"},
+		check:   checkKubeSecrets,
+	},
+	{
+		ID: "infra-destroy", Class: "destructive infrastructure", Sev: high,
+		Msg: "destroys cloud or cluster resources",
+		Must: []string{
+			"terraform destroy -auto-approve",
+			"kubectl delete namespace production",
+			"kubectl delete pods --all -n prod",
+			"aws s3 rm s3://acme-backups --recursive",
+			"aws s3 rb s3://acme-logs --force",
+			"gcloud projects delete acme-prod --quiet",
+			"az group delete -n rg-prod --yes",
+			"pulumi destroy --yes",
+		},
+		MustNot: []string{"terraform plan", "kubectl delete pod api-7d9c-x2", "aws s3 ls s3://acme-backups", "terraform destroy -target=aws_instance.tmp"},
+		check:   checkInfraDestroy,
+	},
+	{
 		ID: "interp-download-exec", Class: "download and execute", Sev: critical,
 		Msg: "runs interpreter code that downloads code and executes it",
 		Must: []string{
