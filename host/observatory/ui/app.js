@@ -439,7 +439,7 @@
             it.text ? h("pre", { "class": "item-text" }, it.text) : h("pre", { "class": "muted" }, "(text not stored: payload mode none)"));
         })),
         r ? findingsTable(r.findings) : h("p", { "class": "muted" }, "Not evaluated yet."),
-        r && r.detectors && r.detectors.length ? h("div", null, h("h3", null, "Detectors"),
+        r && r.detectors && r.detectors.length ? runsSummary(r.detectors,
           h("table", { "class": "runs" }, h("thead", null, h("tr", null, ["Detector", "Runtime", "Outcome", "Findings", "Duration"].map(function (x) { return h("th", null, x); }))),
             h("tbody", null, r.detectors.map(function (d) {
               return h("tr", null, h("td", { "class": "mono" }, d.detector), h("td", null, d.runtime || ""),
@@ -447,6 +447,16 @@
                 h("td", null, String(d.findings)), h("td", null, ms(d.duration_ns)));
             })))) : null));
     return li;
+  }
+
+  // runsSummary folds the detector runs of an event under one line; it is
+  // open when a detector did not answer "ok".
+  function runsSummary(runs, table) {
+    var bad = runs.filter(function (d) { return d.outcome !== "ok"; }).length;
+    var slowest = runs.reduce(function (m, d) { return Math.max(m, d.duration_ns || 0); }, 0);
+    var line = runs.length + " detector" + (runs.length === 1 ? "" : "s") + ", " +
+      (bad ? bad + " not ok" : "all ok") + ", slowest " + ms(slowest);
+    return h("details", { "class": "runs", open: bad > 0 }, h("summary", null, line), table);
   }
 
   function sessionView(id) {
