@@ -51,7 +51,7 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skip("chromium not found: apt-get install -y chromium (set PICKET_REQUIRE_TOOLS=1 to fail instead)")
 	}
-	f := newFixture(t)
+	f := newFixture(t, "sqlite")
 	arts := artifactsDir(t)
 
 	opts := []chromedp.ExecAllocatorOption{

@@ -2,17 +2,21 @@ package observatory_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/audit/audittest"
@@ -50,12 +54,50 @@ func detectorsJSON() any {
 	}
 }
 
-func newFixture(t *testing.T) *fixture {
+// storeConfig returns a config for a fresh store of driver: SQLite in a
+// temporary directory, or PostgreSQL (PICKET_TEST_POSTGRES_DSN) in a fresh
+// schema dropped at the end; PostgreSQL skips when unreachable unless
+// PICKET_REQUIRE_POSTGRES=1.
+func storeConfig(t *testing.T, driver string) audit.Config {
+	t.Helper()
+	if driver == "sqlite" {
+		return audit.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "audit.db")}
+	}
+	dsn := os.Getenv("PICKET_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("PICKET_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("postgres unreachable and PICKET_REQUIRE_POSTGRES=1: %v", err)
+		}
+		t.Skipf("postgres unreachable (%v)", err)
+	}
+	_ = c.Close(ctx)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "picket_obs_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, dsn); err == nil {
+			_, _ = c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+			_ = c.Close(ctx)
+		}
+	})
+	return audit.Config{Driver: "postgres", DSN: dsn, Schema: schema, MaxConns: 4}
+}
+
+func newFixture(t *testing.T, driver string) *fixture {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
+	cfg := storeConfig(t, driver)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := audit.Open(ctx, audit.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "audit.db")})
+	s, err := audit.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +144,15 @@ func (f *fixture) get(t *testing.T, key, path string, out any) (int, string) {
 
 func TestAPI(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			testAPI(t, newFixture(t, driver))
+		})
+	}
+}
+
+func testAPI(t *testing.T, f *fixture) {
 
 	t.Run("events and filters", func(t *testing.T) {
 		t.Parallel()
