@@ -16,16 +16,13 @@ func init() {
 	}
 }
 
-// fetchDesc describes the fetcher stage feeding an execution, or "".
+// fetchedBy returns the stage among src that downloads, unless every URL
+// it names is on an allowed host.
 func fetchedBy(src []*call, cfg *config) (*call, bool) {
 	for _, s := range src {
 		if isFetcher(s) {
-			us := urls(s)
-			if len(us) > 0 && cfg.allAllowed(us) {
+			if cfg.allAllowed(urls(s)) {
 				return nil, false
-			}
-			if s.name == "nc" || s.name == "ncat" || s.name == "netcat" || s.name == "socat" {
-				return s, true
 			}
 			return s, true
 		}
@@ -249,12 +246,9 @@ func checkDevTCP(c *call, _ *config) *hit {
 			dup = true
 		}
 	}
-	shellish := isShell(c.name) || c.name == "exec" || len(c.argv) == 0 || c.name == "while" || c.next != nil && isShell(c.next.name)
-	if shellish || dup && (c.name == "cat" || c.name == "exec") {
-		return c.rule()
-	}
-	// exec 5<>/dev/tcp/… followed by a read loop: the descriptor carries commands.
-	if len(c.argv) == 0 || c.name == "exec" {
+	// A shell on the socket, "exec 5<>/dev/tcp/…" (the descriptor then
+	// carries commands), or a socket piped into a shell.
+	if isShell(c.name) || c.name == "exec" || len(c.argv) == 0 || c.next != nil && isShell(c.next.name) || dup && c.name == "cat" {
 		return c.rule()
 	}
 	return nil
@@ -280,10 +274,7 @@ func checkNetcatExec(c *call, _ *config) *hit {
 }
 
 func checkShellPipeNet(c *call, _ *config) *hit {
-	if !(isShell(c.name) && shellScript(c.argv) < 0 && shellOperand(c.argv) < 0) && c.name != "bash" {
-		return nil
-	}
-	if shellScript(c.argv) >= 0 {
+	if !isShell(c.name) || shellScript(c.argv) >= 0 || shellOperand(c.argv) >= 0 {
 		return nil
 	}
 	near := func(o *call) bool {
@@ -312,7 +303,6 @@ func checkShellPipeNet(c *call, _ *config) *hit {
 			return c.rule()
 		}
 	}
-	// sh 0</tmp/pipe | nc …: the shell reads a FIFO that the network fills.
 	return nil
 }
 
@@ -463,9 +453,6 @@ func checkRootShell(c *call, _ *config) *hit {
 }
 
 func checkRm(c *call, cfg *config) *hit {
-	if c.name != "rm" && c.name != "rmdir" && c.name != "remove-item" && c.name != "rd" && c.name != "del" {
-		return nil
-	}
 	if c.name != "rm" {
 		return nil
 	}

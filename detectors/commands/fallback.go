@@ -179,10 +179,5 @@ func splitRedir(s string) (op, fd, target string) {
 	for j < len(s) && strings.IndexByte("<>&|", s[j]) >= 0 {
 		j++
 	}
-	op = s[i:j]
-	target = s[j:]
-	if strings.HasSuffix(op, "&") && target != "" {
-		return op, fd, target
-	}
-	return op, fd, target
+	return s[i:j], fd, s[j:]
 }

@@ -27,8 +27,6 @@ type rule struct {
 	check   func(c *call, cfg *config) *hit
 }
 
-func (r *rule) hit(c *call) *hit { return &hit{c: c} }
-
 func hitf(c *call, sev sdk.Severity, msg string) *hit { return &hit{c: c, sev: sev, msg: msg} }
 
 // Severity shorthands for the rule table.

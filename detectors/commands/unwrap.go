@@ -70,7 +70,8 @@ var runners = map[string]string{
 	"ionice.exe":   "",
 }
 
-// runnerArgTakers are runners whose first operand is theirs, not the command's.
+// runnerFirstOperand are runners whose first operand is theirs (a
+// duration, a CPU mask, a directory), not the command's.
 var runnerFirstOperand = set("timeout", "taskset", "chrt", "flock", "sg", "setarch", "chroot", "cpulimit")
 
 func set(xs ...string) map[string]bool {
@@ -182,16 +183,9 @@ func runnerCommand(name string, argv []string) int {
 			continue
 		}
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			opt := a
-			if j := strings.Index(a, "="); j > 0 {
+			// "--opt=v" and "-uroot" carry their value; "-u root" does not.
+			if !strings.Contains(a, "=") && (strings.HasPrefix(a, "--") || len(a) == 2) && strings.Contains(" "+takes+" ", " "+a+" ") {
 				i++
-				continue
-			} else if strings.HasPrefix(a, "--") || len(a) == 2 {
-				if strings.Contains(" "+takes+" ", " "+opt+" ") {
-					i++
-				}
-			} else if takes != "" && strings.Contains(" "+takes+" ", " "+a[:2]+" ") {
-				// -u0 style: value joined.
 			}
 			i++
 			continue
@@ -379,8 +373,7 @@ func sshCommand(argv []string) int {
 // interpCode finds shell commands inside the code an interpreter is given
 // (python -c, perl -e, awk programs, vim -c, gdb -ex …) and walks them.
 func (w *walker) interpCode(c *call) {
-	for i, code := range interpCodeArgs(c) {
-		_ = i
+	for _, code := range interpCodeArgs(c) {
 		for _, m := range codeExecRe.FindAllStringSubmatch(code, 8) {
 			lit := m[2]
 			if lit == "" {
