@@ -100,3 +100,23 @@ func TestBenignAgentCommands(t *testing.T) {
 		}
 	}
 }
+
+// Install idioms that must stay below the block threshold.
+var benignInstallIdioms = []string{
+	`curl -fsSL https://download.docker.com/linux/ubuntu/gpg | sudo gpg --dearmor -o /etc/apt/keyrings/docker.gpg`,
+	`echo "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.docker.com/linux/ubuntu jammy stable" | sudo tee /etc/apt/sources.list.d/docker.list > /dev/null`,
+	`sudo usermod -aG docker $USER`,
+	`sudo systemctl enable --now docker`,
+	`git push origin HEAD --force-with-lease`,
+}
+
+func TestBenignInstallIdioms(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range benignInstallIdioms {
+		for _, m := range judge(context.Background(), cmd, defaultConfig) {
+			if m.sev >= sdk.SeverityHigh {
+				t.Errorf("%q: %s (%s, %s)", cmd, m.rule.ID, m.sev, m.msg)
+			}
+		}
+	}
+}

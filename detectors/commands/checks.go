@@ -1377,8 +1377,10 @@ func checkAccounts(c *call, _ *config) *hit {
 			}
 			for _, x := range strings.Split(g+","+strings.Join(operands(c, ""), ","), ",") {
 				switch x {
-				case "sudo", "wheel", "admin", "root", "docker", "adm", "disk", "lxd", "shadow":
+				case "sudo", "wheel", "admin", "root", "adm", "disk", "lxd", "shadow":
 					return hitf(c, 0, "adds a user to the privileged group "+x)
+				case "docker":
+					return hitf(c, medium, "adds a user to the docker group (root-equivalent)")
 				}
 			}
 		}
@@ -1475,6 +1477,9 @@ func checkGitPush(c *call, cfg *config) *hit {
 		case plus || force:
 			if prot {
 				return hitf(c, 0, "force-pushes over the protected branch "+dst+", rewriting its history")
+			}
+			if dst == "HEAD" || dst == "@" {
+				return hitf(c, medium, "force-pushes the current branch, rewriting remote history")
 			}
 			return hitf(c, low, "force-pushes the branch "+dst)
 		case lease:
