@@ -12,7 +12,7 @@ import (
 // quoted strings, so that a secret in an unsealed spool would show. It is
 // for tests that check that no secret reached the store.
 func DumpAll(ctx context.Context, s Store) ([]byte, error) {
-	ss, ok := s.(*sqlStore)
+	ss, ok := sqlOf(s)
 	if !ok {
 		return nil, fmt.Errorf("audit: dump: not a SQL store")
 	}

@@ -107,7 +107,7 @@ func Export(ctx context.Context, s Store, tenant string, since time.Time, format
 		cw.Flush()
 		return cw.Error()
 	}
-	if ss, ok := s.(*sqlStore); ok {
+	if ss, ok := sqlOf(s); ok {
 		// Whole pages of events with their findings: three queries per
 		// page rather than three per event.
 		var at int64

@@ -308,7 +308,7 @@ func migrate(ctx context.Context, db database, log hclog.Logger) error {
 // SchemaVersion returns the highest migration applied to s, for health
 // pages and tests.
 func SchemaVersion(ctx context.Context, s Store) (int, error) {
-	ss, ok := s.(*sqlStore)
+	ss, ok := sqlOf(s)
 	if !ok {
 		return 0, fmt.Errorf("audit: schema version: not a SQL store")
 	}

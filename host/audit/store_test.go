@@ -882,3 +882,39 @@ func TestSessionRollup(t *testing.T) {
 		}
 	})
 }
+
+func TestInstrument(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, audit.Config{DSN: ":memory:"})
+	var mu sync.Mutex
+	ops := map[string]int{}
+	is := audit.Instrument(s, func(op string, d time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d < 0 {
+			t.Errorf("%s: negative duration", op)
+		}
+		if err != nil {
+			op += " error"
+		}
+		ops[op]++
+	})
+	ctx := testCtx(t)
+	mustRecord(t, is, ev("acme", "i1", sdk.EventPreRequest, "", "s", t0))
+	mustComplete(t, is, "i1", result("allow", false, time.Millisecond))
+	_, _ = is.GetEvent(ctx, "acme", "nope")
+	_, _ = is.ListEvents(ctx, "acme", audit.EventFilter{})
+	_, _ = is.Stats(ctx, "acme", audit.StatsQuery{Since: t0, Until: t0.Add(time.Hour)})
+	if _, err := audit.DumpAll(ctx, is); err != nil {
+		t.Errorf("DumpAll through Instrument: %v", err)
+	}
+	if v, err := audit.SchemaVersion(ctx, is); err != nil || v < 2 {
+		t.Errorf("SchemaVersion through Instrument: %d %v", v, err)
+	}
+	want := map[string]int{"record": 1, "complete": 1, "get_event error": 1, "list_events": 1, "stats": 1}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, ops); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
