@@ -1888,6 +1888,16 @@ func checkLibraryLoad(c *call, _ *config) *hit {
 		if v, ok := optValue(c, flag, "-o"); ok && (lib(v) || strings.Contains(v, "PKCS11Provider=") && strings.Contains(v, "/")) {
 			return hitf(c, 0, "makes "+c.name+" load the native library "+baseName(v))
 		}
+	case "ldconfig":
+		if v, ok := optValue(c, "-f", ""); ok && v != "/etc/ld.so.conf" {
+			return hitf(c, 0, "makes the dynamic linker load libraries from a custom configuration")
+		}
+	case "load":
+		for _, a := range c.args() {
+			if lib(a) {
+				return hitf(c, 0, "loads the native library "+baseName(a))
+			}
+		}
 	case "enable":
 		if v, ok := optValue(c, "-f", ""); ok {
 			return hitf(c, 0, "loads the native library "+baseName(v)+" into the shell as a builtin")
@@ -1940,11 +1950,15 @@ func checkWrittenShell(c *call, _ *config) *hit {
 	if l == "" || !containsAny(l, "socket", "net.dial", "tcpclient", "fsockopen", "tcpsocket", "/dev/tcp/") {
 		return nil
 	}
-	if !containsAny(l, "connect", "net.dial", "tcpclient", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/dev/tcp/") {
+	bind := containsAny(l, "listen", "accept")
+	if !containsAny(l, "connect", "net.dial", "tcpclient", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/dev/tcp/") && !bind {
 		return nil
 	}
 	if !shellOnSocketRe.MatchString(l) || !containsAny(l, "dup2", "stdin", "stdout", "exec", "spawn", "subprocess", "popen", "fileno", "0>&1", "system") {
 		return nil
+	}
+	if bind && !containsAny(l, "connect", "net.dial", "tcpclient") {
+		return hitf(c, 0, "writes a program that serves a shell on a listening socket (bind shell)")
 	}
 	return c.rule()
 }

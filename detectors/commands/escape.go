@@ -21,7 +21,7 @@ var strongEscapeRe = regexp.MustCompile(`^\s*("|')?\s*(\d?[<>]&\s*\d|[<>]\s*/dev
 
 // launchPrefixRe matches what precedes a shell path in code or config that
 // runs it: exec, system(…), a shell escape (!), %(…), key = value.
-var launchPrefixRe = regexp.MustCompile(`(?i)(exec\s*["'(]?|system\s*\(\s*["']?|!\s*|%\(|esyscmd\(|spawn\s*\(\s*["']?|popen\s*\(\s*["']?|execute\w*\s*[=(]\s*|command\s*[=\s]\s*|[=:]\s*["']?|"\s*:\s*"|invoke\w*\s*\{?\s*["']?|;\s*)$`)
+var launchPrefixRe = regexp.MustCompile(`(?i)(exec\w*\s*[("' ]*|system\s*\(\s*["']?|start\s*\(\s*["']?|!\s*|%\(|esyscmd\(|spawn\s*\(\s*["']?|popen\s*\(\s*["']?|execute\w*\s*[=(]\s*|command\s*[=\s]\s*|[=:]\s*["']?|"\s*:\s*"|invoke\w*\s*\{?\s*["']?|;\s*)$`)
 
 func checkShellEscape(c *call, _ *config) *hit {
 	if len(c.argv) == 0 {
@@ -64,6 +64,9 @@ func checkShellEscape(c *call, _ *config) *hit {
 		return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
 	}
 	if isShell(c.name) {
+		if strongRedirs(c) && (c.via == "code" || c.via == "hook") {
+			return hitf(c, 0, "makes "+c.wrappers[len(c.wrappers)-1]+" start a shell wired to the terminal (a shell escape)")
+		}
 		return nil
 	}
 	// A shell binary copied or linked where another program will run it.
@@ -104,7 +107,7 @@ func checkShellEscape(c *call, _ *config) *hit {
 		if i < len(c.argv)-1 && i > 0 && (c.argv[i] == "-s" || c.argv[i] == "--shell") {
 			continue
 		}
-		for _, loc := range shellPathRe.FindAllStringIndex(a, 8) {
+		for _, loc := range shellPathMatches(a) {
 			s := loc[0]
 			if s < len(a) && !strings.HasPrefix(a[s:], "/") && !strings.HasPrefix(a[s:], ".") {
 				s++
@@ -175,4 +178,23 @@ func madeExecutable(c *call) bool {
 		}
 	}
 	return false
+}
+
+// shellPathMatches returns the spans of shellPathRe in a, letting the
+// character that ends one match start the next (RE2 has no lookahead).
+func shellPathMatches(a string) [][]int {
+	var out [][]int
+	for pos := 0; pos < len(a) && len(out) < 8; {
+		loc := shellPathRe.FindStringIndex(a[pos:])
+		if loc == nil {
+			break
+		}
+		out = append(out, []int{pos + loc[0], pos + loc[1]})
+		next := pos + loc[1] - 1
+		if next <= pos {
+			next = pos + 1
+		}
+		pos = next
+	}
+	return out
 }
