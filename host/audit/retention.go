@@ -72,7 +72,9 @@ func (s *sqlStore) pruneWhere(ctx context.Context, cond string, args ...any) (in
 			// The sessions these events belong to, to recount after.
 			type key struct{ tenant, session string }
 			var touched []key
-			rows, err := c.query(ctx, `SELECT DISTINCT tenant, session_id FROM events WHERE session_id <> '' AND id IN `+in, inArgs...)
+			// In a fixed order, so that two replicas pruning at once lock
+			// sessions in the same order.
+			rows, err := c.query(ctx, `SELECT DISTINCT tenant, session_id FROM events WHERE session_id <> '' AND id IN `+in+` ORDER BY tenant, session_id`, inArgs...)
 			if err != nil {
 				return err
 			}
