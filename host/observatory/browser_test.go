@@ -158,6 +158,22 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("session storage holds %q", k)
 	}
 
+	// Events, filtered from the hash and from the toolbar.
+	do("events", chromedp.Navigate(base+"#/events?decision=block"), chromedp.WaitVisible(chromedp.CSS(`#events-table tr[data-event]`)))
+	if n := count(`#events-table tr[data-event]`); n != 2 {
+		t.Errorf("blocked events: %d rows, want 2", n)
+	}
+	shot("01b-events-blocked")
+	do("events would block",
+		chromedp.Navigate(base+"#/events"),
+		chromedp.WaitVisible(chromedp.CSS(`#events-table tr[data-event]`)),
+		chromedp.Click(chromedp.ID("ev-would")),
+		chromedp.WaitVisible(chromedp.CSS(`#ev-would:checked`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#events-table tr[data-decision="modify"]`)))
+	if n := count(`#events-table tr[data-event]`); n != 5 {
+		t.Errorf("would-block events: %d rows, want 5", n)
+	}
+
 	// Sessions list.
 	do("sessions", chromedp.Navigate(base+"#/sessions"), chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session]`)))
 	rows, sessText := count(`#sessions-table tr[data-session]`), text("#sessions-table")

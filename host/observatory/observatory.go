@@ -1,6 +1,6 @@
 // Package observatory serves picket's audit trail to people: a JSON query
-// API under /v1 (events, sessions, findings, stats) and the Observatory web
-// UI under /ui/, embedded in the binary.
+// API under /v1 (events, sessions, findings, stats, export) and the
+// Observatory web UI under /ui/, embedded in the binary.
 //
 // Every API call is scoped to the tenant the auth middleware found for the
 // caller's key: a tenant never sees another's rows, and another tenant's
@@ -63,6 +63,7 @@ func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
 	api.GET("/sessions/:id", h.getSession)
 	api.GET("/findings", h.listFindings)
 	api.GET("/stats", h.stats)
+	api.GET("/export", h.export)
 	if deps.Detectors != nil {
 		api.GET("/detectors", h.detectors)
 	}
@@ -404,4 +405,36 @@ func (h *handlers) detectors(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, h.deps.Detectors())
+}
+
+// export streams the tenant's events since a time as JSON lines or CSV
+// (audit.Export), for SIEM pipelines that pull.
+func (h *handlers) export(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	since := p.when("since")
+	format := p.oneOf("format", "jsonl", "csv")
+	if !p.ok() {
+		return
+	}
+	if c.Query("since") == "" {
+		since = p.now.Add(-24 * time.Hour)
+	}
+	if format == "" {
+		format = "jsonl"
+	}
+	ctype, ext := "application/x-ndjson", "jsonl"
+	if format == "csv" {
+		ctype, ext = "text/csv; charset=utf-8", "csv"
+	}
+	c.Header("Content-Type", ctype)
+	c.Header("Content-Disposition", `attachment; filename="picket-events.`+ext+`"`)
+	c.Status(http.StatusOK)
+	if err := audit.Export(c.Request.Context(), h.deps.Store, tenant, since, format, c.Writer); err != nil {
+		// The status is sent: the client sees a cut stream.
+		h.log.Error("export failed", "tenant", tenant, "error", err)
+	}
 }

@@ -333,6 +333,24 @@ func testAPI(t *testing.T, f *fixture) {
 		}
 	})
 
+	t.Run("export", func(t *testing.T) {
+		t.Parallel()
+		code, body := f.get(t, "acme-key", "/v1/export?since=3h", nil)
+		if code != http.StatusOK || strings.Count(body, "\n") != 13 || strings.Contains(body, "globex") {
+			t.Errorf("jsonl export: %d\n%s", code, body)
+		}
+		code, body = f.get(t, "globex-key", "/v1/export?since=3h&format=csv", nil)
+		if code != http.StatusOK || !strings.HasPrefix(body, "event_id,") || strings.Contains(body, "acme") {
+			t.Errorf("csv export: %d\n%s", code, body)
+		}
+		if code, body := f.get(t, "acme-key", "/v1/export?format=xml", nil); code != http.StatusBadRequest || !strings.Contains(body, "format") {
+			t.Errorf("bad format: %d %s", code, body)
+		}
+		if code, _ := f.get(t, "", "/v1/export", nil); code != http.StatusUnauthorized {
+			t.Errorf("export without a key: %d", code)
+		}
+	})
+
 	t.Run("detectors", func(t *testing.T) {
 		t.Parallel()
 		var ds []map[string]any

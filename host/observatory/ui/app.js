@@ -155,6 +155,7 @@
     [/^#\/overview$/, overview],
     [/^#\/sessions$/, sessions],
     [/^#\/sessions\/(.+)$/, sessionView],
+    [/^#\/events(?:\?.*)?$/, events],
     [/^#\/events\/(.+)$/, eventView],
     [/^#\/threats(?:\?.*)?$/, threats],
     [/^#\/detectors$/, detectors]
@@ -168,7 +169,7 @@
     if (hash === "#/login" || hash === "#/") hash = "#/overview";
     var page = hash.split("?")[0].split("/")[1];
     Array.prototype.forEach.call(nav.querySelectorAll("a"), function (a) {
-      a.classList.toggle("active", a.getAttribute("data-page") === page || (page === "events" && a.getAttribute("data-page") === "sessions"));
+      a.classList.toggle("active", a.getAttribute("data-page") === page);
     });
     for (var i = 0; i < routes.length; i++) {
       var m = hash.match(routes[i][0]);
@@ -489,10 +490,99 @@
     });
   }
 
-  function threats() {
+  function hashParams() {
     var params = {};
     var q = location.hash.split("?")[1];
     if (q) q.split("&").forEach(function (kv) { var p = kv.split("="); params[decodeURIComponent(p[0])] = decodeURIComponent(p[1] || ""); });
+    return params;
+  }
+
+  // events lists the trail with the API's filters; the filters live in the
+  // hash, so a filtered view can be bookmarked.
+  function events() {
+    var params = hashParams();
+    var filters = {
+      decision: params.decision || "", would_block: params.would_block || "", type: params.type || "",
+      login: params.login || "", category: params.category || "", min_severity: params.min_severity || "", since: params.since || "24h"
+    };
+    var state = { cursor: "" };
+    var tbody = h("tbody", null);
+    var more = h("button", { type: "button", "class": "more", id: "events-more", hidden: true }, "Load more");
+    function query(extra) {
+      var q = {};
+      Object.keys(filters).forEach(function (k) { q[k] = filters[k]; });
+      if (q.since === "all") q.since = "";
+      Object.keys(extra || {}).forEach(function (k) { q[k] = extra[k]; });
+      return q;
+    }
+    function load() {
+      return api("/v1/events" + qs(query({ limit: 100, cursor: state.cursor }))).then(function (page) {
+        (page.events || []).forEach(function (e) {
+          tbody.appendChild(h("tr", { "data-event": e.id, "data-decision": e.decision || e.status },
+            h("td", null, when(e.received_at)),
+            h("td", { "class": "mono" }, e.type),
+            h("td", null, (e.identity && e.identity.login) || ""),
+            h("td", null, e.session_id ? link("#/sessions/" + encodeURIComponent(e.session_id), e.session_id) : ""),
+            h("td", null, decisionBadge(e.decision || e.status, e.would_block)),
+            h("td", null, sevBadge(e.max_severity)),
+            h("td", null, e.category || "", e.message ? h("div", { "class": "muted" }, e.message) : null),
+            h("td", null, String(e.findings || 0)),
+            h("td", null, e.status === "evaluated" ? ms(e.latency_ns) : ""),
+            h("td", null, link("#/events/" + encodeURIComponent(e.id), "open"))));
+        });
+        state.cursor = page.next || "";
+        more.hidden = !page.next;
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No events match.")));
+      });
+    }
+    more.addEventListener("click", function () { load().catch(fail); });
+    function field(id, key, control) {
+      control.id = id;
+      control.addEventListener("change", function () {
+        filters[key] = control.type === "checkbox" ? (control.checked ? "true" : "") : control.value.trim();
+        location.hash = "#/events" + qs(filters);
+      });
+      return control;
+    }
+    function select(key, options) {
+      return h("select", null, options.map(function (o) { return h("option", { value: o[0], selected: filters[key] === o[0] }, o[1]); }));
+    }
+    function download(format) {
+      fetch("/v1/export" + qs({ since: filters.since === "all" ? "0" : filters.since, format: format }),
+        { headers: { "Authorization": "Bearer " + apiKey() }, credentials: "omit", cache: "no-store" })
+        .then(function (r) {
+          if (r.status === 401) throw new AuthError();
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.blob();
+        }).then(function (b) {
+          var a = h("a", { href: URL.createObjectURL(b), download: "picket-events." + format });
+          document.body.appendChild(a);
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        }).catch(fail);
+    }
+    var wb = h("input", { type: "checkbox", checked: filters.would_block === "true" });
+    var toolbar = h("div", { "class": "toolbar", id: "event-filters" }, h("h1", null, "Events"),
+      h("label", null, "Since ", field("ev-since", "since", select("since", [["1h", "1h"], ["24h", "24h"], ["168h", "7d"], ["720h", "30d"], ["all", "all"]]))),
+      h("label", null, "Decision ", field("ev-decision", "decision", select("decision", [["", "any"], ["allow", "allow"], ["block", "block"], ["modify", "modify"], ["pending", "pending"]]))),
+      h("label", null, field("ev-would", "would_block", wb), " would block"),
+      h("label", null, "Type ", field("ev-type", "type", select("type", [["", "any"], ["pre_request", "pre_request"], ["tool_call_entire_request", "tool_call_entire_request"], ["entire_request", "entire_request"]]))),
+      h("label", null, "Min severity ", field("ev-severity", "min_severity", select("min_severity", [["", "any"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]]))),
+      h("label", null, "Category ", field("ev-category", "category", h("input", { value: filters.category, placeholder: "any", size: 10 }))),
+      h("label", null, "Login ", field("ev-login", "login", h("input", { value: filters.login, placeholder: "any", size: 16 }))),
+      h("button", { type: "button", id: "export-jsonl", onclick: function () { download("jsonl"); } }, "Export JSONL"),
+      h("button", { type: "button", id: "export-csv", onclick: function () { download("csv"); } }, "Export CSV"));
+    return load().then(function () {
+      render(toolbar,
+        h("table", { id: "events-table" },
+          h("thead", null, h("tr", null, ["Time", "Type", "Login", "Session", "Decision", "Severity", "Category", "Findings", "Latency", ""].map(function (x) { return h("th", null, x); }))),
+          tbody),
+        more);
+    });
+  }
+
+  function threats() {
+    var params = hashParams();
     var state = { cursor: "", category: params.category || "", min: params.min_severity || "" };
     var tbody = h("tbody", null);
     var more = h("button", { type: "button", "class": "more", id: "threats-more", hidden: true }, "Load more");
