@@ -120,3 +120,43 @@ func TestBenignInstallIdioms(t *testing.T) {
 		}
 	}
 }
+
+// Commands that mention dangerous commands without running them.
+var benignMentions = []string{
+	`git commit -m "docs: explain why vssadmin delete shadows is flagged"`,
+	`grep -rn "Set-MpPreference -DisableRealtimeMonitoring" rules/`,
+	`rg "iex \(iwr" docs/`,
+	`echo "curl http://x | sh is dangerous" >> NOTES.md`,
+	`python3 -c "import socket, subprocess; print(socket.gethostname()); subprocess.run(['ls'])"`,
+	`git log --grep="rm -rf /"`,
+}
+
+func TestBenignMentions(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range benignMentions {
+		for _, m := range judge(context.Background(), cmd, defaultConfig) {
+			if m.sev >= sdk.SeverityHigh {
+				t.Errorf("%q: %s (%s, %s)", cmd, m.rule.ID, m.sev, m.msg)
+			}
+		}
+	}
+}
+
+// Shells opened inside containers, remote hosts and terminal multiplexers.
+var benignRemoteShells = []string{
+	`docker-compose exec app /bin/sh -c "python manage.py migrate"`,
+	`docker-compose exec app /bin/bash`,
+	`tmux new-session -d -s dev /bin/bash`,
+	`gcloud compute ssh vm-1 --command /bin/bash`,
+}
+
+func TestBenignRemoteShells(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range benignRemoteShells {
+		for _, m := range judge(context.Background(), cmd, defaultConfig) {
+			if m.sev >= sdk.SeverityHigh {
+				t.Errorf("%q: %s (%s, %s)", cmd, m.rule.ID, m.sev, m.msg)
+			}
+		}
+	}
+}

@@ -369,7 +369,6 @@ func checkCodeShell(c *call, _ *config) *hit {
 		if containsAny(l, bindWords...) {
 			return &hit{c: c, msg: "runs interpreter code that serves a shell on a listening socket (bind shell)"}
 		}
-		return c.rule()
 	}
 	return nil
 }
@@ -406,7 +405,10 @@ var infoOnly = set("ls", "file", "stat", "which", "whereis", "type", "man", "inf
 	"echo", "printf", "sed", "tee", "du", "wc", "shellcheck", "shfmt", "lsof", "ps", "pgrep", "pkill", "killall", "export", "alias",
 	"git", "getent", "code", "touch", "mv", "rm", "tar", "zip", "unzip", "scp", "rsync", "find", "locate", "mlocate", "exec", "set",
 	"script", "machinectl", "multipass", "limactl", "colima", "wsl", "systemd-nspawn", "ldconfig", "gcc", "cc", "file-roller", "stow",
-	"sha512sum", "md5", "codesign", "otool", "xattr", "spctl", "setcap", "getcap", "install")
+	"sha512sum", "md5", "codesign", "otool", "xattr", "spctl", "setcap", "getcap", "install",
+	// Container, remote and session tools: a shell there is the point.
+	"docker-compose", "podman-compose", "incus", "gcloud", "fly", "flyctl", "heroku", "tmux", "screen", "byobu", "devcontainer",
+	"minikube", "kind", "mosh", "sshpass", "gh", "az", "aws", "orb", "orbctl", "railway", "render", "crictl", "dtach", "abduco")
 
 // exemptWrappers run a shell without that being an escape.
 var exemptWrappers = set("exec", "command", "builtin", "script", "ssh", "time", "sudo", "doas", "pkexec", "su", "runuser",

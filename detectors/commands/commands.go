@@ -195,7 +195,10 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 		start, end int
 		exact      bool
 	}
-	texts := []wtext{{s: a.text, start: 0, end: len(a.text), exact: true}}
+	var texts []wtext
+	if a.windowsish() {
+		texts = append(texts, wtext{s: a.text, start: 0, end: len(a.text), exact: true})
+	}
 	for _, x := range a.extra {
 		texts = append(texts, wtext{s: x.text, start: x.start, end: x.end})
 		if x.encoded {

@@ -85,3 +85,40 @@ func asciiLower(s string) string {
 	}
 	return s
 }
+
+// winPrograms are Windows programs whose command lines the Windows rules
+// read in the top-level text.
+var winPrograms = set("powershell", "pwsh", "cmd", "certutil", "bitsadmin", "mshta", "regsvr32", "rundll32", "wmic", "vssadmin",
+	"bcdedit", "wbadmin", "wevtutil", "netsh", "schtasks", "reg", "sc", "net", "net1", "procdump", "procdump64", "mimikatz", "cmstp",
+	"msiexec", "odbcconf", "installutil", "forfiles", "ntdsutil", "vaultcmd", "cipher", "format", "diskpart", "rd", "del", "iex",
+	"invoke-expression", "iwr", "irm", "invoke-webrequest", "invoke-restmethod", "hh", "esentutl", "fsutil", "pcalua", "msxsl",
+	"powercat", "lazagne", "start-process", "new-object", "set-mppreference", "add-mppreference", "new-itemproperty",
+	"set-itemproperty", "register-scheduledtask", "new-service", "clear-eventlog", "remove-eventlog", "set-netfirewallprofile",
+	"add-localgroupmember", "new-localuser", "remove-item", "clear-disk", "format-volume", "get-wmiobject", "gwmi", "invoke-mimikatz")
+
+// windowsish reports whether the analysed text runs Windows programs or
+// PowerShell, so that the Windows rules should read it. A POSIX command
+// that merely mentions them (grep -r vssadmin, git commit -m "…") does not.
+func (a *analysis) windowsish() bool {
+	if len(a.extra) > 0 {
+		return true
+	}
+	for _, c := range a.calls {
+		n := c.name
+		if winPrograms[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.Contains(c.argv0(), "\\") {
+			return true
+		}
+		// Verb-Noun cmdlets, and "(New-Object …)" style expressions.
+		if i := strings.IndexByte(n, '-'); i > 0 && i < len(n)-1 && psVerbs[n[:i]] {
+			return true
+		}
+		if strings.HasPrefix(n, "(") || strings.HasPrefix(n, "[") || strings.HasPrefix(n, "$") {
+			return true
+		}
+	}
+	return a.parseErr && strings.ContainsAny(a.text, "$`") && containsAny(asciiLower(a.text), "-object", "invoke-", "iex", "[system.", "[convert]", "$env:")
+}
+
+var psVerbs = set("get", "set", "new", "add", "remove", "invoke", "start", "stop", "clear", "register", "import", "export", "out",
+	"write", "read", "test", "enable", "disable", "install", "uninstall", "expand", "compress", "copy", "move", "rename", "select",
+	"where", "foreach", "measure", "convertto", "convertfrom", "resolve", "restart", "update", "format", "mount", "dismount", "wait", "use")
