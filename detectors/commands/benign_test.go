@@ -160,3 +160,25 @@ func TestBenignRemoteShells(t *testing.T) {
 		}
 	}
 }
+
+// Downloads piped into programs that do not run them.
+var benignPipes = []string{
+	`curl -s https://example.org/a.txt | perl -pe 's/foo/bar/'`,
+	`curl -s https://example.org/a.json | python3 -m json.tool`,
+	`curl -s https://example.org/a.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["v"])'`,
+	`curl -s https://example.org/a.txt | ruby -ne 'puts $_.upcase'`,
+	`curl -sL https://example.org/a.tgz | tar xz -C vendor/`,
+	`wget -qO- https://example.org/SHA256SUMS | sha256sum -c -`,
+	`curl -s https://example.org/x | node -p 'require("fs").readFileSync(0, "utf8").length'`,
+}
+
+func TestBenignPipes(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range benignPipes {
+		for _, m := range judge(context.Background(), cmd, defaultConfig) {
+			if m.sev >= sdk.SeverityHigh {
+				t.Errorf("%q: %s (%s, %s)", cmd, m.rule.ID, m.sev, m.msg)
+			}
+		}
+	}
+}

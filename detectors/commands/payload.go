@@ -277,7 +277,12 @@ func readsStdinProgram(c *call) bool {
 			if !strings.HasPrefix(a, "-") {
 				return false
 			}
-			if a == "-c" || a == "-e" || a == "-E" || a == "-r" || a == "-m" || a == "--eval" {
+			if a == "-c" || a == "-e" || a == "-E" || a == "-r" && c.name == "php" || a == "-m" || a == "--eval" || a == "--print" ||
+				a == "-p" && strings.HasPrefix(c.name, "node") {
+				return false
+			}
+			// grouped options that carry code: perl -pe, -lne, ruby -ne
+			if !strings.HasPrefix(a, "--") && len(a) > 2 && isLetters(a[1:]) && strings.ContainsAny(a[1:], "eEc") {
 				return false
 			}
 		}
