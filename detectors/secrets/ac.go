@@ -11,6 +11,12 @@ type acMatcher struct {
 	nclass int
 	delta  []int32   // state*nclass + class -> next state
 	out    [][]int32 // state -> keyword ids ending here (suffix outputs merged)
+
+	// scan tables: next[s*nclass+c] is the next state premultiplied by
+	// nclass, and hit[s*nclass] says whether that state has outputs, so
+	// the inner loop does one load, one add and one test per byte.
+	next []int32
+	hit  []bool
 }
 
 // newACMatcher builds a matcher for keywords, which must be non-empty and
@@ -83,6 +89,14 @@ func newACMatcher(keywords []string) *acMatcher {
 			}
 		}
 	}
+	m.next = make([]int32, len(m.delta))
+	m.hit = make([]bool, len(m.delta))
+	for i, d := range m.delta {
+		m.next[i] = d * int32(m.nclass)
+	}
+	for s := range m.out {
+		m.hit[s*m.nclass] = len(m.out[s]) > 0
+	}
 	return m
 }
 
@@ -93,14 +107,13 @@ func (m *acMatcher) scan(text string, fn func(id int32, end int)) {
 		return
 	}
 	s := int32(0)
-	n := m.nclass
-	delta := m.delta
+	n := int32(m.nclass)
+	next, hit := m.next, m.hit
 	class := &m.class
-	out := m.out
 	for i := 0; i < len(text); i++ {
-		s = delta[int(s)*n+int(class[text[i]])]
-		if o := out[s]; len(o) > 0 {
-			for _, id := range o {
+		s = next[s+int32(class[text[i]])]
+		if hit[s] {
+			for _, id := range m.out[s/n] {
 				fn(id, i+1)
 			}
 		}
