@@ -1642,7 +1642,7 @@ func checkDatabase(c *call, _ *config) *hit {
 		}
 	}
 	if c.name == "redis-cli" || c.name == "valkey-cli" || c.name == "keydb-cli" {
-		for _, a := range c.args() {
+		for _, a := range append(c.args(), strings.Fields(text)...) {
 			if strings.EqualFold(a, "flushall") || strings.EqualFold(a, "flushdb") {
 				return hitf(c, 0, "erases every key in Redis ("+strings.ToUpper(a)+")")
 			}
@@ -2126,6 +2126,45 @@ func checkFakePrompt(c *call, _ *config) *hit {
 	j := lower(strings.Join(c.args(), " "))
 	if strings.Contains(j, "[sudo]") || strings.Contains(j, "password for") {
 		return c.rule()
+	}
+	return nil
+}
+
+// checkExpose flags a local file server rooted at / or the home directory,
+// and tunnels that publish a local login port (SSH, RDP, VNC).
+func checkExpose(c *call, _ *config) *hit {
+	root := func(d string) bool {
+		n := normPath(d)
+		return n == "/" || n == "~" || n == "~/.ssh" || n == "/etc" || n == "/root"
+	}
+	switch {
+	case isInterp(c.name) && strings.HasPrefix(c.name, "python"):
+		if c.arg(1) == "-m" && (c.arg(2) == "http.server" || c.arg(2) == "SimpleHTTPServer") {
+			if d, ok := optValue(c, "-d", "--directory"); ok && root(d) {
+				return hitf(c, 0, "serves "+normPath(d)+" to the network over HTTP")
+			}
+		}
+	case c.name == "php":
+		if d, ok := optValue(c, "-t", ""); ok && hasFlag(c, "S") && root(d) {
+			return hitf(c, 0, "serves "+normPath(d)+" to the network over HTTP")
+		}
+	case c.name == "ngrok" || c.name == "cloudflared" || c.name == "bore" || c.name == "localtunnel" || c.name == "lt":
+		j := strings.Join(c.args(), " ")
+		for _, p := range []string{" 22", ":22", " 3389", ":3389", " 5900", ":5900"} {
+			if strings.HasSuffix(j, p) || strings.Contains(j, p+" ") {
+				return hitf(c, 0, "publishes a local login port (SSH, RDP or VNC) through a public tunnel")
+			}
+		}
+		if c.arg(1) == "tcp" {
+			return hitf(c, medium, "publishes a local TCP port through a public tunnel")
+		}
+	case c.name == "ssh":
+		if v, ok := optValue(c, "-R", ""); ok {
+			if strings.HasSuffix(v, ":22") || strings.HasSuffix(v, ":3389") || strings.HasSuffix(v, ":5900") {
+				return hitf(c, 0, "opens a reverse tunnel that exposes a local login port on a remote host")
+			}
+			return hitf(c, medium, "opens a reverse tunnel to a remote host")
+		}
 	}
 	return nil
 }

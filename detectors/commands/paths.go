@@ -153,7 +153,7 @@ func rootTarget(p string) (string, sdk.Severity) {
 		}
 	}
 	// $VAR/ or $VAR/* with VAR unknown: deletes / when VAR is empty.
-	if strings.HasPrefix(raw, "$") && (strings.HasSuffix(raw, "/") || strings.HasSuffix(raw, "/*")) && !strings.Contains(strings.TrimRight(raw, "/*"), "/") {
+	if strings.HasPrefix(raw, "$") && (strings.HasSuffix(raw, "/") || strings.HasSuffix(raw, "/*")) && !strings.Contains(strings.TrimRight(raw, "/*"), "/") && !strings.Contains(raw, ":?") {
 		return "a path built from a variable that may be empty (then /)", sdk.SeverityMedium
 	}
 	return "", 0

