@@ -20,6 +20,10 @@ func benchEvent(n int) *sdk.Event {
 	return &sdk.Event{ID: "bench", Type: sdk.EventPreRequest, Items: []sdk.Item{{Index: 0, Kind: sdk.KindPrompt, Text: text}}}
 }
 
+// benchConfig makes testdet's findings as cheap as possible, so that the
+// benchmarks measure the runtimes, not sha256 in WebAssembly.
+const benchConfig = `{"plain":true}`
+
 // BenchmarkDetect measures one Detect call of the trivial testdet detector
 // in each runtime, serially and from parallel goroutines.
 //
@@ -28,13 +32,37 @@ func BenchmarkDetect(b *testing.B) {
 	handles := map[string]func(b *testing.B) Handle{
 		SourceBuiltin: func(*testing.B) Handle {
 			d := testdet.New()
-			d.Configure(context.Background(), []byte("{}"))
+			d.Configure(context.Background(), []byte(benchConfig))
 			return Wrap(d, SourceBuiltin)
 		},
-		SourceProcess: func(b *testing.B) Handle { return load(b, SourceProcess, testdetProcess(b, ""), "") },
-		SourceWasm:    func(b *testing.B) Handle { return load(b, SourceWasm, testdetWasm(b), "") },
+		SourceProcess: func(b *testing.B) Handle { return load(b, SourceProcess, testdetProcess(b, ""), benchConfig) },
+		SourceWasm:    func(b *testing.B) Handle { return load(b, SourceWasm, testdetWasm(b), benchConfig) },
+		// What the deadline checks cost: the same module on a runtime
+		// without them (never used by picket).
+		"wasm-nodeadline": func(b *testing.B) Handle {
+			ctx := context.Background()
+			host, err := newWasmHost(ctx, cacheDir, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			path := testdetWasm(b)
+			spec := Spec{Name: "bench", Source: SourceWasm, Path: path, SHA256: sha256File(b, path)}
+			sum, data, err := checkFile(spec, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h, err := loadWasmOn(ctx, host, spec, Options{Logger: testLogger(b)}, sum, data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := h.Configure(ctx, []byte(benchConfig)); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { h.Close(); host.rt.Close(ctx) })
+			return h
+		},
 	}
-	for _, rt := range []string{SourceBuiltin, SourceProcess, SourceWasm} {
+	for _, rt := range []string{SourceBuiltin, SourceProcess, SourceWasm, "wasm-nodeadline"} {
 		for _, size := range []int{2 << 10, 64 << 10} {
 			name := rt + "/" + strconv.Itoa(size>>10) + "KB"
 			ev := benchEvent(size)
@@ -94,7 +122,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		// Warm the directory cache once, as a previous run of picket would.
 		warm := func(dir string) {
-			host, err := newWasmHost(ctx, dir)
+			host, err := newWasmHost(ctx, dir, true)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -111,7 +139,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			// A new runtime each time: what a freshly started picket does.
-			host, err := newWasmHost(ctx, cacheDir(i))
+			host, err := newWasmHost(ctx, cacheDir(i), true)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -56,7 +56,7 @@ func hostFor(ctx context.Context, cacheDir string) (*wasmHost, error) {
 	if h, ok := wasmHosts[cacheDir]; ok {
 		return h, nil
 	}
-	h, err := newWasmHost(ctx, cacheDir)
+	h, err := newWasmHost(ctx, cacheDir, true)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,13 @@ func hostFor(ctx context.Context, cacheDir string) (*wasmHost, error) {
 // newWasmHost makes a wazero runtime with the given compilation cache
 // directory ("" keeps compiled code in memory only), WASI with nothing
 // granted, and the picket host module.
-func newWasmHost(ctx context.Context, cacheDir string) (*wasmHost, error) {
+//
+// deadlines makes wazero compile termination checks into every loop and
+// function so that a call past its deadline is stopped. The host always
+// sets it (a detector that loops forever must not take an instance for
+// ever); it costs Go guests about 3–4x per call, and the benchmarks measure
+// that by turning it off.
+func newWasmHost(ctx context.Context, cacheDir string, deadlines bool) (*wasmHost, error) {
 	var cache wazero.CompilationCache
 	if cacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cacheDir)
@@ -80,7 +86,7 @@ func newWasmHost(ctx context.Context, cacheDir string) (*wasmHost, error) {
 	}
 	cfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(deadlines).
 		WithMemoryLimitPages(wasmMemoryLimitPages)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {

@@ -405,115 +405,12 @@ func decodeError(f field, msg *string) error {
 // DecodeDetectRequest reads a DetectRequest into ev (which it resets).
 func DecodeDetectRequest(b []byte, ev *sdk.Event) error {
 	*ev = sdk.Event{}
-	err := walk(b, func(f field) error {
-		if f.num != fDetectRequestEvent {
-			return nil
-		}
-		if err := f.want(protowire.BytesType); err != nil {
-			return err
-		}
-		return walk(f.raw, func(f field) error {
-			switch f.num {
-			case fEventID:
-				return f.str(&ev.ID)
-			case fEventType:
-				return f.str(&ev.Type)
-			case fEventTenant:
-				return f.str(&ev.Tenant)
-			case fEventSessionID:
-				return f.str(&ev.SessionID)
-			case fEventRequestID:
-				return f.str(&ev.RequestID)
-			case fEventIdentity:
-				if err := f.want(protowire.BytesType); err != nil {
-					return err
-				}
-				id := &ev.Identity
-				return walk(f.raw, func(f field) error {
-					switch f.num {
-					case fIdentityLogin:
-						return f.str(&id.Login)
-					case fIdentityTailnet:
-						return f.str(&id.Tailnet)
-					case fIdentityNode:
-						return f.str(&id.Node)
-					case fIdentityUserAgent:
-						return f.str(&id.UserAgent)
-					}
-					return nil
-				})
-			case fEventModel:
-				return f.str(&ev.Model)
-			case fEventProvider:
-				return f.str(&ev.Provider)
-			case fEventAPIFormat:
-				return f.str(&ev.APIFormat)
-			case fEventItems:
-				if err := f.want(protowire.BytesType); err != nil {
-					return err
-				}
-				var it sdk.Item
-				if err := decodeItem(f.raw, &it); err != nil {
-					return err
-				}
-				ev.Items = append(ev.Items, it)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("DetectRequest: %w", err)
+	d := decoder{b: b}
+	d.request(ev)
+	if d.err != nil {
+		return fmt.Errorf("DetectRequest: %w", d.err)
 	}
 	return nil
-}
-
-func decodeItem(b []byte, it *sdk.Item) error {
-	return walk(b, func(f field) error {
-		switch f.num {
-		case fItemIndex:
-			return f.int(&it.Index)
-		case fItemKind:
-			var s string
-			err := f.str(&s)
-			it.Kind = sdk.Kind(s)
-			return err
-		case fItemText:
-			return f.str(&it.Text)
-		case fItemTool:
-			if err := f.want(protowire.BytesType); err != nil {
-				return err
-			}
-			if it.Tool == nil {
-				it.Tool = &sdk.ToolCall{}
-			}
-			t := it.Tool
-			return walk(f.raw, func(f field) error {
-				switch f.num {
-				case fToolName:
-					return f.str(&t.Name)
-				case fToolCallID:
-					return f.str(&t.CallID)
-				case fToolArguments:
-					return f.str(&t.Arguments)
-				case fToolCommand:
-					return f.str(&t.Command)
-				}
-				return nil
-			})
-		case fItemOrigin:
-			var s string
-			err := f.str(&s)
-			it.Origin = sdk.Origin(s)
-			return err
-		case fItemNew:
-			return f.bool(&it.New)
-		case fItemUntrusted:
-			return f.bool(&it.Untrusted)
-		case fItemPointer:
-			return f.str(&it.Pointer)
-		}
-		return nil
-	})
 }
 
 // DecodeDetectResponse reads a DetectResponse: the findings and the

@@ -1,6 +1,7 @@
 package wasmabi_test
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -150,8 +151,13 @@ func FuzzDecode(f *testing.F) {
 	f.Add(wasmabi.AppendDetectResponse(nil, testFindings, "e"))
 	f.Add(wasmabi.AppendInfoResponse(nil, testInfo))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var ev sdk.Event
-		if err := wasmabi.DecodeDetectRequest(b, &ev); err == nil {
+		var ev, shared sdk.Event
+		errShared := wasmabi.DecodeDetectRequestShared(bytes.Clone(b), &shared)
+		err := wasmabi.DecodeDetectRequest(b, &ev)
+		if (err == nil) != (errShared == nil) || (err == nil && !reflect.DeepEqual(ev, shared)) {
+			t.Fatalf("shared decode differs: %v / %v", err, errShared)
+		}
+		if err == nil {
 			// What decodes must survive a round trip.
 			var ev2 sdk.Event
 			if err := wasmabi.DecodeDetectRequest(wasmabi.AppendDetectRequest(nil, &ev), &ev2); err != nil {

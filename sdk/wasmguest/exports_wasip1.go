@@ -3,6 +3,7 @@
 package wasmguest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"runtime/debug"
@@ -124,7 +125,9 @@ func detect(ptr, size uint32) uint64 {
 		b, err := request(ptr, size)
 		var ev sdk.Event
 		if err == nil {
-			err = wasmabi.DecodeDetectRequest(b, &ev)
+			// One copy that the event's strings share: the request
+			// buffer is reused by the next call.
+			err = wasmabi.DecodeDetectRequestShared(bytes.Clone(b), &ev)
 		}
 		var d sdk.Detector
 		if err == nil {

@@ -20,7 +20,10 @@ import (
 const ID = "testdet"
 
 // Detector finds a word.
-type Detector struct{ word string }
+type Detector struct {
+	word  string
+	plain bool // no Redacted and Fingerprint: the cheapest finding, for benchmarks
+}
 
 // Interface guard.
 var _ sdk.Detector = (*Detector)(nil)
@@ -34,14 +37,15 @@ func (d *Detector) Info() sdk.Info {
 		ID: ID, Version: "1.0.0", APIVersion: sdk.APIVersion,
 		Description:  "flags a configured word (runtime tests)",
 		Kinds:        []sdk.Kind{sdk.KindPrompt, sdk.KindToolCall, sdk.KindToolResult, sdk.KindResponse},
-		ConfigSchema: `{"type":"object","properties":{"word":{"type":"string","minLength":1}},"additionalProperties":false}`,
+		ConfigSchema: `{"type":"object","properties":{"word":{"type":"string","minLength":1},"plain":{"type":"boolean"}},"additionalProperties":false}`,
 	}
 }
 
 // Configure takes {"word": "..."}.
 func (d *Detector) Configure(_ context.Context, config []byte) error {
 	var c struct {
-		Word *string `json:"word"`
+		Word  *string `json:"word"`
+		Plain bool    `json:"plain"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
@@ -54,6 +58,7 @@ func (d *Detector) Configure(_ context.Context, config []byte) error {
 		}
 		d.word = *c.Word
 	}
+	d.plain = c.Plain
 	return nil
 }
 
@@ -101,19 +106,22 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 			}
 			start := off + i
 			end := start + len(d.word)
-			out = append(out, sdk.Finding{
-				Detector:    ID,
-				Rule:        "word",
-				Category:    "test",
-				Severity:    sdk.SeverityLow,
-				Confidence:  1,
-				Item:        it.Index,
-				Start:       start,
-				End:         end,
-				Message:     "configured word found",
-				Redacted:    sdk.Redact(text[start:end], 1),
-				Fingerprint: sdk.Fingerprint(ID, "word", text[start:end]),
-			})
+			f := sdk.Finding{
+				Detector:   ID,
+				Rule:       "word",
+				Category:   "test",
+				Severity:   sdk.SeverityLow,
+				Confidence: 1,
+				Item:       it.Index,
+				Start:      start,
+				End:        end,
+				Message:    "configured word found",
+			}
+			if !d.plain {
+				f.Redacted = sdk.Redact(text[start:end], 1)
+				f.Fingerprint = sdk.Fingerprint(ID, "word", text[start:end])
+			}
+			out = append(out, f)
 			off = end
 		}
 	}
