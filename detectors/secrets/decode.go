@@ -150,28 +150,6 @@ var b64Class = func() (t [256]uint8) {
 	return t
 }()
 
-func isB64Char(c byte) bool {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' || c == '_'
-}
-
-// mixedB64 reports whether a run has the upper, lower and digit mix of
-// base64-encoded text (identifiers and words rarely do).
-func mixedB64(s string) bool {
-	var up, lo, di bool
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			up = true
-		case c >= 'a' && c <= 'z':
-			lo = true
-		case c >= '0' && c <= '9':
-			di = true
-		}
-	}
-	return up && lo && di
-}
-
 func decodeB64(run string) []byte {
 	if len(run)%4 == 1 {
 		run = run[:len(run)-1]

@@ -334,11 +334,6 @@ func rateOf(n int, wall, cpu time.Duration) rate {
 	return rate{float64(n) / max(wall, time.Millisecond).Seconds() / 1e6, float64(n) / max(cpu, time.Millisecond).Seconds() / 1e6}
 }
 
-func gitleaks(bin, target, report string) (time.Duration, error) {
-	wall, _, err := gitleaksTimed(bin, target, report)
-	return wall, err
-}
-
 // gitleaksTimed runs gitleaks on target and returns its wall-clock and
 // CPU (user+system) time.
 func gitleaksTimed(bin, target, report string) (time.Duration, time.Duration, error) {
