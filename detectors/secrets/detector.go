@@ -460,7 +460,10 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if r.Generic && weakValue(r, secret, key) {
 		weak = true
 	}
-	if weak || (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
+	if !weak && r.HighEntropy > 0 && quoted && ent >= r.HighEntropy && len(secret) >= r.HighLen && charClasses(secret) >= 3 {
+		m.severity++
+		m.confidence += 0.15
+	} else if weak || (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
 		if m.severity > sdk.SeverityLow {
 			m.severity--
 		}

@@ -34,6 +34,11 @@ type Rule struct {
 	// severity lower (a weak guess).
 	StrongEntropy float64
 	StrongLen     int
+	// HighEntropy and HighLen: a quoted or header secret at or above both
+	// is reported one severity higher (a random-looking literal under a
+	// telling name is almost always live).
+	HighEntropy float64
+	HighLen     int
 	// NoRunCheck skips the repeated-character placeholder heuristic for
 	// formats that legitimately hold runs (DER padding, fixed prefixes).
 	NoRunCheck bool

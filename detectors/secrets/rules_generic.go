@@ -163,7 +163,7 @@ func genericRules() []*Rule {
 			Keywords: s("secret", "token", "license_key", "licensekey", "license-key", "api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "access.key", "auth_key", "authkey", "auth-key",
 				"credential", "private_key", "privatekey", "private-key", "client_key", "clientkey", "client-key", "signing_key", "signingkey", "signing-key",
 				"encryption_key", "encryptionkey", "encryption-key", "master_key", "masterkey", "master-key", "app_key", "appkey", "app-key"),
-			Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20,
+			Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20, HighEntropy: 4.2, HighLen: 32,
 			Regex:    `(?i)((?:secret|token|license[_.\-]?key|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`),
 			NonExamples: s(`secret_name = "prod-db-credentials"`, `token_url = "https://example.com/oauth/token"`, `API_KEY = os.environ["API_KEY"]`,
