@@ -2012,7 +2012,7 @@ func checkCommandHook(c *call, _ *config) *hit {
 			"open", "firefox", "chromium", "google-chrome", "w3m", "lynx", "mate", "micro", "hx", "kak", "ed", "zstd", "pigz", "xz", "gzip", "bzip2", "lz4", "pbzip2":
 			continue
 		}
-		return hitf(c, medium, "makes "+c.name+" run another command through an option or environment hook")
+		return hitf(c, 0, "makes "+c.name+" run another command through an option or environment hook")
 	}
 	return nil
 }

