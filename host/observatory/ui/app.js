@@ -444,16 +444,22 @@
           h("table", { "class": "runs" }, h("thead", null, h("tr", null, ["Detector", "Runtime", "Outcome", "Findings", "Duration"].map(function (x) { return h("th", null, x); }))),
             h("tbody", null, r.detectors.map(function (d) {
               return h("tr", null, h("td", { "class": "mono" }, d.detector), h("td", null, d.runtime || ""),
-                h("td", null, h("span", { "class": "badge " + (d.outcome === "ok" ? "ok" : "bad") }, d.outcome), d.error ? h("div", { "class": "muted" }, d.error) : null),
+                h("td", null, h("span", { "class": "badge " + (runOK(d.outcome) ? "ok" : "bad") }, d.outcome), d.error ? h("div", { "class": "muted" }, d.error) : null),
                 h("td", null, String(d.findings)), h("td", null, ms(d.duration_ns)));
             })))) : null));
     return li;
   }
 
+  // runOK: a detector that answered, was not needed (no item of its kinds)
+  // or was stopped once the verdict was certain did not fail.
+  function runOK(outcome) {
+    return outcome === "ok" || outcome === "skipped" || outcome === "canceled";
+  }
+
   // runsSummary folds the detector runs of an event under one line; it is
-  // open when a detector did not answer "ok".
+  // open when a detector failed.
   function runsSummary(runs, table) {
-    var bad = runs.filter(function (d) { return d.outcome !== "ok"; }).length;
+    var bad = runs.filter(function (d) { return !runOK(d.outcome); }).length;
     var slowest = runs.reduce(function (m, d) { return Math.max(m, d.duration_ns || 0); }, 0);
     var line = runs.length + " detector" + (runs.length === 1 ? "" : "s") + ", " +
       (bad ? bad + " not ok" : "all ok") + ", slowest " + ms(slowest);
