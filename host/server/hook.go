@@ -152,9 +152,7 @@ func (s *Server) recorder() {
 // comes first, and /readyz reports the store.
 func (s *Server) record(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
 	rec := s.auditEvent(ev, nil)
-	t0 := time.Now()
 	id, dup, err := s.store.Record(ctx, rec)
-	s.metrics.Store("record", time.Since(t0), err)
 	if err != nil {
 		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
 		return
@@ -169,9 +167,7 @@ func (s *Server) record(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
 func (s *Server) complete(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
 	res := v.Result
 	res.Items = s.auditItems(ev, v.Findings)
-	t0 := time.Now()
 	err := s.store.Complete(ctx, ev.ID, &res)
-	s.metrics.Store("complete", time.Since(t0), err)
 	if err != nil {
 		s.log.Error("record result", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
 		return
@@ -190,9 +186,7 @@ func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
 		abort(c, http.StatusServiceUnavailable, "cannot record event")
 		return
 	}
-	t0 := time.Now()
 	id, dup, err := s.store.Record(c.Request.Context(), s.auditEvent(ev, sealed))
-	s.metrics.Store("record", time.Since(t0), err)
 	if err != nil {
 		// Not recorded: say so, so that the gateway's logs show it.
 		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)

@@ -73,8 +73,12 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	store := opts.Store
+	if opts.Metrics != nil {
+		store = audit.Instrument(store, opts.Metrics.Store)
+	}
 	s := &Server{
-		eng: opts.Engine, store: opts.Store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
+		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
 		sinks: opts.Sinks, queue: make(chan asyncJob, opts.Queue), workers: opts.Workers, stop: make(chan struct{}),
 		records: make(chan recordJob, 4096),
 	}

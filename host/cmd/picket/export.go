@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/picketsec/picket/host/audit"
@@ -30,7 +29,7 @@ func runExport(args []string) int {
 	if *format != "jsonl" && *format != "csv" {
 		return fail("--format %q: want jsonl or csv", *format)
 	}
-	from, err := parseSince(*since, time.Now())
+	from, err := audit.ParseTime(*since, time.Now())
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -60,20 +59,4 @@ func runExport(args []string) int {
 		return fail("%v", err)
 	}
 	return 0
-}
-
-// parseSince reads a duration back from now or an RFC 3339 time.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			return time.Time{}, fmt.Errorf("--since %q: a duration back from now must be positive", s)
-		}
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want a duration like 24h or a time like 2026-01-02T15:04:05Z", strings.TrimSpace(s))
 }
