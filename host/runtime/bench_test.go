@@ -63,8 +63,11 @@ func BenchmarkDetect(b *testing.B) {
 		},
 	}
 	for _, rt := range []string{SourceBuiltin, SourceProcess, SourceWasm, "wasm-nodeadline"} {
-		for _, size := range []int{2 << 10, 64 << 10} {
+		for _, size := range []int{len(" needle"), 2 << 10, 64 << 10} {
 			name := rt + "/" + strconv.Itoa(size>>10) + "KB"
+			if size < 1<<10 {
+				name = rt + "/" + strconv.Itoa(size) + "B"
+			}
 			ev := benchEvent(size)
 			b.Run(name, func(b *testing.B) {
 				h := handles[rt](b)
