@@ -17,7 +17,9 @@ import (
 	"github.com/picketsec/picket/config"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/host/internal/fixtures"
 	"github.com/picketsec/picket/host/llmapi"
+	"github.com/picketsec/picket/host/metrics"
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -60,11 +62,12 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(engine.Options{FingerprintKey: []byte("fp"), Rewrite: llmapi.ReplaceString})
+	m := metrics.New()
+	eng := engine.New(engine.Options{FingerprintKey: []byte("fp"), Rewrite: llmapi.ReplaceString, Metrics: m})
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32)})
+	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,5 +315,38 @@ func TestPendingEventsAreEvaluatedAfterRestart(t *testing.T) {
 	}
 	if !bytes.Contains(dump, []byte("ev_crash")) {
 		t.Errorf("the recovered event is missing from the store")
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "enforce", nil)
+	aws := fixtures.All()[0].Body
+	for _, fx := range fixtures.All() {
+		if fx.Name == "pre_request.openai-chat.aws-key-in-prompt" {
+			aws = fx.Body
+		}
+	}
+	if rec := h.post(aws); !strings.Contains(rec.Body.String(), `"block"`) {
+		t.Fatalf("the AWS key fixture was not blocked: %s", rec.Body)
+	}
+	for path, want := range map[string]string{
+		"/healthz": `"ok"`,
+		"/readyz":  `"ready":true`,
+		"/metrics": `picket_events_total{decision="block",tenant="alpha",type="pre_request",would_block="true"} 1`,
+	} {
+		rec := h.do(http.MethodGet, path, nil, nil)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s: %d, want %q in:\n%.2000s", path, rec.Code, want, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "AKIAKMCM3I6WGEIUWUCE") {
+			t.Errorf("%s shows a secret", path)
+		}
+	}
+	rec := h.do(http.MethodGet, "/metrics", nil, nil)
+	for _, m := range []string{"picket_findings_total", "picket_detector_duration_seconds", "picket_detector_calls_total", "picket_store_duration_seconds", "picket_async_queue_depth", "picket_verdict_duration_seconds"} {
+		if !strings.Contains(rec.Body.String(), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
 	}
 }
