@@ -469,3 +469,242 @@ func checkLocalPackage(c *call, _ *config) *hit {
 	}
 	return hitf(c, 0, "installs a package from the local file "+baseName(f)+" with "+c.name+", running its install scripts as root without a repository signature")
 }
+
+// effectRules2 continue the table: servers and tunnels that hand the
+// machine to the network, commands typed into interactive programs, and
+// programs told to run a command through their input.
+var effectRules2 = []*rule{
+	{
+		ID: "expose-server", Class: "exfiltration", Sev: high,
+		Msg: "opens a server or tunnel that exposes this machine to the network",
+		Must: []string{
+			"php -S 0.0.0.0:8080",
+			"busybox httpd -f -p 8081 -h /srv",
+			"ruby -run -e httpd . -p 8082",
+			"kubectl proxy --address=0.0.0.0 --accept-hosts='.*'",
+			"tailscale funnel 8083",
+			"tailscale serve --http=8084 ~/notes.txt",
+			"code tunnel --accept-server-license-terms",
+			"fzf --listen=6266",
+			`python3 -c 'import http.server as h, socketserver as s; s.TCPServer(("", 8085), h.SimpleHTTPRequestHandler).serve_forever()'`,
+		},
+		MustNot: []string{
+			"php -S localhost:8000",
+			"kubectl proxy --port=8001",
+			"tailscale serve 3000",
+			"code --install-extension golang.go",
+			"fzf --preview 'cat {}'",
+			"busybox ls",
+		},
+		check: checkExposeServer,
+	},
+	{
+		ID: "repl-command", Class: "shell escape", Sev: high,
+		Msg: "types commands into an interactive program's prompt",
+		Must: []string{
+			"jshell\nRuntime.getRuntime().exec(new String[]{\"id\"});",
+			"dotnet fsi\nSystem.Diagnostics.Process.Start(\"bash\");;",
+			"ftp\n!bash",
+			"hping3\nbash -i",
+			"echo 'syscmd(id)' | m4",
+			"sshpass bash",
+			"ssh 127.0.0.1 bash",
+			"script -q /dev/null",
+			"run-parts --regex '^bash$' /usr/bin",
+			"rlwrap ncat 192.0.2.30 9001",
+			"fail2ban-client set sshd action iptables actionban 'touch /tmp/x'",
+		},
+		MustNot: []string{
+			"jshell --version",
+			"echo 'define(x, 1)x' | m4",
+			"sshpass -p pw ssh ops@192.0.2.8 uptime",
+			"ssh 127.0.0.1 uptime",
+			"script -q /dev/null ./build.sh",
+			"run-parts /etc/cron.daily --test",
+			"rlwrap python3",
+			"fail2ban-client status sshd",
+		},
+		check: checkReplCommand,
+	},
+}
+
+func init() { rules = append(rules, effectRules2...) }
+
+func allIfaces(h string) bool {
+	h = strings.Trim(h, "[]")
+	return h == "0.0.0.0" || h == "::" || h == "*" || h == ""
+}
+
+func checkExposeServer(c *call, _ *config) *hit {
+	switch c.name {
+	case "php":
+		if v, ok := optValue(c, "-S", ""); ok {
+			if i := strings.LastIndexByte(v, ':'); i >= 0 && allIfaces(v[:i]) && v[:i] != "" {
+				return hitf(c, 0, "serves the current directory to every network interface with php -S")
+			}
+		}
+	case "busybox":
+		if c.arg(1) == "httpd" {
+			return hitf(c, 0, "serves local files to the network with busybox httpd")
+		}
+	case "httpd", "lighttpd", "darkhttpd", "webfsd", "miniserve", "updog":
+		if c.wrapped("busybox") || c.name != "httpd" {
+			for _, a := range c.args() {
+				if normPath(a) == "/" || normPath(a) == "~" {
+					return hitf(c, 0, "serves "+normPath(a)+" to the network")
+				}
+			}
+		}
+	case "ruby":
+		for i, a := range c.argv {
+			if a == "-run" && c.arg(i+1) == "-e" && strings.HasPrefix(c.arg(i+2), "httpd") {
+				return hitf(c, 0, "serves local files to the network with ruby's httpd")
+			}
+		}
+	case "kubectl":
+		if c.arg(1) == "proxy" {
+			if v, ok := optValue(c, "", "--address"); ok && v != "127.0.0.1" && v != "localhost" && v != "::1" {
+				return hitf(c, 0, "exposes the Kubernetes API, with this machine's credentials, to the network")
+			}
+		}
+	case "tailscale":
+		switch c.arg(1) {
+		case "funnel":
+			if c.arg(2) != "status" && c.arg(2) != "reset" {
+				return hitf(c, 0, "publishes a local service to the internet with tailscale funnel")
+			}
+		case "serve":
+			for _, o := range operands(c, "--bg --set-path") {
+				if strings.HasPrefix(o, "/") || strings.HasPrefix(o, "~") || strings.HasPrefix(o, ".") {
+					return hitf(c, 0, "serves a local file or directory to the tailnet with tailscale serve")
+				}
+			}
+		}
+	case "code", "code-insiders", "cursor", "code-server":
+		if c.arg(1) == "tunnel" && c.arg(2) != "status" && c.arg(2) != "kill" && c.arg(2) != "unregister" {
+			return hitf(c, 0, "opens remote access to this machine through a "+c.name+" tunnel")
+		}
+	case "fzf":
+		for _, a := range c.args() {
+			if strings.HasPrefix(a, "--listen") {
+				return hitf(c, 0, "opens an HTTP endpoint that lets other programs run commands through fzf")
+			}
+		}
+	}
+	if isInterp(c.name) {
+		for _, code := range interpCodeArgs(c) {
+			l := lower(code)
+			if containsAny(l, "simplehttprequesthandler", "http.server", "simplehttpserver") && containsAny(l, "serve_forever", "tcpserver", "httpserver(") {
+				return hitf(c, 0, "runs interpreter code that serves local files to the network")
+			}
+		}
+	}
+	return nil
+}
+
+// replPrograms read commands or code from their terminal; lines after them
+// in one tool call are typed into them.
+var replPrograms = set("jshell", "jjs", "tclsh", "wish", "expect", "hping3", "ftp", "sftp", "lftp", "gdb", "lldb", "mysql", "psql",
+	"sqlite3", "irb", "pry", "node", "python", "python3", "lua", "php", "perl", "ghci", "scala", "clojure", "bc", "nano", "vim", "vi",
+	"less", "more", "man", "ed", "ex", "rlwrap", "nsenter", "telnet", "nc", "ncat", "minicom", "pic", "opencode", "ranger", "ncdu", "dotnet")
+
+// replCodeRe matches code that runs another process in the languages of
+// the REPLs above.
+var replCodeRe = regexp.MustCompile(`(?i)runtime\.getruntime\(\)\.exec|processbuilder\s*\(|process\.start\s*\(|os\.system\s*\(|subprocess\.|child_process|\bexec\s+\$|\beval\s+\$|\[exec\s|\bsystem\s*\(|\bio\.popen|%x\(|\.exec\s*\(`)
+
+func checkReplCommand(c *call, _ *config) *hit {
+	// A REPL alone on the first line, what follows typed into it.
+	if c.depth == 0 && c.prev == nil && c.start == firstStart(c.a) && replPrograms[c.name] && (len(c.argv) == 1 || c.name == "dotnet" && c.arg(1) == "fsi" && len(c.argv) == 2) {
+		if nl := strings.IndexByte(c.a.text[c.start:], '\n'); nl >= 0 {
+			rest := c.a.text[c.start+nl+1:]
+			if replCodeRe.MatchString(rest) {
+				return hitf(c, 0, "types code that runs other programs into the "+c.name+" prompt")
+			}
+			for _, o := range c.a.calls {
+				if o != c && o.depth == 0 && o.start > c.start && (interactiveShell(o) || o.negated && len(o.argv) > 0) {
+					return hitf(c, 0, "types a shell command into the "+c.name+" prompt (a shell escape)")
+				}
+			}
+		}
+	}
+	switch c.name {
+	case "m4":
+		src := c.stdin
+		if p, _ := payload(c.prev, 0); p != "" {
+			src += p
+		}
+		for _, a := range c.args() {
+			src += " " + a
+		}
+		if strings.Contains(src, "syscmd(") || strings.Contains(src, "esyscmd(") {
+			return hitf(c, 0, "makes m4 run a command through a syscmd macro")
+		}
+	case "sshpass", "mosh", "ssh":
+		i := 1
+		if c.name == "ssh" || c.name == "mosh" {
+			i = sshCommand(c.argv)
+			if i <= 0 || c.name == "mosh" {
+				ops := operands(c, "-p -P -i -l -o -F -J --ssh --port --server --predict --family -6 -4")
+				if len(ops) < 2 {
+					return nil
+				}
+				i = len(c.argv) - 1
+				if ops[0] != "" && !isLocalHost(urlHost(ops[0])) {
+					return nil
+				}
+			} else {
+				ops := operands(c, "-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B")
+				if len(ops) == 0 || !isLocalHost(urlHost(ops[0])) {
+					return nil
+				}
+			}
+		} else {
+			i = runnerCommand("sshpass", c.argv)
+			for i > 0 && i < len(c.argv) && strings.HasPrefix(c.argv[i], "-") {
+				i++
+			}
+		}
+		if i > 0 && i == len(c.argv)-1 && isShell(progName(c.argv[i])) && c.prev == nil && c.stdin == "" {
+			return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")
+		}
+	case "script":
+		if hasFlag(c, "c", "--command") {
+			return nil
+		}
+		ops := operands(c, "-t -T -I -O -B -E -m --timing --log-in --log-out --log-io --echo --logging-format")
+		if len(ops) == 1 && normPath(ops[0]) == "/dev/null" && c.prev == nil {
+			return hitf(c, 0, "starts a shell on a pseudo-terminal with script and discards the log (a shell upgrade)")
+		}
+	case "run-parts":
+		for _, o := range operands(c, "-u --umask --arg -a") {
+			switch normPath(o) {
+			case "/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin":
+				return hitf(c, 0, "runs programs from a system binary directory with run-parts")
+			}
+		}
+	case "rlwrap":
+		for _, a := range c.args() {
+			if netClients[progName(a)] {
+				return hitf(c, 0, "wraps a raw network connection for interactive use (driving a remote shell)")
+			}
+		}
+	case "fail2ban-client":
+		for _, a := range c.args() {
+			switch lower(a) {
+			case "actionban", "actionunban", "actionstart", "actionstop", "actioncheck":
+				return hitf(c, 0, "sets a command that fail2ban runs as root")
+			}
+		}
+	}
+	return nil
+}
+
+// firstStart is where the first top-level command of a text starts.
+func firstStart(a *analysis) int {
+	for _, c := range a.calls {
+		if c.depth == 0 {
+			return c.start
+		}
+	}
+	return -1
+}
