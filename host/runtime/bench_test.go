@@ -186,7 +186,7 @@ func BenchmarkWasmInstance(b *testing.B) {
 			b.Fatal(err)
 		}
 		inst.req = nil
-		if _, err := inst.call(h.callCtx(ctx), inst.detect, wasmabi.AppendDetectRequest(nil, ev)); err != nil {
+		if _, err := inst.call(h.callCtx(ctx), inst.detect, true, wasmabi.AppendDetectRequest(nil, ev)); err != nil {
 			b.Fatal(err)
 		}
 		insts = append(insts, inst)

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,35 @@ func TestProcessCrashRestart(t *testing.T) {
 	fs, err := h.Detect(context.Background(), event("a pin and a needle"))
 	if err != nil || len(fs) != 1 || fs[0].Start != 2 {
 		t.Fatalf("after restart: %+v, %v (want the configured word)", fs, err)
+	}
+}
+
+// TestProcessKilled checks that a plugin killed from outside (by an
+// operator, the OOM killer) fails only the calls made while it is down.
+func TestProcessKilled(t *testing.T) {
+	t.Parallel()
+	h := load(t, SourceProcess, testdetProcess(t, ""), "")
+	pid := h.(*processHandle).client.ReattachConfig().Pid
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	expectWorks(t, h)
+}
+
+// TestWasmNilEvent checks that a nil event is an empty request, not stale
+// arguments.
+func TestWasmNilEvent(t *testing.T) {
+	t.Parallel()
+	h := load(t, SourceWasm, testdetWasm(t), "")
+	if _, err := h.Detect(context.Background(), event("a needle")); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := h.Detect(context.Background(), nil); err != nil || len(fs) != 0 {
+		t.Fatalf("Detect(nil) = %v, %v", fs, err)
 	}
 }
 

@@ -332,7 +332,7 @@ func (h *wasmHandle) loadInfo(ctx context.Context, inst *wasmInstance) (sdk.Info
 	if v := uint32(inst.stack[0]); v != wasmabi.Version {
 		return sdk.Info{}, fmt.Errorf("module speaks ABI version %d, host speaks %d", v, wasmabi.Version)
 	}
-	res, err := inst.call(ctx, inst.info, nil)
+	res, err := inst.call(ctx, inst.info, false, nil)
 	if err != nil {
 		return sdk.Info{}, fmt.Errorf("%s: %w", wasmabi.ExportInfo, err)
 	}
@@ -389,11 +389,11 @@ func (h *wasmHandle) instantiate(ctx context.Context) (*wasmInstance, error) {
 }
 
 // call writes req into the instance's request buffer, calls fn(ptr, len)
-// (or fn() when req is nil and fn takes no arguments) and returns a copy of
-// the packed result.
-func (inst *wasmInstance) call(ctx context.Context, fn api.Function, req []byte) ([]byte, error) {
+// (or fn() when args is false) and returns a copy of the packed result.
+func (inst *wasmInstance) call(ctx context.Context, fn api.Function, args bool, req []byte) ([]byte, error) {
 	var ptr uint32
-	if req != nil {
+	inst.stack[0], inst.stack[1] = 0, 0
+	if args && len(req) > 0 {
 		if uint64(len(req)) > uint64(^uint32(0)) {
 			return nil, errors.New("request too large")
 		}
@@ -499,7 +499,7 @@ func (inst *wasmInstance) configureWith(ctx context.Context, config []byte) (str
 		return "", nil
 	}
 	inst.req = wasmabi.AppendConfigureRequest(inst.req[:0], config)
-	res, err := inst.call(ctx, inst.configure, inst.req)
+	res, err := inst.call(ctx, inst.configure, true, inst.req)
 	if err != nil {
 		return "", err
 	}
@@ -578,7 +578,7 @@ func (h *wasmHandle) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, 
 	if cap(inst.req) > 1<<20 && len(inst.req) < cap(inst.req)/4 {
 		inst.req = nil // do not keep a huge buffer for small events
 	}
-	res, err := inst.call(h.callCtx(ctx), inst.detect, inst.req)
+	res, err := inst.call(h.callCtx(ctx), inst.detect, true, inst.req)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
