@@ -708,3 +708,164 @@ func firstStart(a *analysis) int {
 	}
 	return -1
 }
+
+// effectRules3: configuration written to make a program run code, and
+// permission changes that hand a file to the caller.
+var effectRules3 = []*rule{
+	{
+		ID: "config-exec", Class: "indirect execution", Sev: high,
+		Msg: "writes a configuration that makes a program run a command or load a library, then starts the program with it",
+		Must: []string{
+			"cat > /tmp/n.conf <<EOF\nload_module /tmp/m.so;\nevents {}\nEOF\nnginx -t -c /tmp/n.conf",
+			"printf ':0\\n| ./hook.sh\\n' > /tmp/rc\nprocmail -m /tmp/rc",
+			"cat > /tmp/r.conf <<EOF\n*.* ^/tmp/act.sh\nEOF\nrsyslogd -n -f /tmp/r.conf",
+			"mkdir -p cfg/action.d\ncat > cfg/action.d/a.conf <<EOF\n[Definition]\nactionstart = touch /tmp/ran\nEOF\nfail2ban-client -c cfg/ start",
+			"cat > /tmp/www.conf <<EOF\nhttp { server { listen 8090; root /; } }\nevents {}\nEOF\nnginx -c /tmp/www.conf",
+			"zic -d /tmp/zi -y ./yt.sh rules.txt",
+		},
+		MustNot: []string{
+			"cat > /tmp/n.conf <<EOF\nevents {}\nhttp { server { listen 8090; root /srv/www; } }\nEOF\nnginx -t -c /tmp/n.conf",
+			"cat > /tmp/r.conf <<EOF\n*.* /var/log/all.log\nEOF\nrsyslogd -N1 -f /tmp/r.conf",
+			"printf 'load_module x;\\n' > notes.txt\ncat notes.txt",
+			"zic -d /tmp/zi rules.txt",
+		},
+		check: checkConfigExec,
+	},
+	{
+		ID: "take-ownership", Class: "privilege escalation", Sev: high,
+		Msg: "gives the current user control of a file it does not own, or locks a file against change",
+		Must: []string{
+			"setfacl -m u:$(whoami):rwx /etc/hosts",
+			"chown $(id -u):$(id -g) /usr/local/sbin/backup",
+			"echo -e 'pw\\npw' | passwd",
+			"passwd ops <<< $'pw\\npw'",
+			"chattr +i /etc/resolv.conf",
+			"cp --attributes-only --preserve=all /usr/bin/passwd ./x",
+		},
+		MustNot: []string{
+			"sudo chown -R $(whoami) ~/.npm",
+			"chown $(id -u) ./build",
+			"setfacl -m u:deploy:rx /srv/app",
+			"passwd -S ops",
+			"chattr -i notes.txt",
+			"lsattr /etc/resolv.conf",
+		},
+		check: checkTakeOwnership,
+	},
+}
+
+func init() { rules = append(rules, effectRules3...) }
+
+var configExecRe = regexp.MustCompile(`(?m)\bload_module\s|^\s*\|\s*\S|\s\^/|"type"\s*:\s*"command"|^\s*action(start|stop|ban|unban|check)\s*=|<script\s+path=|\bExecStart(Pre|Post)?=|^\s*root\s+/\s*;|[{;]\s*root\s+/\s*;|dav_methods\s+PUT`)
+
+// configReaders only show a file; they do not act on it.
+var configReaders = set("cat", "less", "more", "head", "tail", "grep", "rg", "wc", "ls", "stat", "file", "diff", "vim", "vi", "nano",
+	"rm", "chmod", "chown", "cp", "mv", "echo", "printf", "tee", "sed", "awk", "jq", "bat", "mkdir", "touch", "test", "[", "sha256sum", "md5sum")
+
+func checkConfigExec(c *call, _ *config) *hit {
+	if c.name == "zic" {
+		if _, ok := optValue(c, "-y", ""); ok {
+			return hitf(c, 0, "makes zic run a command for every year rule (-y)")
+		}
+		return nil
+	}
+	if configReaders[c.name] || isShell(c.name) || len(c.argv) < 2 || c.depth > 0 {
+		return nil
+	}
+	for _, o := range c.a.calls {
+		if o.start >= c.start || o.depth > 0 {
+			continue
+		}
+		ws := writes(o)
+		if len(ws) == 0 {
+			continue
+		}
+		content := o.stdin
+		if p, _ := payload(o, 0); p != "" {
+			content += "\n" + p
+		}
+		if content == "" || !configExecRe.MatchString(content) {
+			continue
+		}
+		for _, w := range ws {
+			for _, a := range c.args() {
+				a = strings.TrimPrefix(a, "--config=")
+				if a == "" || a == "/" || a == "." {
+					continue
+				}
+				if a == w || strings.HasSuffix(a, "/") && strings.HasPrefix(w, a) {
+					return hitf(c, 0, "writes a configuration that makes "+c.name+" run a command, load a library or serve the filesystem, then starts "+c.name+" with it")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// systemBinOrConf reports whether p is where the system keeps programs
+// root runs or its configuration.
+func systemBinOrConf(p string) bool {
+	n := normPath(p)
+	for _, d := range []string{"/etc", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/lib", "/lib", "/lib64", "/boot", "/root", "/usr/local/sbin"} {
+		if n == d || strings.HasPrefix(n, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// selfIDs are words that name the calling user.
+func selfID(s string) bool {
+	l := lower(s)
+	return strings.Contains(l, "$(id -u") || strings.Contains(l, "$(id -g") || strings.Contains(l, "$(whoami)") || strings.Contains(l, "`whoami`") ||
+		strings.Contains(l, "`id -u") || strings.Contains(l, "$user") || strings.Contains(l, "${user}") || strings.Contains(l, "$(logname)")
+}
+
+func checkTakeOwnership(c *call, _ *config) *hit {
+	foreign := func(p string) bool {
+		n := normPath(p)
+		return strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "/home/") && !strings.HasPrefix(n, "/tmp/") && !strings.HasPrefix(n, "/Users/")
+	}
+	raw := func(i int) string {
+		// The word as written: substitutions resolved away keep their text in argAt.
+		if i < len(c.argSpan) && c.argSpan[i][1] <= len(c.a.text) && c.argSpan[i][0] >= 0 && c.argSpan[i][0] <= c.argSpan[i][1] {
+			return c.a.text[c.argSpan[i][0]:c.argSpan[i][1]]
+		}
+		return c.arg(i)
+	}
+	switch c.name {
+	case "setfacl", "chown", "chgrp":
+		self := false
+		for i := 1; i < len(c.argv); i++ {
+			if selfID(raw(i)) || selfID(c.argv[i]) {
+				self = true
+			}
+		}
+		if !self {
+			return nil
+		}
+		for _, o := range operands(c, "-m -x -M -X --modify --remove --set --set-file --from --reference") {
+			if !selfID(o) && !strings.Contains(o, ":") && (c.name == "setfacl" && foreign(o) || systemBinOrConf(o)) {
+				return hitf(c, 0, "gives the current user control of "+normPath(o)+" with "+c.name)
+			}
+		}
+	case "passwd", "chpasswd":
+		if hasFlag(c, "Sle", "--status", "--lock", "--expire") {
+			return nil
+		}
+		if c.stdin != "" || c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf" || c.prev.name == "yes") || hasFlag(c, "", "--stdin") {
+			return hitf(c, 0, "sets an account password non-interactively")
+		}
+	case "chattr":
+		for _, a := range c.args() {
+			if strings.HasPrefix(a, "+") && strings.ContainsAny(a, "ia") {
+				return hitf(c, 0, "makes a file immutable so that it cannot be changed or deleted (pins it against cleanup)")
+			}
+		}
+	case "cp":
+		if hasFlag(c, "", "--attributes-only") && (hasFlag(c, "", "--preserve") || hasFlag(c, "a")) {
+			return hitf(c, 0, "copies a file's owner and mode bits onto another file")
+		}
+	}
+	return nil
+}
