@@ -90,6 +90,8 @@ type analysis struct {
 	extra    []extraText // scripts in other languages (PowerShell, cmd.exe)
 	budget   int
 	execs    map[*call]string // base names of the files each call runs (download-then-run)
+	cfgDone  bool
+	cfgWrite []*call // top-level calls that write a configuration that runs code (config-exec)
 }
 
 var parserPool = sync.Pool{New: func() any {

@@ -619,7 +619,7 @@ var replCodeRe = regexp.MustCompile(`(?i)runtime\.getruntime\(\)\.exec|processbu
 
 func checkReplCommand(c *call, _ *config) *hit {
 	// A REPL alone on the first line, what follows typed into it.
-	if c.depth == 0 && c.prev == nil && c.start == firstStart(c.a) && replPrograms[c.name] && (len(c.argv) == 1 || c.name == "dotnet" && c.arg(1) == "fsi" && len(c.argv) == 2) {
+	if c.depth == 0 && c.prev == nil && c.start >= 0 && c.start <= len(c.a.text) && c.start == firstStart(c.a) && replPrograms[c.name] && (len(c.argv) == 1 || c.name == "dotnet" && c.arg(1) == "fsi" && len(c.argv) == 2) {
 		if nl := strings.IndexByte(c.a.text[c.start:], '\n'); nl >= 0 {
 			rest := c.a.text[c.start+nl+1:]
 			if replCodeRe.MatchString(rest) {
@@ -778,22 +778,26 @@ func checkConfigExec(c *call, _ *config) *hit {
 	if configReaders[c.name] || isShell(c.name) || len(c.argv) < 2 || c.depth > 0 {
 		return nil
 	}
-	for _, o := range c.a.calls {
-		if o.start >= c.start || o.depth > 0 {
+	if !c.a.cfgDone {
+		c.a.cfgDone = true
+		for _, o := range c.a.calls {
+			if o.depth > 0 || len(writes(o)) == 0 {
+				continue
+			}
+			content := o.stdin
+			if p, _ := payload(o, 0); p != "" {
+				content += "\n" + p
+			}
+			if content != "" && configExecRe.MatchString(content) {
+				c.a.cfgWrite = append(c.a.cfgWrite, o)
+			}
+		}
+	}
+	for _, o := range c.a.cfgWrite {
+		if o.start >= c.start {
 			continue
 		}
-		ws := writes(o)
-		if len(ws) == 0 {
-			continue
-		}
-		content := o.stdin
-		if p, _ := payload(o, 0); p != "" {
-			content += "\n" + p
-		}
-		if content == "" || !configExecRe.MatchString(content) {
-			continue
-		}
-		for _, w := range ws {
+		for _, w := range writes(o) {
 			for _, a := range c.args() {
 				a = strings.TrimPrefix(a, "--config=")
 				if a == "" || a == "/" || a == "." {
@@ -940,7 +944,7 @@ var effectRules4 = []*rule{
 func init() { rules = append(rules, effectRules4...) }
 
 func checkProgramShell(c *call, _ *config) *hit {
-	if keys, ok := shellKeys[c.name]; ok && c.depth == 0 && c.prev == nil && c.next == nil && len(keys) > 0 {
+	if keys, ok := shellKeys[c.name]; ok && c.depth == 0 && c.prev == nil && c.next == nil && len(keys) > 0 && 0 <= c.start && c.start <= c.end && c.end <= len(c.a.text) {
 		if nl := strings.IndexByte(c.a.text[c.end:], '\n'); nl >= 0 && strings.TrimSpace(c.a.text[c.start:c.start+strings.IndexByte(c.a.text[c.start:], '\n')+1]) != "" {
 			rest := c.a.text[c.end+nl+1:]
 			first := strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
