@@ -33,6 +33,22 @@ var benignAgentCommands = []string{
 	`ssh -i ~/.ssh/deploy_key deploy@app.example.com 'sudo systemctl restart api'`,
 	`scp build/app.tgz deploy@app.example.com:/tmp/`,
 	`rsync -avz --delete dist/ deploy@app.example.com:/var/www/site/`,
+	`sudo systemctl enable --now nginx`,
+	`php -S localhost:8000 -t public`,
+	`nc -l 9000 > upload.bin`,
+	`kubectl proxy --port=8001`,
+	`sudo dpkg -l | grep libssl`,
+	`touch -d '1 hour ago' .stamp && make`,
+	`tmux new-session -d -s dev 'npm run dev'`,
+	`cat > nginx.conf <<EOF
+events {}
+http { server { listen 8080; root /srv/site; } }
+EOF
+nginx -t -c "$PWD/nginx.conf"`,
+	`python3 -c 'import json,sys; d=json.load(open("package.json")); print(d["version"])'`,
+	`curl -s -X POST -H 'Content-Type: application/json' -d '{"name":"x"}' http://localhost:3000/api/items`,
+	`echo "0 3 * * *" > /dev/null; date -u +%Y-%m-%dT%H:%M:%SZ`,
+	`sudo chown -R "$(id -u):$(id -g)" ./data`,
 	`chmod +x scripts/release.sh && ./scripts/release.sh v1.2.3`,
 	`sed -i 's/localhost:5432/db:5432/' config/dev.yaml`,
 	`find . -name "*.log" -mtime +7 -delete`,
