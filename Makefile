@@ -6,7 +6,7 @@ PKGS  := ./...
 CORPUS ?= ../shared/corpus
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-go test-sdk test-examples tools bench eval train fuzz plugins clean vet
+.PHONY: all build run test test-go test-sdk test-examples tools bench eval eval-peers train fuzz plugins clean vet
 
 all: build
 
@@ -63,6 +63,15 @@ eval:
 	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/injection/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS)
+
+## eval-peers: the same, side by side with gitleaks and the npm peers (installed into ~/.cache/picket/peers; never in CI)
+eval-peers:
+	./detectors/secrets/cmd/eval/install-gitleaks.sh
+	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS) -gitleaks
+	./detectors/injection/cmd/eval/install-peer.sh
+	$(GO) run ./detectors/injection/cmd/eval -corpus $(CORPUS) -peer
+	./detectors/commands/cmd/eval/install-peer.sh
+	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS) -peer
 
 ## train: retrain the injection classifier from the corpus (deterministic)
 train:
