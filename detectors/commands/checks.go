@@ -873,6 +873,8 @@ func checkDNSExfil(c *call, _ *config) *hit {
 	return nil
 }
 
+var requestBodyRe = regexp.MustCompile(`(?i)\.(json|jsonl|ndjson|xml|graphql|gql|ya?ml|soap|txt)$`)
+
 func checkUpload(c *call, cfg *config) *hit {
 	if c.name != "curl" && c.name != "wget" && c.name != "curlie" {
 		return nil
@@ -884,8 +886,20 @@ func checkUpload(c *call, cfg *config) *hit {
 	if f == "" {
 		return nil
 	}
-	if hasFlag(c, "", "--data", "-d", "--json", "--data-urlencode") && !hasFlag(c, "T", "--upload-file", "--form", "--data-binary") && !hasFlag(c, "F") {
+	us := urls(c)
+	local := len(us) > 0
+	for _, u := range us {
+		if !isLocalHost(urlHost(u)) {
+			local = false
+		}
+	}
+	if local {
 		return nil
+	}
+	// A JSON or XML document sent as a request body is how APIs are
+	// called; any other file sent is an upload.
+	if requestBodyRe.MatchString(f) && !hasFlag(c, "T", "--upload-file", "--form") && !hasFlag(c, "F") {
+		return hitf(c, medium, "sends the local file "+baseName(f)+" as a request body to a remote host with "+c.name)
 	}
 	return hitf(c, 0, "uploads the local file "+baseName(f)+" to a remote host with "+c.name)
 }
@@ -2001,9 +2015,16 @@ func checkCommandHook(c *call, _ *config) *hit {
 			return hitf(c, high, "runs a command as a side effect of "+c.name+" (a hidden execution hook)")
 		}
 	}
+	sudo := c.wrapped("sudo") || c.wrapped("doas") || c.wrapped("pkexec") || c.wrapped("run0")
 	for _, h := range hs {
-		f := strings.Fields(h)
+		f := strings.Fields(strings.TrimLeft(h, "| "))
 		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(h, "%h") && strings.Contains(h, "%p") {
+			continue // an ssh ProxyCommand template (nc -X 5 -x proxy %h %p, corkscrew …)
+		}
+		if strings.Contains(progName(f[0]), "askpass") {
 			continue
 		}
 		switch progName(f[0]) {
@@ -2012,9 +2033,37 @@ func checkCommandHook(c *call, _ *config) *hit {
 			"open", "firefox", "chromium", "google-chrome", "w3m", "lynx", "mate", "micro", "hx", "kak", "ed", "zstd", "pigz", "xz", "gzip", "bzip2", "lz4", "pbzip2":
 			continue
 		}
-		return hitf(c, 0, "makes "+c.name+" run another command through an option or environment hook")
+		// Hooks exist to run the user's own scripts (./askpass.sh,
+		// ./post-download.sh): by themselves they add no effect. They are
+		// blocked when the program runs as root (the hook runs as root),
+		// or when they point at a program planted outside the project and
+		// the system's program directories (/tmp/x, /opt/x/y, ~/x).
+		if sudo {
+			return hitf(c, 0, "makes "+c.name+", run as root, run another command through an option or environment hook")
+		}
+		if strings.HasPrefix(f[0], "/") || strings.HasPrefix(f[0], "~") {
+			if !systemProgramPath(f[0]) {
+				return hitf(c, 0, "makes "+c.name+" run a program from outside the project and the system's program directories through an option or environment hook")
+			}
+			continue
+		}
+		if strings.Contains(f[0], "/") || strings.HasSuffix(f[0], ".sh") {
+			return hitf(c, medium, "makes "+c.name+" run a local script through an option or environment hook")
+		}
+		return hitf(c, medium, "makes "+c.name+" run another command through an option or environment hook")
 	}
 	return nil
+}
+
+// systemProgramPath reports whether p is under a directory where the
+// system or its package manager installs programs.
+func systemProgramPath(p string) bool {
+	for _, d := range []string{"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/", "/usr/lib/", "/usr/libexec/", "/usr/share/", "/opt/homebrew/", "/snap/bin/", "/nix/store/", "/run/current-system/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
 }
 
 func checkMetadata(c *call, _ *config) *hit {

