@@ -411,17 +411,23 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if len(secret) < r.MinLen || secret == "" {
 		return match{}, false
 	}
+	// edited: a sequence run ("abcdef", "1234567") in a password is a
+	// weak human choice, not a placeholder: reported at low severity.
+	edited := false
 	switch {
+	case r.Generic && passwordRules[r.ID]:
+		if placeholderMarked(secret, true) || placeholderRun(secret) {
+			return match{}, false
+		}
+		edited = ascendingCover(secret) > 0
 	case r.Generic:
 		if isPlaceholder(secret) {
 			return match{}, false
 		}
-	case r.NoRunCheck:
-		if isPlaceholderWords(secret, false) {
-			return match{}, false
-		}
 	default:
-		if isPlaceholderWords(secret, false) || placeholderRun(secret) {
+		// A sequence run in a machine-made token marks a documentation
+		// example or a hand-edited value: dropped.
+		if isPlaceholderWords(secret, false) || (!r.NoRunCheck && placeholderRun(secret)) {
 			return match{}, false
 		}
 	}
@@ -459,6 +465,10 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	weak := r.Weak != nil && r.Weak(secret)
 	if r.Generic && weakValue(r, secret, key) {
 		weak = true
+	}
+	if edited {
+		m.severity, m.confidence = sdk.SeverityLow, m.confidence-0.3
+		return m, true
 	}
 	if !weak && r.HighEntropy > 0 && quoted && ent >= r.HighEntropy && len(secret) >= r.HighLen && charClasses(secret) >= 3 {
 		m.severity++

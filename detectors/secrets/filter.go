@@ -99,6 +99,12 @@ func isPlaceholder(v string) bool {
 // six or more consecutive ascending letters or digits ("abcdef", "123456"),
 // or, when symbols is set, a template or masking mark.
 func isPlaceholderWords(v string, symbols bool) bool {
+	return placeholderMarked(v, symbols) || ascendingCover(v) > 0
+}
+
+// placeholderMarked reports whether v is empty or holds a placeholder word
+// or, when symbols is set, a template or masking mark.
+func placeholderMarked(v string, symbols bool) bool {
 	if v == "" {
 		return true
 	}
@@ -115,20 +121,40 @@ func isPlaceholderWords(v string, symbols bool) bool {
 			}
 		}
 	}
-	// Ascending runs: six letters (abcdef) or seven digits (1234567).
-	run := 1
-	for i := 1; i < len(l); i++ {
-		c := l[i]
-		if c == l[i-1]+1 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			run++
-			if (c >= 'a' && run >= 6) || run >= 7 {
-				return true
-			}
-		} else {
-			run = 1
+	return false
+}
+
+// ascendingCover returns how many bytes of v lie in runs of consecutive
+// ascending letters (six or more, "abcdef", case-insensitive) or digits
+// (seven or more, "1234567"). Such runs practically never occur in a
+// random token (a six-letter run in a 40-character base62 string has odds
+// below 1e-7): they mark a hand-typed or hand-edited value.
+func ascendingCover(v string) int {
+	lower := func(c byte) byte {
+		if c >= 'A' && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
+	cover, run := 0, 1
+	flush := func(last byte) {
+		if (last >= 'a' && last <= 'z' && run >= 6) || run >= 7 {
+			cover += run
 		}
 	}
-	return false
+	for i := 1; i < len(v); i++ {
+		p, c := lower(v[i-1]), lower(v[i])
+		if c == p+1 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			run++
+			continue
+		}
+		flush(p)
+		run = 1
+	}
+	if len(v) > 0 {
+		flush(lower(v[len(v)-1]))
+	}
+	return cover
 }
 
 // isUUID reports whether s is exactly a canonical UUID.
