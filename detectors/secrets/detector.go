@@ -432,10 +432,16 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 		}
 	}
 	ent := shannon(secret)
-	if r.Entropy > 0 && ent < r.Entropy {
+	quoted := start > 0 && (text[start-1] == '"' || text[start-1] == '\'' || text[start-1] == '`')
+	minEnt := r.Entropy
+	if r.Generic && quoted && secretName(key) && minEnt > 2.5 {
+		// A quoted literal under a name ending in "secret" is often a
+		// passphrase (`if creds.Secret != "…"`): words, lower entropy.
+		minEnt = 2.5
+	}
+	if minEnt > 0 && ent < minEnt {
 		return match{}, false
 	}
-	quoted := start > 0 && (text[start-1] == '"' || text[start-1] == '\'' || text[start-1] == '`')
 	if r.Generic && !genericValueOK(r, secret, key, ent, quoted) {
 		return match{}, false
 	}
@@ -572,6 +578,21 @@ var genericKeyStops = []string{"id", "ids", "name", "names", "url", "uri", "urls
 	"question", "hint", "label", "placeholder", "message", "msg", "error", "regex", "pattern", "field", "input", "policy", "rotation",
 	"enabled", "required", "min", "max", "reset", "confirm", "confirmation", "strength", "validation", "lifetime", "limit", "index", "idx", "generator", "class", "spec", "template"}
 
+// secretName reports whether an assigned name ends in "secret" (or
+// "secret_key"): its value is a passphrase as often as a random key.
+func secretName(key string) bool {
+	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
+	return strings.HasSuffix(k, "secret") || strings.HasSuffix(k, "secret_key") || strings.HasSuffix(k, "secretkey")
+}
+
+// randomLiteral reports whether a quoted value is a long random string of
+// all four character classes: brackets, "$" and "#" in it are characters
+// of the secret, not code or template syntax.
+func randomLiteral(v string, ent float64, quoted bool) bool {
+	return quoted && len(v) >= 24 && charClasses(v) == 4 && ent >= 4.5 &&
+		!strings.Contains(v, "${") && !strings.Contains(v, "{{") && !strings.Contains(v, "$(") && !strings.Contains(v, "#{")
+}
+
 // genericValueOK filters a generic rule's value.
 func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bool {
 	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
@@ -593,7 +614,8 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 		return false
 	}
 	flag := r.ID == "generic-password-flag"
-	if !flag && isCodeReference(v, key) {
+	random := randomLiteral(v, ent, quoted)
+	if !flag && !random && isCodeReference(v, key) {
 		return false
 	}
 	if flag && (valueWords[strings.ToLower(v)] || isPlaceholder(v) || strings.ContainsAny(v[:1], "/-.~\\")) {
@@ -605,7 +627,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 	// Interpolation ($var, ${var}): in a bare value, or at the start or
 	// after a separator of a quoted one, a "$" starts a variable; inside a
 	// quoted word it is taken as a character.
-	for i := 0; i+1 < len(v); i++ {
+	for i := 0; i+1 < len(v) && !random; i++ {
 		if v[i] == '$' && (v[i+1] == '{' || v[i+1] == '(' || ((i == 0 || !quoted || !isAlnum(v[i-1])) &&
 			(v[i+1] == '_' || (v[i+1] >= 'a' && v[i+1] <= 'z') || (v[i+1] >= 'A' && v[i+1] <= 'Z')))) {
 			return false
@@ -648,7 +670,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 	}
 	// A quoted literal assigned to (or compared with) a name ending in
 	// "secret" is a passphrase as often as a random key.
-	if quoted && (strings.HasSuffix(k, "secret") || strings.HasSuffix(k, "secret_key") || strings.HasSuffix(k, "secretkey")) && ent >= 2.5 && len(v) >= 8 {
+	if quoted && secretName(key) && ent >= 2.5 && len(v) >= 8 {
 		return true
 	}
 	// Tokens and keys: random-looking, not an identifier.

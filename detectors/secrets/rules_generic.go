@@ -165,10 +165,12 @@ func genericRules() []*Rule {
 				"encryption_key", "encryptionkey", "encryption-key", "master_key", "masterkey", "master-key", "app_key", "appkey", "app-key"),
 			Back: 40, Ahead: 300, MinLen: 10, Entropy: 3, StrongEntropy: 3.5, StrongLen: 20, HighEntropy: 4.2, HighLen: 32,
 			Regex:    `(?i)((?:secret|token|license[_.\-]?key|api[_.\-]?key|access[_.\-]?key|auth[_.\-]?key|credentials?|private[_.\-]?key|client[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|app[_.\-]?key)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
-			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`),
+			Examples: s(`API_KEY = "{an:32}"`, `clientSecret:'{hex:40}'`, "export SERVICE_TOKEN={url:40}", `"secret": "{b64:44}"`,
+				`if req.Secret != "tulip-{lc:3}ard" {`, `signing_secret: '{an:12}\5]{an:6}(&{an:8}[$_{an:6}'`, `hook_secret = "{an:10}\"<{an:8}>#{an:10}"`),
 			NonExamples: s(`secret_name = "prod-db-credentials"`, `token_url = "https://example.com/oauth/token"`, `API_KEY = os.environ["API_KEY"]`,
 				`SUPER_SECRET_VALUE = 'this is just a long string, like a user facing error message'`, `access_token = ACCESS_TOKEN`,
-				`"integrity": "sha512-{b64:86}=="`, `token: xxxxxxxxxxxxxxxx`, `jobCredentialsId: '{uuid}'`)},
+				`"integrity": "sha512-{b64:86}=="`, `token: xxxxxxxxxxxxxxxx`, `jobCredentialsId: '{uuid}'`,
+				`if req.Secret != "" {`, `client_secret: "${{ secrets.CLIENT_SECRET }}:{an:8}-Xy#"`)},
 		{ID: "authorization-bearer", Class: "http-auth", Description: "bearer token in an Authorization header", Severity: high, Confidence: 0.7, Generic: true,
 			Keywords: s("bearer"), Back: 32, Ahead: 600, MinLen: 16, Entropy: 3, StrongEntropy: 3.5, StrongLen: 24,
 			Regex:    `(?i)bearer\s+(?-i:([A-Za-z0-9._~+/=\-]{16,}))`,
@@ -183,8 +185,11 @@ func genericRules() []*Rule {
 			Examples: s(`curl -H "apikey: {uuid}" https://api.example.com`, `curl -H "Authorization: Api-Token {hex:40}" https://api.example.com`, `-H "Token: {hex:16}"`, `--header "Api-Token: {an:11}"`), NonExamples: s(`-H "Authorization: Token **********"`, `Authorization: Bearer`, `-H "X-API-Key: $API_KEY"`)},
 		{ID: "curl-user-password", Class: "http-auth", Description: "credentials passed to curl with -u/--user", Severity: med, Confidence: 0.6, Generic: true,
 			Keywords: s("-u ", "-u=", "--user"), Ahead: 200, MinLen: 4, WordStart: true,
-			Regex: `(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2,
-			Examples: s("curl -u elastic:{an:12} https://localhost:9200", "curl --user kevin:'{an:16}' -X PATCH https://api.example.com", `curl -s --user 'api:{an:14}' https://api.example.com`), NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`)},
+			Regex: `(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2, Match: matchCurlUser,
+			Examples: s("curl -u elastic:{an:12} https://localhost:9200", "curl --user kevin:'{an:16}' -X PATCH https://api.example.com", `curl -s --user 'api:{an:14}' https://api.example.com`,
+				`curl -u "{an:8}3Xq!z:" https://api.example.com/v1/charges`, `curl --user "{uuid}":"{{an:14}}" https://api.example.com`),
+			NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`,
+				`curl -u "{username}":"{password}" https://api.example.com`, "curl -u deploy: https://api.example.com", "curl -u admin https://api.example.com")},
 		{ID: "netrc-credentials", Class: "netrc", Description: "password in a .netrc entry", Severity: med, Confidence: 0.7, Generic: true,
 			Keywords: s("machine"), Back: 8, Ahead: 300, MinLen: 4,
 			Regex:    `(?s)\bmachine\s+[\w.\-]+\s+login\s+\S+\s+password\s+(\S{4,128})`,
@@ -230,7 +235,13 @@ func matchAssignment(text string, start, limit int) []int {
 	case '"', '\'', '`':
 		vs = j + 1
 		ve = vs
-		for ve < limit && ve-vs <= 200 && text[ve] != q && text[ve] != '\n' && text[ve] != '\\' {
+		for ve < limit && ve-vs <= 200 && text[ve] != q && text[ve] != '\n' {
+			if text[ve] == '\\' {
+				ve++ // an escape: the next byte is part of the value
+				if ve < limit && text[ve] == '\n' {
+					return nil
+				}
+			}
 			ve++
 		}
 		if ve >= limit || text[ve] != q {
