@@ -593,6 +593,32 @@ func randomLiteral(v string, ent float64, quoted bool) bool {
 		!strings.Contains(v, "${") && !strings.Contains(v, "{{") && !strings.Contains(v, "$(") && !strings.Contains(v, "#{")
 }
 
+// variableWords are parts of identifiers that name a variable holding a
+// password (`password = hashed_pw`, `pwd = user_input`).
+var variableWords = []string{"pass", "pwd", "secret", "key", "token", "cred", "auth", "hash", "input", "value", "val", "var", "arg", "param",
+	"data", "env", "conf", "setting", "default", "new", "old", "plain", "raw", "user", "login", "get", "field", "str", "text", "result", "tmp",
+	"temp", "enc", "dec", "cipher", "salt", "form", "req", "res", "obj", "opt", "ctx", "self", "this", "db", "sql", "cfg"}
+
+// passphraseWords reports whether a bare value made of lower-case words
+// joined by "_" or "-" reads as a passphrase (`open_sesame`) rather than a
+// variable: none of its words names a variable holding a credential.
+func passphraseWords(v string) bool {
+	if len(v) < 8 || strings.ToLower(v) != v || !strings.ContainsAny(v, "_-") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= 'a' && c <= 'z') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	for _, w := range variableWords {
+		if strings.Contains(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
 // genericValueOK filters a generic rule's value.
 func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bool {
 	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
@@ -614,7 +640,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 		return false
 	}
 	flag := r.ID == "generic-password-flag"
-	random := randomLiteral(v, ent, quoted)
+	random := randomLiteral(v, ent, quoted) || (isPassword && !quoted && passphraseWords(v))
 	if !flag && !random && isCodeReference(v, key) {
 		return false
 	}

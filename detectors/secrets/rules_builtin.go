@@ -22,7 +22,7 @@ func tok(id, class, desc string, sev sdk.Severity, kws []string, re string, ex, 
 // kvRe matches value (case-sensitive) assigned to, or written right after,
 // a name containing one of keys (case-insensitive).
 func kvRe(keys, value string) string {
-	return `(?i)(?:` + keys + `)[\w.\-]{0,30}?["'\x60\]]{0,2}(?:\s{0,4}(?:=|:|=>|:=|\|\||\?=)\s{0,4}|\s{1,4})["'\x60]?(?-i:(` + value + `))`
+	return `(?i)(?:` + keys + `)[\w.\-]{0,30}?["'\x60\]]{0,2}(?:\s{0,4}(?:=|:|=>|:=|\|\||\?=|,)\s{0,4}|\s{1,4})["'\x60]?(?-i:(` + value + `))`
 }
 
 // kv is a rule for a value that is only recognisable next to the provider's
@@ -501,7 +501,7 @@ func builtinRules() []*Rule {
 		tok("sonarqube-token", "sonarqube", "SonarQube token", high, s("sqp_", "squ_", "sqa_"),
 			`\b(sq[pua]_[a-f0-9]{40})\b`, s("SONAR_TOKEN=squ_{hex:40}"), s("squ_{hex:8}")),
 		kv("sonarqube-legacy-token", "sonarqube", "SonarQube token (legacy)", high, `sonar`, s("sonar"),
-			`[a-f0-9]{40}`, s(`$sonarLogin = "{hex:40}"`), s("sonarqube-reporter-1.2.4.tgz#{hex:40}")),
+			`[a-f0-9]{40}`, s(`$sonarLogin = "{hex:40}"`, `property 'sonar.token', '{hex:40}'`), s("sonarqube-reporter-1.2.4.tgz#{hex:40}")),
 		tok("stackhawk-api-key", "stackhawk", "StackHawk API key", high, s("hawk."),
 			`\b(hawk\.[0-9A-Za-z_\-]{20}\.[0-9A-Za-z_\-]{20})(?:[^0-9A-Za-z_\-]|$)`, s("HAWK_API_KEY=hawk.{url:20}.{url:20}"), s("hawk.abc.def")),
 		floating(tok("thingsboard-access-token", "thingsboard", "ThingsBoard device access token", high, s("/api/v1/"),
