@@ -107,7 +107,7 @@ func matchCurlUser(text string, start, limit int) []int {
 				quote, ps = 0, -1
 				continue
 			}
-			if c == '\n' || c == '$' || c == '`' || c == '\\' {
+			if c == '\n' || c == '`' || (quote == '"' && expansion(text, j, limit)) {
 				return nil
 			}
 			continue
@@ -122,7 +122,7 @@ func matchCurlUser(text string, start, limit int) []int {
 		if isSpace(c) {
 			break
 		}
-		if c == '$' || c == '`' || c == '\\' {
+		if c == '`' || expansion(text, j, limit) {
 			return nil
 		}
 		if ps < 0 {
@@ -178,4 +178,14 @@ func matchCurlUser(text string, start, limit int) []int {
 		return nil
 	}
 	return []int{0, end - start, -1, -1, us - start, ue - start}
+}
+
+// expansion reports whether text[j] starts a shell expansion: $name,
+// ${…} or $(…). Other dollars ("pa$$", "$1") are taken as characters.
+func expansion(text string, j, limit int) bool {
+	if text[j] != '$' || j+1 >= limit {
+		return false
+	}
+	c := text[j+1]
+	return c == '{' || c == '(' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }

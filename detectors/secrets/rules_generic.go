@@ -192,7 +192,7 @@ func genericRules() []*Rule {
 			Keywords: s("-u ", "-u=", "--user"), Ahead: 200, MinLen: 4, WordStart: true,
 			Regex: `(?:-u|--user)(?:\s+|=)["']?([^\s"':$]*:["']?([^\s"']{4,128}))["']?`, SecretGroup: 2, Match: matchCurlUser,
 			Examples: s("curl -u elastic:{an:12} https://localhost:9200", "curl --user kevin:'{an:16}' -X PATCH https://api.example.com", `curl -s --user 'api:{an:14}' https://api.example.com`,
-				`curl -u "{an:8}3Xq!z:" https://api.example.com/v1/charges`, `curl --user "{uuid}":"{{an:14}}" https://api.example.com`),
+				`curl -u "{an:8}3Xq!z:" https://api.example.com/v1/charges`, `curl --user "{uuid}":"{{an:14}}" https://api.example.com`, "curl -u svc:Q{an:8}$9 https://api.example.com"),
 			NonExamples: s(`curl -u "$USER:$PASS" https://example.com`, "curl -i -u 'test:test'", `curl --user "$(cat ./login.txt):$(cat ./password.txt)"`,
 				`curl -u "{username}":"{password}" https://api.example.com`, "curl -u deploy: https://api.example.com", "curl -u admin https://api.example.com")},
 		{ID: "netrc-credentials", Class: "netrc", Description: "password in a .netrc entry", Severity: med, Confidence: 0.7, Generic: true,
