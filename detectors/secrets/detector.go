@@ -472,6 +472,14 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if r.Generic && weakValue(r, secret, key) {
 		weak = true
 	}
+	if weak && end < len(text) && text[end] == '@' && documentationHost(text[end+1:]) {
+		// A default password at a documentation-only address
+		// (2001:db8::/32, 192.0.2.0/24, example.com) is an example.
+		return match{}, false
+	}
+	if passwordRules[r.ID] && anonymousLogin(text, start, secret) {
+		return match{}, false
+	}
 	if edited {
 		m.severity, m.confidence = sdk.SeverityLow, m.confidence-0.3
 		return m, true
@@ -814,4 +822,47 @@ func (a allowRule) matches(secret, match, line string) bool {
 		return (!hasRe || reHit) && (!hasSw || swHit)
 	}
 	return (hasRe && reHit) || (hasSw && swHit)
+}
+
+// documentationHost reports whether the host at the start of rest (after
+// a URL's "@") is reserved for documentation: the IPv6 prefix 2001:db8::/32
+// (RFC 3849), the IPv4 blocks of RFC 5737, example.com/.net/.org and the
+// .example, .test and .invalid names (RFC 2606).
+func documentationHost(rest string) bool {
+	rest = strings.TrimPrefix(rest, "[")
+	end := 0
+	for end < len(rest) && end < 256 && !strings.ContainsRune("/?#]\"' \t\r\n,;", rune(rest[end])) {
+		end++
+	}
+	host := strings.ToLower(rest[:end])
+	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "2001:") {
+		host = h // drop a port
+	}
+	if strings.HasPrefix(host, "2001:db8:") || strings.HasPrefix(host, "192.0.2.") || strings.HasPrefix(host, "198.51.100.") || strings.HasPrefix(host, "203.0.113.") {
+		return true
+	}
+	for _, d := range []string{"example.com", "example.net", "example.org"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return strings.HasSuffix(host, ".example") || strings.HasSuffix(host, ".test") || strings.HasSuffix(host, ".invalid")
+}
+
+// anonymousLogin reports whether a password follows, within a few lines, a
+// login of "anonymous" and is an e-mail-like value ("guest@", "me@host"):
+// the anonymous-FTP convention, which is not a credential.
+func anonymousLogin(text string, start int, secret string) bool {
+	if !strings.Contains(secret, "@") {
+		return false
+	}
+	lo := max(0, start-240)
+	before := strings.ToLower(text[lo:start])
+	i := strings.LastIndex(before, "anonymous")
+	if i < 0 {
+		return false
+	}
+	// The name before the value must name a user or login.
+	head := before[max(0, i-40):i]
+	return strings.Contains(head, "user") || strings.Contains(head, "login")
 }
