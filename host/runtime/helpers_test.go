@@ -26,6 +26,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("PICKET_ORPHAN_HELPER") == "1" {
+		os.Exit(m.Run()) // a helper host of TestOrphanedPluginExits: builds nothing
+	}
 	dir, err := os.MkdirTemp("", "picket-runtime-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
