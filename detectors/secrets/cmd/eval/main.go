@@ -74,7 +74,7 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	var any, high score
+	var any, medium, high score
 	perSource := map[string]*score{}
 	var corpusBytes int
 	for _, r := range rows {
@@ -84,11 +84,14 @@ func main() {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
 		}
-		hit, hitHigh := len(fs) > 0, false
+		hit, hitMed, hitHigh := len(fs) > 0, false, false
 		var rules []string
 		for _, f := range fs {
 			if f.Severity >= sdk.SeverityHigh {
 				hitHigh = true
+			}
+			if f.Severity >= sdk.SeverityMedium {
+				hitMed = true
 			}
 			rules = append(rules, f.Rule+"/"+f.Severity.String())
 		}
@@ -99,20 +102,22 @@ func main() {
 			perSource[r.Label+" "+tag] = ps
 		}
 		tally(&any, r.Label, hit)
+		tally(&medium, r.Label, hitMed)
 		tally(&high, r.Label, hitHigh)
 		tally(ps, r.Label, hit)
 		if *verbose {
 			if r.Label == "malicious" && !hit {
-				fmt.Printf("MISS %s\n", r.ID)
+				fmt.Printf("MISS %s (%s)\n", r.ID, r.Source)
 			}
 			if r.Label == "benign" && hit {
-				fmt.Printf("FP   %s %v\n", r.ID, rules)
+				fmt.Printf("FP   %s (%s) %v\n", r.ID, r.Source, rules)
 			}
 		}
 	}
 	fmt.Printf("corpus: %d rows (%d bytes) from %s\n", len(rows), corpusBytes, *corpus)
-	fmt.Printf("picket  any finding:     %s\n", any)
-	fmt.Printf("picket  severity >= high: %s\n", high)
+	fmt.Printf("picket  any finding:        %s\n", any)
+	fmt.Printf("picket  severity >= medium: %s\n", medium)
+	fmt.Printf("picket  severity >= high:   %s\n", high)
 	var keys []string
 	for k := range perSource {
 		keys = append(keys, k)
