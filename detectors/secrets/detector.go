@@ -499,7 +499,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 // passwordRules are the generic rules whose values are passwords: any
 // literal counts (weak ones are graded down), not only random-looking ones.
 var passwordRules = map[string]bool{
-	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true,
+	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "cli-password": true, "piped-password": true,
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
 	"terraform-variable-default": true,
 }
@@ -647,7 +647,7 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
 		return false
 	}
-	flag := r.ID == "generic-password-flag"
+	flag := r.ID == "generic-password-flag" || r.ID == "cli-password" || r.ID == "piped-password"
 	random := randomLiteral(v, ent, quoted) || (isPassword && !quoted && passphraseWords(v))
 	if !flag && !random && isCodeReference(v, key) {
 		return false

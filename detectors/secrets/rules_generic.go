@@ -131,9 +131,9 @@ func genericRules() []*Rule {
 		{ID: "generic-password", Match: matchAssignment, Class: "generic", Description: "hard-coded password", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
 			Keywords: s("password", "passwd", "passphrase", "pwd", "pass"), Ahead: 300, MinLen: 6, StrongEntropy: 3, StrongLen: 8,
 			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
-			Examples: s(`DB_PASSWORD="{an:14}"`, "login = zed\npassword = tangerine_sky", "PASS = '{an:12}'", ":password       => '{an:8}',", `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
+			Examples: s(`DB_PASSWORD="{an:14}"`, "login = zed\npassword = tangerine_sky", `define('DB_PASSWORD', '{an:12}');`, `props.setProperty("mail.password", "{an:12}")`, "PASS = '{an:12}'", ":password       => '{an:8}',", `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
 			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordLabel:"Password:"`,
-				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, "password: changeme", "password = <PASSWORD_HERE>", "ftp->user = \"anonymous\";\nftp->password = \"{lc:6}@\";")},
+				`password = ""`, `DB_PASSWORD=DB_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, `check("password", input)`, `os.getenv('DB_PASSWORD', '')`, "password: changeme", "password = <PASSWORD_HERE>", "ftp->user = \"anonymous\";\nftp->password = \"{lc:6}@\";")},
 		{ID: "generic-password-xml", Float: true, Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
@@ -142,6 +142,16 @@ func genericRules() []*Rule {
 			Keywords: s("-p ", "--password", "-password", "/p:"), Ahead: 140, MinLen: 6, WordStart: true,
 			Regex:    `(?:--?(?i:password)(?:=|\s+)|-p\s+|/p:)["']?([^\s"'$%]{4,128})`,
 			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop", "Connect-VIServer -Server 10.0.0.5 -User admin -Password {an:10}!"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
+		{ID: "cli-password", Class: "generic", Description: "password on a client's command line", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+			Keywords: s("mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "redis-cli"), Ahead: 200, MinLen: 6, WordStart: true,
+			Regex:       `(mysql(?:dump|admin|import|show|check)?|redis-cli)\b(?:[^\n|;&]{0,120}?\s-p(?-i:([^\s"'$%\-][^\s"'$%]{3,127}))|[^\n|;&]{0,120}?\s-a\s+["']?([^\s"'$%]{4,128}))`,
+			Examples:    s("mysqldump -h db -uroot -p{an:12} shop > dump.sql", "redis-cli -h cache -a '{an:16}' ping"),
+			NonExamples: s("mysql -u root -p shop", "mysql -uroot -p$MYSQL_PWD", "redis-cli -a $REDIS_PASSWORD ping")},
+		{ID: "piped-password", Float: true, Class: "generic", Description: "password echoed into a login", Severity: med, Confidence: 0.55, Generic: true,
+			Keywords: s("--password-stdin", "sudo -s"), Back: 200, Ahead: 16, MinLen: 6,
+			Regex:       `echo\s+(?:-n\s+)?["']?([^\s"'$|]{4,128})["']?\s*\|[^\n|]{0,120}?(?:--password-stdin|sudo\s+-S)`,
+			Examples:    s("echo '{an:14}' | docker login -u ci --password-stdin registry.example.com", "echo {an:12} | sudo -S systemctl restart app"),
+			NonExamples: s(`echo "$REGISTRY_TOKEN" | docker login -u ci --password-stdin`, "echo password | sudo -S true")},
 		{ID: "password-in-prose", Class: "generic", Description: "password stated in text", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password"), Ahead: 120, MinLen: 4,
 			Regex:    `(?i)password(?: for (?:the )?(?:user|account)? ?["']?[\w.@\-]{1,40}["']?)? (?:is|was|will be)(?: set to)?:? ["']([^"'\s]{4,64})["']`,
@@ -214,7 +224,9 @@ func matchAssignment(text string, start, limit int) []int {
 		j++
 	}
 	keyEnd := j
+	closedQuote := false
 	for n := 0; n < 2 && j < limit && (text[j] == '"' || text[j] == '\'' || text[j] == '`' || text[j] == ']'); n++ {
+		closedQuote = closedQuote || text[j] != ']'
 		j++
 	}
 	j = skipBlank(text, j, limit, 16)
@@ -228,11 +240,17 @@ func matchAssignment(text string, start, limit int) []int {
 			break
 		}
 	}
+	// A quoted name and a quoted value as a call's arguments:
+	// define('DB_PASSWORD', '…'), setProperty("api.token", "…").
+	pair := sepLen == 0 && closedQuote && text[j] == ','
+	if pair {
+		sepLen = 1
+	}
 	if sepLen == 0 || (sepLen == 1 && text[j] == ':' && j+1 < limit && text[j+1] == ':') {
 		return nil
 	}
 	j = skipBlank(text, j+sepLen, limit, 4)
-	if j >= limit {
+	if j >= limit || (pair && text[j] != '"' && text[j] != '\'') {
 		return nil
 	}
 	var vs, ve, end int
