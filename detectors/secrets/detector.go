@@ -584,7 +584,8 @@ var genericKeyStops = []string{"id", "ids", "name", "names", "url", "uri", "urls
 	"length", "len", "size", "count", "endpoint", "version", "format", "field", "param", "prefix", "policy", "hash", "digest", "expiry",
 	"expires", "expiration", "ttl", "timeout", "mode", "provider", "manager", "store", "ref", "env", "var", "key_id", "arn", "location",
 	"question", "hint", "label", "placeholder", "message", "msg", "error", "regex", "pattern", "field", "input", "policy", "rotation",
-	"enabled", "required", "min", "max", "reset", "confirm", "confirmation", "strength", "validation", "lifetime", "limit", "index", "idx", "generator", "class", "spec", "template"}
+	"enabled", "required", "min", "max", "reset", "confirm", "confirmation", "strength", "validation", "lifetime", "limit", "index", "idx", "generator", "class", "spec", "template",
+	"level", "port", "host", "hostname", "region", "zone", "domain", "server", "user", "username", "login", "email"}
 
 // secretName reports whether an assigned name ends in "secret" (or
 // "secret_key"): its value is a passphrase as often as a random key.
