@@ -436,7 +436,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	minEnt := r.Entropy
 	if r.Generic && quoted && secretName(key) && minEnt > 2.5 {
 		// A quoted literal under a name ending in "secret" is often a
-		// passphrase (`if creds.Secret != "…"`): words, lower entropy.
+		// passphrase (`if req.Secret != "…"`): words, lower entropy.
 		minEnt = 2.5
 	}
 	if minEnt > 0 && ent < minEnt {
