@@ -499,7 +499,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 // passwordRules are the generic rules whose values are passwords: any
 // literal counts (weak ones are graded down), not only random-looking ones.
 var passwordRules = map[string]bool{
-	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "cli-password": true, "piped-password": true,
+	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "cli-password": true, "piped-password": true, "htpasswd-plaintext": true,
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
 	"terraform-variable-default": true,
 }
