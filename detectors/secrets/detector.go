@@ -415,7 +415,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	// weak human choice, not a placeholder: reported at low severity.
 	edited := false
 	switch {
-	case r.Generic && passwordRules[r.ID]:
+	case r.Generic && (passwordRules[r.ID] || cliRules[r.ID]):
 		if placeholderMarked(secret, true) || placeholderRun(secret) {
 			return match{}, false
 		}
@@ -442,7 +442,14 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if minEnt > 0 && ent < minEnt {
 		return match{}, false
 	}
-	if r.Generic && !genericValueOK(r, secret, key, ent, quoted) {
+	lineStart := max(0, start-300)
+	if k := strings.LastIndexByte(text[lineStart:start], '\n'); k >= 0 {
+		lineStart += k + 1
+	}
+	if r.Generic && !quoted && strings.HasSuffix(strings.TrimRight(text[lineStart:start], " \t"), ":") && proseAfter(secret, text[end:min(len(text), end+24)]) {
+		return match{}, false
+	}
+	if r.Generic && !genericValueOK(r, secret, key, text[lineStart:start], ent, quoted) {
 		return match{}, false
 	}
 	for _, a := range r.allow {
@@ -477,7 +484,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 		// (2001:db8::/32, 192.0.2.0/24, example.com) is an example.
 		return match{}, false
 	}
-	if passwordRules[r.ID] && anonymousLogin(text, start, secret) {
+	if (passwordRules[r.ID] || cliRules[r.ID]) && anonymousLogin(text, start, secret) {
 		return match{}, false
 	}
 	if edited {
@@ -499,7 +506,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 // passwordRules are the generic rules whose values are passwords: any
 // literal counts (weak ones are graded down), not only random-looking ones.
 var passwordRules = map[string]bool{
-	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "cli-password": true, "piped-password": true, "htpasswd-plaintext": true,
+	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "piped-password": true, "htpasswd-plaintext": true, "securestring-password": true,
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
 	"terraform-variable-default": true,
 }
@@ -628,9 +635,72 @@ func passphraseWords(v string) bool {
 	return true
 }
 
-// genericValueOK filters a generic rule's value.
-func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bool {
+// isIdentifier reports whether v is a programming-language identifier: a
+// letter or "_" and then letters, digits and "_".
+func isIdentifier(v string) bool {
+	if v == "" || !(v[0] == '_' || (v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !isIdentChar(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// camelCase reports whether v has a lower-case letter followed by an
+// upper-case one (newPassword).
+func camelCase(v string) bool {
+	for i := 1; i < len(v); i++ {
+		if v[i-1] >= 'a' && v[i-1] <= 'z' && v[i] >= 'A' && v[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// passwordPrograms are commands whose bare -p option takes a password;
+// elsewhere -p is a port, a path, a pid, a profile, a payload, a prompt.
+var passwordPrograms = []string{"psexec", "paexec", "sshpass", "login", "mongo", "mongosh", "mongodump", "mongorestore", "mongoexport",
+	"mongoimport", "mongostat", "mongotop", "hydra", "crackmapexec", "netexec", "nxc", "evil-winrm", "smbmap", "rdesktop", "winexe",
+	"wmiexec", "smbexec", "psexec.py", "atexec", "dcomexec", "impacket", "medusa", "ncrack", "vmrun", "sqlmap", "pscp", "plink",
+	"ovftool", "ipmitool", "racadm", "sqlplus"}
+
+// shortFlag reports whether the flag before the value (the text of the
+// line up to the value, trimmed) is a bare "-p".
+func shortFlag(before string) bool {
+	t := strings.TrimRight(before, " \t\"'")
+	return strings.HasSuffix(t, " -p") || t == "-p"
+}
+
+// passwordProgram reports whether the command line before a -p option runs
+// a program whose -p takes a password.
+func passwordProgram(before string) bool {
+	l := strings.ToLower(before)
+	for _, p := range passwordPrograms {
+		i := strings.Index(l, p)
+		for i >= 0 {
+			if (i == 0 || !isAlnum(l[i-1])) && (i+len(p) == len(l) || !isAlnum(l[i+len(p)])) {
+				return true
+			}
+			j := strings.Index(l[i+1:], p)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return false
+}
+
+// genericValueOK filters a generic rule's value. line is the text of the
+// value's line up to the value.
+func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bool) bool {
 	k := strings.ToLower(strings.Trim(key, `"'`+"`]"))
+	if cliRules[r.ID] {
+		k = "" // group 1 names the program, not the value
+	}
 	for _, stop := range genericKeyStops {
 		if k == stop || strings.HasSuffix(k, "_"+stop) || strings.HasSuffix(k, "-"+stop) || strings.HasSuffix(k, "."+stop) ||
 			(len(stop) > 2 && strings.HasSuffix(k, stop)) || (stop == "id" && strings.HasSuffix(key, "Id")) {
@@ -642,19 +712,32 @@ func genericValueOK(r *compiledRule, v, key string, ent float64, quoted bool) bo
 		strings.HasPrefix(k, "os.") || strings.Contains(k, "->get") {
 		return false
 	}
-	isPassword := passwordRules[r.ID]
+	isPassword := passwordRules[r.ID] || cliRules[r.ID]
 	if r.ID == "generic-password" && !(strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "passphrase") ||
 		strings.Contains(k, "pwd") || k == "pass" || strings.HasSuffix(k, "_pass") || strings.HasSuffix(k, "-pass") || strings.HasSuffix(k, ".pass") ||
 		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
 		return false
 	}
-	flag := r.ID == "generic-password-flag" || r.ID == "cli-password" || r.ID == "piped-password"
+	flag := r.ID == "generic-password-flag" || cliRules[r.ID] || r.ID == "piped-password" || r.ID == "securestring-password"
 	random := randomLiteral(v, ent, quoted) || (isPassword && !quoted && passphraseWords(v))
 	if !flag && !random && isCodeReference(v, key) {
 		return false
 	}
 	if flag && (valueWords[strings.ToLower(v)] || isPlaceholder(v) || strings.ContainsAny(v[:1], "/-.~\\")) {
 		return false
+	}
+	if r.ID == "generic-password-flag" && shortFlag(line) && !passwordProgram(line) {
+		return false
+	}
+	if !quoted && isIdentifier(v) && (strings.Contains(v, "_") || camelCase(v)) {
+		// A bare camelCase or snake_case identifier naming a credential
+		// is a variable (`s_password = newPassword;`).
+		lv := strings.ToLower(v)
+		for _, w := range []string{"pass", "pwd", "secret", "token", "key", "cred"} {
+			if strings.Contains(lv, w) {
+				return false
+			}
+		}
 	}
 	if sp := strings.Count(v, " "); strings.ContainsAny(v, "\t") || sp > 1 || (sp == 1 && (!isPassword || len(v) > 32)) {
 		return false
@@ -866,4 +949,16 @@ func anonymousLogin(text string, start int, secret string) bool {
 	// The name before the value must name a user or login.
 	head := before[max(0, i-40):i]
 	return strings.Contains(head, "user") || strings.Contains(head, "login")
+}
+
+// proseAfter reports whether a bare, letters-only value after a colon is
+// followed on its line by more words ("password: Create a strong one"): a
+// sentence, not an assignment.
+func proseAfter(v, after string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			return false
+		}
+	}
+	return len(after) >= 2 && after[0] == ' ' && after[1] >= 'a' && after[1] <= 'z'
 }

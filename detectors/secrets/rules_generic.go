@@ -133,7 +133,8 @@ func genericRules() []*Rule {
 			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`DB_PASSWORD="{an:14}"`, "login = zed\npassword = tangerine_sky", `define('DB_PASSWORD', '{an:12}');`, `props.setProperty("mail.password", "{an:12}")`, "PASS = '{an:12}'", ":password       => '{an:8}',", `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
 			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordHint:"Your password:"`,
-				`password = ""`, `SMTP_PASSWORD=SMTP_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, `check("password", input)`, `os.getenv('DB_PASSWORD', '')`, "export PASSWORD_REGION=eu-west-{dig:1}", "password: changeme", "password = <PASSWORD_HERE>", "ftp->user = \"anonymous\";\nftp->password = \"{lc:6}@\";")},
+				`password = ""`, `SMTP_PASSWORD=SMTP_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, `check("password", input)`, `os.getenv('DB_PASSWORD', '')`, `flash('Please check your email and password.', 'danger')`, "s_password = newPassword;",
+				"Use a strong Wi-Fi password: Create a strong passphrase", "export PASSWORD_REGION=eu-west-{dig:1}", "password: changeme", "password = <PASSWORD_HERE>", "ftp->user = \"anonymous\";\nftp->password = \"{lc:6}@\";")},
 		{ID: "generic-password-xml", Float: true, Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password>", "passwd>", "secret>", "token>", "apikey>", "api_key>"), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|secret|token|api_?key)[\w.\-]{0,20})>([^<\s]{4,200})</`,
@@ -141,17 +142,38 @@ func genericRules() []*Rule {
 		{ID: "generic-password-flag", Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("-p ", "--password", "-password", "/p:"), Ahead: 140, MinLen: 6, WordStart: true,
 			Regex:    `(?:--?(?i:password)(?:=|\s+)|-p\s+|/p:)["']?([^\s"'$%]{4,128})`,
-			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "mysql -u root --password={an:14} shop", "Connect-VIServer -Server 10.0.0.5 -User admin -Password {an:10}!"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host")},
-		{ID: "cli-password", Class: "generic", Description: "password on a client's command line", Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
-			Keywords: s("mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "redis-cli"), Ahead: 200, MinLen: 6, WordStart: true,
-			Regex:       `(mysql(?:dump|admin|import|show|check)?|redis-cli)\b(?:[^\n|;&]{0,120}?\s-p(?-i:([^\s"'$%\-][^\s"'$%]{3,127}))|[^\n|;&]{0,120}?\s-a\s+["']?([^\s"'$%]{4,128}))`,
-			Examples:    s("mysqldump -h db -uroot -p{an:12} shop > dump.sql", "redis-cli -h cache -a '{an:16}' ping"),
-			NonExamples: s("mysql -u root -p shop", "mysql -uroot -p$MYSQL_PWD", "redis-cli -a $REDIS_PASSWORD ping")},
+			Examples: s("psexec \\\\host -u admin -p {an:12} cmd", "hydra -l admin -p {an:10} ssh://10.0.0.9", "docker login -u ci -p {an:16} registry.example.com", "mysql -u root --password={an:14} shop", "Connect-VIServer -Server 10.0.0.5 -User admin -Password {an:10}!"), NonExamples: s("mkdir -p /tmp/build", "psexec -p $PASS", "ssh -p 2222 host", "sudo tuned -p throughput-performance", "fly -t main unpause-pipeline -p deploy_api",
+				"plutil -p Settings.plist", "msfvenom -p linux/x64/exec CMD=id -f elf")},
+		cli("cli-password", "password on a database client's command line", s("mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "redis-cli", "sqlcmd", "bcp", "osql"),
+			`(mysql(?:dump|admin|import|show|check)?|redis-cli|sqlcmd|bcp|osql)\b(?:[^\n|;&]{0,120}?\s-p(?-i:(`+cliValue+`))|[^\n|;&]{0,120}?\s-a\s+["']?(`+cliValue+`)|[^\n|;&]{0,120}?\s-P\s*["']?(`+cliValue+`))`,
+			s("mysqldump -h db -uroot -p{an:12} shop > dump.sql", "redis-cli -h cache -a '{an:16}' ping", "sqlcmd -S db01 -U sa -P {an:12} -Q \"select 1\""),
+			s("mysql -u root -p shop", "mysql -uroot -p$MYSQL_PWD", "redis-cli -a $REDIS_PASSWORD ping", "sqlcmd -S db -U sa -P $(cat pw)")),
+		cli("keystore-password", "keystore password on a keytool or jarsigner command line", s("keytool", "jarsigner"),
+			`(keytool|jarsigner)\b[^\n|;&]{0,200}?\s-(?:src|dest|new)?(?:storepass|keypass)\s+["']?(`+cliValue+`)`,
+			s("keytool -importkeystore -srckeystore a.jks -srcstorepass {an:12} -destkeystore b.p12", "jarsigner -keystore k.jks -storepass {an:10} app.apk key"),
+			s("keytool -list -keystore a.jks -storepass:env STORE_PASS", "keytool -list -storepass $STOREPASS")),
+		cli("smb-user-password", "password in an SMB-style user%password argument", s("smbclient", "rpcclient", "smbmap", "winexe", "smbcacls"),
+			`(smbclient|rpcclient|smbmap|winexe|smbcacls)\b[^\n|;&]{0,200}?\s-U\s+["']?[^\s%"']{1,64}%(`+cliValue+`)`,
+			s("smbclient //fs01/share -U backup%{an:12}"), s("smbclient //fs01/share -U backup", "smbclient -U 'svc%$SMB_PASS' //fs/x")),
+		cli("htpasswd-batch", "password on an htpasswd -b command line", s("htpasswd"),
+			`(htpasswd)\b[^\n|;&]{0,40}?\s-[A-Za-z]*b[A-Za-z]*(?:\s+-[A-Za-z]+)*\s+\S+\s+\S+\s+["']?(`+cliValue+`)`,
+			s("htpasswd -b -c /etc/nginx/.htpasswd admin {an:12}", "htpasswd -Bbc .htpasswd ops '{an:14}'"), s("htpasswd -c /etc/nginx/.htpasswd admin", "htpasswd -b .htpasswd admin $PASS")),
+		cli("net-user-password", "password set with net user", s("net user"),
+			`(net\s+user)\s+["']?[^\s"'/]{1,64}["']?\s+["']?(`+cliValue+`)`,
+			s("net user svc_backup {an:12} /add"), s("net user svc_backup * /add", "net user svc_backup /delete", "net user admin /active:yes")),
+		cli("sshpass-password", "password glued to sshpass -p", s("sshpass"),
+			`(sshpass)\s+-p(`+cliValue+`)`,
+			s("sshpass -p{an:12} ssh ops@10.1.2.3"), s("sshpass -e ssh ops@host", "sshpass -p$PASS ssh ops@host")),
+		{ID: "securestring-password", Class: "generic", Description: "plain-text password converted to a PowerShell SecureString", Severity: med, Confidence: 0.6, Generic: true,
+			Keywords: s("convertto-securestring"), Ahead: 240, MinLen: 4,
+			Regex:       `(?i)ConvertTo-SecureString\s+(?:-String\s+)?["']([^"'$\n]{4,128})["']\s+-AsPlainText`,
+			Examples:    s(`$pw = ConvertTo-SecureString "{an:12}" -AsPlainText -Force`, `ConvertTo-SecureString -String '{an:10}!' -AsPlainText -Force`),
+			NonExamples: s(`ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force`, `ConvertTo-SecureString "$Password" -AsPlainText -Force`)},
 		{ID: "piped-password", Float: true, Class: "generic", Description: "password echoed into a login", Severity: med, Confidence: 0.55, Generic: true,
-			Keywords: s("--password-stdin", "sudo -s"), Back: 200, Ahead: 16, MinLen: 6,
-			Regex:       `echo\s+(?:-n\s+)?["']?([^\s"'$|]{4,128})["']?\s*\|[^\n|]{0,120}?(?:--password-stdin|sudo\s+-S)`,
-			Examples:    s("echo '{an:14}' | docker login -u ci --password-stdin registry.example.com", "echo {an:12} | sudo -S systemctl restart app"),
-			NonExamples: s(`echo "$REGISTRY_TOKEN" | docker login -u ci --password-stdin`, "echo password | sudo -S true")},
+			Keywords: s("--password-stdin", "sudo -s", "chpasswd"), Back: 200, Ahead: 16, MinLen: 6,
+			Regex:       `echo\s+(?:-n\s+|-e\s+)?["']?(?:[\w.\-]{1,32}:)?([^\s"'$|:]{4,128})["']?\s*\|[^\n|]{0,120}?(?:--password-stdin|sudo\s+-S|chpasswd)`,
+			Examples:    s("echo '{an:14}' | docker login -u ci --password-stdin registry.example.com", "echo {an:12} | sudo -S systemctl restart app", `echo "ops:{an:12}" | sudo chpasswd`),
+			NonExamples: s(`echo "$REGISTRY_TOKEN" | docker login -u ci --password-stdin`, "echo password | sudo -S true", `echo "ops:$NEWPASS" | chpasswd`)},
 		{ID: "htpasswd-plaintext", Class: "generic", Description: "plain-text password in an htpasswd file", Severity: med, Confidence: 0.55, Generic: true,
 			Keywords: s("htpasswd"), Ahead: 2048, MinLen: 4,
 			Regex:       `(?m)htpasswd[^\n]*\n(?:[^\n]*\n){0,30}?^[\w.\-@]{1,64}:([^\s:{$*!][^\s:]{3,127})\r?$`,
@@ -217,6 +239,20 @@ func genericRules() []*Rule {
 	}
 }
 
+// cliValue is a password argument: not an option, an expansion or a prompt.
+const cliValue = `[^\s"'$%*\-:][^\s"'$%]{3,127}`
+
+// cli is a rule for a password given on a program's command line: group 1
+// names the program, the first non-empty later group is the password.
+func cli(id, desc string, kws []string, re string, ex, non []string) *Rule {
+	return &Rule{ID: id, Class: "generic", Description: desc, Severity: med, Confidence: 0.55, Generic: true, AnyGroup: true,
+		Keywords: kws, Ahead: 300, MinLen: 6, WordStart: true, Regex: re, Examples: ex, NonExamples: non}
+}
+
+// cliRules are the ids of the rules built by cli.
+var cliRules = map[string]bool{"cli-password": true, "keystore-password": true, "smb-user-password": true, "htpasswd-batch": true,
+	"net-user-password": true, "sshpass-password": true}
+
 // matchAssignment parses `name <sep> value` from a keyword hit at start:
 // the name runs on over identifier characters, then optional closing
 // quotes or bracket, a separator (= := : => == || ?= ??=) and the value,
@@ -249,6 +285,15 @@ func matchAssignment(text string, start, limit int) []int {
 	// define('DB_PASSWORD', '…'), setProperty("api.token", "…").
 	pair := sepLen == 0 && closedQuote && text[j] == ','
 	if pair {
+		// The name must be a whole quoted string ('DB_PASSWORD'), not the
+		// end of a sentence ("check your password.', …").
+		ks := start
+		for ks > 0 && start-ks < 48 && (isIdentChar(text[ks-1]) || text[ks-1] == '.' || text[ks-1] == '-') {
+			ks--
+		}
+		if ks == 0 || text[ks-1] != text[keyEnd] || text[keyEnd-1] == '.' {
+			return nil
+		}
 		sepLen = 1
 	}
 	if sepLen == 0 || (sepLen == 1 && text[j] == ':' && j+1 < limit && text[j+1] == ':') {
