@@ -291,7 +291,7 @@ func matchAssignment(text string, start, limit int) []int {
 		for ks > 0 && start-ks < 48 && (isIdentChar(text[ks-1]) || text[ks-1] == '.' || text[ks-1] == '-') {
 			ks--
 		}
-		if ks == 0 || text[ks-1] != text[keyEnd] || text[keyEnd-1] == '.' {
+		if ks == 0 || keyEnd == start || text[ks-1] != text[keyEnd] || text[keyEnd-1] == '.' {
 			return nil
 		}
 		sepLen = 1
