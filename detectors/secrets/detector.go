@@ -446,6 +446,9 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if k := strings.LastIndexByte(text[lineStart:start], '\n'); k >= 0 {
 		lineStart += k + 1
 	}
+	if r.ID == "password-in-prose" && !quoted && !strongBare(secret) {
+		return match{}, false
+	}
 	if r.Generic && !quoted && strings.HasSuffix(strings.TrimRight(text[lineStart:start], " \t"), ":") && proseAfter(secret, text[end:min(len(text), end+24)]) {
 		return match{}, false
 	}
@@ -506,7 +509,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 // passwordRules are the generic rules whose values are passwords: any
 // literal counts (weak ones are graded down), not only random-looking ones.
 var passwordRules = map[string]bool{
-	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "piped-password": true, "htpasswd-plaintext": true, "securestring-password": true,
+	"generic-password": true, "generic-password-xml": true, "generic-password-flag": true, "netrc-credentials": true, "piped-password": true, "htpasswd-plaintext": true, "securestring-password": true, "pgpass-entry": true,
 	"curl-user-password": true, "password-in-prose": true, "credential-constructor": true, "name-value-secret": true,
 	"terraform-variable-default": true,
 }
@@ -961,4 +964,20 @@ func proseAfter(v, after string) bool {
 		}
 	}
 	return len(after) >= 2 && after[0] == ' ' && after[1] >= 'a' && after[1] <= 'z'
+}
+
+// strongBare reports whether an unquoted word in prose looks like a
+// password rather than a word: at least six characters of three classes,
+// or eight with both letters and digits.
+func strongBare(v string) bool {
+	if len(v) < 6 {
+		return false
+	}
+	letters, digits := false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		letters = letters || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		digits = digits || (c >= '0' && c <= '9')
+	}
+	return charClasses(v) >= 3 || (letters && digits && len(v) >= 8)
 }
