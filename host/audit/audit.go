@@ -83,6 +83,12 @@ type Result struct {
 	Latency     time.Duration `json:"latency_ns"`
 }
 
+// Decided is an event with the result it was evaluated to.
+type Decided struct {
+	Event  *Event
+	Result *Result
+}
+
 // Store is the durable trail. Implementations are safe for concurrent use.
 type Store interface {
 	// Record stores ev before evaluation. When an event of the same tenant,
@@ -91,6 +97,11 @@ type Store interface {
 	Record(ctx context.Context, ev *Event) (id string, dup bool, err error)
 	// Complete stores the result of evaluating event id and drops its spool.
 	Complete(ctx context.Context, id string, res *Result) error
+	// RecordDecided records events that were evaluated before they were
+	// recorded (pre_request: the verdict does not wait for the store),
+	// each with its result, in one transaction. Duplicates are skipped as
+	// Record skips them.
+	RecordDecided(ctx context.Context, batch []Decided) error
 	// Pending returns up to limit events recorded but not completed, oldest
 	// first, with their spools.
 	Pending(ctx context.Context, limit int) ([]*Event, error)

@@ -91,6 +91,9 @@ type sqliteDB struct {
 	stdConn // readers
 	w       *sql.DB
 	r       *sql.DB
+	// stmts caches the writer's prepared statements by query: parsing SQL
+	// is most of the cost of a small write in SQLite.
+	stmts sync.Map // string → *sql.Stmt
 	// release gives back a shared writer; nil when w is this store's own.
 	release func() error
 	once    sync.Once
@@ -102,11 +105,63 @@ func (d *sqliteDB) write(ctx context.Context, fn func(conn) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(stdConn{tx}); err != nil {
+	ts := &txStmts{tx: tx, db: d}
+	if err := fn(stdConn{ts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// The writer's one connection is free again: prepare what this
+	// transaction ran unprepared, for the next ones.
+	for _, q := range ts.unprepared {
+		if st, err := d.w.PrepareContext(ctx, q); err == nil {
+			if _, loaded := d.stmts.LoadOrStore(q, st); loaded {
+				st.Close()
+			}
+		}
+	}
+	return nil
+}
+
+// txStmts runs a transaction's statements through the writer's cache of
+// prepared statements. A statement not prepared yet runs as plain SQL and
+// is prepared after the commit: the writer has a single connection, which
+// the transaction holds.
+type txStmts struct {
+	tx         *sql.Tx
+	db         *sqliteDB
+	unprepared []string
+}
+
+func (t *txStmts) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st, ok := t.db.stmts.Load(q); ok {
+		return t.tx.StmtContext(ctx, st.(*sql.Stmt))
+	}
+	t.unprepared = append(t.unprepared, q)
+	return nil
+}
+
+func (t *txStmts) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+func (t *txStmts) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
+}
+
+func (t *txStmts) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (d *sqliteDB) tables(ctx context.Context) ([]string, error) {
@@ -127,6 +182,10 @@ func (d *sqliteDB) close() error {
 
 func (d *sqliteDB) closeOnce() error {
 	var errs []error
+	d.stmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if d.r != d.w {
 		errs = append(errs, d.r.Close())
 	}

@@ -46,6 +46,13 @@ func (i *instrumented) Complete(ctx context.Context, id string, res *Result) err
 	return err
 }
 
+func (i *instrumented) RecordDecided(ctx context.Context, batch []Decided) error {
+	start := time.Now()
+	err := i.s.RecordDecided(ctx, batch)
+	i.done("record_decided", start, err)
+	return err
+}
+
 func (i *instrumented) Pending(ctx context.Context, limit int) ([]*Event, error) {
 	start := time.Now()
 	evs, err := i.s.Pending(ctx, limit)

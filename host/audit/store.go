@@ -55,11 +55,32 @@ func fromNS(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
 // Record implements Store.
 func (s *sqlStore) Record(ctx context.Context, ev *Event) (string, bool, error) {
+	items, err := s.prepareRecord(ev)
+	if err != nil {
+		return "", false, err
+	}
+	var (
+		id  string
+		dup bool
+	)
+	err = s.db.write(ctx, func(c conn) error {
+		var err error
+		id, dup, err = s.recordIn(ctx, c, ev, items)
+		return err
+	})
+	if err != nil {
+		return "", false, s.errf("record", err)
+	}
+	return id, dup, nil
+}
+
+// prepareRecord checks ev, fills its ID and time, and encodes its items.
+func (s *sqlStore) prepareRecord(ev *Event) (string, error) {
 	if ev == nil {
-		return "", false, fmt.Errorf("audit: record: nil event")
+		return "", fmt.Errorf("audit: record: nil event")
 	}
 	if ev.Tenant == "" || ev.Type == "" {
-		return "", false, fmt.Errorf("audit: record: event without tenant or type")
+		return "", fmt.Errorf("audit: record: event without tenant or type")
 	}
 	if ev.ID == "" {
 		ev.ID = newID()
@@ -69,44 +90,80 @@ func (s *sqlStore) Record(ctx context.Context, ev *Event) (string, bool, error) 
 	}
 	items, err := marshalItems(nonNilItems(ev.Items))
 	if err != nil {
-		return "", false, s.errf("record", err)
+		return "", s.errf("record", err)
 	}
-	var (
-		id  = ev.ID
-		dup bool
-	)
-	err = s.db.write(ctx, func(c conn) error {
-		n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool)
+	return items, nil
+}
+
+// recordIn inserts ev in the transaction c; see Record.
+func (s *sqlStore) recordIn(ctx context.Context, c conn, ev *Event, items string) (id string, dup bool, err error) {
+	id = ev.ID
+	n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			ev.ID, ev.Tenant, ev.Type, nullIfEmpty(ev.RequestID), ev.SessionID,
-			ev.Identity.Login, ev.Identity.Tailnet, ev.Identity.Node, ev.Identity.UserAgent,
-			ev.Model, ev.Provider, ev.APIFormat, ev.ReceivedAt.UnixNano(), items, ev.Spool)
+		ev.ID, ev.Tenant, ev.Type, nullIfEmpty(ev.RequestID), ev.SessionID,
+		ev.Identity.Login, ev.Identity.Tailnet, ev.Identity.Node, ev.Identity.UserAgent,
+		ev.Model, ev.Provider, ev.APIFormat, ev.ReceivedAt.UnixNano(), items, ev.Spool)
+	if err != nil {
+		return "", false, err
+	}
+	if n == 1 {
+		if ev.SessionID == "" {
+			return id, false, nil
+		}
+		at := ev.ReceivedAt.UnixNano()
+		_, err := c.exec(ctx, sessionRecord, ev.Tenant, ev.SessionID, ev.Identity.Login, ev.Identity.UserAgent, at, at, ev.ID)
+		return id, false, err
+	}
+	if ev.RequestID == "" {
+		return "", false, fmt.Errorf("event id %q already recorded", ev.ID)
+	}
+	err = c.queryRow(ctx, `SELECT id FROM events WHERE tenant = ? AND type = ? AND request_id = ?`,
+		ev.Tenant, ev.Type, ev.RequestID).Scan(&id)
+	if errors.Is(err, errNoRows) {
+		return "", false, fmt.Errorf("event id %q already recorded", ev.ID)
+	}
+	return id, err == nil, err
+}
+
+// RecordDecided implements Store: Record and Complete for every event of
+// the batch in one transaction, so that one commit (one fsync) serves many
+// events.
+func (s *sqlStore) RecordDecided(ctx context.Context, batch []Decided) error {
+	type prepared struct {
+		items    string
+		complete completion
+	}
+	prep := make([]prepared, len(batch))
+	for i, d := range batch {
+		items, err := s.prepareRecord(d.Event)
 		if err != nil {
 			return err
 		}
-		if n == 1 {
-			if ev.SessionID == "" {
-				return nil
-			}
-			at := ev.ReceivedAt.UnixNano()
-			_, err := c.exec(ctx, sessionRecord, ev.Tenant, ev.SessionID, ev.Identity.Login, ev.Identity.UserAgent, at, at, ev.ID)
+		comp, err := s.prepareComplete(d.Result)
+		if err != nil {
 			return err
 		}
-		if ev.RequestID == "" {
-			return fmt.Errorf("event id %q already recorded", ev.ID)
+		prep[i] = prepared{items, comp}
+	}
+	err := s.db.write(ctx, func(c conn) error {
+		for i, d := range batch {
+			id, dup, err := s.recordIn(ctx, c, d.Event, prep[i].items)
+			if err != nil {
+				return err
+			}
+			if dup {
+				continue
+			}
+			if err := s.completeIn(ctx, c, id, d.Result, prep[i].complete); err != nil {
+				return err
+			}
 		}
-		err = c.queryRow(ctx, `SELECT id FROM events WHERE tenant = ? AND type = ? AND request_id = ?`,
-			ev.Tenant, ev.Type, ev.RequestID).Scan(&id)
-		if errors.Is(err, errNoRows) {
-			return fmt.Errorf("event id %q already recorded", ev.ID)
-		}
-		dup = err == nil
-		return err
+		return nil
 	})
 	if err != nil {
-		return "", false, s.errf("record", err)
+		return s.errf("record", err)
 	}
-	return id, dup, nil
+	return nil
 }
 
 // marshalItems encodes items as JSON without HTML escaping, so that the
@@ -130,93 +187,109 @@ func nonNilItems(it []Item) []Item {
 
 // Complete implements Store.
 func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
-	if res == nil {
-		return fmt.Errorf("audit: complete: nil result")
+	comp, err := s.prepareComplete(res)
+	if err != nil {
+		return err
 	}
-	evaluated := res.EvaluatedAt
-	if evaluated.IsZero() {
-		evaluated = s.now()
-	}
-	counting := 0
-	for _, f := range res.Findings {
-		if f.Suppressed == "" {
-			counting++
-		}
-	}
-	var items any // NULL keeps the recorded items
-	if res.Items != nil {
-		b, err := marshalItems(res.Items)
-		if err != nil {
-			return s.errf("complete", err)
-		}
-		items = b
-	}
-	err := s.db.write(ctx, func(c conn) error {
-		var (
-			tenant, session string
-			received        int64
-			oldEvaluated    sql.NullInt64
-		)
-		err := c.queryRow(ctx, `SELECT tenant, received_ns, session_id, evaluated_ns FROM events WHERE id = ?`, id).
-			Scan(&tenant, &received, &session, &oldEvaluated)
-		if errors.Is(err, errNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		_, err = c.exec(ctx, `UPDATE events SET spool = NULL, evaluated_ns = ?, decision = ?, would_block = ?, mode = ?, category = ?, message = ?,
-max_severity = ?, findings = ?, latency_ns = ?, items = COALESCE(?, items) WHERE id = ?`,
-			evaluated.UnixNano(), res.Decision, boolInt(res.WouldBlock), res.Mode, res.Category, res.Message,
-			int(res.MaxSeverity), counting, int64(res.Latency), items, id)
-		if err != nil {
-			return err
-		}
-		// Complete may run twice for one event (re-evaluation after a
-		// crash between two writes): the last result wins.
-		if _, err := c.exec(ctx, `DELETE FROM findings WHERE event_id = ?`, id); err != nil {
-			return err
-		}
-		if _, err := c.exec(ctx, `DELETE FROM detector_runs WHERE event_id = ?`, id); err != nil {
-			return err
-		}
-		for i, f := range res.Findings {
-			_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, i, tenant, received, f.Detector, f.Rule, f.Category, f.Class, int(f.Severity), f.Confidence,
-				f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed)
-			if err != nil {
-				return err
-			}
-		}
-		if session != "" {
-			if oldEvaluated.Valid {
-				// A second result for the event: recount the session.
-				if err := s.rebuildSession(ctx, c, tenant, session); err != nil {
-					return err
-				}
-			} else {
-				blocked, would := countsOf(res.Decision, res.WouldBlock)
-				if _, err := c.exec(ctx, sessionComplete, counting, blocked, would, int(res.MaxSeverity), int(res.MaxSeverity), tenant, session); err != nil {
-					return err
-				}
-			}
-		}
-		for i, d := range res.Detectors {
-			_, err := c.exec(ctx, `INSERT INTO detector_runs (event_id, seq, detector, runtime, outcome, error, duration_ns, findings)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, i, d.Detector, d.Runtime, d.Outcome, d.Error, int64(d.Duration), d.Findings)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = s.db.write(ctx, func(c conn) error { return s.completeIn(ctx, c, id, res, comp) })
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("audit: complete %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return s.errf("complete", err)
+	}
+	return nil
+}
+
+// completion is what Complete derives from a result before writing.
+type completion struct {
+	evaluated time.Time
+	counting  int
+	items     any // NULL keeps the recorded items
+}
+
+func (s *sqlStore) prepareComplete(res *Result) (completion, error) {
+	if res == nil {
+		return completion{}, fmt.Errorf("audit: complete: nil result")
+	}
+	comp := completion{evaluated: res.EvaluatedAt}
+	if comp.evaluated.IsZero() {
+		comp.evaluated = s.now()
+	}
+	for _, f := range res.Findings {
+		if f.Suppressed == "" {
+			comp.counting++
+		}
+	}
+	if res.Items != nil {
+		b, err := marshalItems(res.Items)
+		if err != nil {
+			return completion{}, s.errf("complete", err)
+		}
+		comp.items = b
+	}
+	return comp, nil
+}
+
+// completeIn writes the result of event id in the transaction c.
+func (s *sqlStore) completeIn(ctx context.Context, c conn, id string, res *Result, comp completion) error {
+	var (
+		tenant, session string
+		received        int64
+		oldEvaluated    sql.NullInt64
+	)
+	err := c.queryRow(ctx, `SELECT tenant, received_ns, session_id, evaluated_ns FROM events WHERE id = ?`, id).
+		Scan(&tenant, &received, &session, &oldEvaluated)
+	if errors.Is(err, errNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, `UPDATE events SET spool = NULL, evaluated_ns = ?, decision = ?, would_block = ?, mode = ?, category = ?, message = ?,
+max_severity = ?, findings = ?, latency_ns = ?, items = COALESCE(?, items) WHERE id = ?`,
+		comp.evaluated.UnixNano(), res.Decision, boolInt(res.WouldBlock), res.Mode, res.Category, res.Message,
+		int(res.MaxSeverity), comp.counting, int64(res.Latency), comp.items, id)
+	if err != nil {
+		return err
+	}
+	// Complete may run twice for one event (re-evaluation after a
+	// crash between two writes): the last result wins.
+	if _, err := c.exec(ctx, `DELETE FROM findings WHERE event_id = ?`, id); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, `DELETE FROM detector_runs WHERE event_id = ?`, id); err != nil {
+		return err
+	}
+	for i, f := range res.Findings {
+		_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, i, tenant, received, f.Detector, f.Rule, f.Category, f.Class, int(f.Severity), f.Confidence,
+			f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed)
+		if err != nil {
+			return err
+		}
+	}
+	if session != "" {
+		if oldEvaluated.Valid {
+			// A second result for the event: recount the session.
+			if err := s.rebuildSession(ctx, c, tenant, session); err != nil {
+				return err
+			}
+		} else {
+			blocked, would := countsOf(res.Decision, res.WouldBlock)
+			if _, err := c.exec(ctx, sessionComplete, comp.counting, blocked, would, int(res.MaxSeverity), int(res.MaxSeverity), tenant, session); err != nil {
+				return err
+			}
+		}
+	}
+	for i, d := range res.Detectors {
+		_, err := c.exec(ctx, `INSERT INTO detector_runs (event_id, seq, detector, runtime, outcome, error, duration_ns, findings)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, i, d.Detector, d.Runtime, d.Outcome, d.Error, int64(d.Duration), d.Findings)
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

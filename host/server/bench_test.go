@@ -29,7 +29,7 @@ func (n noop) Info() sdk.Info {
 func (noop) Configure(context.Context, []byte) error                   { return nil }
 func (noop) Detect(context.Context, *sdk.Event) ([]sdk.Finding, error) { return nil, nil }
 
-func benchServer(b *testing.B) (*Server, func()) {
+func benchServer(b *testing.B, firstParty bool) (*Server, func()) {
 	b.Helper()
 	dir := b.TempDir()
 	cfg := config.Default()
@@ -37,9 +37,13 @@ func benchServer(b *testing.B) (*Server, func()) {
 	cfg.Tenants = []config.Tenant{{Name: "alpha", Mode: config.ModeEnforce, APIKeySHA256: []string{HashKey(testKey)}}}
 	builtins := map[string]sdk.Factory{}
 	cfg.Detectors = nil
-	for _, id := range []string{"noop-a", "noop-b", "noop-c"} {
-		builtins[id] = func() sdk.Detector { return noop{id} }
-		cfg.Detectors = append(cfg.Detectors, config.Detector{Name: id, Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: "block", Fail: "open", Config: []byte("{}")})
+	if firstParty {
+		cfg.Detectors = config.Default().Detectors
+	} else {
+		for _, id := range []string{"noop-a", "noop-b", "noop-c"} {
+			builtins[id] = func() sdk.Detector { return noop{id} }
+			cfg.Detectors = append(cfg.Detectors, config.Detector{Name: id, Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: "block", Fail: "open", Config: []byte("{}")})
+		}
 	}
 	ctx := context.Background()
 	store, err := audit.Open(ctx, audit.Config{Driver: "sqlite", DSN: filepath.Join(dir, "picket.db")})
@@ -87,35 +91,40 @@ func BenchmarkPreRequest(b *testing.B) {
 		}
 		baseline = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
-	b.Run("pipeline", func(b *testing.B) {
-		srv, done := benchServer(b)
-		defer done()
-		h := srv.Handler()
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		// A fresh request_id each time, or every delivery after the first
-		// would be a duplicate and skip the write.
-		var reqID struct {
-			Metadata struct {
-				RequestID string `json:"request_id"`
-			} `json:"metadata"`
-		}
-		json.Unmarshal(body, &reqID)
-		old := []byte(`"` + reqID.Metadata.RequestID + `"`)
-		i := 0
-		for b.Loop() {
-			nb := bytes.Replace(body, old, []byte(fmt.Sprintf(`"bench-%09d"`, i)), 1)
-			req := httptest.NewRequest(http.MethodPost, "/v1/agent/events", bytes.NewReader(nb))
-			req.Header.Set("Authorization", "Bearer "+testKey)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != 200 {
-				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+	for _, tc := range []struct {
+		name       string
+		firstParty bool
+	}{{"pipeline-noop-detectors", false}, {"pipeline-first-party-detectors", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv, done := benchServer(b, tc.firstParty)
+			defer done()
+			h := srv.Handler()
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			// A fresh request_id each time, or every delivery after the first
+			// would be a duplicate and skip the write.
+			var reqID struct {
+				Metadata struct {
+					RequestID string `json:"request_id"`
+				} `json:"metadata"`
 			}
-			i++
-		}
-		if baseline > 0 {
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/baseline, "x-baseline")
-		}
-	})
+			json.Unmarshal(body, &reqID)
+			old := []byte(`"` + reqID.Metadata.RequestID + `"`)
+			i := 0
+			for b.Loop() {
+				nb := bytes.Replace(body, old, []byte(fmt.Sprintf(`"bench-%09d"`, i)), 1)
+				req := httptest.NewRequest(http.MethodPost, "/v1/agent/events", bytes.NewReader(nb))
+				req.Header.Set("Authorization", "Bearer "+testKey)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				i++
+			}
+			if baseline > 0 {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/baseline, "x-baseline")
+			}
+		})
+	}
 }

@@ -125,43 +125,70 @@ func countingFindings(fs []audit.Finding) int {
 
 // recordLater hands a decided pre_request event to the recorder, so that
 // the gateway does not wait for the store's fsync. When the recorder is
-// behind by a full queue, the handler writes itself: slower, never lost.
+// behind by a full queue, the handler waits for room: back pressure, never
+// a lost record.
 func (s *Server) recordLater(ev *sdk.Event, v *engine.Verdict) {
-	select {
-	case s.records <- recordJob{ev, v}:
-	default:
-		s.record(context.Background(), ev, v)
-	}
+	s.records <- s.decided(ev, v)
 }
 
-type recordJob struct {
-	ev *sdk.Event
-	v  *engine.Verdict
-}
+// maxBatch bounds the events the recorder writes in one transaction, and
+// batchWindow is how long it waits for more once one arrives: SQLite's
+// commit (an fsync, which also holds the thread) then serves many events.
+const (
+	maxBatch    = 256
+	batchWindow = 2 * time.Millisecond
+)
 
-// recorder writes pre_request events until the queue is closed and drained.
+// recorder writes pre_request events until the queue is closed and
+// drained, in group commits.
 func (s *Server) recorder() {
 	defer s.recWG.Done()
-	for j := range s.records {
-		s.record(context.Background(), j.ev, j.v)
+	batch := make([]audit.Decided, 0, maxBatch)
+	window := time.NewTimer(batchWindow)
+	for d := range s.records {
+		batch = append(batch[:0], d)
+		window.Reset(batchWindow)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case d, ok := <-s.records:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, d)
+			case <-window.C:
+				break fill
+			}
+		}
+		s.record(context.Background(), batch)
 	}
 }
 
-// record writes a decided event and its result. A store failure is logged
-// and counted but does not change the verdict: availability of the gateway
-// comes first, and /readyz reports the store.
-func (s *Server) record(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
-	rec := s.auditEvent(ev, nil)
-	id, dup, err := s.store.Record(ctx, rec)
-	if err != nil {
-		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
+// decided is what the trail keeps of a decided event.
+func (s *Server) decided(ev *sdk.Event, v *engine.Verdict) audit.Decided {
+	res := v.Result
+	res.Items = s.auditItems(ev, v.Findings)
+	return audit.Decided{Event: s.auditEvent(ev, nil), Result: &res}
+}
+
+// record writes decided events. A store failure is logged and counted but
+// does not change verdicts already given: availability of the gateway comes
+// first, and /readyz reports the store.
+func (s *Server) record(ctx context.Context, batch []audit.Decided) {
+	if err := s.store.RecordDecided(ctx, batch); err != nil {
+		s.log.Error("record events", "events", len(batch), "first_event_id", batch[0].Event.ID, "error", err)
 		return
 	}
-	if dup {
-		s.log.Debug("duplicate delivery, recorded once", "event_id", id, "request_id", ev.RequestID)
-		return
+	for _, d := range batch {
+		s.emit(d.Event, d.Result)
 	}
-	s.complete(ctx, ev, v)
+}
+
+// emit sends a result to the sinks.
+func (s *Server) emit(ev *audit.Event, res *audit.Result) {
+	for _, sink := range s.sinks {
+		sink.Emit(ev, res)
+	}
 }
 
 func (s *Server) complete(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
@@ -172,9 +199,7 @@ func (s *Server) complete(ctx context.Context, ev *sdk.Event, v *engine.Verdict)
 		s.log.Error("record result", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
 		return
 	}
-	for _, sink := range s.sinks {
-		sink.Emit(s.auditEvent(ev, nil), &res)
-	}
+	s.emit(s.auditEvent(ev, nil), &res)
 }
 
 // async records the event durably, answers {}, and evaluates it after.

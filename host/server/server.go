@@ -48,7 +48,7 @@ type Server struct {
 	stop    chan struct{}
 	once    sync.Once
 
-	records chan recordJob // decided pre_request events waiting to be written
+	records chan audit.Decided // decided pre_request events waiting to be written
 	recWG   sync.WaitGroup
 }
 
@@ -80,7 +80,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
 		sinks: opts.Sinks, queue: make(chan asyncJob, opts.Queue), workers: opts.Workers, stop: make(chan struct{}),
-		records: make(chan recordJob, 4096),
+		records: make(chan audit.Decided, 4096),
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -104,6 +104,9 @@ func New(opts Options) (*Server, error) {
 	r.GET("/v1/detectors", s.auth, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"detectors": s.eng.Detectors()}) })
 	s.mountObservatory(r)
 	s.router = r
+	// The recorder runs from the start: handlers wait on its queue.
+	s.recWG.Add(1)
+	go s.recorder()
 	return s, nil
 }
 
@@ -113,8 +116,6 @@ func (s *Server) Handler() http.Handler { return s.router }
 // Start starts the async workers and queues the events that were recorded
 // but never evaluated (a crash after the 200).
 func (s *Server) Start(ctx context.Context) error {
-	s.recWG.Add(1)
-	go s.recorder()
 	for range s.workers {
 		s.wg.Add(1)
 		go s.worker()
