@@ -3,68 +3,16 @@ package commands
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/picketsec/picket/detectors/internal/fixturetest"
 	"github.com/picketsec/picket/sdk"
 )
 
-// fixtureDir holds the Aperture hook fixtures. They are embedded in
-// host/internal/fixtures, which a detector package may not import (Go's
-// internal rule), so the test reads the same files from the repository.
-const fixtureDir = "../../host/internal/fixtures/aperture"
+type fixture = fixturetest.Fixture
 
-type fixtureExpected struct {
-	Event            string  `json:"event"`
-	PreRequestAction *string `json:"pre_request_action"`
-	Category         *string `json:"category"`
-}
-
-type fixture struct {
-	Name     string
-	Body     []byte
-	Expected fixtureExpected
-}
-
-func loadFixtures(t *testing.T) []fixture {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp map[string]fixtureExpected
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(names)
-	var out []fixture
-	for _, n := range names {
-		base := filepath.Base(n)
-		if base == "expected.json" {
-			continue
-		}
-		e, ok := exp[base]
-		if !ok {
-			t.Fatalf("no expected.json entry for %s", base)
-		}
-		body, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fixture{Name: strings.TrimSuffix(base, ".json"), Body: body, Expected: e})
-	}
-	if len(out) == 0 {
-		t.Fatal("no fixtures found")
-	}
-	return out
-}
+func loadFixtures(t *testing.T) []fixture { return fixturetest.Load(t) }
 
 // toolArgs collects, from a decoded hook payload, every JSON object that
 // carries a command (a "command" or "cmd" key with a string or an argv

@@ -4,82 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/picketsec/picket/detectors/internal/fixturetest"
 	"github.com/picketsec/picket/sdk"
 )
 
-// fixtureDir holds the Aperture hook fixtures. They are embedded in
-// host/internal/fixtures, which Go's internal rule keeps this package from
-// importing, so the test reads the same files by path.
-const fixtureDir = "../../host/internal/fixtures/aperture"
+type fixture = fixturetest.Fixture
 
-type expected struct {
-	Event            string  `json:"event"`
-	PreRequestAction *string `json:"pre_request_action"`
-	Category         *string `json:"category"`
-}
-
-type fixture struct {
-	Name     string
-	Body     []byte
-	Expected expected
-}
-
-func loadFixtures(t *testing.T) []fixture {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp map[string]expected
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []fixture
-	for _, n := range names {
-		base := filepath.Base(n)
-		if base == "expected.json" {
-			continue
-		}
-		e, ok := exp[base]
-		if !ok {
-			t.Fatalf("no expected.json entry for %s", base)
-		}
-		body, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fixture{Name: strings.TrimSuffix(base, ".json"), Body: body, Expected: e})
-	}
-	if len(out) == 0 {
-		t.Fatal("no fixtures found")
-	}
-	return out
-}
-
-// collectStrings returns every string value in a JSON document.
-func collectStrings(v any, out *[]string) {
-	switch x := v.(type) {
-	case string:
-		*out = append(*out, x)
-	case []any:
-		for _, e := range x {
-			collectStrings(e, out)
-		}
-	case map[string]any:
-		for _, e := range x {
-			collectStrings(e, out)
-		}
-	}
-}
+func loadFixtures(t *testing.T) []fixture { return fixturetest.Load(t) }
 
 func maxSeverity(fs []sdk.Finding) sdk.Severity {
 	var m sdk.Severity
@@ -116,7 +50,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			var strs []string
-			collectStrings(doc, &strs)
+			strs = fixturetest.Strings(doc)
 			cat := ""
 			if fx.Expected.Category != nil {
 				cat = *fx.Expected.Category

@@ -3,85 +3,15 @@ package secrets
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
+	"github.com/picketsec/picket/detectors/internal/fixturetest"
 	"github.com/picketsec/picket/sdk"
 )
 
-// fixtureDir holds the Aperture hook fixtures. Package
-// host/internal/fixtures embeds the same files, but internal packages are
-// not importable from detectors/, so the test reads them from the tree.
-const fixtureDir = "../../host/internal/fixtures/aperture"
+type fixture = fixturetest.Fixture
 
-type fixtureExpected struct {
-	Event            string  `json:"event"`
-	PreRequestAction *string `json:"pre_request_action"`
-	Category         *string `json:"category"`
-}
-
-type fixture struct {
-	Name     string
-	Body     []byte
-	Expected fixtureExpected
-}
-
-func loadFixtures(t *testing.T) []fixture {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp map[string]fixtureExpected
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatal(err)
-	}
-	names, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(names)
-	var out []fixture
-	for _, n := range names {
-		base := filepath.Base(n)
-		if base == "expected.json" {
-			continue
-		}
-		e, ok := exp[base]
-		if !ok {
-			t.Fatalf("no expected.json entry for %s", base)
-		}
-		body, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fixture{Name: strings.TrimSuffix(base, ".json"), Body: body, Expected: e})
-	}
-	if len(out) == 0 {
-		t.Fatal("no fixtures found")
-	}
-	return out
-}
-
-// collectStrings returns every string value in a decoded JSON document.
-func collectStrings(v any, out []string) []string {
-	switch x := v.(type) {
-	case string:
-		out = append(out, x)
-	case []any:
-		for _, e := range x {
-			out = collectStrings(e, out)
-		}
-	case map[string]any:
-		for _, e := range x {
-			out = collectStrings(e, out)
-		}
-	}
-	return out
-}
+func loadFixtures(t *testing.T) []fixture { return fixturetest.Load(t) }
 
 // TestFixtures scans every string of every Aperture hook fixture as a
 // prompt item: fixtures that hold a secret must give a finding at high or
@@ -99,7 +29,7 @@ func TestFixtures(t *testing.T) {
 			if err := json.Unmarshal(fx.Body, &doc); err != nil {
 				t.Fatal(err)
 			}
-			strs := collectStrings(doc, nil)
+			strs := fixturetest.Strings(doc)
 			ev := &sdk.Event{Type: fx.Expected.Event}
 			for i, s := range strs {
 				ev.Items = append(ev.Items, sdk.Item{Index: i, Kind: sdk.KindPrompt, Text: s})
