@@ -49,8 +49,12 @@ func (s *Server) hook(c *gin.Context) {
 		abort(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	cfg := s.config()
-	tenant, _ := cfg.Tenant(TenantOf(c))
+	tenant, ok := s.config().Tenant(TenantOf(c))
+	if !ok {
+		// The config was reloaded without this tenant since auth ran.
+		abort(c, http.StatusUnauthorized, "unknown API key")
+		return
+	}
 	ev.Tenant = tenant.Name
 	ev.ID = newEventID(start)
 	c.Header("X-Picket-Event-Id", ev.ID)
