@@ -131,12 +131,17 @@ var ErrNotLoaded = errors.New("engine: no config loaded")
 // events the set's budget bounds the whole evaluation; in enforce mode the
 // remaining detectors are stopped as soon as a block is certain.
 func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
-	set := e.set.Load()
-	if set == nil {
-		return nil, ErrNotLoaded
+	var set *Set
+	for {
+		if set = e.set.Load(); set == nil {
+			return nil, ErrNotLoaded
+		}
+		if set.acquire() {
+			break
+		}
+		// Swapped out by a reload in between: take the new one.
 	}
-	set.inflight.Add(1)
-	defer set.inflight.Done()
+	defer set.done()
 
 	start := time.Now()
 	ev := in.Event

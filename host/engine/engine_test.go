@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -330,5 +331,61 @@ func TestMask(t *testing.T) {
 	got := Mask("a SECRET b OTHER c", []auditFinding{f(2, 8, "r1"), f(11, 16, "r2"), f(3, 5, "r3")})
 	if got != "a [REDACTED:r1] b [REDACTED:r2] c" {
 		t.Errorf("Mask = %q", got)
+	}
+}
+
+// TestReloadUnderLoad swaps configs while evaluations run: none may fail,
+// and handles are closed only once no evaluation uses them.
+func TestReloadUnderLoad(t *testing.T) {
+	t.Parallel()
+	builtins := map[string]sdk.Factory{"word": func() sdk.Detector {
+		return &wordDetector{id: "word", word: "bad", category: "secrets", severity: sdk.SeverityHigh}
+	}}
+	e := New(Options{FingerprintKey: []byte("k"), Builtins: builtins})
+	cfgFor := func(word string) *config.Config {
+		cfg := config.Default()
+		cfg.Detectors = []config.Detector{{Name: "word", Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh,
+			Action: config.ActionBlock, Fail: config.FailClosed, Config: []byte(`{"word":"` + word + `"}`)}}
+		return cfg
+	}
+	if _, err := e.Load(context.Background(), cfgFor("bad")); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				v, err := e.Evaluate(context.Background(), Input{Event: event(sdk.EventPreRequest, sdk.Item{Kind: sdk.KindPrompt, Text: "bad worse"}), TenantMode: "enforce"})
+				if err != nil || v.Decision != "block" {
+					errs <- fmt.Errorf("evaluate during reload: %v %+v", err, v)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		word := "bad"
+		if i%2 == 1 {
+			word = "worse"
+		}
+		if _, err := e.Load(context.Background(), cfgFor(word)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -43,7 +43,50 @@ func (r *handleRefs) release() {
 type Set struct {
 	Config    *config.Config
 	detectors []*detector
-	inflight  sync.WaitGroup
+
+	// Evaluations in flight. A retired set takes no new ones and closes
+	// drained when the last one is done.
+	mu      sync.Mutex
+	active  int
+	retired bool
+	drained chan struct{}
+}
+
+// acquire registers an evaluation on s; false means s was retired (a
+// reload swapped it out) and the caller should load the current set.
+func (s *Set) acquire() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retired {
+		return false
+	}
+	s.active++
+	return true
+}
+
+// done ends an evaluation registered by acquire.
+func (s *Set) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active--
+	if s.retired && s.active == 0 {
+		close(s.drained)
+	}
+}
+
+// retire stops new evaluations on s; the channel is closed once the ones
+// in flight are done.
+func (s *Set) retire() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.retired {
+		s.retired = true
+		s.drained = make(chan struct{})
+		if s.active == 0 {
+			close(s.drained)
+		}
+	}
+	return s.drained
 }
 
 // Skipped is a detector of the config that could not be loaded.
@@ -132,8 +175,9 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 // release drops this set's hold on its handles once the calls in flight on
 // it are done.
 func (s *Set) release() {
+	drained := s.retire()
 	go func() {
-		s.inflight.Wait()
+		<-drained
 		for _, d := range s.detectors {
 			d.refs.release()
 		}
@@ -167,7 +211,7 @@ func (e *Engine) Close() error {
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
 	if s := e.set.Swap(nil); s != nil {
-		s.inflight.Wait()
+		<-s.retire()
 		var errs []error
 		for _, d := range s.detectors {
 			if d.refs.n.Add(-1) == 0 {
