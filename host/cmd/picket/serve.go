@@ -76,12 +76,16 @@ func runServe(args []string) int {
 	httpSrv := &http.Server{Handler: d.srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if *cfgFile != "" {
+		// Watch before announcing: a change right after start must not be missed.
+		events := watchFile(*cfgFile, log)
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadLoop(ctx, *cfgFile, *dataDir, cfg, d, log, events, hup)
+	}
 	banner(cfg, ln.Addr().String(), printedKey)
 	log.Info("serving", "addr", ln.Addr().String(), "config", orDefaults(cfg.File), "data_dir", cfg.DataDir, "summary", cfg.Summary())
-
-	if *cfgFile != "" {
-		go watchConfig(ctx, *cfgFile, *dataDir, cfg, d, log)
-	}
 
 	select {
 	case <-ctx.Done():
@@ -246,24 +250,26 @@ func orDefaults(f string) string {
 	return f
 }
 
-// watchConfig reloads the config on SIGHUP and when the file changes. A bad
-// new config keeps the last good one running.
-func watchConfig(ctx context.Context, file, dataDir string, running *config.Config, d *daemon, log hclog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	var events <-chan fsnotify.Event
-	if w, err := fsnotify.NewWatcher(); err != nil {
+// watchFile watches the directory of file (editors replace files rather
+// than write them) and returns its events; nil when watching is not
+// possible, in which case SIGHUP still reloads.
+func watchFile(file string, log hclog.Logger) <-chan fsnotify.Event {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
 		log.Warn("cannot watch the config file; reload with SIGHUP", "error", err)
-	} else {
-		defer w.Close()
-		// Watch the directory: editors replace files rather than write them.
-		if err := w.Add(filepath.Dir(file)); err != nil {
-			log.Warn("cannot watch the config file; reload with SIGHUP", "error", err)
-		} else {
-			events = w.Events
-		}
+		return nil
 	}
+	if err := w.Add(filepath.Dir(file)); err != nil {
+		w.Close()
+		log.Warn("cannot watch the config file; reload with SIGHUP", "error", err)
+		return nil
+	}
+	return w.Events
+}
+
+// reloadLoop reloads the config on SIGHUP and when the file changes. A bad
+// new config keeps the last good one running.
+func reloadLoop(ctx context.Context, file, dataDir string, running *config.Config, d *daemon, log hclog.Logger, events <-chan fsnotify.Event, hup <-chan os.Signal) {
 	abs, _ := filepath.Abs(file)
 	var debounce <-chan time.Time
 	for {
