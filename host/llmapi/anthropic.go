@@ -13,29 +13,10 @@ func (x *Extractor) requestAnthropic() error {
 	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
 		return err
 	}
-	type msg struct{ role, content jsonscan.Value }
-	var buf [32]msg // room for a typical conversation without allocating
-	list := buf[:0]
-	last := -1
-	mi := msgs.Array()
-	for mi.Next() {
-		if !mi.Val.IsObject() {
-			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
-		}
-		var m msg
-		f := mi.Val.Object()
-		for f.Next() {
-			switch {
-			case f.KeyIs("role"):
-				m.role = f.Val
-			case f.KeyIs("content"):
-				m.content = f.Val
-			}
-		}
-		if m.role.StrEquals("assistant") {
-			last = mi.I
-		}
-		list = append(list, m)
+	var buf [32]roleMessage // room for a typical conversation without allocating
+	list, last, err := roleMessages(msgs, buf[:0])
+	if err != nil {
+		return err
 	}
 	if err := x.anthropicBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
 		return err
@@ -157,4 +138,35 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 // responseAnthropic reads an Anthropic "message" object.
 func (x *Extractor) responseAnthropic(v jsonscan.Value) {
 	_ = x.anthropicBlocks(sdk.KindResponse, turnResponse, v.Get("content"), "")
+}
+
+// roleMessage is one {role, content} message of Anthropic Messages and
+// Bedrock Converse requests, which share that outer shape.
+type roleMessage struct{ role, content jsonscan.Value }
+
+// roleMessages reads the messages array into list and returns it with the
+// index of the last assistant message (-1 when there is none).
+func roleMessages(msgs jsonscan.Value, list []roleMessage) ([]roleMessage, int, error) {
+	last := -1
+	mi := msgs.Array()
+	for mi.Next() {
+		if !mi.Val.IsObject() {
+			return nil, 0, typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
+		}
+		var m roleMessage
+		f := mi.Val.Object()
+		for f.Next() {
+			switch {
+			case f.KeyIs("role"):
+				m.role = f.Val
+			case f.KeyIs("content"):
+				m.content = f.Val
+			}
+		}
+		if m.role.StrEquals("assistant") {
+			last = mi.I
+		}
+		list = append(list, m)
+	}
+	return list, last, nil
 }

@@ -13,29 +13,10 @@ func (x *Extractor) requestBedrock() error {
 	if err := want(rb, "/messages", msgs, jsonscan.Array); err != nil {
 		return err
 	}
-	type msg struct{ role, content jsonscan.Value }
-	var buf [32]msg // room for a typical conversation without allocating
-	list := buf[:0]
-	last := -1
-	mi := msgs.Array()
-	for mi.Next() {
-		if !mi.Val.IsObject() {
-			return typeErr(rb, ptr("/messages", mi.I), "object", mi.Val)
-		}
-		var m msg
-		f := mi.Val.Object()
-		for f.Next() {
-			switch {
-			case f.KeyIs("role"):
-				m.role = f.Val
-			case f.KeyIs("content"):
-				m.content = f.Val
-			}
-		}
-		if m.role.StrEquals("assistant") {
-			last = mi.I
-		}
-		list = append(list, m)
+	var buf [32]roleMessage // room for a typical conversation without allocating
+	list, last, err := roleMessages(msgs, buf[:0])
+	if err != nil {
+		return err
 	}
 	if err := x.bedrockBlocks(sdk.KindSystem, originOf(0, last), system, "/system"); err != nil {
 		return err
