@@ -144,8 +144,7 @@ const scaleSmooth = 100
 
 // BlockSums adds, for every feature of text, the feature's signed quantized
 // weight to sum[pos>>shift+1] and one to cnt[pos>>shift+1], pos being where
-// the feature starts. It is Visit with the weight lookup inlined (the hot
-// loop of detection); both must produce the same features.
+// the feature starts.
 func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
 	w := m.W
 	add := func(pos int, h uint32) {
@@ -157,36 +156,5 @@ func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
 		sum[k] += v
 		cnt[k]++
 	}
-	var prev uint32
-	havePrev := false
-	i := 0
-	n := len(text)
-	for i < n {
-		if !isWordByte(text[i]) {
-			i++
-			continue
-		}
-		start := i
-		h := uint32(fnvOffset)
-		for i < n && isWordByte(text[i]) {
-			h ^= uint32(text[i])
-			h *= fnvPrime
-			i++
-		}
-		if i-start > 40 {
-			h = 0x5bd1e995
-		}
-		add(start, mix(h^saltWord))
-		if havePrev {
-			add(start, mix(prev*31+h^saltBigram))
-		}
-		prev, havePrev = h, true
-	}
-	for i := 0; i+4 <= n; i++ {
-		a, b := text[i], text[i+1]
-		if a == ' ' && b == ' ' {
-			continue
-		}
-		add(i, quick(uint32(a)|uint32(b)<<8|uint32(text[i+2])<<16|uint32(text[i+3])<<24))
-	}
+	Visit(text, add)
 }
