@@ -3,19 +3,24 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/picket
 PKGS  := ./...
-CORPUS ?= ../shared/corpus
+# The shared corpus (make eval, eval-peers, train): CORPUS=dir or PICKET_CORPUS=dir;
+# by default ../shared/corpus, where it sits next to a checkout in the picket workspace.
+PICKET_CORPUS ?= ../shared/corpus
+CORPUS ?= $(PICKET_CORPUS)
+# make run LISTEN=127.0.0.1:9090 serves on another address.
+LISTEN ?=
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-go test-sdk test-examples tools bench eval eval-peers train fuzz plugins clean vet
+.PHONY: all build run corpus test test-go test-sdk test-examples tools bench eval eval-peers train fuzz plugins clean vet
 
 all: build
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./host/cmd/picket
 
-## run: serve on 127.0.0.1:8080 with embedded defaults (prints the API key at first start)
+## run: serve on 127.0.0.1:8080 (or LISTEN=host:port) with embedded defaults (prints the API key at first start)
 run: build
-	./$(BIN) serve
+	./$(BIN) serve $(if $(LISTEN),--listen $(LISTEN))
 
 ## test: every test of every module, with the race detector
 test: tools test-go test-sdk test-examples
@@ -58,14 +63,23 @@ bench:
 	cd sdk && $(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./host/runtime/
 
+# corpus: stop with what to set when the corpus is not where CORPUS says.
+corpus:
+	@if [ ! -f "$(CORPUS)/secrets.malicious.jsonl" ]; then \
+	  echo "make: no corpus at CORPUS=$(CORPUS) (looked for $(CORPUS)/secrets.malicious.jsonl)."; \
+	  echo "      Set CORPUS to the shared corpus directory, e.g. 'make $(MAKECMDGOALS) CORPUS=/path/to/shared/corpus',"; \
+	  echo "      or export PICKET_CORPUS=/path/to/shared/corpus once for every target."; \
+	  exit 2; \
+	fi
+
 ## eval: precision, recall and false-positive rate per detector family on the shared corpus
-eval:
+eval: corpus
 	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/injection/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS)
 
 ## eval-peers: the same, side by side with gitleaks and the npm peers (installed into ~/.cache/picket/peers; never in CI)
-eval-peers:
+eval-peers: corpus
 	./detectors/secrets/cmd/eval/install-gitleaks.sh
 	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS) -gitleaks
 	./detectors/injection/cmd/eval/install-peer.sh
@@ -74,7 +88,7 @@ eval-peers:
 	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS) -peer
 
 ## train: retrain the injection classifier from the corpus (deterministic)
-train:
+train: corpus
 	$(GO) run ./detectors/injection/cmd/train -corpus $(CORPUS) -out detectors/injection/model/weights.bin
 
 ## fuzz: run each fuzz target for FUZZTIME

@@ -54,6 +54,9 @@ type Config struct {
 	Sinks     []Sink
 	Tenants   []Tenant
 	Detectors []Detector
+	// Warnings are problems that do not stop the config from loading
+	// (each with its file:line), for `config check` and serve to print.
+	Warnings []string
 }
 
 // Store says where the audit trail lives and what it keeps.

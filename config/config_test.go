@@ -102,3 +102,35 @@ func TestEffectiveMode(t *testing.T) {
 		}
 	}
 }
+
+func TestExampleConfigWarnsAboutPlaceholderKey(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("picket.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "picket.hcl:") || !strings.Contains(cfg.Warnings[0], "placeholder") ||
+		!strings.Contains(cfg.Warnings[0], "picket keys new") {
+		t.Fatalf("warnings = %q, want one about the all-zero placeholder with its position", cfg.Warnings)
+	}
+	ok, err := Parse("t.hcl", []byte(`tenant "a" { api_key_sha256 = ["`+strings.Repeat("ab", 32)+`"] }`))
+	if err != nil || len(ok.Warnings) != 0 {
+		t.Fatalf("a real hash: err %v, warnings %q", err, ok.Warnings)
+	}
+}
+
+func TestSyntaxErrorStillReportsOtherProblems(t *testing.T) {
+	t.Parallel()
+	src := "mode = \"enforcing\"\n" +
+		"tenant \"a\" {\n  mode = \n}\n" + // an attribute without a value
+		"budget = \"fast\"\n"
+	_, err := Parse("t.hcl", []byte(src))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{"t.hcl:1,", "invalid mode", "t.hcl:3,", "t.hcl:5,", "invalid budget"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}

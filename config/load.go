@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -146,22 +147,76 @@ func Load(path string) (*Config, error) {
 
 // Parse validates config source src, read from filename.
 func Parse(filename string, src []byte) (*Config, error) {
-	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, &Error{Diags: diags}
-	}
+	file, syntax := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	// After a syntax error the parser has recovered what it could (it
+	// skips to the end of the broken block or attribute): validate that
+	// part too, so that one run reports every problem it can see.
 	var raw rawFile
-	if diags := gohcl.DecodeBody(file.Body, nil, &raw); diags.HasErrors() {
-		return nil, &Error{Diags: diags}
+	var decode hcl.Diagnostics
+	if file != nil && file.Body != nil {
+		decode = gohcl.DecodeBody(file.Body, nil, &raw)
 	}
 	v := &validator{}
 	cfg := v.build(&raw)
 	cfg.File = filename
-	if len(v.diags) > 0 {
-		return nil, &Error{Diags: v.diags}
+	all := append(syntax, afterSyntax(syntax, append(decode, v.diags...))...)
+	if all.HasErrors() {
+		all = errorsOnly(all)
+		sort.SliceStable(all, func(i, j int) bool { return line(all[i]) < line(all[j]) })
+		return nil, &Error{Diags: all}
+	}
+	for _, d := range all {
+		cfg.Warnings = append(cfg.Warnings, (&Error{Diags: hcl.Diagnostics{d}}).Error())
 	}
 	return cfg, nil
 }
+
+// afterSyntax drops from ds what follows from the syntax errors rather
+// than from the file: problems on the lines of a syntax error (the value
+// the parser could not read) and missing required arguments (usually the
+// attribute it skipped).
+func afterSyntax(syntax, ds hcl.Diagnostics) hcl.Diagnostics {
+	if !syntax.HasErrors() {
+		return ds
+	}
+	var out hcl.Diagnostics
+next:
+	for _, d := range ds {
+		if d.Summary == "Missing required argument" {
+			continue
+		}
+		if d.Subject != nil {
+			for _, s := range syntax {
+				if s.Subject != nil && d.Subject.Start.Line <= s.Subject.End.Line && s.Subject.Start.Line <= d.Subject.End.Line {
+					continue next
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func line(d *hcl.Diagnostic) int {
+	if d.Subject == nil {
+		return 0
+	}
+	return d.Subject.Start.Line
+}
+
+func errorsOnly(ds hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range ds {
+		if d.Severity == hcl.DiagError {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// placeholderKey is the all-zero hash config/picket.hcl ships with: no key
+// hashes to it, so a tenant with only this one can never authenticate.
+const placeholderKey = "0000000000000000000000000000000000000000000000000000000000000000"
 
 type validator struct {
 	diags hcl.Diagnostics
@@ -172,6 +227,16 @@ func (v *validator) errorf(rng hcl.Range, field, format string, args ...any) {
 	v.diags = append(v.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("invalid %s", field),
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  &r,
+	})
+}
+
+func (v *validator) warnf(rng hcl.Range, field, format string, args ...any) {
+	r := rng
+	v.diags = append(v.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "warning: " + field,
 		Detail:   fmt.Sprintf(format, args...),
 		Subject:  &r,
 	})
@@ -300,6 +365,9 @@ func (v *validator) build(raw *rawFile) *Config {
 				v.errorf(rt.KeysRange, field+" api_key_sha256", "the same key hash is also given to tenant %q", other)
 			}
 			seenKey[k] = rt.Name
+			if k == placeholderKey {
+				v.warnf(rt.KeysRange, field+" api_key_sha256", "the all-zero hash is the example's placeholder and matches no key: run 'picket keys new' and put the sha256 it prints here")
+			}
 			t.APIKeySHA256 = append(t.APIKeySHA256, k)
 		}
 		cfg.Tenants = append(cfg.Tenants, t)

@@ -67,7 +67,7 @@ func drivers(t testing.TB) []driver {
 			if os.Getenv("PICKET_REQUIRE_POSTGRES") == "1" {
 				t.Fatalf("postgres at PICKET_TEST_POSTGRES_DSN unreachable and PICKET_REQUIRE_POSTGRES=1: %v", err)
 			}
-			t.Skipf("postgres unreachable (%v): set PICKET_TEST_POSTGRES_DSN, or PICKET_REQUIRE_POSTGRES=1 to fail", err)
+			t.Skipf("PostgreSQL tests skipped: no server at PICKET_TEST_POSTGRES_DSN (%v); start one, or set PICKET_REQUIRE_POSTGRES=1 (as CI does) to fail instead", err)
 		}
 		var b [6]byte
 		_, _ = rand.Read(b[:])

@@ -74,7 +74,7 @@ func storeConfig(t *testing.T, driver string) audit.Config {
 		if os.Getenv("PICKET_REQUIRE_POSTGRES") == "1" {
 			t.Fatalf("postgres unreachable and PICKET_REQUIRE_POSTGRES=1: %v", err)
 		}
-		t.Skipf("postgres unreachable (%v)", err)
+		t.Skipf("PostgreSQL tests skipped: no server at PICKET_TEST_POSTGRES_DSN %s (%v); start one, or set PICKET_REQUIRE_POSTGRES=1 (as CI does) to fail instead", dsn, err)
 	}
 	_ = c.Close(ctx)
 	var b [6]byte

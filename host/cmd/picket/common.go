@@ -108,3 +108,22 @@ func fail(format string, args ...any) int {
 	fmt.Fprintln(os.Stderr, "picket: "+strings.TrimSuffix(msg, "\n"))
 	return 2
 }
+
+// parseFlags parses a command's flags. When done, the command returns code:
+// 0 after -h or --help (asking for help is not an error), 2 after a bad
+// flag (the flag package has printed which).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	case err != nil:
+		return 2, true
+	}
+	return 0, false
+}
+
+// isHelp reports whether args ask for help (-h, -help, --help).
+func isHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+}

@@ -28,8 +28,8 @@ func runDetectors(args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	var list []engine.DetectorStatus
 	if *addr != "" {

@@ -23,8 +23,8 @@ func runExport(args []string) int {
 	since := fs.String("since", "24h", "export events received since: a duration back from now (\"72h\") or an RFC 3339 time")
 	format := fs.String("format", "jsonl", "output format: jsonl or csv")
 	out := fs.String("o", "-", "output file; - for standard output")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return fail("--format %q: want jsonl or csv", *format)

@@ -12,13 +12,17 @@ func init() {
 }
 
 func runKeys(args []string) int {
+	if isHelp(args) {
+		fmt.Println("usage: picket keys new [--tenant NAME]\n\nPrints a new random API key and the SHA-256 to put in the tenant's api_key_sha256.")
+		return 0
+	}
 	if len(args) == 0 || args[0] != "new" {
 		return fail("usage: picket keys new")
 	}
 	fs := flag.NewFlagSet("keys new", flag.ContinueOnError)
 	tenant := fs.String("tenant", "default", "tenant name for the printed config snippet")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args[1:]); done {
+		return code
 	}
 	key := newAPIKey()
 	hash := server.HashKey(key)

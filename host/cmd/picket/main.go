@@ -31,6 +31,11 @@ func main() {
 	}
 	name := os.Args[1]
 	if name == "-h" || name == "--help" || name == "help" {
+		if len(os.Args) > 2 {
+			if cmd, ok := commands[os.Args[2]]; ok { // picket help scan
+				os.Exit(cmd.run([]string{"-h"}))
+			}
+		}
 		usage()
 		return
 	}

@@ -319,3 +319,68 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 	}
 }
+
+// run runs the built binary and returns its exit code, stdout and stderr.
+func run(t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(picketBin, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), out.String(), errb.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errb.String()
+}
+
+// Asking for help is not an error: every command's -h exits 0 and says
+// how to use it.
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-h"}, {"help"}, {"help", "scan"}, {"scan", "-h"}, {"scan", "--help"}, {"serve", "-h"}, {"export", "-h"},
+		{"detectors", "-h"}, {"keys", "-h"}, {"keys", "new", "-h"}, {"config", "-h"}, {"config", "check", "-h"},
+	} {
+		code, out, errb := run(t, nil, args...)
+		if code != 0 {
+			t.Errorf("picket %s: exit %d, want 0\n%s%s", strings.Join(args, " "), code, out, errb)
+		}
+		if !strings.Contains(strings.ToLower(out+errb), "usage") {
+			t.Errorf("picket %s: no usage in the output:\n%s%s", strings.Join(args, " "), out, errb)
+		}
+	}
+	if code, _, _ := run(t, nil, "scan", "--no-such-flag", "-"); code != 2 {
+		t.Errorf("a bad flag: exit %d, want 2", code)
+	}
+}
+
+// The README's `picket scan --text` example blocks, as the README says.
+func TestReadmeScanTextExampleBlocks(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^echo '([^']+)' \| \./bin/picket scan --text -$`).FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatal("README has no `echo '…' | ./bin/picket scan --text -` example")
+	}
+	code, out, errb := run(t, []byte(m[1]+"\n"), "scan", "--data-dir", t.TempDir(), "--text", "-")
+	if code != 1 || !strings.Contains(out, `"decision": "block"`) {
+		t.Fatalf("README example %q: exit %d, want 1 (block)\n%s%s", m[1], code, out, errb)
+	}
+}
+
+func TestConfigCheckWarnsAboutPlaceholderKey(t *testing.T) {
+	t.Parallel()
+	code, out, errb := run(t, nil, "config", "check", "../../../config/picket.hcl")
+	if code != 0 || !strings.Contains(out, "ok") {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	if !strings.Contains(errb, "placeholder") || !strings.Contains(errb, "picket.hcl:") {
+		t.Errorf("no warning with a position about the all-zero key hash:\n%s", errb)
+	}
+}

@@ -52,8 +52,8 @@ func runScan(args []string) int {
 	dataDir := fs.String("data-dir", "", "data directory, for the fingerprint key (default "+config.DefaultDataDir()+")")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -38,8 +38,8 @@ func runServe(args []string) int {
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config; default "+config.DefaultDataDir()+")")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	log, err := lf.logger(os.Stderr)
 	if err != nil {
@@ -52,6 +52,9 @@ func runServe(args []string) int {
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "problem", w)
 	}
 	printedKey, err := defaultTenantKey(cfg, *cfgFile == "")
 	if err != nil {
