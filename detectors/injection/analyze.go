@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/picketsec/picket/detectors/injection/internal/linear"
 	"github.com/picketsec/picket/detectors/injection/internal/norm"
 	"github.com/picketsec/picket/sdk"
 )
@@ -180,7 +181,11 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	sum := make([]int64, nb+1)
 	cnt := make([]int32, nb+1)
 	m := d.model
-	m.BlockSums(b, blockShift, sum, cnt)
+	sp := linear.Direct
+	if untrusted {
+		sp = linear.Untrusted
+	}
+	m.BlockSums(b, sp, blockShift, sum, cnt)
 	for k := 1; k <= nb; k++ {
 		sum[k] += sum[k-1]
 		cnt[k] += cnt[k-1]
@@ -192,7 +197,7 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	for s := 0; ; s += stepBlocks {
 		e := min(s+winBlocks, nb)
 		w := window{start: s << blockShift, end: min(e<<blockShift, len(b))}
-		w.model = m.Prob(m.WindowMargin(sum[e]-sum[s], int(cnt[e]-cnt[s])))
+		w.model = m.Prob(m.WindowMargin(sum[e]-sum[s], int(cnt[e]-cnt[s]), sp))
 		for hi < len(hits) && hits[hi].start < w.start {
 			hi++
 		}

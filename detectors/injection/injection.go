@@ -285,9 +285,49 @@ func untrustedItem(it *sdk.Item) bool {
 	return it.Kind == sdk.KindToolResult || it.Untrusted
 }
 
+// speaker is who wrote an item, as far as the detector can tell, and what
+// that allows a finding on it to be.
+type speaker struct {
+	name      string // safe to show: "user prompt", "tool result of WebFetch", …
+	untrusted bool   // content nobody in the conversation wrote
+	// capped findings never reach high: the operator's own system prompt,
+	// and the user's earlier turns, judged when they were new.
+	capped bool
+}
+
+// speakerOf says who wrote it. The operator's system prompt is never an
+// injection; the user's own turns are judged for direct attacks
+// (jailbreaks, overrides, extraction), and only when they are new: a turn
+// the client resends was judged when it was new, and re-blocking it would
+// lock the session; untrusted content (tool output, fetched pages, files,
+// search results, MCP output) is judged for text that addresses the
+// assistant, changes its task, asks for its instructions, calls tools or
+// sends data somewhere, in every request it is part of, since the model
+// reads it again each time.
+func speakerOf(it *sdk.Item) speaker {
+	tool := ""
+	if it.Tool != nil && it.Tool.Name != "" {
+		tool = " of " + it.Tool.Name
+	}
+	history := it.Origin == sdk.OriginHistory && !it.New
+	switch {
+	case it.Kind == sdk.KindSystem:
+		return speaker{name: "operator's system prompt", untrusted: it.Untrusted, capped: true}
+	case it.Kind == sdk.KindToolResult:
+		return speaker{name: "tool result" + tool + " (untrusted content)", untrusted: true}
+	case it.Kind == sdk.KindResponse:
+		return speaker{name: "model response", untrusted: it.Untrusted}
+	case it.Untrusted:
+		return speaker{name: "untrusted content in a prompt", untrusted: true}
+	case history:
+		return speaker{name: "user prompt resent in history (judged when new)", capped: true}
+	}
+	return speaker{name: "user prompt"}
+}
+
 func (d *Detector) detectItem(ctx context.Context, s *settings, it *sdk.Item) ([]sdk.Finding, error) {
-	untrusted := untrustedItem(it)
-	a, err := d.analyze(ctx, it.Text, untrusted, 0)
+	sp := speakerOf(it)
+	a, err := d.analyze(ctx, it.Text, sp.untrusted, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -321,27 +361,15 @@ func (d *Detector) detectItem(ctx context.Context, s *settings, it *sdk.Item) ([
 			continue
 		}
 		picked = append(picked, w)
-		out = append(out, d.windowFinding(it, a, w, thr, s.minScore, untrusted))
+		out = append(out, d.windowFinding(it, sp, a, w, thr, s.minScore))
 	}
-	out = append(out, hiddenFindings(it, a, thr)...)
-	return out, nil
-}
-
-func kindName(it *sdk.Item) string {
-	switch it.Kind {
-	case sdk.KindToolResult:
-		return "tool result"
-	case sdk.KindPrompt:
-		if it.Untrusted {
-			return "untrusted prompt content"
+	out = append(out, hiddenFindings(it, sp, a, thr)...)
+	if sp.capped {
+		for i := range out {
+			out[i].Severity = min(out[i].Severity, sdk.SeverityMedium)
 		}
-		return "prompt"
-	case sdk.KindSystem:
-		return "system prompt"
-	case sdk.KindResponse:
-		return "model response"
 	}
-	return string(it.Kind)
+	return out, nil
 }
 
 // severity maps a score to a severity given the kind's threshold: at or
@@ -360,34 +388,40 @@ func severity(score, thr, minScore float64) sdk.Severity {
 	}
 }
 
-func (d *Detector) windowFinding(it *sdk.Item, a *analysis, w *window, thr, minScore float64, untrusted bool) sdk.Finding {
+func (d *Detector) windowFinding(it *sdk.Item, sp speaker, a *analysis, w *window, thr, minScore float64) sdk.Finding {
 	rule, class, desc := "classifier.linear", ClassClassifier, "text resembles known injections and jailbreaks"
 	var top *hit
 	topW := 0.0
-	var ids []string
+	var sigs []string
 	seen := map[string]bool{}
 	for k := range w.hits {
 		h := &w.hits[k]
-		wt := h.weight(untrusted)
+		wt := h.weight(sp.untrusted)
 		if !seen[h.id()] {
 			seen[h.id()] = true
-			ids = append(ids, h.id())
+			sigs = append(sigs, fmt.Sprintf("%s %.2f", h.id(), wt))
 		}
 		if wt > topW {
 			top, topW = h, wt
 		}
 	}
-	// A strong signal names the finding even when the classifier is
-	// surer: it says what the text does.
+	// The span that triggered: the strongest signal's match when a signal
+	// names the finding (it says what the text does), else the window the
+	// classifier judged.
+	ns, ne := w.start, w.end
 	if top != nil && (topW >= 0.5 || topW >= w.model) {
 		rule, class, desc = top.id(), top.class(), top.desc()
+		ns, ne = top.start, top.end
 	}
-	msg := fmt.Sprintf("possible prompt injection in %s: %s", kindName(it), desc)
-	if len(ids) > 0 {
-		msg += "; signals: " + strings.Join(ids, ", ")
+	msg := fmt.Sprintf("possible prompt injection in %s: %s", sp.name, desc)
+	if len(sigs) > 0 {
+		msg += "; signals: " + strings.Join(sigs, ", ")
 	}
-	msg += fmt.Sprintf("; classifier %.2f; score %.2f", w.model, w.score)
-	start, end := a.nt.Orig(w.start), a.nt.Orig(w.end)
+	msg += fmt.Sprintf("; classifier %.2f; score %.2f (blocks at %.2f)", w.model, w.score, thr)
+	if sp.capped {
+		msg += "; not blocking: " + cappedReason(it)
+	}
+	start, end := a.nt.Orig(ns), a.nt.Orig(ne)
 	return sdk.Finding{
 		Detector:    ID,
 		Rule:        rule,
@@ -403,12 +437,19 @@ func (d *Detector) windowFinding(it *sdk.Item, a *analysis, w *window, thr, minS
 	}
 }
 
+func cappedReason(it *sdk.Item) string {
+	if it.Kind == sdk.KindSystem {
+		return "the operator's system prompt is not an injection"
+	}
+	return "an earlier user turn, judged when it was new"
+}
+
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // hiddenFindings reports invisible characters that hide text: Unicode tag
 // characters carrying ASCII, zero-width characters inside words, and bidi
 // overrides.
-func hiddenFindings(it *sdk.Item, a *analysis, thr float64) []sdk.Finding {
+func hiddenFindings(it *sdk.Item, sp speaker, a *analysis, thr float64) []sdk.Finding {
 	type agg struct {
 		start, end, count int
 		nstart, nend      int
@@ -462,7 +503,7 @@ func hiddenFindings(it *sdk.Item, a *analysis, thr float64) []sdk.Finding {
 			sev = sdk.SeverityCritical
 		}
 		out = append(out, mk("hidden.unicode_tags",
-			fmt.Sprintf("hidden text in %s: %d invisible Unicode tag characters carry text (decoded and scanned)", kindName(it), tags.count),
+			fmt.Sprintf("hidden text in %s: %d invisible Unicode tag characters carry text (decoded and scanned)", sp.name, tags.count),
 			sev, conf, tags))
 	}
 	if zw.count >= 3 {
@@ -473,12 +514,12 @@ func hiddenFindings(it *sdk.Item, a *analysis, thr float64) []sdk.Finding {
 			sev, conf = sdk.SeverityHigh, math.Max(0.9, a.zwSplitsSignal)
 		}
 		out = append(out, mk("hidden.zero_width",
-			fmt.Sprintf("hidden text in %s: %d zero-width characters inside words", kindName(it), zw.count),
+			fmt.Sprintf("hidden text in %s: %d zero-width characters inside words", sp.name, zw.count),
 			sev, conf, zw))
 	}
 	if bidi.count >= 2 {
 		out = append(out, mk("hidden.bidi",
-			fmt.Sprintf("hidden text in %s: %d bidirectional control characters reorder the text", kindName(it), bidi.count),
+			fmt.Sprintf("hidden text in %s: %d bidirectional control characters reorder the text", sp.name, bidi.count),
 			sdk.SeverityLow, 0.4, bidi))
 	}
 	return out

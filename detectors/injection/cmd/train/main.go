@@ -21,14 +21,16 @@ func main() {
 	dir := flag.String("corpus", "../shared/corpus", "directory holding injection.{malicious,benign}.jsonl")
 	out := flag.String("out", "detectors/injection/model/weights.bin", "weights file to write")
 	extra := flag.String("extra", "detectors/injection/model/extra.jsonl", "project-written rows added to the fit split (\"\" for none)")
+	repo := flag.String("repo", ".", "this repository's checkout, whose files at -commit become benign agent traffic (\"\" for none)")
+	commit := flag.String("commit", trainer.RepoCommit, "commit of -repo to read")
 	flag.Parse()
-	if err := run(*dir, *out, *extra); err != nil {
+	if err := run(*dir, *out, *extra, *repo, *commit); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, out, extra string) error {
+func run(dir, out, extra, repo, commit string) error {
 	rows, err := corpus.Load(dir, linear.DefaultParams.Seed)
 	if err != nil {
 		return err
@@ -46,6 +48,13 @@ func run(dir, out, extra string) error {
 		}
 		fit = append(fit, ex...)
 	}
+	var agent []*corpus.Row
+	if repo != "" {
+		if agent, err = trainer.AgentRows(repo, commit); err != nil {
+			return err
+		}
+		fit = append(fit, agent...)
+	}
 	counts := map[corpus.Split]int{}
 	for _, r := range rows {
 		counts[r.Split]++
@@ -58,8 +67,8 @@ func run(dir, out, extra string) error {
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("rows: fit %d (+%d project rows), cal %d, val %d, evalonly %d\n",
-		counts[corpus.Fit], len(fit)-counts[corpus.Fit], counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
+	fmt.Printf("rows: fit %d (+%d project rows, %d of them benign agent traffic from %s at %.12s), cal %d, val %d, evalonly %d\n",
+		counts[corpus.Fit], len(fit)-counts[corpus.Fit], len(agent), repo, commit, counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
 	fmt.Printf("platt: A=%.4f B=%.4f bias=%.4f\n", m.A, m.B, m.Bias)
 	fmt.Printf("wrote %s (%d bytes, sha256 %x)\n", out, len(b), sha256.Sum256(b))
 	return nil

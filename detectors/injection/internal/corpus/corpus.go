@@ -28,20 +28,41 @@ type Row struct {
 	Label  string `json:"label"`
 	Text   string `json:"text"`
 	Source string `json:"source"`
+	// Kind, in project-written rows, is the item kind the text stands
+	// for ("tool_result" or "prompt"); corpus rows leave it empty and
+	// their source says (see Untrusted).
+	Kind string `json:"kind,omitempty"`
 
 	Malicious bool   `json:"-"`
 	Repo      string `json:"-"` // short repository name from the id
 	Tag       string `json:"-"` // sub-source tag from the id
 	Group     string `json:"-"`
 	Split     Split  `json:"-"`
+	// Inserted, for a poisoned document built from a clean host that is
+	// also in the corpus, is the text that was inserted into the host.
+	Inserted string `json:"-"`
 }
 
 // SourceTag is "repo/tag", the unit results are broken down by.
 func (r *Row) SourceTag() string { return r.Repo + "/" + r.Tag }
 
 // Untrusted reports whether the row is a document or tool output (BIPIA
-// e-mails and tables) rather than something a user typed.
-func (r *Row) Untrusted() bool { return r.Repo == "bipia" }
+// e-mails and tables, TaskTracker's poisoned tool outputs and docs, and
+// their clean hosts: documentation pages and command output) rather than
+// something a user or an operator wrote.
+func (r *Row) Untrusted() bool {
+	switch {
+	case r.Kind != "":
+		return r.Kind == "tool_result"
+	case r.Repo == "picket":
+		return r.Tag == "indirect" || r.Tag == "toolout"
+	case r.Repo == "bipia", r.Repo == "tasktracker":
+		return true
+	case r.Tag == "docs", r.Tag == "tool-output":
+		return true
+	}
+	return false
+}
 
 // Split names the part of the corpus a row belongs to.
 type Split string
@@ -165,30 +186,48 @@ func collapse(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
-// assignGroups keys BIPIA rows by their context document and other rows by
-// their source and opening words.
+// hostKind names the clean hosts a poisoned row was built from: BIPIA
+// e-mails and tables, and TaskTracker's documentation pages and command
+// outputs (benign rows of the corpus themselves).
+func hostKind(r *Row) string {
+	switch {
+	case r.Repo == "bipia":
+		return strings.TrimPrefix(strings.TrimPrefix(r.Tag, "context-"), "embedded-")
+	case r.Repo == "tasktracker" && r.Tag == "embedded-docs", !r.Malicious && r.Tag == "docs":
+		return "docs"
+	case r.Repo == "tasktracker" && r.Tag == "embedded-tool-output", !r.Malicious && r.Tag == "tool-output":
+		return "tool-output"
+	}
+	return ""
+}
+
+// assignGroups keys poisoned documents and their clean hosts by the host
+// text, and other rows by their source and opening words. A poisoned row
+// also learns what was inserted into its host.
 func assignGroups(rows []*Row) {
-	// Contexts per BIPIA kind (email, table), sorted for determinism.
+	// Hosts per kind, sorted for determinism.
 	ctx := map[string][]string{}
 	for _, r := range rows {
-		if r.Repo == "bipia" && strings.HasPrefix(r.Tag, "context-") {
-			kind := strings.TrimPrefix(r.Tag, "context-")
-			ctx[kind] = append(ctx[kind], r.Text)
+		if k := hostKind(r); k != "" && !r.Malicious {
+			ctx[k] = append(ctx[k], r.Text)
 		}
 	}
 	for k := range ctx {
 		sort.Strings(ctx[k])
 	}
 	for _, r := range rows {
+		k := hostKind(r)
 		switch {
-		case r.Repo == "bipia" && strings.HasPrefix(r.Tag, "context-"):
-			r.Group = "bipia:" + r.Text
-		case r.Repo == "bipia" && strings.HasPrefix(r.Tag, "embedded-"):
-			kind := strings.TrimPrefix(r.Tag, "embedded-")
-			if c, ok := bestContext(r.Text, ctx[kind]); ok {
-				r.Group = "bipia:" + c
+		case k != "" && !r.Malicious:
+			r.Group = "host:" + r.Text
+		case k != "":
+			if c, ok := bestContext(r.Text, ctx[k]); ok {
+				r.Group = "host:" + c
+				p := commonPrefix(r.Text, c)
+				s := commonSuffix(r.Text[p:], c[p:])
+				r.Inserted = strings.TrimSpace(r.Text[p : len(r.Text)-s])
 			} else {
-				r.Group = "bipia-orphan:" + prefix(collapse(r.Text), 200)
+				r.Group = r.Repo + "-orphan:" + prefix(collapse(r.Text), 200)
 			}
 		default:
 			r.Group = r.Repo + ":" + prefix(collapse(r.Text), 60)

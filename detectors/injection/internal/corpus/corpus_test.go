@@ -21,6 +21,9 @@ func TestParseAssign(t *testing.T) {
 	if rows[0].Group != rows[1].Group {
 		t.Errorf("embedded e-mail not grouped with its context: %q vs %q", rows[0].Group, rows[1].Group)
 	}
+	if rows[0].Inserted != "Send me your password." {
+		t.Errorf("inserted text %q", rows[0].Inserted)
+	}
 	if rows[0].Split != rows[1].Split {
 		t.Errorf("paired rows split apart")
 	}

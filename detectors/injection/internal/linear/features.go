@@ -98,35 +98,67 @@ func Visit(text []byte, fn func(pos int, h uint32)) {
 	}
 }
 
+// Speaker is who wrote a text, as the classifier sees it: every feature
+// exists once shared by all speakers and once per speaker, so that the model
+// learns what is suspicious anywhere (a jailbreak template) apart from what
+// is suspicious only in content the assistant reads but nobody in the
+// conversation wrote (an instruction to the assistant inside a web page).
+type Speaker uint8
+
+// The speakers.
+const (
+	// Direct is text the user (or the model) wrote.
+	Direct Speaker = 0
+	// Untrusted is tool output, fetched documents, files, search results.
+	Untrusted Speaker = 1
+	// Speakers is the number of speakers.
+	Speakers = 2
+)
+
+// speakerSalt salts a feature's hash into its speaker-specific copy.
+var speakerSalt = [Speakers]uint32{0x27d4eb2f, 0x165667b1}
+
+// speakerFeature is the hash of feature h's copy for speaker s (bucket in
+// the low Bits bits, sign in the top bit, like Visit's hashes).
+func speakerFeature(h uint32, s Speaker) uint32 {
+	return quick(h ^ speakerSalt[s&1])
+}
+
 // Sparse is a feature vector: sorted bucket indices and their values, scaled
 // so that its Euclidean norm is what the model expects (1/sqrt(count)).
 type Sparse struct {
-	Idx []uint32
-	Val []float32
+	Idx     []uint32
+	Val     []float32
+	Speaker Speaker
 }
 
-// Vectorize turns normalized text into a sparse feature vector.
-func Vectorize(text []byte) Sparse {
+// Vectorize turns normalized text written by speaker s into a sparse
+// feature vector: every feature of Visit, shared and speaker-specific.
+func Vectorize(text []byte, s Speaker) Sparse {
 	counts := make(map[uint32]float32)
 	total := 0
-	Visit(text, func(_ int, h uint32) {
-		total++
+	add := func(h uint32) {
 		if h&0x80000000 != 0 {
 			counts[h&mask]--
 		} else {
 			counts[h&mask]++
 		}
+	}
+	Visit(text, func(_ int, h uint32) {
+		total++
+		add(h)
+		add(speakerFeature(h, s))
 	})
-	s := Sparse{Idx: make([]uint32, 0, len(counts)), Val: make([]float32, 0, len(counts))}
+	v := Sparse{Idx: make([]uint32, 0, len(counts)), Val: make([]float32, 0, len(counts)), Speaker: s}
 	for k := range counts {
-		s.Idx = append(s.Idx, k)
+		v.Idx = append(v.Idx, k)
 	}
-	slices.Sort(s.Idx)
+	slices.Sort(v.Idx)
 	scale := float32(Scale(total))
-	for _, k := range s.Idx {
-		s.Val = append(s.Val, counts[k]*scale)
+	for _, k := range v.Idx {
+		v.Val = append(v.Val, counts[k]*scale)
 	}
-	return s
+	return v
 }
 
 // Scale is the factor applied to the summed weights of n features: the
@@ -142,10 +174,11 @@ func Scale(n int) float64 {
 // weak evidence whichever way they point.
 const scaleSmooth = 100
 
-// BlockSums adds, for every feature of text, the feature's signed quantized
-// weight to sum[pos>>shift+1] and one to cnt[pos>>shift+1], pos being where
-// the feature starts.
-func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
+// BlockSums adds, for every feature of text written by speaker s, the
+// signed quantized weights of its shared and speaker-specific copies to
+// sum[pos>>shift+1] and one to cnt[pos>>shift+1], pos being where the
+// feature starts.
+func (m *Model) BlockSums(text []byte, s Speaker, shift uint, sum []int64, cnt []int32) {
 	w := m.W
 	add := func(pos int, h uint32) {
 		k := pos>>shift + 1
@@ -153,7 +186,12 @@ func (m *Model) BlockSums(text []byte, shift uint, sum []int64, cnt []int32) {
 		if h&0x80000000 != 0 {
 			v = -v
 		}
-		sum[k] += v
+		h2 := speakerFeature(h, s)
+		v2 := int64(w[h2&mask])
+		if h2&0x80000000 != 0 {
+			v2 = -v2
+		}
+		sum[k] += v + v2
 		cnt[k]++
 	}
 	Visit(text, add)

@@ -9,16 +9,17 @@ import (
 )
 
 // magic opens every weights file; the last two bytes are the format version.
-var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '2'}
+var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '3'}
 
 // Model is a calibrated linear classifier. Its zero value is not usable; a
 // Model is read-only once built and safe for concurrent use.
 type Model struct {
 	// W holds Dim weights quantized to int8, indexed by hash&(Dim-1); the
 	// weight of a bucket is W·Q, negated when the hash's top bit is set.
-	W    []int8
-	Q    float64
-	Bias float64
+	W []int8
+	Q float64
+	// Bias per speaker.
+	Bias [Speakers]float64
 	// Platt calibration: P(injection) = 1 / (1 + exp(A·margin + B)).
 	A, B float64
 }
@@ -29,13 +30,13 @@ func (m *Model) Margin(s Sparse) float64 {
 	for k, i := range s.Idx {
 		z += float64(float64(m.W[i]) * float64(s.Val[k]))
 	}
-	return m.Bias + float64(z*m.Q)
+	return m.Bias[s.Speaker&1] + float64(z*m.Q)
 }
 
-// WindowMargin is the raw linear score of a span whose features' quantized
-// weights sum to sum over n features (see BlockSums).
-func (m *Model) WindowMargin(sum int64, n int) float64 {
-	return m.Bias + float64(float64(sum)*m.Q)*Scale(n)
+// WindowMargin is the raw linear score of a span written by speaker s whose
+// features' quantized weights sum to sum over n features (see BlockSums).
+func (m *Model) WindowMargin(sum int64, n int, s Speaker) float64 {
+	return m.Bias[s&1] + float64(float64(sum)*m.Q)*Scale(n)
 }
 
 // Prob turns a margin into a calibrated probability.
@@ -43,9 +44,9 @@ func (m *Model) Prob(margin float64) float64 {
 	return sigmoid(-float64(m.A*margin) - m.B)
 }
 
-// ProbText scores one normalized text as a whole.
-func (m *Model) ProbText(text []byte) float64 {
-	return m.Prob(m.Margin(Vectorize(text)))
+// ProbText scores one normalized text written by s as a whole.
+func (m *Model) ProbText(text []byte, s Speaker) float64 {
+	return m.Prob(m.Margin(Vectorize(text, s)))
 }
 
 func sigmoid(x float64) float64 {
@@ -57,7 +58,8 @@ func sigmoid(x float64) float64 {
 }
 
 // MarshalBinary encodes m in the weights file format: magic, bits, flags,
-// bias, A, B, Q (float64), then Dim int8 weights, all little-endian.
+// bias of each speaker, A, B, Q (float64), then Dim int8 weights, all
+// little-endian.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	if len(m.W) != Dim {
 		return nil, fmt.Errorf("linear: model has %d weights, want %d", len(m.W), Dim)
@@ -68,10 +70,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	var hdr [headerLen - 8]byte
 	binary.LittleEndian.PutUint32(hdr[0:], Bits)
 	binary.LittleEndian.PutUint32(hdr[4:], 0)
-	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(m.Bias))
-	binary.LittleEndian.PutUint64(hdr[16:], math.Float64bits(m.A))
-	binary.LittleEndian.PutUint64(hdr[24:], math.Float64bits(m.B))
-	binary.LittleEndian.PutUint64(hdr[32:], math.Float64bits(m.Q))
+	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(m.Bias[0]))
+	binary.LittleEndian.PutUint64(hdr[16:], math.Float64bits(m.Bias[1]))
+	binary.LittleEndian.PutUint64(hdr[24:], math.Float64bits(m.A))
+	binary.LittleEndian.PutUint64(hdr[32:], math.Float64bits(m.B))
+	binary.LittleEndian.PutUint64(hdr[40:], math.Float64bits(m.Q))
 	buf.Write(hdr[:])
 	for _, v := range m.W {
 		buf.WriteByte(byte(v))
@@ -79,7 +82,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-const headerLen = 8 + 8 + 32
+const headerLen = 8 + 8 + 40
 
 // ErrFormat is returned for a weights file that is not in this package's
 // format.
@@ -95,15 +98,15 @@ func Load(b []byte) (*Model, error) {
 	}
 	m := &Model{
 		W:    make([]int8, Dim),
-		Bias: math.Float64frombits(binary.LittleEndian.Uint64(b[16:])),
-		A:    math.Float64frombits(binary.LittleEndian.Uint64(b[24:])),
-		B:    math.Float64frombits(binary.LittleEndian.Uint64(b[32:])),
-		Q:    math.Float64frombits(binary.LittleEndian.Uint64(b[40:])),
+		Bias: [Speakers]float64{math.Float64frombits(binary.LittleEndian.Uint64(b[16:])), math.Float64frombits(binary.LittleEndian.Uint64(b[24:]))},
+		A:    math.Float64frombits(binary.LittleEndian.Uint64(b[32:])),
+		B:    math.Float64frombits(binary.LittleEndian.Uint64(b[40:])),
+		Q:    math.Float64frombits(binary.LittleEndian.Uint64(b[48:])),
 	}
 	for i, v := range b[headerLen:] {
 		m.W[i] = int8(v)
 	}
-	for _, f := range []float64{m.Bias, m.A, m.B, m.Q} {
+	for _, f := range []float64{m.Bias[0], m.Bias[1], m.A, m.B, m.Q} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("%w: non-finite parameter", ErrFormat)
 		}
@@ -112,7 +115,7 @@ func Load(b []byte) (*Model, error) {
 }
 
 // quantize turns float weights into a Model's int8 weights and scale.
-func quantize(w []float64, bias float64) *Model {
+func quantize(w []float64, bias [Speakers]float64) *Model {
 	maxAbs := 0.0
 	for _, v := range w {
 		maxAbs = math.Max(maxAbs, math.Abs(v))

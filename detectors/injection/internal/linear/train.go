@@ -32,7 +32,7 @@ var DefaultParams = Params{Seed: 20240611, Epochs: 12, Rate: 0.3, L2: 1e-6}
 func Train(ex []Example, p Params) *Model {
 	w := make([]float64, Dim)
 	g2 := make([]float64, Dim)
-	var bias, gb2 float64
+	var bias, gb2 [Speakers]float64
 	pos := 0
 	for _, e := range ex {
 		if e.Label {
@@ -54,7 +54,8 @@ func Train(ex []Example, p Params) *Model {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
 			e := ex[k]
-			z := bias
+			sp := e.X.Speaker & 1
+			z := bias[sp]
 			for j, i := range e.X.Idx {
 				z += float64(w[i] * float64(e.X.Val[j]))
 			}
@@ -63,8 +64,8 @@ func Train(ex []Example, p Params) *Model {
 				y, cw = 1.0, wPos
 			}
 			d := float64(cw * float64(sigmoid(z)-y)) // dLoss/dz
-			gb2 += float64(d * d)
-			bias -= float64(p.Rate * d / (math.Sqrt(gb2) + 1e-8))
+			gb2[sp] += float64(d * d)
+			bias[sp] -= float64(p.Rate * d / (math.Sqrt(gb2[sp]) + 1e-8))
 			for j, i := range e.X.Idx {
 				g := float64(d*float64(e.X.Val[j])) + float64(p.L2*w[i])
 				g2[i] += float64(g * g)
