@@ -365,7 +365,7 @@ func TestNormalizeCases(t *testing.T) {
 				{kind: kCall, origin: oHist, text: `python3 -c 'print('\''x'\'')'`, pointer: "-", command: `python3 -c 'print('\''x'\'')'`},
 				{kind: kRes, origin: oHist, text: "x", pointer: "/input/4/output/0/text"},
 				{kind: kCall, origin: oHist, text: "git status", command: "git status"},
-				{kind: kCall, origin: oHist, text: "path: a\nopts.mode: w\nopts.tags.0: t1"},
+				{kind: kCall, origin: oHist, text: "path: a\nopts.mode: w\nopts.tags.0: t1\nn: 3"},
 			},
 		},
 		"html escapes and surrogates decoded": {
@@ -414,6 +414,7 @@ func TestNormalizeCases(t *testing.T) {
 				{kind: kRes, origin: oHist, text: "found", pointer: "/messages/0/content/0/content/0/text"},
 				{kind: kCall, origin: oHist, text: "url: https://x", pointer: "-"},
 				{kind: kRes, origin: oHist, text: "page", pointer: "/messages/1/content/1/content/content/source/data"},
+				{kind: kRes, origin: oHist, text: "https://y", pointer: "-"},
 				{kind: kRes, origin: oHist, text: "out", pointer: "/messages/1/content/3/content/stdout"},
 			},
 		},

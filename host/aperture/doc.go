@@ -19,16 +19,31 @@
 //     base64 data are skipped), Anthropic plain-text documents, and the
 //     gateway's user_message when the body does not already hold it.
 //   - tool_call: assistant tool calls resent in the request (OpenAI
-//     tool_calls, Responses function_call/custom_tool_call/local_shell_call,
-//     Anthropic tool_use, Gemini functionCall, Bedrock toolUse), the
-//     response's tool calls, and the gateway's tool_calls not already there.
+//     tool_calls, Responses function_call/custom_tool_call/local_shell_call
+//     and the hosted tools' calls: web_search_call queries, file_search_call
+//     queries, code_interpreter_call code, mcp_call arguments,
+//     image_generation_call prompts; Anthropic tool_use, server_tool_use and
+//     mcp_tool_use, Gemini functionCall, Bedrock toolUse), the response's
+//     tool calls, and the gateway's tool_calls not already there.
 //     Tool.Command holds the canonical shell command when the call runs one
 //     (argv arrays joined with POSIX quoting, "bash -lc SCRIPT" reduced to
-//     SCRIPT, a command/cmd/script argument); Text is that command, or else
-//     the decoded string leaves of the arguments as "key: value" lines, or
-//     the raw arguments when they are not JSON.
+//     SCRIPT). A call runs one when its tool is a shell tool by name (Claude
+//     Code Bash, Codex shell/exec_command/shell_command, Gemini
+//     run_shell_command, Aperture's TailnetSSH_run_command, MCP tools named
+//     like these) or by the shape of its arguments (a command/cmd/script
+//     argv, or a command line beside shell options only); Text is then that
+//     command. File tools whose "command" names an operation (Anthropic's
+//     text editor and memory: create, view, str_replace…) do not. Otherwise
+//     Text is every decoded leaf of the arguments (numbers and booleans
+//     too) as "key: value" lines — an MCP tool with a command and other
+//     arguments gets both — or the raw arguments when they are not JSON.
 //   - tool_result: tool output (Untrusted), text decoded; Codex's JSON
-//     {"output": …} wrapper is unwrapped.
+//     {"output": …} wrapper is unwrapped. The hosted and server tools'
+//     results are tool results too: Responses file_search_call results,
+//     code_interpreter_call logs, mcp_call output and error, mcp_list_tools
+//     tool descriptions; Anthropic web_search_tool_result titles and URLs,
+//     web_fetch_tool_result pages, code execution stdout/stderr,
+//     mcp_tool_result, and the cited text of citations — streamed or not.
 //   - response: assistant text, resent (Origin history) or answered
 //     (Origin response, from response_body or reassembled raw_responses).
 //

@@ -40,9 +40,8 @@ func (x *Extractor) requestAnthropic() error {
 	return nil
 }
 
-// anthropicBlocks adds string content, or each content block: text as
-// kind, tool_use as a tool call, tool_result as a tool result. Images,
-// documents and thinking blocks are skipped.
+// anthropicBlocks adds string content, or each content block (see
+// anthropicBlock).
 func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p string) error {
 	if c.IsString() {
 		x.addString(kind, t, c, p)
@@ -58,81 +57,143 @@ func (x *Extractor) anthropicBlocks(kind sdk.Kind, t turn, c jsonscan.Value, p s
 			}
 			continue
 		}
-		var typ, text, id, name, input, toolUseID, content, source jsonscan.Value
-		f := it.Val.Object()
-		for f.Next() {
-			switch {
-			case f.KeyIs("type"):
-				typ = f.Val
-			case f.KeyIs("text"):
-				text = f.Val
-			case f.KeyIs("id"):
-				id = f.Val
-			case f.KeyIs("name"):
-				name = f.Val
-			case f.KeyIs("input"):
-				input = f.Val
-			case f.KeyIs("tool_use_id"):
-				toolUseID = f.Val
-			case f.KeyIs("content"):
-				content = f.Val
-			case f.KeyIs("source"):
-				source = f.Val
-			}
-		}
-		switch typ.Str() {
-		case "text":
-			if strict {
-				if err := want(rb, bp+"/text", text, jsonscan.String); err != nil {
-					return err
-				}
-			}
-			x.addString(kind, t, text, bp+"/text")
-		case "tool_use", "server_tool_use", "mcp_tool_use":
-			if strict {
-				if err := want(rb, bp+"/input", input, jsonscan.Object); err != nil {
-					return err
-				}
-			}
-			x.rememberCall(id.Str(), name.Str())
-			x.toolCallValue(t, name.Str(), id.Str(), input, bp+"/input")
-		case "document":
-			// A plain-text document ({source: {type: "text", data}} or
-			// {type: "content", content: [blocks]}) is read like text;
-			// base64 and URL sources are not.
-			switch {
-			case source.Get("type").StrEquals("text"):
-				x.addString(kind, t, source.Get("data"), bp+"/source/data")
-			case source.Get("type").StrEquals("content"):
-				if c := source.Get("content"); c.IsString() || c.IsArray() {
-					if err := x.anthropicBlocks(kind, t, c, bp+"/source/content"); err != nil {
-						return err
-					}
-				}
-			}
-		case "search_result":
-			// Retrieved text the client hands the model: untrusted.
-			x.toolResult(t, "search_result", "", content, bp+"/content", resultOpts{})
-		case "web_fetch_tool_result":
-			// A server tool's fetched page: {content: {type: "web_fetch_result",
-			// content: {type: "document", source: {type: "text", data}}}}.
-			doc := content.Get("content")
-			if src := doc.Get("source"); src.Get("type").StrEquals("text") {
-				x.toolResult(t, "web_fetch", toolUseID.Str(), src.Get("data"), bp+"/content/content/source/data", resultOpts{})
-			}
-		case "code_execution_tool_result", "bash_code_execution_tool_result":
-			x.toolResult(t, "code_execution", toolUseID.Str(), content.Get("stdout"), bp+"/content/stdout", resultOpts{})
-			x.toolResult(t, "code_execution", toolUseID.Str(), content.Get("stderr"), bp+"/content/stderr", resultOpts{})
-		case "tool_result", "mcp_tool_result":
-			if strict {
-				if err := want(rb, bp+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
-					return err
-				}
-			}
-			x.toolResult(t, "", toolUseID.Str(), content, bp+"/content", resultOpts{})
+		if err := x.anthropicBlock(kind, t, it.Val, bp); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// anthropicBlock adds one content block at bp: text as kind, tool_use (and
+// the server and MCP tool uses) as a tool call, tool_result and the server
+// tools' results (web search, web fetch, code execution, MCP) as untrusted
+// tool results, the cited text of a text block's citations too. Images,
+// base64 documents and thinking blocks are skipped.
+func (x *Extractor) anthropicBlock(kind sdk.Kind, t turn, b jsonscan.Value, bp string) error {
+	strict := !t.isResponse()
+	var typ, text, id, name, input, toolUseID, content, source, citations jsonscan.Value
+	f := b.Object()
+	for f.Next() {
+		switch {
+		case f.KeyIs("type"):
+			typ = f.Val
+		case f.KeyIs("text"):
+			text = f.Val
+		case f.KeyIs("id"):
+			id = f.Val
+		case f.KeyIs("name"):
+			name = f.Val
+		case f.KeyIs("input"):
+			input = f.Val
+		case f.KeyIs("tool_use_id"):
+			toolUseID = f.Val
+		case f.KeyIs("content"):
+			content = f.Val
+		case f.KeyIs("source"):
+			source = f.Val
+		case f.KeyIs("citations"):
+			citations = f.Val
+		}
+	}
+	switch typ.Str() {
+	case "text":
+		if strict {
+			if err := want(rb, bp+"/text", text, jsonscan.String); err != nil {
+				return err
+			}
+		}
+		x.addString(kind, t, text, bp+"/text")
+		x.citations(t, citations, bp+"/citations")
+	case "tool_use", "server_tool_use", "mcp_tool_use":
+		if strict {
+			if err := want(rb, bp+"/input", input, jsonscan.Object); err != nil {
+				return err
+			}
+		}
+		x.rememberCall(id.Str(), name.Str())
+		x.toolCallValue(t, name.Str(), id.Str(), input, bp+"/input")
+	case "document":
+		// A plain-text document ({source: {type: "text", data}} or
+		// {type: "content", content: [blocks]}) is read like text;
+		// base64 and URL sources are not.
+		switch {
+		case source.Get("type").StrEquals("text"):
+			x.addString(kind, t, source.Get("data"), bp+"/source/data")
+		case source.Get("type").StrEquals("content"):
+			if c := source.Get("content"); c.IsString() || c.IsArray() {
+				if err := x.anthropicBlocks(kind, t, c, bp+"/source/content"); err != nil {
+					return err
+				}
+			}
+		}
+	case "search_result":
+		// Retrieved text the client hands the model: untrusted.
+		x.toolResult(t, "search_result", "", content, bp+"/content", resultOpts{})
+	case "web_search_tool_result":
+		// {content: [{type: web_search_result, url, title,
+		// encrypted_content, page_age}]} or an error object. The page text
+		// is encrypted; the title is the page author's words.
+		ri := content.Array()
+		for ri.Next() {
+			r := ri.Val
+			title, url := r.Get("title"), r.Get("url")
+			if !title.IsString() && !url.IsString() {
+				continue
+			}
+			x.scratch = title.AppendStr(x.scratch[:0])
+			if len(x.scratch) > 0 && url.IsString() {
+				x.scratch = append(x.scratch, '\n')
+			}
+			x.scratch = url.AppendStr(x.scratch)
+			if len(x.scratch) == 0 {
+				continue
+			}
+			x.add(sdk.KindToolResult, t, string(x.scratch), "", &sdk.ToolCall{Name: "web_search", CallID: toolUseID.Str()})
+		}
+	case "web_fetch_tool_result":
+		// A server tool's fetched page: {content: {type: "web_fetch_result",
+		// url, content: {type: "document", source: {type: "text", data},
+		// title}}}.
+		doc := content.Get("content")
+		if src := doc.Get("source"); src.Get("type").StrEquals("text") {
+			x.toolResult(t, "web_fetch", toolUseID.Str(), src.Get("data"), bp+"/content/content/source/data", resultOpts{})
+		}
+		x.toolResult(t, "web_fetch", toolUseID.Str(), doc.Get("title"), bp+"/content/content/title", resultOpts{})
+	case "code_execution_tool_result", "bash_code_execution_tool_result", "text_editor_code_execution_tool_result":
+		// {content: {type: …_result, stdout, stderr, return_code}}; the
+		// text editor's view result holds the file in content.
+		name := "code_execution"
+		switch typ.Str() {
+		case "bash_code_execution_tool_result":
+			name = "bash_code_execution"
+		case "text_editor_code_execution_tool_result":
+			name = "text_editor_code_execution"
+		}
+		x.toolResult(t, name, toolUseID.Str(), content.Get("stdout"), bp+"/content/stdout", resultOpts{})
+		x.toolResult(t, name, toolUseID.Str(), content.Get("stderr"), bp+"/content/stderr", resultOpts{})
+		if c := content.Get("content"); c.IsString() {
+			x.toolResult(t, name, toolUseID.Str(), c, bp+"/content/content", resultOpts{})
+		}
+	case "tool_result", "mcp_tool_result":
+		if strict {
+			if err := want(rb, bp+"/content", content, jsonscan.String, jsonscan.Array); err != nil {
+				return err
+			}
+		}
+		x.toolResult(t, "", toolUseID.Str(), content, bp+"/content", resultOpts{})
+	}
+	return nil
+}
+
+// citations adds the cited text of a text block's citations (web search
+// result locations, document and search result locations): words quoted
+// from a page or document, untrusted.
+func (x *Extractor) citations(t turn, cs jsonscan.Value, p string) {
+	it := cs.Array()
+	for it.Next() {
+		c := it.Val
+		x.toolResult(t, "citation", "", c.Get("cited_text"), ptr(p, it.I, "cited_text"), resultOpts{})
+	}
 }
 
 // responseAnthropic reads an Anthropic "message" object.

@@ -8,6 +8,10 @@ import (
 // respItem holds the fields of a Responses API input or output item.
 type respItem struct {
 	typ, role, content, name, callID, arguments, input, output, action, operation jsonscan.Value
+	// Hosted tools: id, code and outputs (code_interpreter_call), queries
+	// and results (file_search_call), revised_prompt
+	// (image_generation_call), error (mcp_call), tools (mcp_list_tools).
+	id, code, outputs, queries, results, revisedPrompt, errorV, tools jsonscan.Value
 }
 
 func readRespItem(v jsonscan.Value) respItem {
@@ -35,6 +39,22 @@ func readRespItem(v jsonscan.Value) respItem {
 			r.action = it.Val
 		case it.KeyIs("operation"):
 			r.operation = it.Val
+		case it.KeyIs("id"):
+			r.id = it.Val
+		case it.KeyIs("code"):
+			r.code = it.Val
+		case it.KeyIs("outputs"):
+			r.outputs = it.Val
+		case it.KeyIs("queries"):
+			r.queries = it.Val
+		case it.KeyIs("results"):
+			r.results = it.Val
+		case it.KeyIs("revised_prompt"):
+			r.revisedPrompt = it.Val
+		case it.KeyIs("error"):
+			r.errorV = it.Val
+		case it.KeyIs("tools"):
+			r.tools = it.Val
 		}
 	}
 	return r
@@ -190,14 +210,56 @@ func (x *Extractor) respItem(t turn, r respItem, p string, asSystem bool) error 
 			return err
 		}
 		x.toolResult(t, "", r.callID.Str(), r.output, p+"/output", resultOpts{codexJSON: true})
-	case "mcp_call":
-		x.toolCallJSONString(t, r.name.Str(), "", r.arguments, p+"/arguments")
-		if r.output.Exists() {
-			x.toolResult(t, r.name.Str(), "", r.output, p+"/output", resultOpts{})
+	case "mcp_call", "mcp_approval_request":
+		// A call of a remote MCP server's tool the provider made (or asks
+		// approval for): its arguments, and its output or error.
+		id := r.id.Str()
+		x.rememberCall(id, r.name.Str())
+		x.toolCallJSONString(t, r.name.Str(), id, r.arguments, p+"/arguments")
+		x.toolResult(t, r.name.Str(), id, r.output, p+"/output", resultOpts{})
+		x.toolResult(t, r.name.Str(), id, r.errorV, p+"/error", resultOpts{})
+	case "mcp_list_tools":
+		// The tools a remote MCP server declares: their descriptions come
+		// from outside and reach the model (tool poisoning).
+		x.hostedListTools(t, r, p)
+	case "web_search_call":
+		// The model's search (action {type: search, query | queries},
+		// open_page {url}, find {url, pattern}): what it asked for.
+		x.hostedCall(t, "web_search", r.id.Str(), r.action, p+"/action", "query")
+	case "file_search_call":
+		id := r.id.Str()
+		x.rememberCall(id, "file_search")
+		if r.queries.IsArray() {
+			x.toolCallValue(t, "file_search", id, r.queries, p+"/queries")
+		}
+		// Retrieved chunks: {file_id, filename, score, text, attributes}.
+		ri := r.results.Array()
+		for ri.Next() {
+			x.toolResult(t, "file_search", id, ri.Val.Get("text"), ptr(p+"/results", ri.I, "text"), resultOpts{})
+		}
+	case "code_interpreter_call":
+		id := r.id.Str()
+		x.rememberCall(id, "code_interpreter")
+		if r.code.IsString() && len(r.code) > 2 {
+			x.add(sdk.KindToolCall, t, r.code.Str(), p+"/code", &sdk.ToolCall{Name: "code_interpreter", CallID: id, Arguments: r.code.Str()})
+		}
+		// Outputs: {type: logs, logs} (what the code printed) and {type:
+		// image, url}.
+		oi := r.outputs.Array()
+		for oi.Next() {
+			if oi.Val.Get("type").StrEquals("logs") {
+				x.toolResult(t, "code_interpreter", id, oi.Val.Get("logs"), ptr(p+"/outputs", oi.I, "logs"), resultOpts{})
+			}
+		}
+	case "image_generation_call":
+		// The prompt the model wrote for the image (the result is base64).
+		if r.revisedPrompt.IsString() && len(r.revisedPrompt) > 2 {
+			id := r.id.Str()
+			x.add(sdk.KindToolCall, t, r.revisedPrompt.Str(), p+"/revised_prompt", &sdk.ToolCall{Name: "image_generation", CallID: id, Arguments: string(r.revisedPrompt)})
 		}
 	}
-	// reasoning (encrypted_content, summaries), web_search_call,
-	// item_reference and the rest carry nothing to scan.
+	// reasoning (encrypted_content, summaries), computer_call (clicks and
+	// screenshots), item_reference and the rest carry nothing to scan.
 	return nil
 }
 
@@ -232,6 +294,42 @@ func (x *Extractor) responseResponses(v jsonscan.Value) {
 	for it.Next() {
 		if it.Val.IsObject() {
 			_ = x.respItem(turnResponse, readRespItem(it.Val), "", false)
+		}
+	}
+}
+
+// hostedCall adds a hosted tool's call whose action object names what it
+// does. When the action has a string member key (a web search's query),
+// that string is the text; else every leaf of the action is.
+func (x *Extractor) hostedCall(t turn, name, id string, action jsonscan.Value, p, key string) {
+	if !action.IsObject() {
+		return
+	}
+	x.rememberCall(id, name)
+	tool := &sdk.ToolCall{Name: name, CallID: id, Arguments: string(action)}
+	if q := action.Get(key); q.IsString() && len(q) > 2 && action.Get("queries").Kind() != jsonscan.Array {
+		x.add(sdk.KindToolCall, t, q.Str(), p+"/"+key, tool)
+		return
+	}
+	x.scratch = appendLeaves(x.scratch[:0], action, true)
+	if len(x.scratch) > 0 {
+		x.add(sdk.KindToolCall, t, string(x.scratch), "", tool)
+	}
+}
+
+// hostedListTools adds the tool list of a remote MCP server (Responses
+// mcp_list_tools: {server_label, tools: [{name, description,
+// input_schema}]}) as one untrusted tool result per tool.
+func (x *Extractor) hostedListTools(t turn, r respItem, p string) {
+	ti := r.tools.Array()
+	for ti.Next() {
+		tool := ti.Val
+		if !tool.IsObject() {
+			continue
+		}
+		x.scratch = appendLeaves(x.scratch[:0], tool, false)
+		if len(x.scratch) > 0 {
+			x.add(sdk.KindToolResult, t, string(x.scratch), "", &sdk.ToolCall{Name: "mcp_list_tools"})
 		}
 	}
 }

@@ -274,6 +274,7 @@ type antBlock struct {
 	id, name   string
 	start      jsonscan.Value // content_block from content_block_start
 	text, json []byte
+	citations  []jsonscan.Value // citation objects of citations_delta
 }
 
 func (s *antStream) block(i int) *antBlock {
@@ -312,7 +313,7 @@ func (s *antStream) add(v jsonscan.Value) {
 		}
 	case "content_block_delta":
 		b := s.block(i)
-		var dt, text, pj jsonscan.Value
+		var dt, text, pj, citation jsonscan.Value
 		f := delta.Object()
 		for f.Next() {
 			switch {
@@ -322,6 +323,8 @@ func (s *antStream) add(v jsonscan.Value) {
 				text = f.Val
 			case f.KeyIs("partial_json"):
 				pj = f.Val
+			case f.KeyIs("citation"):
+				citation = f.Val
 			}
 		}
 		switch dt.Str() {
@@ -332,6 +335,10 @@ func (s *antStream) add(v jsonscan.Value) {
 			b.text = text.AppendStr(b.text)
 		case "input_json_delta":
 			b.json = pj.AppendStr(b.json)
+		case "citations_delta":
+			if citation.IsObject() {
+				b.citations = append(b.citations, citation)
+			}
 		}
 	}
 }
@@ -343,12 +350,21 @@ func (s *antStream) flush(x *Extractor) {
 			if len(b.text) > 0 {
 				x.add(sdk.KindResponse, turnResponse, string(b.text), "", nil)
 			}
+			for _, c := range b.citations {
+				x.toolResult(turnResponse, "citation", "", c.Get("cited_text"), "", resultOpts{})
+			}
 		case "tool_use", "server_tool_use", "mcp_tool_use":
 			x.rememberCall(b.id, b.name)
 			if len(b.json) > 0 {
 				x.toolCallRawJSON(turnResponse, b.name, b.id, string(b.json), "")
 			} else {
 				x.toolCallValue(turnResponse, b.name, b.id, b.start.Get("input"), "")
+			}
+		default:
+			// Server tool results (web search, web fetch, code execution,
+			// MCP) arrive whole in content_block_start.
+			if b.start.IsObject() {
+				_ = x.anthropicBlock(sdk.KindResponse, turnResponse, b.start, "")
 			}
 		}
 	}

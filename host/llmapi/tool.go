@@ -14,10 +14,95 @@ import (
 const argsMaxDepth = jsonscan.DefaultMaxDepth
 
 // commandKeys are the argument names that hold a shell command, in order
-// of preference: Codex shell/container.exec/shell_command and Claude Code
-// Bash and Gemini run_shell_command use "command", Codex exec_command uses
-// "cmd"; generic tools sometimes use "script".
+// of preference: Codex shell/container.exec/shell_command, Claude Code
+// Bash, Gemini run_shell_command and Aperture's TailnetSSH_run_command use
+// "command", Codex exec_command uses "cmd"; generic tools sometimes use
+// "script".
 var commandKeys = [...]string{"command", "cmd", "script"}
+
+// shellTools are the tool names (lowercased; for an MCP tool
+// "mcp__server__tool", the tool part) of tools that run their command
+// argument in a shell.
+var shellTools = map[string]bool{
+	"bash": true, "sh": true, "zsh": true, "shell": true, "powershell": true,
+	"container.exec": true, "shell_command": true, "exec_command": true, "local_shell": true, // Codex
+	"run_shell_command":      true, // Gemini CLI
+	"tailnetssh_run_command": true, // Aperture's built-in Tailscale SSH tool
+	"bash_code_execution":    true, // Anthropic's server-side bash
+	"run_command":            true, "execute_command": true, "run_terminal_cmd": true, "run_in_terminal": true,
+	"terminal": true, "exec": true, "execute": true, "run_shell": true, "shell_exec": true,
+	"execute_shell": true, "ssh_exec": true, "run_bash": true, "bash_exec": true,
+}
+
+// shellArgs are the other arguments a shell tool takes beside its command
+// (Claude Code Bash, Codex, Gemini, MCP shell servers): a call whose
+// arguments are a command string and only these runs a shell, whatever
+// the tool is called.
+var shellArgs = map[string]bool{
+	"description": true, "timeout": true, "timeout_ms": true, "workdir": true, "cwd": true,
+	"working_directory": true, "directory": true, "dir": true, "env": true, "run_in_background": true,
+	"is_background": true, "shell": true, "login": true, "with_escalated_permissions": true,
+	"sandbox_permissions": true, "justification": true, "max_output_tokens": true, "yield_time_ms": true,
+	"machine": true, "host": true, "hostname": true, "node": true, "user": true, "type": true,
+	"dangerouslydisablesandbox": true,
+}
+
+// editorVerbs are the "command" values of file tools (Anthropic's text
+// editor and memory tools: view, create, str_replace, insert, undo_edit,
+// delete, rename), which name an operation, not a command line.
+var editorVerbs = map[string]bool{
+	"view": true, "create": true, "str_replace": true, "insert": true, "undo_edit": true,
+	"delete": true, "rename": true,
+}
+
+// toolBase is the lowercased name a tool is recognized by: an MCP tool
+// "mcp__server__tool" goes by its tool part.
+func toolBase(name string) string {
+	n := strings.ToLower(name)
+	if i := strings.LastIndex(n, "__"); i >= 0 && strings.HasPrefix(n, "mcp__") {
+		n = n[i+2:]
+	}
+	return n
+}
+
+// Shell says how a tool call's command argument is read.
+type shellUse uint8
+
+const (
+	notShell   shellUse = iota // a file tool's operation, or an argument like any other
+	shellOnly                  // a shell tool: the command is the call
+	shellAmong                 // an MCP tool with a command and other arguments: the command runs, the rest matters too
+)
+
+// runsShell says whether a call of the tool name with the argument object
+// v runs the command argument c (at key) in a shell: by the tool's name
+// (shellTools), or by the arguments' shape (an argv array, or a command
+// line with nothing but shell-tool options beside it), or, for an MCP
+// tool, by carrying a command at all. File tools never do: their "command"
+// is an operation (editorVerbs).
+func runsShell(name string, v jsonscan.Value, key string, c jsonscan.Value) shellUse {
+	base := toolBase(name)
+	if strings.Contains(base, "editor") || strings.Contains(base, "memory") || strings.Contains(base, "str_replace") {
+		return notShell
+	}
+	if c.IsString() && editorVerbs[strings.TrimSpace(c.Str())] {
+		return notShell
+	}
+	if shellTools[base] || c.IsArray() {
+		return shellOnly
+	}
+	it := v.Object()
+	for it.Next() {
+		if it.KeyIs(key) || shellArgs[strings.ToLower(it.KeyString())] {
+			continue
+		}
+		if strings.HasPrefix(strings.ToLower(name), "mcp__") {
+			return shellAmong
+		}
+		return notShell
+	}
+	return shellOnly
+}
 
 // toolCallJSONString adds a tool call whose arguments are a JSON string
 // holding JSON text (OpenAI function.arguments). argsPtr points at that
@@ -73,28 +158,43 @@ func (x *Extractor) toolCallText(t turn, name, callID string, input jsonscan.Val
 }
 
 // canonical returns what to scan for a tool call with arguments v: the
-// canonical command line when the call runs one, else the decoded string
-// leaves as "key: value" lines. rel is the pointer, relative to v, of the
+// canonical command line when the call runs one (see runsShell), else
+// every decoded leaf as "key: value" lines. rel is the pointer, relative to v, of the
 // string that Text is exactly, or "".
 func (x *Extractor) canonical(name string, v jsonscan.Value) (text, command, rel string) {
 	switch v.Kind() {
 	case jsonscan.Object:
 		for _, k := range commandKeys {
 			c := v.Get(k)
+			var cmd string
+			idx := -1
 			switch c.Kind() {
 			case jsonscan.String:
-				if len(c) > 2 {
-					s := c.Str()
-					return s, s, "/" + k
+				if len(c) <= 2 {
+					continue
 				}
+				cmd, idx = c.Str(), 0
 			case jsonscan.Array:
-				if argv, ok := stringArray(c); ok && len(argv) > 0 {
-					cmd, i := argvCommand(argv)
-					if i >= 0 {
-						return cmd, cmd, ptr("/"+k, i)
-					}
-					return cmd, cmd, ""
+				argv, ok := stringArray(c)
+				if !ok || len(argv) == 0 {
+					continue
 				}
+				cmd, idx = argvCommand(argv)
+			default:
+				continue
+			}
+			switch runsShell(name, v, k, c) {
+			case shellOnly:
+				switch {
+				case c.IsString():
+					return cmd, cmd, "/" + k
+				case idx >= 0:
+					return cmd, cmd, ptr("/"+k, idx)
+				}
+				return cmd, cmd, ""
+			case shellAmong:
+				x.scratch = appendLeaves(x.scratch[:0], v, true)
+				return string(x.scratch), cmd, ""
 			}
 		}
 	case jsonscan.String:
@@ -104,7 +204,9 @@ func (x *Extractor) canonical(name string, v jsonscan.Value) (text, command, rel
 	case jsonscan.Number, jsonscan.Bool:
 		return string(v), "", ""
 	}
-	x.scratch = appendLeaves(x.scratch[:0], v, false)
+	// Every argument, numbers and booleans included: a path, a file's
+	// content or an amount is as much what the call does as a command.
+	x.scratch = appendLeaves(x.scratch[:0], v, true)
 	return string(x.scratch), "", ""
 }
 

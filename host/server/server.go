@@ -151,7 +151,7 @@ func (s *Server) auth(c *gin.Context) {
 	key := apiKey(c)
 	if key == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="picket"`)
-		abort(c, http.StatusUnauthorized, "missing API key: send Authorization: Bearer <key> (or X-Api-Key, X-Highflame-Apikey, X-Goog-Api-Key)")
+		abort(c, http.StatusUnauthorized, "missing API key: send Authorization: Bearer <key> (or Authorization: Splunk, cf-aig-authorization: Bearer, X-Api-Key, X-Highflame-Apikey, X-Goog-Api-Key)")
 		return
 	}
 	cfg := s.eng.Config()

@@ -130,14 +130,19 @@ func TestAuth(t *testing.T) {
 		hdr  map[string]string
 		code int
 	}{
-		"no key":              {nil, 401},
-		"unknown key":         {map[string]string{"Authorization": "Bearer nope"}, 401},
-		"bearer":              {map[string]string{"Authorization": "Bearer " + testKey}, 200},
-		"bearer lowercase":    {map[string]string{"Authorization": "bearer " + testKey}, 200},
-		"x-api-key":           {map[string]string{"X-Api-Key": testKey}, 200},
-		"x-highflame-apikey":  {map[string]string{"X-Highflame-Apikey": testKey}, 200},
-		"x-goog-api-key":      {map[string]string{"X-Goog-Api-Key": testKey}, 200},
-		"basic is not bearer": {map[string]string{"Authorization": "Basic " + testKey}, 401},
+		"no key":               {nil, 401},
+		"unknown key":          {map[string]string{"Authorization": "Bearer nope"}, 401},
+		"bearer":               {map[string]string{"Authorization": "Bearer " + testKey}, 200},
+		"bearer lowercase":     {map[string]string{"Authorization": "bearer " + testKey}, 200},
+		"x-api-key":            {map[string]string{"X-Api-Key": testKey}, 200},
+		"x-highflame-apikey":   {map[string]string{"X-Highflame-Apikey": testKey}, 200},
+		"x-goog-api-key":       {map[string]string{"X-Goog-Api-Key": testKey}, 200},
+		"basic is not bearer":  {map[string]string{"Authorization": "Basic " + testKey}, 401},
+		"splunk (hec)":         {map[string]string{"Authorization": "Splunk " + testKey}, 200},
+		"splunk unknown key":   {map[string]string{"Authorization": "Splunk nope"}, 401},
+		"cf-aig-authorization": {map[string]string{"Cf-Aig-Authorization": "Bearer " + testKey}, 200},
+		"cf-aig bare key":      {map[string]string{"cf-aig-authorization": testKey}, 200},
+		"cf-aig unknown key":   {map[string]string{"cf-aig-authorization": "Bearer nope"}, 401},
 	} {
 		rec := h.do(http.MethodPost, "/v1/agent/events", body, tc.hdr)
 		if rec.Code != tc.code {
