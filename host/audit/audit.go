@@ -95,7 +95,9 @@ type Store interface {
 	// type and non-empty request ID exists, it stores nothing and returns
 	// dup = true with the ID of the existing event.
 	Record(ctx context.Context, ev *Event) (id string, dup bool, err error)
-	// Complete stores the result of evaluating event id and drops its spool.
+	// Record also puts a new event on the work queue (see Queue).
+	// Complete stores the result of evaluating event id, drops its spool
+	// and takes it off the work queue.
 	Complete(ctx context.Context, id string, res *Result) error
 	// RecordDecided records events that were evaluated before they were
 	// recorded (pre_request: the verdict does not wait for the store),
@@ -105,6 +107,8 @@ type Store interface {
 	// Pending returns up to limit events recorded but not completed, oldest
 	// first, with their spools.
 	Pending(ctx context.Context, limit int) ([]*Event, error)
+	// Queue is the work queue of recorded events waiting for evaluation.
+	Queue
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	Close() error

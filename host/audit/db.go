@@ -244,10 +244,21 @@ type pgDB struct {
 	pool *pgxpool.Pool
 }
 
+// write runs fn in a transaction. A transaction PostgreSQL aborted as a
+// deadlock victim or a serialization failure (replicas writing the same
+// session rows at once) is run again, a few times: fn must be safe to
+// repeat, as every write of the store is.
 func (d *pgDB) write(ctx context.Context, fn func(conn) error) error {
-	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		return fn(pgConn{tx})
-	})
+	for attempt := 0; ; attempt++ {
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			return fn(pgConn{tx})
+		})
+		var pe *pgconn.PgError
+		if attempt < 4 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			continue
+		}
+		return err
+	}
 }
 
 func (d *pgDB) tables(ctx context.Context) ([]string, error) {

@@ -6,7 +6,8 @@ import (
 )
 
 // Observer is told the duration and outcome of each store call, by
-// operation name: record, complete, pending, ping, list_events, get_event,
+// operation name: record, complete, pending, claim, renew, release,
+// complete_claimed, backlog, ping, list_events, get_event,
 // list_sessions, get_session, list_findings, stats, prune. It must be fast
 // and safe for concurrent use (a Prometheus histogram's Observe is).
 type Observer func(op string, d time.Duration, err error)
@@ -58,6 +59,41 @@ func (i *instrumented) Pending(ctx context.Context, limit int) ([]*Event, error)
 	evs, err := i.s.Pending(ctx, limit)
 	i.done("pending", start, err)
 	return evs, err
+}
+
+func (i *instrumented) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Event, error) {
+	start := time.Now()
+	evs, err := i.s.Claim(ctx, owner, limit, lease)
+	i.done("claim", start, err)
+	return evs, err
+}
+
+func (i *instrumented) Renew(ctx context.Context, owner string, lease time.Duration) (int64, error) {
+	start := time.Now()
+	n, err := i.s.Renew(ctx, owner, lease)
+	i.done("renew", start, err)
+	return n, err
+}
+
+func (i *instrumented) Release(ctx context.Context, owner string) (int64, error) {
+	start := time.Now()
+	n, err := i.s.Release(ctx, owner)
+	i.done("release", start, err)
+	return n, err
+}
+
+func (i *instrumented) CompleteClaimed(ctx context.Context, batch []Completion) ([]string, error) {
+	start := time.Now()
+	skipped, err := i.s.CompleteClaimed(ctx, batch)
+	i.done("complete_claimed", start, err)
+	return skipped, err
+}
+
+func (i *instrumented) Backlog(ctx context.Context) (Backlog, error) {
+	start := time.Now()
+	b, err := i.s.Backlog(ctx)
+	i.done("backlog", start, err)
+	return b, err
 }
 
 func (i *instrumented) Ping(ctx context.Context) error {

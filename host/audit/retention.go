@@ -97,6 +97,9 @@ func (s *sqlStore) pruneWhere(ctx context.Context, cond string, args ...any) (in
 			if _, err := c.exec(ctx, `DELETE FROM detector_runs WHERE event_id IN `+in, inArgs...); err != nil {
 				return err
 			}
+			if _, err := c.exec(ctx, `DELETE FROM work_queue WHERE event_id IN `+in, inArgs...); err != nil {
+				return err
+			}
 			n, err := c.exec(ctx, `DELETE FROM events WHERE id IN `+in, inArgs...)
 			if err != nil {
 				return err

@@ -65,7 +65,7 @@ func (s *sqlStore) Record(ctx context.Context, ev *Event) (string, bool, error) 
 	)
 	err = s.db.write(ctx, func(c conn) error {
 		var err error
-		id, dup, err = s.recordIn(ctx, c, ev, items)
+		id, dup, err = s.recordIn(ctx, c, ev, items, true)
 		return err
 	})
 	if err != nil {
@@ -96,7 +96,10 @@ func (s *sqlStore) prepareRecord(ev *Event) (string, error) {
 }
 
 // recordIn inserts ev in the transaction c; see Record.
-func (s *sqlStore) recordIn(ctx context.Context, c conn, ev *Event, items string) (id string, dup bool, err error) {
+//
+// With queue, a new event is put on the work queue, and a duplicate still
+// unevaluated is made sure to be on it.
+func (s *sqlStore) recordIn(ctx context.Context, c conn, ev *Event, items string, queue bool) (id string, dup bool, err error) {
 	id = ev.ID
 	n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -107,6 +110,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		return "", false, err
 	}
 	if n == 1 {
+		if queue {
+			if _, err := c.exec(ctx, enqueueSQL, ev.ID, ev.ReceivedAt.UnixNano()); err != nil {
+				return "", false, err
+			}
+		}
 		if ev.SessionID == "" {
 			return id, false, nil
 		}
@@ -122,7 +130,17 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	if errors.Is(err, errNoRows) {
 		return "", false, fmt.Errorf("event id %q already recorded", ev.ID)
 	}
-	return id, err == nil, err
+	if err != nil {
+		return "", false, err
+	}
+	if queue {
+		// A redelivery of an event still unevaluated: make sure it is
+		// queued and claimable.
+		if _, err := c.exec(ctx, requeueSQL, id); err != nil {
+			return "", false, err
+		}
+	}
+	return id, true, nil
 }
 
 // RecordDecided implements Store: Record and Complete for every event of
@@ -147,14 +165,14 @@ func (s *sqlStore) RecordDecided(ctx context.Context, batch []Decided) error {
 	}
 	err := s.db.write(ctx, func(c conn) error {
 		for i, d := range batch {
-			id, dup, err := s.recordIn(ctx, c, d.Event, prep[i].items)
+			id, dup, err := s.recordIn(ctx, c, d.Event, prep[i].items, false)
 			if err != nil {
 				return err
 			}
 			if dup {
 				continue
 			}
-			if err := s.completeIn(ctx, c, id, d.Result, prep[i].complete); err != nil {
+			if err := s.completeIn(ctx, c, id, d.Result, prep[i].complete, false); err != nil {
 				return err
 			}
 		}
@@ -191,7 +209,7 @@ func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.write(ctx, func(c conn) error { return s.completeIn(ctx, c, id, res, comp) })
+	err = s.db.write(ctx, func(c conn) error { return s.completeIn(ctx, c, id, res, comp, false) })
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("audit: complete %s: %w", id, ErrNotFound)
 	}
@@ -231,19 +249,27 @@ func (s *sqlStore) prepareComplete(res *Result) (completion, error) {
 	return comp, nil
 }
 
-// completeIn writes the result of event id in the transaction c.
-func (s *sqlStore) completeIn(ctx context.Context, c conn, id string, res *Result, comp completion) error {
+// completeIn writes the result of event id in the transaction c and takes
+// it off the work queue. With onlyPending, an event evaluated already is
+// left as it is and errEvaluated returned.
+func (s *sqlStore) completeIn(ctx context.Context, c conn, id string, res *Result, comp completion, onlyPending bool) error {
 	var (
 		tenant, session string
 		received        int64
 		oldEvaluated    sql.NullInt64
 	)
-	err := c.queryRow(ctx, `SELECT tenant, received_ns, session_id, evaluated_ns FROM events WHERE id = ?`, id).
+	err := c.queryRow(ctx, `SELECT tenant, received_ns, session_id, evaluated_ns FROM events WHERE id = ?`+s.forUpdate(), id).
 		Scan(&tenant, &received, &session, &oldEvaluated)
 	if errors.Is(err, errNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
+		return err
+	}
+	if onlyPending && oldEvaluated.Valid {
+		return errEvaluated
+	}
+	if _, err := c.exec(ctx, `DELETE FROM work_queue WHERE event_id = ?`, id); err != nil {
 		return err
 	}
 	_, err = c.exec(ctx, `UPDATE events SET spool = NULL, evaluated_ns = ?, decision = ?, would_block = ?, mode = ?, category = ?, message = ?,
@@ -312,28 +338,8 @@ func (s *sqlStore) Pending(ctx context.Context, limit int) ([]*Event, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.query(ctx, `SELECT `+eventCols+`, e.items, e.spool FROM events e WHERE e.evaluated_ns IS NULL ORDER BY e.received_ns, e.id LIMIT ?`, limit)
+	out, err := s.scanPending(ctx, s.db, `SELECT `+eventCols+`, e.items, e.spool FROM events e WHERE e.evaluated_ns IS NULL ORDER BY e.received_ns, e.id LIMIT ?`, limit)
 	if err != nil {
-		return nil, s.errf("pending", err)
-	}
-	defer rows.Close()
-	var out []*Event
-	for rows.Next() {
-		var r eventRow
-		var items string
-		var spool []byte
-		if err := rows.Scan(append(r.dest(), &items, &spool)...); err != nil {
-			return nil, s.errf("pending", err)
-		}
-		ev := r.ev
-		ev.ReceivedAt = fromNS(r.received)
-		if err := json.Unmarshal([]byte(items), &ev.Items); err != nil {
-			return nil, s.errf("pending: items of "+ev.ID, err)
-		}
-		ev.Spool = spool
-		out = append(out, &ev)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.errf("pending", err)
 	}
 	return out, nil

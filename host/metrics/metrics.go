@@ -23,6 +23,9 @@ type Metrics struct {
 	storeDuration    *prometheus.HistogramVec
 	storeErrors      *prometheus.CounterVec
 	queueDepth       prometheus.Gauge
+	queueClaimed     prometheus.Gauge
+	queueDead        prometheus.Gauge
+	queueOldest      prometheus.Gauge
 	httpRequests     *prometheus.CounterVec
 	reloads          *prometheus.CounterVec
 }
@@ -59,7 +62,16 @@ func New() *Metrics {
 			Name: "picket_store_errors_total", Help: "Audit store operations that failed.",
 		}, []string{"op"}),
 		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "picket_async_queue_depth", Help: "Asynchronous events recorded and waiting for evaluation.",
+			Name: "picket_async_queue_depth", Help: "Asynchronous events recorded and waiting for evaluation (the store's work queue, all replicas).",
+		}),
+		queueClaimed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "picket_async_queue_claimed", Help: "Queued events under a live claim of some replica.",
+		}),
+		queueDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "picket_async_queue_dead", Help: "Queued events claimed too many times without a result; claimed again after a redelivery.",
+		}),
+		queueOldest: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "picket_async_queue_oldest_seconds", Help: "Age of the oldest event waiting for evaluation; 0 when none.",
 		}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "picket_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -69,7 +81,7 @@ func New() *Metrics {
 		}, []string{"result"}),
 	}
 	r.MustRegister(m.events, m.findings, m.detectorDuration, m.detectorOutcomes, m.failOpen,
-		m.verdictDuration, m.storeDuration, m.storeErrors, m.queueDepth, m.httpRequests, m.reloads,
+		m.verdictDuration, m.storeDuration, m.storeErrors, m.queueDepth, m.queueClaimed, m.queueDead, m.queueOldest, m.httpRequests, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -125,12 +137,15 @@ func (m *Metrics) Store(op string, d time.Duration, err error) {
 	}
 }
 
-// QueueDepth adds delta to the async queue depth.
-func (m *Metrics) QueueDepth(delta float64) {
+// Backlog sets the work queue gauges.
+func (m *Metrics) Backlog(depth, claimed, dead int64, oldest time.Duration) {
 	if m == nil {
 		return
 	}
-	m.queueDepth.Add(delta)
+	m.queueDepth.Set(float64(depth))
+	m.queueClaimed.Set(float64(claimed))
+	m.queueDead.Set(float64(dead))
+	m.queueOldest.Set(oldest.Seconds())
 }
 
 // HTTP counts one HTTP request.

@@ -195,18 +195,8 @@ func (s *Server) emit(ev *audit.Event, res *audit.Result) {
 	}
 }
 
-func (s *Server) complete(ctx context.Context, ev *sdk.Event, v *engine.Verdict) {
-	res := v.Result
-	res.Items = s.auditItems(ev, v.Findings)
-	err := s.store.Complete(ctx, ev.ID, &res)
-	if err != nil {
-		s.log.Error("record result", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)
-		return
-	}
-	s.emit(s.auditEvent(ev, nil), &res)
-}
-
-// async records the event durably, answers {}, and evaluates it after.
+// async records the event durably (which puts it on the work queue),
+// answers {}, and leaves the evaluation to the workers.
 func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
 	spool := &spoolData{Event: ev, TenantMode: tenant.Mode}
 	sealed, err := s.sealer.seal(spool)
@@ -222,82 +212,14 @@ func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
 		abort(c, http.StatusServiceUnavailable, "cannot record event")
 		return
 	}
+	// Recorded means queued (a duplicate still unevaluated is queued
+	// again): the workers take it from the store.
+	s.work.notify()
 	if dup {
 		c.Header("X-Picket-Event-Id", id)
 		c.Header("X-Picket-Duplicate", "true")
-		c.Data(http.StatusOK, "application/json", []byte("{}"))
-		return
 	}
-	s.enqueue(asyncJob{id: ev.ID, spool: spool, tenant: tenant.Name})
 	c.Data(http.StatusOK, "application/json", []byte("{}"))
-}
-
-// enqueue hands a recorded event to the workers; when the queue is full the
-// event stays pending in the store and is picked up by the next sweep.
-func (s *Server) enqueue(j asyncJob) bool {
-	select {
-	case s.queue <- j:
-		s.metrics.QueueDepth(1)
-		return true
-	default:
-		s.log.Warn("async queue full; event stays pending", "event_id", j.id)
-		return false
-	}
-}
-
-func (s *Server) worker() {
-	defer s.wg.Done()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case j := <-s.queue:
-			s.metrics.QueueDepth(-1)
-			s.evaluateAsync(j)
-		}
-	}
-}
-
-func (s *Server) evaluateAsync(j asyncJob) {
-	ctx := context.Background()
-	ev := j.spool.Event
-	mode := j.spool.TenantMode
-	if cfg := s.config(); cfg != nil {
-		if t, ok := cfg.Tenant(j.tenant); ok {
-			mode = t.Mode // evaluate under the policy in force now
-		}
-	}
-	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode})
-	if err != nil {
-		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)
-		return
-	}
-	s.metrics.Event(ev.Type, ev.Tenant, v.Decision, v.WouldBlock)
-	s.complete(ctx, ev, v)
-}
-
-// recoverPending queues the events recorded before a crash or shutdown but
-// never evaluated.
-func (s *Server) recoverPending(ctx context.Context) error {
-	pending, err := s.store.Pending(ctx, cap(s.queue))
-	if err != nil {
-		return err
-	}
-	for _, rec := range pending {
-		sp, err := s.sealer.open(rec.Spool)
-		if err != nil {
-			s.log.Error("pending event cannot be evaluated", "event_id", rec.ID, "error", err)
-			continue
-		}
-		sp.Event.ID, sp.Event.Tenant = rec.ID, rec.Tenant
-		if !s.enqueue(asyncJob{id: rec.ID, spool: sp, tenant: rec.Tenant}) {
-			break
-		}
-	}
-	if len(pending) > 0 {
-		s.log.Info("re-evaluating events recorded before the last stop", "count", len(pending))
-	}
-	return nil
 }
 
 // auditEvent is what the trail keeps of ev before evaluation: digests, no text.

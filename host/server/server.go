@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	goruntime "runtime"
 	"sync"
 	"time"
 
@@ -27,8 +28,13 @@ type Options struct {
 	Logger   hclog.Logger
 	SpoolKey []byte       // 32 bytes: seals async events until they are evaluated
 	Sinks    []audit.Sink // receive findings after evaluation
-	Workers  int          // async evaluators; default 2
-	Queue    int          // async queue capacity; default 1024
+	Workers  int          // async evaluators; default GOMAXPROCS, at least 2
+	Inflight int          // async events claimed from the work queue at once; default DefaultInflight
+	Lease    time.Duration // how long a claim lasts unless renewed; default DefaultLease
+	// SoleUser says that no other process uses the store (SQLite): claims
+	// an earlier process left (a crash) are released at Start instead of
+	// waiting for their lease to run out.
+	SoleUser bool
 }
 
 // Server serves the hook endpoint and the API. Start the async workers
@@ -42,20 +48,13 @@ type Server struct {
 	sinks   []audit.Sink
 	router  *gin.Engine
 
-	queue   chan asyncJob
-	workers int
-	wg      sync.WaitGroup
-	stop    chan struct{}
-	once    sync.Once
+	work     *workQueue
+	workers  int
+	soleUser bool
+	once     sync.Once
 
 	records chan audit.Decided // decided pre_request events waiting to be written
 	recWG   sync.WaitGroup
-}
-
-type asyncJob struct {
-	id     string
-	spool  *spoolData
-	tenant string
 }
 
 // New builds the server and its routes.
@@ -64,10 +63,13 @@ func New(opts Options) (*Server, error) {
 		opts.Logger = hclog.NewNullLogger()
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 2
+		opts.Workers = max(2, goruntime.GOMAXPROCS(0))
 	}
-	if opts.Queue <= 0 {
-		opts.Queue = 1024
+	if opts.Inflight <= 0 {
+		opts.Inflight = DefaultInflight
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
 	}
 	sl, err := newSealer(opts.SpoolKey)
 	if err != nil {
@@ -79,9 +81,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
-		sinks: opts.Sinks, queue: make(chan asyncJob, opts.Queue), workers: opts.Workers, stop: make(chan struct{}),
+		sinks: opts.Sinks, workers: opts.Workers, soleUser: opts.SoleUser,
 		records: make(chan audit.Decided, 4096),
 	}
+	s.work = newWorkQueue(s, opts.Inflight, opts.Lease)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -113,30 +116,38 @@ func New(opts Options) (*Server, error) {
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.router }
 
-// Start starts the async workers and queues the events that were recorded
-// but never evaluated (a crash after the 200).
+// Start starts the async workers on the store's work queue, which holds
+// the events recorded before a crash or a stop too.
 func (s *Server) Start(ctx context.Context) error {
-	for range s.workers {
-		s.wg.Add(1)
-		go s.worker()
+	if s.soleUser {
+		n, err := s.store.Release(ctx, "")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.Info("re-evaluating events claimed before the last stop", "count", n)
+		}
 	}
-	return s.recoverPending(ctx)
+	s.work.start(s.workers)
+	return nil
 }
 
-// Shutdown stops the async workers after the jobs they hold (queued events
-// stay recorded and are evaluated at the next start) and writes every
-// decided pre_request event still queued. Call it after the HTTP server has
-// stopped taking requests.
+// Shutdown stops the async workers after the evaluations under way, whose
+// results it commits, gives the rest of its claims back to the queue (to
+// another replica, or the next start), and writes every decided
+// pre_request event still queued. Call it after the HTTP server has stopped
+// taking requests.
 func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
 	s.once.Do(func() {
-		close(s.stop)
+		err = s.work.shutdown(ctx)
 		close(s.records)
 	})
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); s.recWG.Wait(); close(done) }()
+	go func() { s.recWG.Wait(); close(done) }()
 	select {
 	case <-done:
-		return nil
+		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -179,6 +190,12 @@ func (s *Server) ready(c *gin.Context) {
 		checks["store"], status = err.Error(), http.StatusServiceUnavailable
 	} else {
 		checks["store"] = "ok"
+	}
+	if b, err := s.work.sample(ctx); err != nil {
+		checks["queue"], status = err.Error(), http.StatusServiceUnavailable
+	} else {
+		checks["queue"] = gin.H{"depth": b.Depth, "claimed": b.Claimed, "dead": b.Dead,
+			"oldest_pending_seconds": b.OldestAge(time.Now()).Seconds()}
 	}
 	if err := s.eng.Healthy(); err != nil {
 		checks["detectors"], status = err.Error(), http.StatusServiceUnavailable

@@ -67,7 +67,7 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m})
+	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m, SoleUser: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,9 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*da
 			d.sinks = append(d.sinks, c)
 		}
 	}
-	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks})
+	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks,
+		// SQLite serves one process: claims left by a crash are its own.
+		SoleUser: cfg.Store.Driver != "postgres"})
 	if err != nil {
 		d.close()
 		return nil, err
