@@ -96,7 +96,8 @@ fuzz:
 	@set -e; for spec in \
 	  ./host/aperture:FuzzParse ./host/aperture:FuzzNormalize ./host/llmapi:FuzzReplaceString \
 	  ./host/llmapi/jsonscan:FuzzValidate ./detectors/injection/internal/norm:FuzzNormalize \
-	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect; do \
+	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect \
+	  ./detectors/commands/internal/pwsh:FuzzParse ./detectors/commands/internal/cmdexe:FuzzParse; do \
 	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
 	  echo "== $$pkg $$fn"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \

@@ -88,6 +88,10 @@ type analysis struct {
 	hasFork  bool
 	parseErr bool
 	extra    []extraText // scripts in other languages (PowerShell, cmd.exe)
+	wins     []inv       // commands the PowerShell and cmd.exe parsers read
+	winTop   bool        // the text itself was read by the Windows parsers
+	winKnown bool        // winIs is computed
+	winIs    bool        // the text looks like Windows (see windowsish)
 	budget   int
 	execs    map[*call]string // base names of the files each call runs (download-then-run)
 	cfgDone  bool
@@ -106,6 +110,7 @@ func analyze(ctx context.Context, text string) *analysis {
 	}
 	a := &analysis{ctx: ctx, text: text, vars: map[string]string{}, funcs: map[string]*syntax.FuncDecl{}, budget: maxCalls}
 	a.script(text, 0, len(text), 0, "", true)
+	a.windowsParse()
 	a.post()
 	return a
 }

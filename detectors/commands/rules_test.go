@@ -14,6 +14,9 @@ func allRules() []*rule {
 	for _, t := range textRules {
 		out = append(out, &t.rule)
 	}
+	for _, e := range catalogue {
+		out = append(out, e.rule)
+	}
 	return append(out, encodedRule)
 }
 

@@ -1,6 +1,10 @@
 package commands
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/picketsec/picket/detectors/commands/internal/cmdexe"
+)
 
 // extraText is a script in another language found in the analysed text: a
 // PowerShell -Command or decoded -EncodedCommand, or a cmd.exe /c line.
@@ -9,40 +13,46 @@ type extraText struct {
 	start, end int
 	kind       string // "ps" or "cmd"
 	encoded    bool
+	parsed     bool // already read by the PowerShell parser (a string it decoded or invoked)
 }
 
 // windows records the script that a powershell, pwsh or cmd call runs.
 func (w *walker) windows(c *call) {
 	args := c.args()
 	if c.name == "cmd" {
-		for i, x := range args {
-			switch strings.ToLower(x) {
-			case "/c", "/k", "/r":
-				w.a.extra = append(w.a.extra, extraText{text: strings.Join(args[i+1:], " "), start: c.start, end: c.end, kind: "cmd"})
-				return
-			}
+		if t := cmdexe.Inner(args); t != "" {
+			w.a.extra = append(w.a.extra, extraText{text: t, start: c.start, end: c.end, kind: "cmd"})
 		}
 		return
 	}
+	if t, enc := psInner(args); t != "" {
+		w.a.extra = append(w.a.extra, extraText{text: t, start: c.start, end: c.end, kind: "ps", encoded: enc})
+	}
+}
+
+// psInner returns the script a powershell / pwsh command line runs: the
+// -Command text (or the first positional argument onwards), or the decoded
+// -EncodedCommand (encoded true). A -File script is not read.
+func psInner(args []string) (text string, encoded bool) {
 	for i := 0; i < len(args); i++ {
 		x := args[i]
-		if !strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "/") {
-			w.a.extra = append(w.a.extra, extraText{text: strings.Join(args[i:], " "), start: c.start, end: c.end, kind: "ps"})
-			return
+		if !strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "/") && !strings.HasPrefix(x, "\u2013") {
+			return strings.Join(args[i:], " "), false
 		}
 		f := strings.ToLower(strings.TrimLeft(x, "-/"))
+		if k := strings.IndexByte(f, ':'); k > 0 {
+			f = f[:k]
+		}
 		switch {
 		case f == "e" || f == "ec" || len(f) >= 2 && strings.HasPrefix("encodedcommand", f):
 			if i+1 < len(args) {
-				dec := utf16le(args[i+1])
-				w.a.extra = append(w.a.extra, extraText{text: dec, start: c.start, end: c.end, kind: "ps", encoded: true})
+				return utf16le(args[i+1]), true
 			}
-			return
+			return "", false
 		case f != "" && strings.HasPrefix("command", f):
-			w.a.extra = append(w.a.extra, extraText{text: strings.Join(args[i+1:], " "), start: c.start, end: c.end, kind: "ps"})
-			return
+			return strings.Join(args[i+1:], " "), false
 		case f != "" && (strings.HasPrefix("file", f) || f == "f"):
-			return
+			return "", false
 		case f == "ep" || f == "ex" || strings.HasPrefix("executionpolicy", f) && len(f) > 2,
 			f == "w" || strings.HasPrefix("windowstyle", f) && len(f) > 1,
 			f == "v" || strings.HasPrefix("version", f) && len(f) > 1,
@@ -50,10 +60,12 @@ func (w *walker) windows(c *call) {
 			strings.HasPrefix("configurationname", f) && len(f) > 3,
 			f == "o" || strings.HasPrefix("outputformat", f) && len(f) > 1,
 			f == "if" || strings.HasPrefix("inputformat", f) && len(f) > 2,
-			strings.HasPrefix("settingsfile", f) && len(f) > 1:
+			strings.HasPrefix("settingsfile", f) && len(f) > 1,
+			f == "psconsolefile", f == "encodedarguments" || f == "ea":
 			i++
 		}
 	}
+	return "", false
 }
 
 // normWin lowers a Windows command text and removes the quoting tricks
@@ -100,24 +112,89 @@ var winPrograms = set("powershell", "pwsh", "cmd", "certutil", "bitsadmin", "msh
 // PowerShell, so that the Windows rules should read it. A POSIX command
 // that merely mentions them (grep -r vssadmin, git commit -m "…") does not.
 func (a *analysis) windowsish() bool {
-	if len(a.extra) > 0 {
+	if a.winKnown {
+		return a.winIs
+	}
+	a.winIs = a.isWindowsish()
+	a.winKnown = true
+	return a.winIs
+}
+
+func (a *analysis) isWindowsish() bool {
+	if len(a.extra) > 0 || hasWinPath(a.text) {
 		return true
 	}
 	for _, c := range a.calls {
 		n := c.name
-		if winPrograms[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.Contains(c.argv0(), "\\") {
+		if winPrograms[n] || winCatalogue[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.Contains(c.argv0(), "\\") {
 			return true
 		}
 		// Verb-Noun cmdlets, and "(New-Object …)" style expressions.
 		if i := strings.IndexByte(n, '-'); i > 0 && i < len(n)-1 && psVerbs[n[:i]] {
 			return true
 		}
-		if strings.HasPrefix(n, "(") || strings.HasPrefix(n, "[") || strings.HasPrefix(n, "$") {
+		if n != "[" && n != "[[" && (strings.HasPrefix(n, "(") || strings.HasPrefix(n, "[") || strings.HasPrefix(n, "$")) {
 			return true
 		}
 	}
 	return a.parseErr && strings.ContainsAny(a.text, "$`") && containsAny(asciiLower(a.text), "-object", "invoke-", "iex", "[system.", "[convert]", "$env:")
 }
+
+// hasWinPath reports what only Windows command lines hold: drive paths
+// (C:\), UNC paths (\\host\), %VARIABLES% and $env: references.
+func hasWinPath(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ':':
+			// C:\ after a word boundary.
+			if i >= 1 && i+1 < len(s) && s[i+1] == '\\' && isLetter(s[i-1]) && (i == 1 || strings.IndexByte(" \t\n\"'=(", s[i-2]) >= 0) {
+				return true
+			}
+		case '\\':
+			if i+2 < len(s) && s[i+1] == '\\' && (isLetter(s[i+2]) || s[i+2] >= '0' && s[i+2] <= '9') && (i == 0 || strings.IndexByte(" \t\n\"'", s[i-1]) >= 0) {
+				if j := strings.IndexByte(s[i+2:], '\\'); j > 0 && !strings.ContainsAny(s[i+2:i+2+j], " \t\n") {
+					return true
+				}
+			}
+		case '%':
+			j := i + 1
+			for j < len(s) && (isLetter(s[j]) || s[j] == '_' || j > i+1 && s[j] >= '0' && s[j] <= '9') {
+				j++
+			}
+			if j > i+1 && j < len(s) && s[j] == '%' {
+				return true
+			}
+		case '$':
+			if i+5 <= len(s) && strings.EqualFold(s[i+1:i+5], "env:") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// winCatalogue holds the Windows programs of the catalogue whose names are
+// not also POSIX programs or shell built-ins.
+var winCatalogue = func() map[string]bool {
+	posixToo := set("expand", "more", "replace", "route", "arp", "netstat", "curl", "finger", "ftp", "tftp", "print", "at", "format",
+		"type", "start", "where", "query", "cat", "cp", "tar", "zip", "rsync", "scp", "copy", "move", "control", "explorer", "hostname",
+		"sqlite3", "whoami", "security", "w", "id", "ip", "ss", "wsl", "find", "sort", "tree", "mkdir", "echo", "set", "more", "dir",
+		"klist", "query", "print", "ping", "tracert", "nslookup", "mklink", "install", "driverquery", "fsutil")
+	m := map[string]bool{}
+	for _, e := range catalogue {
+		if e.Platform != "windows" {
+			continue
+		}
+		for _, p := range e.Programs {
+			if k := progKey(p); !posixToo[k] && !strings.Contains(k, "::") && !strings.HasPrefix(k, ".") {
+				m[k] = true
+			}
+		}
+	}
+	return m
+}()
 
 var psVerbs = set("get", "set", "new", "add", "remove", "invoke", "start", "stop", "clear", "register", "import", "export", "out",
 	"write", "read", "test", "enable", "disable", "install", "uninstall", "expand", "compress", "copy", "move", "rename", "select",

@@ -30,7 +30,26 @@ func (t *textRule) match(s string) []int {
 	if !containsAny(s, t.keywords...) {
 		return nil
 	}
-	loc := t.re.FindStringIndex(s)
+	var loc []int
+	if len(s) > 1024 && strings.Count(s, "\n") > 4 {
+		// A long script: the pattern is looked for on the lines that hold
+		// a keyword (the patterns describe one command).
+		for off := 0; off < len(s) && loc == nil; {
+			e := strings.IndexByte(s[off:], '\n')
+			if e < 0 {
+				e = len(s) - off
+			}
+			line := s[off : off+e]
+			if containsAny(line, t.keywords...) {
+				if l := t.re.FindStringIndex(line); l != nil {
+					loc = []int{off + l[0], off + l[1]}
+				}
+			}
+			off += e + 1
+		}
+	} else {
+		loc = t.re.FindStringIndex(s)
+	}
 	if loc == nil {
 		return nil
 	}
@@ -121,8 +140,8 @@ var textRules = []*textRule{
 		},
 		[]string{"reg query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion", "Get-Process lsass"}),
 	tr("windows-persistence", "persistence", high, "installs a program that starts automatically on Windows",
-		[]string{"schtasks", "currentversion\\run", "register-scheduledtask", "new-service", "sc create", "sc.exe create", "start menu\\programs\\startup", "commandlineeventconsumer", "userinit", "image file execution options"},
-		`schtasks(\.exe)?\s+/create|(reg(\.exe)?\s+add|new-itemproperty|set-itemproperty)\s.*currentversion\\runs?(once)?\b|register-scheduledtask|new-service\s|sc(\.exe)?\s+create\s|start menu\\programs\\startup|commandlineeventconsumer|winlogon.*userinit|image file execution options.*debugger`,
+		[]string{"schtasks", "currentversion\\run", "sc create", "sc.exe create", "start menu\\programs\\startup", "commandlineeventconsumer", "userinit", "image file execution options"},
+		`schtasks(\.exe)?\s+/create|(reg(\.exe)?\s+add|new-itemproperty|set-itemproperty)\s.*currentversion\\runs?(once)?\b|sc(\.exe)?\s+create\s|start menu\\programs\\startup|commandlineeventconsumer|winlogon.*userinit|image file execution options.*debugger`,
 		"",
 		[]string{
 			"schtasks /create /sc minute /mo 5 /tn upd /tr C:\\Users\\Public\\u.exe",

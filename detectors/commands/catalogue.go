@@ -1,0 +1,302 @@
+package commands
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// catalogue.toml is the table of abused programs: each row names programs,
+// the arguments that make a call dangerous, an effect class, an ATT&CK
+// technique and a severity, with commands it must and must not flag
+// (checked by TestRuleExamples). Adding a program is adding a row.
+//
+//go:embed catalogue.toml
+var catalogueTOML string
+
+// entry is one catalogue row.
+type entry struct {
+	ID        string   `toml:"id"`
+	Programs  []string `toml:"programs"`
+	Platform  string   `toml:"platform"` // "windows" (names and flags case-insensitive, /flag = -flag), "posix", "any"
+	Class     string   `toml:"class"`
+	Technique string   `toml:"technique"`
+	Severity  string   `toml:"severity"`
+	Message   string   `toml:"message"`
+	Sub       []string `toml:"sub"`       // any of these subcommands: positional words, consecutive, near the start
+	Flags     []string `toml:"flags"`     // any of these flags
+	AllFlags  []string `toml:"all_flags"` // every one of these flags
+	Args      string   `toml:"args"`      // regular expression over the arguments (lower case, joined by spaces)
+	Not       string   `toml:"not"`       // regular expression that must not match the arguments
+	Sudo      bool     `toml:"sudo"`      // only when run by sudo or doas
+	Must      []string `toml:"must"`
+	MustNot   []string `toml:"must_not"`
+
+	re, not *regexp.Regexp
+	subs    [][]string
+	flags   []string
+	all     []string
+	rule    *rule
+}
+
+type catalogueFile struct {
+	Entry []*entry `toml:"entry"`
+}
+
+var (
+	catalogue      []*entry
+	catalogueIndex map[string][]*entry
+)
+
+func init() {
+	es, err := loadCatalogue(catalogueTOML)
+	if err != nil {
+		panic(err) // the embedded table is checked by the tests
+	}
+	catalogue = es
+	catalogueIndex = map[string][]*entry{}
+	for _, e := range es {
+		for _, p := range e.Programs {
+			n := progKey(p)
+			catalogueIndex[n] = append(catalogueIndex[n], e)
+		}
+	}
+}
+
+var techniqueRe = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
+
+// loadCatalogue parses and checks the table.
+func loadCatalogue(src string) ([]*entry, error) {
+	var f catalogueFile
+	md, err := toml.Decode(src, &f)
+	if err != nil {
+		return nil, fmt.Errorf("commands: catalogue: %w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("commands: catalogue: unknown field %s", und[0])
+	}
+	seen := map[string]bool{}
+	for i, e := range f.Entry {
+		where := fmt.Sprintf("commands: catalogue entry %d (%s)", i, e.ID)
+		if e.ID == "" || seen[e.ID] {
+			return nil, fmt.Errorf("%s: missing or duplicate id", where)
+		}
+		seen[e.ID] = true
+		if len(e.Programs) == 0 || e.Class == "" || e.Message == "" {
+			return nil, fmt.Errorf("%s: programs, class and message are required", where)
+		}
+		if !techniqueRe.MatchString(e.Technique) {
+			return nil, fmt.Errorf("%s: technique %q is not an ATT&CK id", where, e.Technique)
+		}
+		sev, err := sdk.ParseSeverity(e.Severity)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		switch e.Platform {
+		case "windows", "posix", "any":
+		default:
+			return nil, fmt.Errorf("%s: platform %q is not windows, posix or any", where, e.Platform)
+		}
+		if e.Args != "" {
+			if e.re, err = regexp.Compile("(?i)" + e.Args); err != nil {
+				return nil, fmt.Errorf("%s: args: %w", where, err)
+			}
+		}
+		if e.Not != "" {
+			if e.not, err = regexp.Compile("(?i)" + e.Not); err != nil {
+				return nil, fmt.Errorf("%s: not: %w", where, err)
+			}
+		}
+		for _, s := range e.Sub {
+			e.subs = append(e.subs, strings.Fields(strings.ToLower(s)))
+		}
+		for _, x := range e.Flags {
+			e.flags = append(e.flags, flagKey(x))
+		}
+		for _, x := range e.AllFlags {
+			e.all = append(e.all, flagKey(x))
+		}
+		e.rule = &rule{ID: e.ID, Class: e.Class, Sev: sev, Msg: e.Message + " (ATT&CK " + e.Technique + ")", Must: e.Must, MustNot: e.MustNot}
+	}
+	return f.Entry, nil
+}
+
+// progKey normalizes a program name as the parsers do.
+func progKey(p string) string {
+	p = strings.ToLower(strings.Trim(p, "\"' "))
+	if i := strings.LastIndexAny(p, "/\\"); i >= 0 && i < len(p)-1 {
+		p = p[i+1:]
+	}
+	for _, ext := range []string{".exe", ".com", ".cmd", ".bat", ".cpl"} {
+		if strings.HasSuffix(p, ext) && len(p) > len(ext) {
+			return p[:len(p)-len(ext)]
+		}
+	}
+	return p
+}
+
+// flagKey is a flag without its dashes or slash, lower case, and without
+// a :value or =value.
+func flagKey(a string) string {
+	a = strings.ToLower(strings.TrimLeft(a, "-/"))
+	if i := strings.IndexAny(a, ":="); i > 0 {
+		a = a[:i]
+	}
+	return a
+}
+
+// isFlag reports whether an argument is a flag: -x, --x, and /x on Windows.
+func isFlag(a string, win bool) bool {
+	if len(a) < 2 {
+		return false
+	}
+	if a[0] == '-' {
+		return true
+	}
+	if win && a[0] == '/' {
+		// /flag or /flag:value, not a path (/usr/x).
+		body := a[1:]
+		if i := strings.IndexAny(body, ":="); i >= 0 {
+			body = body[:i]
+		}
+		return !strings.ContainsAny(body, "/\\.")
+	}
+	return false
+}
+
+// canon is an invocation's arguments as the rows read them.
+type canon struct {
+	line  string   // arguments, lower case, joined by spaces; /flag written -flag on Windows
+	flags []string // flag keys
+	pos   []string // positional arguments, lower case
+}
+
+func canonOf(in inv, win bool) canon {
+	var c canon
+	parts := make([]string, 0, len(in.args))
+	for _, a := range in.args {
+		a = strings.ToLower(strings.Trim(a, "\""))
+		if isFlag(a, win) {
+			if a[0] == '/' {
+				a = "-" + a[1:]
+			}
+			c.flags = append(c.flags, flagKey(a))
+		} else {
+			c.pos = append(c.pos, a)
+		}
+		parts = append(parts, a)
+	}
+	c.line = strings.Join(parts, " ")
+	return c
+}
+
+// hasFlag reports whether a flag is present. On Windows a PowerShell
+// parameter may be abbreviated to a unique prefix (-DisableRealtimeMon).
+func (c *canon) hasFlag(f string, cmdlet bool) bool {
+	for _, x := range c.flags {
+		if x == f || cmdlet && len(x) >= 5 && strings.HasPrefix(f, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *canon) hasSub(sub []string) bool {
+	for i := 0; i+len(sub) <= len(c.pos) && i < 6; i++ {
+		ok := true
+		for j, w := range sub {
+			if c.pos[i+j] != w {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// matches reports whether a row flags an invocation.
+func (e *entry) matches(in inv, cc map[bool]*canon) bool {
+	switch e.Platform {
+	case "posix":
+		if in.win {
+			return false
+		}
+	case "windows":
+		// The POSIX parser's reading of a Windows line loses its
+		// backslashes; the Windows parsers' reading of it is used instead.
+		if in.covered {
+			return false
+		}
+	}
+	if e.Sudo && !in.sudo {
+		return false
+	}
+	win := e.Platform == "windows"
+	cmdlet := win && strings.Contains(in.name, "-")
+	c := cc[win]
+	if c == nil {
+		x := canonOf(in, win)
+		c = &x
+		cc[win] = c
+	}
+	if len(e.subs) > 0 {
+		ok := false
+		for _, s := range e.subs {
+			if c.hasSub(s) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(e.flags) > 0 {
+		ok := false
+		for _, f := range e.flags {
+			if c.hasFlag(f, cmdlet) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, f := range e.all {
+		if !c.hasFlag(f, cmdlet) {
+			return false
+		}
+	}
+	if e.re != nil && !e.re.MatchString(c.line) {
+		return false
+	}
+	if e.not != nil && e.not.MatchString(c.line) {
+		return false
+	}
+	return true
+}
+
+// catalogueMatches runs the catalogue over every invocation of an analysis.
+func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
+	for _, in := range a.invocations() {
+		es := catalogueIndex[in.name]
+		if len(es) == 0 {
+			continue
+		}
+		cc := map[bool]*canon{}
+		for _, e := range es {
+			if e.matches(in, cc) {
+				put(e.rule, in.start, in.end)
+			}
+		}
+	}
+}
