@@ -22,7 +22,9 @@ var catalogueTOML string
 // entry is one catalogue row.
 type entry struct {
 	ID        string   `toml:"id"`
-	Programs  []string `toml:"programs"`
+	Programs  []string `toml:"programs"`  // names; "*" is any program
+	NamesRe   string   `toml:"names_re"`  // or a regular expression over the normalized name
+	Path      string   `toml:"path"`      // regular expression over the program as written (lower case, / for \\)
 	Platform  string   `toml:"platform"` // "windows" (names and flags case-insensitive, /flag = -flag), "posix", "any"
 	Class     string   `toml:"class"`
 	Technique string   `toml:"technique"`
@@ -37,7 +39,7 @@ type entry struct {
 	Must      []string `toml:"must"`
 	MustNot   []string `toml:"must_not"`
 
-	re, not *regexp.Regexp
+	re, not, names, path *regexp.Regexp
 	subs    [][]string
 	flags   []string
 	all     []string
@@ -51,6 +53,7 @@ type catalogueFile struct {
 var (
 	catalogue      []*entry
 	catalogueIndex map[string][]*entry
+	catalogueOpen  []*entry // rows for any program, or for names matched by a regular expression
 )
 
 func init() {
@@ -61,7 +64,14 @@ func init() {
 	catalogue = es
 	catalogueIndex = map[string][]*entry{}
 	for _, e := range es {
+		if e.names != nil {
+			catalogueOpen = append(catalogueOpen, e)
+		}
 		for _, p := range e.Programs {
+			if p == "*" {
+				catalogueOpen = append(catalogueOpen, e)
+				continue
+			}
 			n := progKey(p)
 			catalogueIndex[n] = append(catalogueIndex[n], e)
 		}
@@ -87,13 +97,24 @@ func loadCatalogue(src string) ([]*entry, error) {
 			return nil, fmt.Errorf("%s: missing or duplicate id", where)
 		}
 		seen[e.ID] = true
-		if len(e.Programs) == 0 || e.Class == "" || e.Message == "" {
-			return nil, fmt.Errorf("%s: programs, class and message are required", where)
+		if len(e.Programs) == 0 && e.NamesRe == "" || e.Class == "" || e.Message == "" {
+			return nil, fmt.Errorf("%s: programs (or names_re), class and message are required", where)
+		}
+		if e.NamesRe != "" {
+			if e.names, err = regexp.Compile("(?i)" + e.NamesRe); err != nil {
+				return nil, fmt.Errorf("%s: names_re: %w", where, err)
+			}
+		}
+		if e.Path != "" {
+			if e.path, err = regexp.Compile("(?i)" + e.Path); err != nil {
+				return nil, fmt.Errorf("%s: path: %w", where, err)
+			}
 		}
 		if !techniqueRe.MatchString(e.Technique) {
 			return nil, fmt.Errorf("%s: technique %q is not an ATT&CK id", where, e.Technique)
 		}
-		sev, err := sdk.ParseSeverity(e.Severity)
+		var sev sdk.Severity
+		sev, err = sdk.ParseSeverity(e.Severity)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -181,6 +202,9 @@ func canonOf(in inv, win bool) canon {
 	parts := make([]string, 0, len(in.args))
 	for _, a := range in.args {
 		a = strings.ToLower(strings.Trim(a, "\""))
+		if win && strings.Contains(a, "\\\\") {
+			a = collapseBackslashes(a)
+		}
 		if isFlag(a, win) {
 			if a[0] == '/' {
 				a = "-" + a[1:]
@@ -193,6 +217,23 @@ func canonOf(in inv, win bool) canon {
 	}
 	c.line = strings.Join(parts, " ")
 	return c
+}
+
+// collapseBackslashes writes runs of backslashes as one, keeping a leading
+// \\\\ (a UNC path): C:\\\\Users\\\\x (escaped once too often) is C:\\Users\\x.
+func collapseBackslashes(a string) string {
+	lead := ""
+	if strings.HasPrefix(a, "\\\\") {
+		lead, a = "\\\\", strings.TrimLeft(a, "\\")
+	}
+	var b strings.Builder
+	for i := 0; i < len(a); i++ {
+		if a[i] == '\\' && i > 0 && a[i-1] == '\\' {
+			continue
+		}
+		b.WriteByte(a[i])
+	}
+	return lead + b.String()
 }
 
 // hasFlag reports whether a flag is present. On Windows a PowerShell
@@ -237,6 +278,9 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 		}
 	}
 	if e.Sudo && !in.sudo {
+		return false
+	}
+	if e.path != nil && !e.path.MatchString(strings.ReplaceAll(strings.ToLower(strings.Trim(in.raw, "\"' ")), "/", "\\")) {
 		return false
 	}
 	win := e.Platform == "windows"
@@ -289,11 +333,16 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 	for _, in := range a.invocations() {
 		es := catalogueIndex[in.name]
-		if len(es) == 0 {
-			continue
-		}
 		cc := map[bool]*canon{}
 		for _, e := range es {
+			if e.matches(in, cc) {
+				put(e.rule, in.start, in.end)
+			}
+		}
+		for _, e := range catalogueOpen {
+			if e.names != nil && !e.names.MatchString(in.name) {
+				continue
+			}
 			if e.matches(in, cc) {
 				put(e.rule, in.start, in.end)
 			}

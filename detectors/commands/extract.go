@@ -8,11 +8,40 @@ import (
 )
 
 // shellTools are tool names whose free-text arguments are a command line.
+// An MCP tool ("mcp__server__tool") goes by its tool part (toolBase).
 var shellTools = set("bash", "shell", "sh", "exec_command", "run_command", "run_shell_command", "local_shell_call", "terminal",
-	"execute_command", "run_terminal_cmd", "run_in_terminal", "powershell", "cmd", "command", "exec", "execute", "run", "zsh")
+	"execute_command", "run_terminal_cmd", "run_in_terminal", "powershell", "pwsh", "cmd", "command", "exec", "execute", "run", "zsh",
+	"tailnetssh_run_command", "shell_command", "container.exec", "local_shell", "bash_code_execution", "run_shell", "shell_exec",
+	"execute_shell", "ssh_exec", "run_bash", "bash_exec", "run_powershell", "powershell_exec", "cmd_exec", "run_cmd")
+
+// editorVerbs are the "command" values of file tools (Anthropic's text
+// editor and memory tools), which name an operation, not a command line.
+var editorVerbs = set("view", "create", "str_replace", "insert", "undo_edit", "delete", "rename")
+
+// toolBase is the lower-case name a tool is recognized by: an MCP tool
+// "mcp__server__tool" goes by its tool part.
+func toolBase(name string) string {
+	n := strings.ToLower(name)
+	if i := strings.LastIndex(n, "__"); i >= 0 && strings.HasPrefix(n, "mcp__") {
+		n = n[i+2:]
+	}
+	return n
+}
+
+// shellNamed reports a tool whose name says it runs commands: a known
+// shell tool, or a name made of shell words (ssh_run_command,
+// remote_shell, powershell_invoke).
+func shellNamed(name string) bool {
+	b := toolBase(name)
+	if shellTools[b] {
+		return true
+	}
+	return containsAny(b, "shell", "bash", "powershell", "terminal", "run_command", "runcommand", "exec_command", "execcommand", "run_cmd", "cmd_exec")
+}
 
 // commandKeys are argument keys that hold a command, in order of preference.
-var commandKeys = []string{"command", "cmd", "script", "commands", "shell_command", "bash_command", "command_line", "commandline"}
+var commandKeys = []string{"command", "cmd", "script", "commands", "shell_command", "bash_command", "command_line", "commandline",
+	"commandLine", "cmdline", "powershell_command", "ps_command", "cmd_line"}
 
 // commandOf returns the command line an item runs, or "" when the tool runs
 // none.
@@ -21,12 +50,21 @@ func commandOf(it *sdk.Item) string {
 		if it.Tool.Command != "" {
 			return it.Tool.Command
 		}
-		if c := commandFromArgs(it.Tool.Arguments, 0); c != "" {
+		base := toolBase(it.Tool.Name)
+		if strings.Contains(base, "editor") || strings.Contains(base, "memory") || strings.Contains(base, "str_replace") {
+			return "" // file tools: their "command" is an operation
+		}
+		if c := commandFromArgs(it.Tool.Arguments, 0); c != "" && !editorVerbs[strings.TrimSpace(c)] {
 			return c
 		}
 		args := strings.TrimSpace(it.Tool.Arguments)
-		if args != "" && !strings.HasPrefix(args, "{") && !strings.HasPrefix(args, "[") && shellTools[strings.ToLower(it.Tool.Name)] {
+		if args != "" && !strings.HasPrefix(args, "{") && !strings.HasPrefix(args, "[") && shellNamed(it.Tool.Name) {
 			return args
+		}
+		if shellNamed(it.Tool.Name) && strings.HasPrefix(args, "{") {
+			// A shell-named tool with its command under another key: the
+			// one string argument that reads as a command line.
+			return soleCommandString(args)
 		}
 		return ""
 	}
@@ -154,3 +192,29 @@ func joinArgv(argv []string) string {
 	}
 	return b.String()
 }
+
+// soleCommandString returns the string argument of a shell tool's JSON
+// arguments that holds its command, when only one string argument is not
+// a known option (description, cwd, host, …).
+func soleCommandString(args string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(args), &m) != nil {
+		return ""
+	}
+	found := ""
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok || strings.TrimSpace(s) == "" || shellOptionKeys[strings.ToLower(k)] {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = s
+	}
+	return found
+}
+
+// shellOptionKeys are the arguments a shell tool takes beside its command.
+var shellOptionKeys = set("description", "timeout", "timeout_ms", "workdir", "cwd", "working_directory", "directory", "dir", "env",
+	"shell", "login", "justification", "machine", "host", "hostname", "node", "user", "type", "target", "server", "name", "title")

@@ -11,6 +11,7 @@ import (
 // catalogue reads it.
 type inv struct {
 	name       string   // normalized program name (lower case, no directory or extension)
+	raw        string   // the program as written
 	args       []string // arguments
 	start, end int      // span in the analysed text
 	win        bool     // read by the PowerShell or cmd.exe parser
@@ -72,7 +73,7 @@ func (a *analysis) winScript(src, kind string, start, end, depth int, exact bool
 				s, e = span(c.Start, c.End)
 			}
 			a.budget--
-			in := inv{name: c.Name, args: c.Args, start: s, end: e, win: true, method: c.Method}
+			in := inv{name: c.Name, raw: c.Raw, args: c.Args, start: s, end: e, win: true, method: c.Method}
 			a.wins = append(a.wins, in)
 			if !c.Method {
 				a.dispatch(in, depth, seen)
@@ -83,7 +84,7 @@ func (a *analysis) winScript(src, kind string, start, end, depth int, exact bool
 		for _, c := range cmdexe.Parse(src) {
 			s, e := span(c.Start, c.End)
 			a.budget--
-			in := inv{name: c.Name, args: c.Args, start: s, end: e, win: true}
+			in := inv{name: c.Name, raw: c.Raw, args: c.Args, start: s, end: e, win: true}
 			a.wins = append(a.wins, in)
 			a.dispatch(in, depth, seen)
 		}
@@ -108,7 +109,7 @@ func (a *analysis) dispatch(in inv, depth int, seen map[string]bool) {
 		for i, x := range in.args {
 			if x == "-c" || x == "-lc" || x == "-ic" || x == "-cl" {
 				if i+1 < len(in.args) {
-					a.posix(strings.Join(in.args[i+1:], " "), in, depth)
+					a.posix(in.args[i+1], in, depth)
 				}
 				return
 			}
@@ -121,7 +122,11 @@ func (a *analysis) dispatch(in inv, depth int, seen map[string]bool) {
 			case "-d", "--distribution", "-u", "--user", "--cd":
 				i++
 				continue
-			case "-e", "--exec", "--", "run", "-c":
+			case "-e", "--exec":
+				a.posix(joinArgv(args[i+1:]), in, depth)
+				return
+			case "--", "run", "-c":
+				// The rest is a command line for the default shell.
 				a.posix(strings.Join(args[i+1:], " "), in, depth)
 				return
 			}
@@ -268,7 +273,7 @@ func (a *analysis) invocations() []inv {
 		if c.name == "" {
 			continue
 		}
-		out = append(out, inv{name: c.name, args: c.args(), start: c.start, end: c.end, sudo: c.wrapped("sudo") || c.wrapped("doas"),
+		out = append(out, inv{name: c.name, raw: c.argv0(), args: c.args(), start: c.start, end: c.end, sudo: c.wrapped("sudo") || c.wrapped("doas"),
 			covered: a.winTop && c.depth == 0})
 	}
 	return append(out, a.wins...)

@@ -564,7 +564,11 @@ func (p *parser) argValue() val {
 		p.advance()
 		v = p.strVal(t)
 	case tVar:
-		v = p.postfix(p.varVal(p.advance()))
+		vt := p.advance()
+		v = p.postfix(p.varVal(vt))
+		if !v.known() && p.toks[p.i-1].end == vt.end {
+			v = str(vt.raw) // an unknown variable: its name stands for it
+		}
 	case tOp:
 		switch t.val {
 		case "(", "$(", "@(", "@{", "{", "[":
@@ -600,7 +604,9 @@ func (p *parser) argValue() val {
 		case tStr:
 			x = p.strVal(n)
 		case tVar:
-			x = p.varVal(n)
+			if x = p.varVal(n); !x.known() {
+				x = str(n.raw)
+			}
 		default:
 			x = str(n.val)
 		}
