@@ -22,9 +22,9 @@ var catalogueTOML string
 // entry is one catalogue row.
 type entry struct {
 	ID        string   `toml:"id"`
-	Programs  []string `toml:"programs"`  // names; "*" is any program
-	NamesRe   string   `toml:"names_re"`  // or a regular expression over the normalized name
-	Path      string   `toml:"path"`      // regular expression over the program as written (lower case, / for \\)
+	Programs  []string `toml:"programs"` // names; "*" is any program
+	NamesRe   string   `toml:"names_re"` // or a regular expression over the normalized name
+	Path      string   `toml:"path"`     // regular expression over the program as written (lower case, / for \\)
 	Platform  string   `toml:"platform"` // "windows" (names and flags case-insensitive, /flag = -flag), "posix", "any"
 	Class     string   `toml:"class"`
 	Technique string   `toml:"technique"`
@@ -40,10 +40,10 @@ type entry struct {
 	MustNot   []string `toml:"must_not"`
 
 	re, not, names, path *regexp.Regexp
-	subs    [][]string
-	flags   []string
-	all     []string
-	rule    *rule
+	subs                 [][]string
+	flags                []string
+	all                  []string
+	rule                 *rule
 }
 
 type catalogueFile struct {
