@@ -1,10 +1,21 @@
 // Command eval scores the unsafe-command detector on the labelled command
-// corpus: each row is judged as the command of a Bash tool call, and a row
-// counts as flagged when a finding reaches -min (default high, the host's
-// default block threshold). With -peer it runs the cc-safety-net npm package
-// (installed by install-peer.sh) on the same rows in the same run.
+// corpus.
 //
-//	go run ./detectors/commands/cmd/eval -corpus ../shared/corpus [-peer]
+// By default (-mode policy) it measures the default policy end to end: each
+// row is placed in a shell tool call of a real Aperture pre_request (Claude
+// Code Bash, Codex exec_command, Codex shell argv, a Chat function call,
+// Gemini run_shell_command, spread over the rows; internal/policyeval) and
+// run through the engine with the shipped config in enforce mode; a row is
+// flagged when the request is blocked. Results are given per source
+// (repository), with the worst source, and for the sources never looked at
+// while the rules were written (held out) apart from those that were.
+//
+// With -mode detector it calls the detector directly on a Bash tool call and
+// counts a finding at -min or above, per sub-source. With -peer it runs the
+// cc-safety-net npm package (installed by install-peer.sh) on the same rows
+// in the same run.
+//
+//	go run ./detectors/commands/cmd/eval -corpus ../shared/corpus [-mode detector] [-peer]
 package main
 
 import (
@@ -22,8 +33,33 @@ import (
 	"time"
 
 	"github.com/picketsec/picket/detectors/commands"
+	"github.com/picketsec/picket/internal/policyeval"
 	"github.com/picketsec/picket/sdk"
 )
+
+// tunedOn are the corpus repositories whose misses or false positives were
+// read while this round's catalogue rows were written (permissively
+// licensed ones only; rules were written from public facts, never from
+// rows). Every other repository is held out: never looked at.
+var tunedOn = map[string]bool{
+	"SigmaHQ/sigma": true, "S1ckB0y1337/Active-Directory-Exploitation-Cheat-Sheet": true,
+	"center-for-threat-informed-defense/adversary_emulation_library": true, "scythe-io/community-threats": true,
+	"uber-common/metta": true, "NextronSystems/APTSimulator": true, "mitre/stockpile": true, "mitre-attack/car": true,
+	"RhinoSecurityLabs/cloudgoat": true, "OTRF/Security-Datasets": true, "AI-secure/RedCode": true,
+	"MicrosoftDocs/PowerShell-Docs": true, "MicrosoftDocs/windows-powershell-docs": true, "tldr-pages/tldr": true,
+}
+
+// repo is a row's source repository.
+func (r row) repo() string {
+	s := r.Source
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, " + "); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
 
 type row struct {
 	ID     string `json:"id"`
@@ -72,7 +108,12 @@ func main() {
 	peer := flag.Bool("peer", false, "also run cc-safety-net (see install-peer.sh) on the same rows")
 	minSev := flag.String("min", "high", "lowest severity that counts as flagged")
 	show := flag.Int("show", 0, "print up to N misses and N false positives (ids and rules) to stderr")
+	mode := flag.String("mode", "policy", "policy: the shipped default policy end to end; detector: the detector alone")
+	budget := flag.Duration("budget", 0, "with -mode policy, override the pre_request budget (0 keeps the shipped one)")
 	flag.Parse()
+	if *mode != "policy" && *mode != "detector" {
+		fatal(fmt.Errorf("eval: -mode must be policy or detector, not %q", *mode))
+	}
 	min, err := sdk.ParseSeverity(*minSev)
 	if err != nil {
 		fatal(err)
@@ -85,12 +126,119 @@ func main() {
 		}
 		rows = append(rows, rs...)
 	}
+	ours := map[string]bool{}
+	rulesOf := map[string]string{}
+	if *mode == "policy" {
+		runPolicy(rows, *budget, ours, rulesOf)
+	} else {
+		runDetector(rows, min, ours, rulesOf)
+	}
+	if *peer {
+		theirs, err := runPeer(rows)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "eval: peer: %v (run detectors/commands/cmd/eval/install-peer.sh)\n", err)
+		} else {
+			fmt.Println()
+			if *mode == "policy" {
+				bySource("cc-safety-net 2.4.5 (its own verdict: deny)", rows, theirs)
+			} else {
+				report("cc-safety-net", rows, theirs)
+			}
+		}
+	}
+	if *show > 0 {
+		nm, nf := 0, 0
+		for _, r := range rows {
+			mal := r.Label == "malicious"
+			if mal && !ours[r.ID] && nm < *show {
+				nm++
+				fmt.Fprintf(os.Stderr, "MISS %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
+			}
+			if !mal && ours[r.ID] && nf < *show {
+				nf++
+				fmt.Fprintf(os.Stderr, "FP   %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
+			}
+		}
+	}
+}
+
+// runPolicy wraps each row in an Aperture pre_request and runs the shipped
+// default policy on it.
+func runPolicy(rows []row, budget time.Duration, blocked map[string]bool, rulesOf map[string]string) {
+	ctx := context.Background()
+	ev, err := policyeval.New(ctx, policyeval.Options{Budget: budget})
+	if err != nil {
+		fatal(err)
+	}
+	defer ev.Close()
+	byCommands := map[string]bool{}
+	timeouts := 0
+	start := time.Now()
+	for i, r := range rows {
+		o, err := ev.Text(ctx, policyeval.Spread(policyeval.Commands, i), r.Text)
+		if err != nil {
+			fatal(fmt.Errorf("eval: row %s: %w", r.ID, err))
+		}
+		timeouts += o.Timeouts
+		blocked[r.ID] = o.Blocked
+		var ids []string
+		for _, f := range o.Findings {
+			ids = append(ids, f.Detector+":"+f.Rule+"/"+f.Severity.String())
+			if f.Detector == commands.ID && f.Severity >= sdk.SeverityHigh {
+				byCommands[r.ID] = true
+			}
+		}
+		rulesOf[r.ID] = strings.Join(ids, ",")
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("corpus: %d rows, each in a shell tool call of an Aperture pre_request (%s, spread);\n"+
+		"flagged = blocked by the shipped default policy in enforce mode; %s (%.0f µs/row), %d detector timeouts\n\n",
+		len(rows), joinPlacements(), elapsed.Round(time.Millisecond), float64(elapsed.Microseconds())/float64(len(rows)), timeouts)
+	bySource("picket default policy", rows, blocked)
+	n := 0
+	for id, b := range blocked {
+		if b && !byCommands[id] {
+			n++
+		}
+	}
+	fmt.Printf("  (%d of the blocked rows were blocked by another detector than commands)\n", n)
+}
+
+func joinPlacements() string {
+	var ps []string
+	for _, p := range policyeval.Commands {
+		ps = append(ps, string(p))
+	}
+	return strings.Join(ps, ", ")
+}
+
+// bySource prints recall and FPR per source repository, the worst source,
+// and the held-out and tuned-on groups.
+func bySource(title string, rows []row, flagged map[string]bool) {
+	all, held, tuned := policyeval.Tally{}, policyeval.Tally{}, policyeval.Tally{}
+	for _, r := range rows {
+		mal := r.Label == "malicious"
+		all.Add(r.repo(), mal, flagged[r.ID])
+		if tunedOn[r.repo()] {
+			tuned.Add(r.repo(), mal, flagged[r.ID])
+		} else {
+			held.Add(r.repo(), mal, flagged[r.ID])
+		}
+	}
+	all.Fprint(os.Stdout, "== "+title)
+	fmt.Printf("  held out (never looked at): %s\n", held.Total())
+	if s, c, ok := held.WorstRecall(10); ok {
+		fmt.Printf("    worst held-out recall: %s (%.1f %%)\n", s, 100*c.Recall())
+	}
+	fmt.Printf("  looked at while writing rules: %s\n", tuned.Total())
+}
+
+// runDetector calls the detector alone on a Bash tool call per row.
+func runDetector(rows []row, min sdk.Severity, ours map[string]bool, rulesOf map[string]string) {
 	d := commands.New()
 	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
 		fatal(err)
 	}
-	ours := map[string]bool{}
-	rulesOf := map[string]string{}
 	start := time.Now()
 	for _, r := range rows {
 		args, _ := json.Marshal(map[string]string{"command": r.Text})
@@ -110,32 +258,9 @@ func main() {
 		rulesOf[r.ID] = strings.Join(ids, ",")
 	}
 	elapsed := time.Since(start)
-	fmt.Printf("corpus %s: %d rows; flagged = a finding >= %s; picket took %s (%.1f µs/row)\n\n", *corpus, len(rows), min,
+	fmt.Printf("%d rows, each the command of a Bash tool call; flagged = a finding >= %s; picket took %s (%.1f µs/row)\n\n", len(rows), min,
 		elapsed.Round(time.Millisecond), float64(elapsed.Microseconds())/float64(len(rows)))
 	report("picket", rows, ours)
-	if *peer {
-		theirs, err := runPeer(rows)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "eval: peer: %v (run detectors/commands/cmd/eval/install-peer.sh)\n", err)
-		} else {
-			fmt.Println()
-			report("cc-safety-net", rows, theirs)
-		}
-	}
-	if *show > 0 {
-		nm, nf := 0, 0
-		for _, r := range rows {
-			mal := r.Label == "malicious"
-			if mal && !ours[r.ID] && nm < *show {
-				nm++
-				fmt.Fprintf(os.Stderr, "MISS %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
-			}
-			if !mal && ours[r.ID] && nf < *show {
-				nf++
-				fmt.Fprintf(os.Stderr, "FP   %s [%s] %q\n", r.ID, rulesOf[r.ID], clip(r.Text))
-			}
-		}
-	}
 }
 
 func clip(s string) string {
