@@ -72,6 +72,12 @@ corpus:
 	  exit 2; \
 	fi
 
+## load: 20,000-event bursts against real `picket serve` processes (SQLite, and PostgreSQL at PICKET_TEST_POSTGRES_DSN): intake and drain rates, SIGKILL and restart, two replicas with one killed
+LOAD_EVENTS ?= 20000
+PICKET_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+load: build
+	$(GO) run ./host/cmd/picket-load -bin $(BIN) -events $(LOAD_EVENTS) -postgres '$(PICKET_TEST_POSTGRES_DSN)'
+
 ## eval: precision, recall and false-positive rate per detector family on the shared corpus
 eval: corpus
 	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS)

@@ -71,6 +71,10 @@ func TestBadConfigNamesFieldAndPosition(t *testing.T) {
 		"bad regex":        {`detector "secrets" {` + "\n" + `allow_regex = ["("]` + "\n}", []string{"t.hcl:2,", "does not compile"}},
 		"config not obj":   {`detector "secrets" {` + "\n" + `config = 3` + "\n}", []string{"t.hcl:2,", "must be an object"}},
 		"several at once":  {"mode = \"x\"\nbudget = \"y\"", []string{"t.hcl:1,", "t.hcl:2,"}},
+		"empty file":       {"", []string{"t.hcl:1,1", "invalid tenant", "declares no tenant"}},
+		"no tenant":        {`mode = "enforce"`, []string{"declares no tenant"}},
+		"all disabled": {`tenant "a" { api_key_sha256 = ["` + key + `"] }` + "\n" + `detector "secrets" {` + "\n" + `enabled = false` + "\n}\n" + `detector "commands" {` + "\n" + `enabled = false` + "\n}",
+			[]string{"t.hcl:2,", "every detector is disabled"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

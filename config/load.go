@@ -156,7 +156,7 @@ func Parse(filename string, src []byte) (*Config, error) {
 	if file != nil && file.Body != nil {
 		decode = gohcl.DecodeBody(file.Body, nil, &raw)
 	}
-	v := &validator{}
+	v := &validator{filename: filename}
 	cfg := v.build(&raw)
 	cfg.File = filename
 	all := append(syntax, afterSyntax(syntax, append(decode, v.diags...))...)
@@ -219,7 +219,8 @@ func errorsOnly(ds hcl.Diagnostics) hcl.Diagnostics {
 const placeholderKey = "0000000000000000000000000000000000000000000000000000000000000000"
 
 type validator struct {
-	diags hcl.Diagnostics
+	diags    hcl.Diagnostics
+	filename string
 }
 
 func (v *validator) errorf(rng hcl.Range, field, format string, args ...any) {
@@ -402,7 +403,29 @@ func (v *validator) build(raw *rawFile) *Config {
 	for _, rd := range raw.Detectors {
 		cfg.Detectors = append(cfg.Detectors, v.detector(rd, def, cfg))
 	}
+	v.servable(raw, cfg)
 	return cfg
+}
+
+// servable refuses a config that would answer nothing useful: one with no
+// tenant (every hook 401, and a gateway failing open lets all traffic
+// through unscanned) and one whose detectors are all disabled (every event
+// allowed unscanned). Serve refuses it at start and on reload, where the
+// running config stays.
+func (v *validator) servable(raw *rawFile, cfg *Config) {
+	if len(cfg.Tenants) == 0 {
+		start := hcl.Range{Filename: v.filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+		v.errorf(start, "tenant", "the config declares no tenant: every hook would be refused with 401 (add a tenant block; 'picket keys new' prints a key and its hash)")
+	}
+	if len(raw.Detectors) == 0 {
+		return
+	}
+	for _, d := range cfg.Detectors {
+		if d.Enabled {
+			return
+		}
+	}
+	v.errorf(raw.Detectors[0].DefRange, "detector", "every detector is disabled: every event would be allowed unscanned (to stop scanning on purpose, set mode = \"off\")")
 }
 
 func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector {

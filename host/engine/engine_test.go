@@ -389,3 +389,31 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReloadWhereNothingLoadsIsRefused: a new config none of whose
+// detectors loads is refused, and the running detectors keep deciding.
+func TestReloadWhereNothingLoadsIsRefused(t *testing.T) {
+	t.Parallel()
+	builtins := map[string]sdk.Factory{"word": func() sdk.Detector {
+		return &wordDetector{id: "word", word: "bad", category: "secrets", severity: sdk.SeverityHigh}
+	}}
+	e := New(Options{FingerprintKey: []byte("k"), Builtins: builtins})
+	defer e.Close()
+	cfg := config.Default()
+	cfg.Detectors = []config.Detector{{Name: "word", Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: config.ActionBlock, Config: []byte(`{}`)}}
+	if _, err := e.Load(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	next := config.Default()
+	next.Detectors = []config.Detector{{Name: "gone", Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: config.ActionBlock, Config: []byte(`{}`)}}
+	if _, err := e.Load(context.Background(), next); err == nil || !strings.Contains(err.Error(), "keeping the running one") {
+		t.Fatalf("reload where nothing loads: %v", err)
+	}
+	if e.Config() != cfg {
+		t.Fatal("the refused config replaced the running one")
+	}
+	v, err := e.Evaluate(context.Background(), Input{Event: event(sdk.EventPreRequest, sdk.Item{Kind: sdk.KindPrompt, Text: "bad"}), TenantMode: "enforce"})
+	if err != nil || v.Decision != DecisionBlock {
+		t.Fatalf("after the refused reload: %+v %v", v, err)
+	}
+}

@@ -196,6 +196,18 @@ func (e *Engine) Load(ctx context.Context, cfg *config.Config) ([]Skipped, error
 	if err != nil {
 		return nil, err
 	}
+	if prev != nil && len(set.detectors) == 0 && len(prev.detectors) > 0 {
+		// Every detector of the new config failed to load: swapping it in
+		// would allow every event unscanned.
+		for _, d := range set.detectors {
+			d.refs.release()
+		}
+		errs := make([]error, 0, len(skipped))
+		for _, s := range skipped {
+			errs = append(errs, s.Err)
+		}
+		return nil, fmt.Errorf("engine: no detector of the new config loads, refusing it and keeping the running one: %w", errors.Join(errs...))
+	}
 	e.set.Store(set)
 	if prev != nil {
 		prev.release()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -27,7 +28,12 @@ func (s *Server) hook(c *gin.Context) {
 	body, err := readBody(c.Request)
 	if err != nil {
 		var he *httpError
-		if errors.As(err, &he) {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The rest of the body will not come in time: say so and hang
+			// up, so that the connection is not held.
+			c.Header("Connection", "close")
+			abort(c, http.StatusRequestTimeout, "request body not received within "+s.bodyTime.String())
+		} else if errors.As(err, &he) {
 			abort(c, he.status, he.msg)
 		} else {
 			abort(c, http.StatusBadRequest, "reading body: "+err.Error())

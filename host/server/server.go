@@ -26,11 +26,15 @@ type Options struct {
 	Store    audit.Store
 	Metrics  *metrics.Metrics
 	Logger   hclog.Logger
-	SpoolKey []byte       // 32 bytes: seals async events until they are evaluated
-	Sinks    []audit.Sink // receive findings after evaluation
-	Workers  int          // async evaluators; default GOMAXPROCS, at least 2
-	Inflight int          // async events claimed from the work queue at once; default DefaultInflight
+	SpoolKey []byte        // 32 bytes: seals async events until they are evaluated
+	Sinks    []audit.Sink  // receive findings after evaluation
+	Workers  int           // async evaluators; default GOMAXPROCS, at least 2
+	Inflight int           // async events claimed from the work queue at once; default DefaultInflight
 	Lease    time.Duration // how long a claim lasts unless renewed; default DefaultLease
+	// BodyTimeout bounds the reading of a request body; a body still not
+	// in by then is answered 408 and its connection closed. 0 means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	// SoleUser says that no other process uses the store (SQLite): claims
 	// an earlier process left (a crash) are released at Start instead of
 	// waiting for their lease to run out.
@@ -49,6 +53,7 @@ type Server struct {
 	router  *gin.Engine
 
 	work     *workQueue
+	bodyTime time.Duration
 	workers  int
 	soleUser bool
 	once     sync.Once
@@ -71,6 +76,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Lease <= 0 {
 		opts.Lease = DefaultLease
 	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
 	sl, err := newSealer(opts.SpoolKey)
 	if err != nil {
 		return nil, err
@@ -81,14 +89,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
-		sinks: opts.Sinks, workers: opts.Workers, soleUser: opts.SoleUser,
+		sinks: opts.Sinks, workers: opts.Workers, soleUser: opts.SoleUser, bodyTime: opts.BodyTimeout,
 		records: make(chan audit.Decided, 4096),
 	}
 	s.work = newWorkQueue(s, opts.Inflight, opts.Lease)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
-	r.Use(s.recoverJSON, s.accessLog)
+	r.Use(s.recoverJSON, s.accessLog, s.bodyDeadline)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		abort(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
@@ -221,6 +229,21 @@ func (s *Server) recoverJSON(c *gin.Context) {
 			abort(c, http.StatusInternalServerError, "internal error")
 		}
 	}()
+	c.Next()
+}
+
+// DefaultBodyTimeout is how long a client has to send a request body.
+// Aperture sends a body at once; one that trickles in is a stuck or
+// hostile client holding a connection.
+const DefaultBodyTimeout = 10 * time.Second
+
+// bodyDeadline sets the read deadline of the request's body. net/http
+// resets it with the next request's header deadline.
+func (s *Server) bodyDeadline(c *gin.Context) {
+	if c.Request.ContentLength != 0 {
+		// Recorders in tests cannot set deadlines: nothing to bound there.
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.bodyTime))
+	}
 	c.Next()
 }
 

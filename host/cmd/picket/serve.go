@@ -17,6 +17,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/net/netutil"
 
 	"github.com/picketsec/picket/config"
 	"github.com/picketsec/picket/host/audit"
@@ -36,6 +37,8 @@ func runServe(args []string) int {
 	cfgFile := fs.String("config", "", "config file (HCL); without it, embedded defaults")
 	listen := fs.String("listen", "", "address to serve on (overrides the config)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config; default "+config.DefaultDataDir()+")")
+	maxConns := fs.Int("max-connections", DefaultMaxConnections, "most client connections open at once; more wait in the listen backlog")
+	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send a request body (then 408 and close)")
 	var lf logFlags
 	lf.register(fs)
 	if code, done := parseFlags(fs, args); done {
@@ -53,6 +56,9 @@ func runServe(args []string) int {
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
+	if *maxConns < 1 || *bodyTimeout <= 0 {
+		return fail("--max-connections must be at least 1 and --body-timeout positive")
+	}
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "problem", w)
 	}
@@ -66,7 +72,7 @@ func runServe(args []string) int {
 	// Plugin processes must die with the host, whatever happens next.
 	defer runtime.Shutdown()
 
-	d, err := startDaemon(ctx, cfg, log)
+	d, err := startDaemon(ctx, cfg, log, *bodyTimeout)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -78,7 +84,9 @@ func runServe(args []string) int {
 	}
 	httpSrv := &http.Server{Handler: d.srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	// Past the cap, connections wait in the kernel's backlog instead of
+	// taking file descriptors.
+	go func() { errc <- httpSrv.Serve(netutil.LimitListener(ln, *maxConns)) }()
 	if *cfgFile != "" {
 		// Watch before announcing: a change right after start must not be missed.
 		events := watchFile(*cfgFile, log)
@@ -107,6 +115,9 @@ func runServe(args []string) int {
 	return 0
 }
 
+// DefaultMaxConnections bounds the open client connections of serve.
+const DefaultMaxConnections = 4096
+
 // daemon is everything serve runs besides the listener.
 type daemon struct {
 	store   audit.Store
@@ -118,7 +129,7 @@ type daemon struct {
 	metrics *metrics.Metrics
 }
 
-func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*daemon, error) {
+func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, bodyTimeout time.Duration) (*daemon, error) {
 	fpKey, err := secretFile(cfg.DataDir, "fingerprint.key")
 	if err != nil {
 		return nil, err
@@ -154,7 +165,12 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*da
 			d.sinks = append(d.sinks, c)
 		}
 	}
-	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks,
+	lease, err := queueLease()
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks, Lease: lease, BodyTimeout: bodyTimeout,
 		// SQLite serves one process: claims left by a crash are its own.
 		SoleUser: cfg.Store.Driver != "postgres"})
 	if err != nil {
@@ -167,6 +183,21 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger) (*da
 	}
 	if cfg.Store.MaxAge > 0 || cfg.Store.MaxEvents > 0 {
 		d.retain = audit.StartRetention(context.WithoutCancel(ctx), store, audit.RetentionPolicy{MaxAge: cfg.Store.MaxAge, MaxEvents: cfg.Store.MaxEvents}, log.Named("retention"))
+	}
+	return d, nil
+}
+
+// queueLease reads PICKET_QUEUE_LEASE: how long a replica's claim on queued
+// events lasts unless renewed, which bounds how long the events a killed
+// replica held wait for another (default server.DefaultLease).
+func queueLease() (time.Duration, error) {
+	v := os.Getenv("PICKET_QUEUE_LEASE")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("PICKET_QUEUE_LEASE=%q: want a duration of at least 1s, like 30s", v)
 	}
 	return d, nil
 }
