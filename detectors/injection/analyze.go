@@ -21,6 +21,17 @@ const (
 	maxDepth   = 2 // nested decodings judged (base64 inside base64 …)
 )
 
+// In untrusted content a window whose signals weigh less than
+// corroboration counts the classifier at uncorroborated of its score unless
+// the classifier reaches classifierAlone. Measured on held-back sources
+// (README): documentation pages scored up to 0.97 by the classifier alone,
+// and a coding agent's request carries dozens of them.
+const (
+	corroboration   = 0.5
+	classifierAlone = 0.99
+	uncorroborated  = 0.7
+)
+
 // hitWeight is the weight of one signal match.
 func (h *hit) weight(untrusted bool) float64 {
 	if h.fixed > 0 {
@@ -172,32 +183,28 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
 
-	// Classifier: per-block sums of feature weights, so that every window
-	// is scored from prefix sums in constant time.
-	nb := (len(b) + 1<<blockShift - 1) >> blockShift
-	if nb == 0 {
-		nb = 1
-	}
-	sum := make([]int64, nb+1)
-	cnt := make([]int32, nb+1)
+	// Classifier: each window's distinct features.
 	m := d.model
 	sp := linear.Direct
 	if untrusted {
 		sp = linear.Untrusted
 	}
-	m.BlockSums(b, sp, blockShift, sum, cnt)
-	for k := 1; k <= nb; k++ {
-		sum[k] += sum[k-1]
-		cnt[k] += cnt[k-1]
-	}
+	var models []float64
+	m.Windows(b, sp, winBlocks<<blockShift, stepBlocks<<blockShift, func(_, _ int, margin float64) {
+		models = append(models, m.Prob(margin))
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("injection: %w", err)
 	}
+	nb := (len(b) + 1<<blockShift - 1) >> blockShift
+	if nb == 0 {
+		nb = 1
+	}
 	hi := 0
-	for s := 0; ; s += stepBlocks {
+	for s, k := 0, 0; ; s, k = s+stepBlocks, k+1 {
 		e := min(s+winBlocks, nb)
 		w := window{start: s << blockShift, end: min(e<<blockShift, len(b))}
-		w.model = m.Prob(m.WindowMargin(sum[e]-sum[s], int(cnt[e]-cnt[s]), sp))
+		w.model = models[min(k, len(models)-1)]
 		for hi < len(hits) && hits[hi].start < w.start {
 			hi++
 		}
@@ -216,7 +223,16 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			miss *= 1 - wt
 		}
 		w.heur = 1 - miss
-		w.score = 1 - (1-w.model)*miss
+		model := w.model
+		if untrusted && w.heur < corroboration && model < classifierAlone {
+			// Documents, code, logs and pages resemble the poisoned ones
+			// the classifier was trained on far more than user prompts
+			// resemble jailbreaks: in untrusted content the classifier
+			// corroborates signals, and blocks on its own only when it
+			// is near certain.
+			model *= uncorroborated
+		}
+		w.score = 1 - (1-model)*miss
 		a.windows = append(a.windows, w)
 		if e >= nb {
 			break
@@ -264,5 +280,5 @@ func classIndex(c string) int {
 	case ClassEncoded:
 		return 6
 	}
-	return 7
+	return 7 // ClassTool
 }

@@ -49,7 +49,7 @@ func BenchmarkDetect(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		size int
-	}{{"4KB", 4 << 10}, {"1MB", 1 << 20}} {
+	}{{"4KB", 4 << 10}, {"64KB", 64 << 10}, {"1MB", 1 << 20}} {
 		text := benchText(c.size)
 		ev := &sdk.Event{Items: []sdk.Item{{Kind: sdk.KindToolResult, Text: text}}}
 		b.Run(c.name, func(b *testing.B) {

@@ -86,8 +86,8 @@ func TestFixtures(t *testing.T) {
 }
 
 func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
+	if len(s) > 300 {
+		return s[:300] + "…"
 	}
 	return s
 }

@@ -57,14 +57,18 @@ type Config struct {
 }
 
 // DefaultThresholds are the per-kind thresholds used when the config names
-// none. Prompts and tool results share one threshold by default: what makes
-// tool results riskier is already in the evidence (instructions aimed at
-// the assistant weigh more there, see signal.Untrusted). System prompts and
-// model output, scanned only on request, need stronger evidence.
+// none, fitted on sources held back from training (README, "Measured"):
+// the lowest at which no benign whole agent request built from held-back
+// material was blocked. Prompts and tool results share one threshold: what
+// makes tool results riskier, or safer, is already in the evidence
+// (instructions aimed at the assistant weigh more there, see
+// signal.Untrusted; the classifier alone weighs less, see corroboration).
+// System prompts (never above medium) and model output, scanned only on
+// request, need stronger evidence.
 var DefaultThresholds = map[sdk.Kind]float64{
 	sdk.KindSystem:     0.9,
-	sdk.KindPrompt:     0.75,
-	sdk.KindToolResult: 0.75,
+	sdk.KindPrompt:     0.8,
+	sdk.KindToolResult: 0.8,
 	sdk.KindResponse:   0.9,
 }
 

@@ -69,7 +69,7 @@ func TestConfigure(t *testing.T) {
 		"scan_system":     {cfg: `{"scan_system":"yes"}`, wantErr: "scan_system"},
 		"not an object":   {cfg: `[1]`, wantErr: "config"},
 		"trailing":        {cfg: `{} {}`, wantErr: "trailing"},
-		"floor above":     {cfg: `{"min_score":0.8}`, wantErr: "min_score"},
+		"floor above":     {cfg: `{"min_score":0.85}`, wantErr: "min_score"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -19,7 +19,7 @@ func TestBenignAgentRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 300
+	n := 150
 	if testing.Short() {
 		n = 60
 	}

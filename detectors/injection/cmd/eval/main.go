@@ -27,6 +27,7 @@ import (
 	"github.com/picketsec/picket/detectors/injection/internal/corpus"
 	"github.com/picketsec/picket/detectors/injection/internal/linear"
 	"github.com/picketsec/picket/detectors/injection/internal/trainer"
+	"github.com/picketsec/picket/internal/policyeval"
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -35,9 +36,14 @@ func main() {
 	extra := flag.String("extra", "detectors/injection/model/extra.jsonl", "project-written training rows (used by the cross-source models, as by cmd/train)")
 	peer := flag.Bool("peer", false, "also run the npm peer installed by install-peer.sh")
 	peerDir := flag.String("peer-dir", "", "peer install directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/picket/peers)")
-	cross := flag.Bool("cross", true, "also train and test the cross-source split")
+	cross := flag.Bool("cross", false, "also train and test the two-group cross-source split")
+	policy := flag.Bool("policy", true, "run rows and whole agent requests through the shipped default policy end to end (internal/policyeval)")
+	losoFlag := flag.Bool("loso", true, "leave one repository out: train without it, test on it")
+	requests := flag.Int("requests", 2000, "benign agent requests of each kind to score whole")
+	repo := flag.String("repo", ".", "this repository's checkout (held-back files for agent requests; files at the pinned commit for training)")
 	flag.Parse()
-	if err := run(*dir, *extra, *peer, *peerDir, *cross); err != nil {
+	o := options{dir: *dir, extra: *extra, peer: *peer, peerDir: *peerDir, cross: *cross, policy: *policy, loso: *losoFlag, requests: *requests, repo: *repo}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		os.Exit(1)
 	}
@@ -57,7 +63,14 @@ func kindOf(r *corpus.Row) sdk.Kind {
 	return sdk.KindPrompt
 }
 
-func run(dir, extra string, peer bool, peerDir string, cross bool) error {
+type options struct {
+	dir, extra, peerDir, repo string
+	peer, cross, policy, loso bool
+	requests                  int
+}
+
+func run(o options) error {
+	dir, extra, peer, peerDir, cross := o.dir, o.extra, o.peer, o.peerDir, o.cross
 	rows, err := corpus.Load(dir, linear.DefaultParams.Seed)
 	if err != nil {
 		return err
@@ -78,7 +91,7 @@ func run(dir, extra string, peer bool, peerDir string, cross bool) error {
 	fmt.Printf("picket injection detector, evaluation on %s\n", dir)
 	fmt.Printf("rows: %d validation (held back from training and calibration), %d evaluation-only (BIPIA tables, never trained on)\n",
 		len(val), len(evalOnly))
-	fmt.Printf("kinds: BIPIA rows are judged as tool_result items, all others as prompt items; flagged = a finding of severity >= high at the default thresholds\n\n")
+	fmt.Printf("kinds: documents and tool output (BIPIA, TaskTracker and their hosts, docs, command output) are judged as tool_result items, all others as prompt items; flagged = a finding of severity >= high at the default thresholds\n\n")
 
 	start := time.Now()
 	comb, mod, heur, err := scoreAll(d, append(append([]*corpus.Row{}, val...), evalOnly...))
@@ -119,6 +132,46 @@ func run(dir, extra string, peer bool, peerDir string, cross bool) error {
 		report(os.Stdout, []named{{"picket (combined)", ce}, {"peer " + peerName, pve}})
 	}
 
+	if o.policy {
+		ev, err := policyeval.New(context.Background(), policyeval.Options{})
+		if err != nil {
+			return err
+		}
+		defer ev.Close()
+		fmt.Println("\n== default policy end to end (internal/policyeval: a real Aperture pre_request, the shipped config in enforce), validation + evaluation-only rows")
+		if err := defaultPolicy(os.Stdout, ev, append(append([]*corpus.Row{}, val...), evalOnly...)); err != nil {
+			return err
+		}
+		fmt.Println("\n== whole benign coding-agent requests through the default policy")
+		if err := agentRequests(os.Stdout, ev, o.repo, val, o.requests); err != nil {
+			return err
+		}
+		fmt.Println()
+		if err := poisonedRequests(os.Stdout, ev, o.repo, o.requests/4); err != nil {
+			return err
+		}
+	}
+	if o.loso {
+		var ex, agent []*corpus.Row
+		if extra != "" {
+			data, err := os.ReadFile(extra)
+			if err != nil {
+				return err
+			}
+			if ex, err = corpus.Parse(data); err != nil {
+				return err
+			}
+		}
+		if o.repo != "" {
+			if agent, err = trainer.AgentRows(o.repo, trainer.RepoCommit); err != nil {
+				return err
+			}
+		}
+		fmt.Println()
+		if err := loso(os.Stdout, rows, ex, agent); err != nil {
+			return err
+		}
+	}
 	if cross {
 		if err := crossSource(rows, extra); err != nil {
 			return err
@@ -135,7 +188,7 @@ func scoreAll(d *injection.Detector, rows []*corpus.Row) (comb, mod, heur []scor
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		fs, err := d.Detect(ctx, &sdk.Event{Items: []sdk.Item{{Kind: k, Text: r.Text}}})
+		fs, err := d.Detect(ctx, &sdk.Event{Items: []sdk.Item{{Kind: k, Text: r.Text, Untrusted: k == sdk.KindToolResult, New: true, Origin: sdk.OriginRequest}}})
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -67,7 +67,7 @@ func run(dir, out, extra, repo, commit string) error {
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("rows: fit %d (+%d project rows, %d of them benign agent traffic from %s at %.12s), cal %d, val %d, evalonly %d\n",
+	fmt.Printf("rows: fit %d (+%d project rows, %d of them agent traffic built from %s at %.12s), cal %d, val %d, evalonly %d\n",
 		counts[corpus.Fit], len(fit)-counts[corpus.Fit], len(agent), repo, commit, counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
 	fmt.Printf("platt: A=%.4f B=%.4f bias=%.4f\n", m.A, m.B, m.Bias)
 	fmt.Printf("wrote %s (%d bytes, sha256 %x)\n", out, len(b), sha256.Sum256(b))

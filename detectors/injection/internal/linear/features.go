@@ -11,7 +11,7 @@ import (
 )
 
 // The feature space is the same for every model file of a format version:
-// word unigrams and bigrams, and character 3- and 5-grams, over the
+// word unigrams and bigrams, and character 4-grams, over the
 // normalized (lowercased, folded) text, hashed into 1<<Bits signed buckets.
 const (
 	// Bits is log2 of the number of weight buckets.
@@ -60,7 +60,12 @@ func isWordByte(b byte) bool {
 // feature starts and its hash. The bucket is h&(Dim-1); the sign is the top
 // bit. text must already be normalized (see package norm).
 func Visit(text []byte, fn func(pos int, h uint32)) {
-	// Word unigrams and bigrams.
+	visitWords(text, fn)
+	visitChars(text, fn)
+}
+
+// visitWords reports word unigrams and bigrams in text order.
+func visitWords(text []byte, fn func(pos int, h uint32)) {
 	var prev uint32
 	havePrev := false
 	i := 0
@@ -88,7 +93,12 @@ func Visit(text []byte, fn func(pos int, h uint32)) {
 		}
 		prev, havePrev = h, true
 	}
-	// Character 3-grams and 5-grams, skipping those made only of spaces.
+}
+
+// visitChars reports character 4-grams in text order, skipping those that
+// open with two spaces.
+func visitChars(text []byte, fn func(pos int, h uint32)) {
+	n := len(text)
 	for i := 0; i+4 <= n; i++ {
 		a, b := text[i], text[i+1]
 		if a == ' ' && b == ' ' {
@@ -132,10 +142,17 @@ type Sparse struct {
 	Speaker Speaker
 }
 
+// key is what makes two features the same feature: the bucket and the
+// sign of its hash.
+func key(h uint32) uint32 { return h & (mask | 0x80000000) }
+
 // Vectorize turns normalized text written by speaker s into a sparse
-// feature vector: every feature of Visit, shared and speaker-specific.
+// feature vector: every distinct feature of Visit counted once (a word
+// repeated twenty times is one piece of evidence, not twenty), in its
+// shared and its speaker-specific copy.
 func Vectorize(text []byte, s Speaker) Sparse {
 	counts := make(map[uint32]float32)
+	seen := make(map[uint32]bool)
 	total := 0
 	add := func(h uint32) {
 		if h&0x80000000 != 0 {
@@ -145,6 +162,10 @@ func Vectorize(text []byte, s Speaker) Sparse {
 		}
 	}
 	Visit(text, func(_ int, h uint32) {
+		if seen[key(h)] {
+			return
+		}
+		seen[key(h)] = true
 		total++
 		add(h)
 		add(speakerFeature(h, s))
@@ -174,25 +195,65 @@ func Scale(n int) float64 {
 // weak evidence whichever way they point.
 const scaleSmooth = 100
 
-// BlockSums adds, for every feature of text written by speaker s, the
-// signed quantized weights of its shared and speaker-specific copies to
-// sum[pos>>shift+1] and one to cnt[pos>>shift+1], pos being where the
-// feature starts.
-func (m *Model) BlockSums(text []byte, s Speaker, shift uint, sum []int64, cnt []int32) {
+// feature is one occurrence of a feature in a text.
+type feature struct {
+	pos int32
+	h   uint32
+}
+
+// Windows scores the windows of normalized text written by speaker s the way
+// Vectorize scores a text: window k spans the bytes [k·step, k·step+size)
+// (the last one ends at the text's end, and a text shorter than size is one
+// window) and holds the features that start in it, each distinct one
+// counted once. fn gets each window's span and margin, in order.
+func (m *Model) Windows(text []byte, s Speaker, size, step int, fn func(start, end int, margin float64)) {
+	var words, chars []feature
+	visitWords(text, func(pos int, h uint32) { words = append(words, feature{int32(pos), h}) })
+	visitChars(text, func(pos int, h uint32) { chars = append(chars, feature{int32(pos), h}) })
+	seen := make([]uint64, (Dim*2)/64)
+	var touched []uint32
 	w := m.W
-	add := func(pos int, h uint32) {
-		k := pos>>shift + 1
+	weight := func(h uint32) int64 {
 		v := int64(w[h&mask])
 		if h&0x80000000 != 0 {
 			v = -v
 		}
-		h2 := speakerFeature(h, s)
-		v2 := int64(w[h2&mask])
-		if h2&0x80000000 != 0 {
-			v2 = -v2
-		}
-		sum[k] += v + v2
-		cnt[k]++
+		return v
 	}
-	Visit(text, add)
+	wi, ci := 0, 0
+	for start := 0; ; start += step {
+		end := min(start+size, len(text))
+		for wi < len(words) && int(words[wi].pos) < start {
+			wi++
+		}
+		for ci < len(chars) && int(chars[ci].pos) < start {
+			ci++
+		}
+		var sum int64
+		n := 0
+		scan := func(fs []feature, from int) {
+			for k := from; k < len(fs) && int(fs[k].pos) < end; k++ {
+				h := fs[k].h
+				kk := key(h)
+				b := kk&mask | kk>>31<<Bits
+				if seen[b>>6]&(1<<(b&63)) != 0 {
+					continue
+				}
+				seen[b>>6] |= 1 << (b & 63)
+				touched = append(touched, b)
+				n++
+				sum += weight(h) + weight(speakerFeature(h, s))
+			}
+		}
+		scan(words, wi)
+		scan(chars, ci)
+		for _, b := range touched {
+			seen[b>>6] &^= 1 << (b & 63)
+		}
+		touched = touched[:0]
+		fn(start, end, m.WindowMargin(sum, n, s))
+		if end >= len(text) {
+			return
+		}
+	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // magic opens every weights file; the last two bytes are the format version.
-var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '3'}
+var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '4'}
 
 // Model is a calibrated linear classifier. Its zero value is not usable; a
 // Model is read-only once built and safe for concurrent use.
@@ -34,7 +34,7 @@ func (m *Model) Margin(s Sparse) float64 {
 }
 
 // WindowMargin is the raw linear score of a span written by speaker s whose
-// features' quantized weights sum to sum over n features (see BlockSums).
+// n distinct features' quantized weights sum to sum (see Windows).
 func (m *Model) WindowMargin(sum int64, n int, s Speaker) float64 {
 	return m.Bias[s&1] + float64(float64(sum)*m.Q)*Scale(n)
 }

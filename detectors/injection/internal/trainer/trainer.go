@@ -5,6 +5,7 @@
 package trainer
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/picketsec/picket/detectors/injection/internal/agenttraffic"
@@ -43,36 +44,136 @@ func SpeakerOf(r *corpus.Row) linear.Speaker {
 //     "Disregard any prior directives", which is an attack from anyone.)
 func Examples(rows []*corpus.Row) []linear.Example {
 	ex := make([]linear.Example, 0, 2*len(rows))
-	add := func(text string, s linear.Speaker, label bool) {
-		ex = append(ex, linear.Example{X: Vector(text, s), Label: label})
-	}
 	for _, r := range rows {
-		own := SpeakerOf(r)
-		add(r.Text, own, r.Malicious)
-		switch {
-		case !r.Malicious:
-			add(r.Text, 1-own, false)
-		case own == linear.Direct:
-			add(r.Text, linear.Untrusted, true)
-		case r.Inserted != "" && r.Repo == "bipia":
-			add(r.Inserted, linear.Direct, false)
-		}
+		ex = append(ex, RowExamples(r)...)
 	}
 	return ex
+}
+
+// Windows: the detector judges a long text in windows of WindowBytes
+// every StepBytes (see package injection), so training sees long texts cut
+// the same way. They must match the detector's constants (checked by a test
+// there).
+const (
+	WindowBytes = 2048
+	StepBytes   = 1024
+)
+
+// windows cuts normalized text into the detector's windows: the byte spans
+// of each.
+func windows(n int) [][2]int {
+	if n <= WindowBytes {
+		return [][2]int{{0, n}}
+	}
+	var out [][2]int
+	for s := 0; ; s += StepBytes {
+		e := min(s+WindowBytes, n)
+		out = append(out, [2]int{s, e})
+		if e == n {
+			return out
+		}
+	}
+}
+
+// RowExamples are the training examples of one row (see Examples). A long
+// text gives one example per window; in a poisoned document whose inserted
+// text is known, only the windows that hold the insertion are malicious:
+// the rest of the host is as benign as the clean host.
+func RowExamples(r *corpus.Row) []linear.Example {
+	var ex []linear.Example
+	add := func(text string, s linear.Speaker, label bool, inserted string) {
+		b := norm.Normalize(text).B
+		lo, hi := -1, -1
+		if label && inserted != "" {
+			ib := norm.Normalize(inserted).B
+			if k := bytes.Index(b, ib); k >= 0 && len(ib) > 0 {
+				lo, hi = k, k+len(ib)
+			}
+		}
+		for _, w := range windows(len(b)) {
+			l := label
+			if lo >= 0 {
+				// The window holds the insertion, or most of it.
+				ov := min(w[1], hi) - max(w[0], lo)
+				l = ov >= min(hi-lo, w[1]-w[0])/2 && ov > 0
+			}
+			ex = append(ex, linear.Example{X: linear.Vectorize(b[w[0]:w[1]], s), Label: l})
+		}
+	}
+	own := SpeakerOf(r)
+	add(r.Text, own, r.Malicious, r.Inserted)
+	switch {
+	case !r.Malicious:
+		add(r.Text, 1-own, false, "")
+	case own == linear.Direct:
+		add(r.Text, linear.Untrusted, true, "")
+	case r.Inserted != "" && r.Repo == "bipia":
+		add(r.Inserted, linear.Direct, false, "")
+	}
+	return ex
+}
+
+// Cache holds rows' training examples and calibration vectors so that
+// several models (leave-one-source-out) are built without vectorizing the
+// same rows again. Not safe for concurrent use.
+type Cache struct {
+	ex  map[*corpus.Row][]linear.Example
+	cal map[*corpus.Row][]linear.Sparse
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{ex: map[*corpus.Row][]linear.Example{}, cal: map[*corpus.Row][]linear.Sparse{}}
+}
+
+// Build is the package's Build with vectors taken from and kept in c.
+func (c *Cache) Build(fit, cal []*corpus.Row, p linear.Params) *linear.Model {
+	var ex []linear.Example
+	for _, r := range fit {
+		e, ok := c.ex[r]
+		if !ok {
+			e = RowExamples(r)
+			c.ex[r] = e
+		}
+		ex = append(ex, e...)
+	}
+	m := linear.Train(ex, p)
+	c.calibrate(m, cal)
+	return m
+}
+
+func (c *Cache) calibrate(m *linear.Model, cal []*corpus.Row) {
+	margins := make([]float64, len(cal))
+	labels := make([]bool, len(cal))
+	for i, r := range cal {
+		vs, ok := c.cal[r]
+		if !ok {
+			vs = windowVectors(r.Text, SpeakerOf(r))
+			c.cal[r] = vs
+		}
+		// The detector judges an item by its best window.
+		margins[i] = m.Margin(vs[0])
+		for _, v := range vs[1:] {
+			margins[i] = max(margins[i], m.Margin(v))
+		}
+		labels[i] = r.Malicious
+	}
+	m.Calibrate(margins, labels)
+}
+
+func windowVectors(text string, s linear.Speaker) []linear.Sparse {
+	b := norm.Normalize(text).B
+	var out []linear.Sparse
+	for _, w := range windows(len(b)) {
+		out = append(out, linear.Vectorize(b[w[0]:w[1]], s))
+	}
+	return out
 }
 
 // Build trains on fit and calibrates on cal with params p. The result
 // depends only on the rows (in order) and p.
 func Build(fit, cal []*corpus.Row, p linear.Params) *linear.Model {
-	m := linear.Train(Examples(fit), p)
-	margins := make([]float64, len(cal))
-	labels := make([]bool, len(cal))
-	for i, r := range cal {
-		margins[i] = m.Margin(Vector(r.Text, SpeakerOf(r)))
-		labels[i] = r.Malicious
-	}
-	m.Calibrate(margins, labels)
-	return m
+	return NewCache().Build(fit, cal, p)
 }
 
 // Select returns the rows of the given split, in order.
@@ -91,12 +192,17 @@ func Select(rows []*corpus.Row, s corpus.Split) []*corpus.Row {
 // Pinned, so that the same corpus and this commit give the same weights.
 const RepoCommit = "6c379a088d22ca394a3b06308c90ddeebf9d8f56"
 
-// agentExamples is how many benign agent-traffic rows training draws.
-const agentExamples = 2400
+// agentExamples is how many benign agent-traffic rows training draws, and
+// poisonedExamples how many tool results with a planted instruction.
+const (
+	agentExamples    = 2400
+	poisonedExamples = 600
+)
 
-// AgentRows builds benign agent-traffic rows (tool results and prompts,
-// see package agenttraffic) from the repository files at commit that are
-// not held back for testing.
+// AgentRows builds agent-traffic rows from the repository files at commit
+// that are not held back for testing (see package agenttraffic): benign
+// tool results and prompts, and tool results with an instruction planted
+// in them (the training half of the package's attack sentences).
 func AgentRows(repo, commit string) ([]*corpus.Row, error) {
 	files, err := agenttraffic.ReadCommit(repo, commit, agenttraffic.Trained)
 	if err != nil {
@@ -105,16 +211,28 @@ func AgentRows(repo, commit string) ([]*corpus.Row, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("trainer: no usable files in %s at %s", repo, commit)
 	}
-	texts, untrusted := agenttraffic.New(files, 20261202).Examples(agentExamples)
-	rows := make([]*corpus.Row, len(texts))
+	g := agenttraffic.New(files, 20261202)
+	texts, untrusted := g.Examples(agentExamples)
+	src := "picketsec/picket@" + commit[:12] + " (this repository, Apache-2.0) and text written for package agenttraffic"
+	var rows []*corpus.Row
 	for i, t := range texts {
 		kind := "prompt"
 		if untrusted[i] {
 			kind = "tool_result"
 		}
-		rows[i] = &corpus.Row{ID: fmt.Sprintf("injection.benign.picket.agent-traffic.%d", i), Label: "benign",
-			Text: t, Source: "picketsec/picket@" + commit[:12] + " (this repository, Apache-2.0)", Kind: kind,
-			Repo: "picket", Tag: "agent-traffic", Split: corpus.Fit}
+		rows = append(rows, &corpus.Row{ID: fmt.Sprintf("injection.benign.picket.agent-traffic.%d", i), Label: "benign",
+			Text: t, Source: src, Kind: kind, Repo: "picket", Tag: "agent-traffic", Split: corpus.Fit})
+	}
+	// Poisoned results come with their clean host, so that the model
+	// learns the planted sentence, not the host.
+	for i := 0; i < poisonedExamples; i++ {
+		_, clean, poisoned, inj, _ := g.PoisonedToolResult()
+		rows = append(rows,
+			&corpus.Row{ID: fmt.Sprintf("injection.benign.picket.agent-host.%d", i), Label: "benign",
+				Text: clean, Source: src, Kind: "tool_result", Repo: "picket", Tag: "agent-traffic", Split: corpus.Fit},
+			&corpus.Row{ID: fmt.Sprintf("injection.malicious.picket.agent-traffic.%d", i), Label: "malicious",
+				Text: poisoned, Source: src, Kind: "tool_result", Repo: "picket", Tag: "agent-traffic", Malicious: true, Split: corpus.Fit,
+				Inserted: inj})
 	}
 	return rows, nil
 }

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/picketsec/picket/detectors/injection"
+	"github.com/picketsec/picket/detectors/injection/internal/agenttraffic"
+	"github.com/picketsec/picket/detectors/injection/internal/corpus"
+	"github.com/picketsec/picket/detectors/injection/internal/linear"
+	"github.com/picketsec/picket/detectors/injection/internal/trainer"
+	"github.com/picketsec/picket/internal/policyeval"
+	"github.com/picketsec/picket/sdk"
+)
+
+// userTurns and toolResults are the placements of policyeval this eval
+// puts every row in.
+var (
+	userTurns   = []policyeval.Placement{policyeval.AnthropicUser, policyeval.ChatUser}
+	toolResults = []policyeval.Placement{policyeval.AnthropicToolResult, policyeval.ChatToolResult}
+)
+
+// blockedByInjection reports whether the injection detector made the
+// default policy block (another detector's block does not count as an
+// injection catch or false positive here).
+func blockedByInjection(o *policyeval.Outcome) bool {
+	return o.Blocked && o.Detectors()[injection.ID]
+}
+
+// defaultPolicy runs every row through the shipped default policy end to
+// end, once as a new user turn and once as a tool result (each spread over
+// the Anthropic and Chat shapes), and prints recall / FPR per source and
+// placement.
+func defaultPolicy(w io.Writer, ev *policyeval.Evaluator, rows []*corpus.Row) error {
+	ctx := context.Background()
+	user, tool := policyeval.Tally{}, policyeval.Tally{}
+	natural := policyeval.Tally{}
+	for i, r := range rows {
+		ou, err := ev.Text(ctx, policyeval.Spread(userTurns, i), r.Text)
+		if err != nil {
+			return err
+		}
+		ot, err := ev.Text(ctx, policyeval.Spread(toolResults, i), r.Text)
+		if err != nil {
+			return err
+		}
+		bu, bt := blockedByInjection(ou), blockedByInjection(ot)
+		user.Add(r.SourceTag(), r.Malicious, bu)
+		tool.Add(r.SourceTag(), r.Malicious, bt)
+		// Where the row comes from: documents and tool output as a tool
+		// result, everything else as the user's turn.
+		if r.Untrusted() {
+			natural.Add(r.SourceTag(), r.Malicious, bt)
+		} else {
+			natural.Add(r.SourceTag(), r.Malicious, bu)
+		}
+	}
+	natural.Fprint(w, "each row where it comes from (documents and tool output as a tool result, the rest as a new user turn):")
+	fmt.Fprintln(w)
+	user.Fprint(w, "every row as a new user turn:")
+	fmt.Fprintln(w)
+	tool.Fprint(w, "every row as a tool result:")
+	return nil
+}
+
+// agentRequests scores whole benign coding-agent requests through the
+// default policy: n built from this repository's held-back files
+// (agenttraffic.NewHeld) and up to n composed from validation-split benign
+// corpus rows (agent prompts as the system prompt, rules and skills as
+// context, docs and command output as tool results, user prompts as the
+// request). A request counts as blocked when the policy blocks it for
+// injection.
+func agentRequests(w io.Writer, ev *policyeval.Evaluator, repo string, val []*corpus.Row, n int) error {
+	ctx := context.Background()
+	files, err := agenttraffic.ReadTree(repo, agenttraffic.Held)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no held-back files under %s (run from the repository root or set -repo)", repo)
+	}
+	g := agenttraffic.NewHeld(files, 20261202)
+	type res struct {
+		name           string
+		reqs, items    int
+		blocked, other int
+		examples       []string
+	}
+	run := func(name string, next func(i int) []sdk.Item) (res, error) {
+		r := res{name: name}
+		for i := 0; i < n; i++ {
+			items := next(i)
+			if items == nil {
+				break
+			}
+			body, err := agenttraffic.AnthropicHook(items, i)
+			if err != nil {
+				return r, err
+			}
+			o, err := ev.Hook(ctx, body)
+			if err != nil {
+				return r, err
+			}
+			r.reqs++
+			r.items += o.Items
+			switch {
+			case blockedByInjection(o):
+				r.blocked++
+				for _, f := range o.Findings {
+					if f.Detector == injection.ID && len(r.examples) < 5 {
+						r.examples = append(r.examples, fmt.Sprintf("request %d: %s %s", i, f.Severity, f.Message))
+						break
+					}
+				}
+			case o.Blocked:
+				r.other++
+			}
+		}
+		return r, nil
+	}
+	a, err := run("built from held-back repository files", func(int) []sdk.Item { return g.Request() })
+	if err != nil {
+		return err
+	}
+	comp := newComposer(val)
+	b, err := run("composed from validation-split benign corpus rows", comp.request)
+	if err != nil {
+		return err
+	}
+	for _, r := range []res{a, b} {
+		fmt.Fprintf(w, "  %-52s %5d requests (%6d items): %d blocked for injection (%.2f %%, budget 0.1 %%)",
+			r.name, r.reqs, r.items, r.blocked, 100*float64(r.blocked)/float64(max(r.reqs, 1)))
+		if r.other > 0 {
+			fmt.Fprintf(w, "; %d blocked by another detector", r.other)
+		}
+		fmt.Fprintln(w)
+		for _, e := range r.examples {
+			fmt.Fprintf(w, "      %s\n", e)
+		}
+	}
+	return nil
+}
+
+// poisonedRequests builds n benign requests from held-back files whose
+// newest tool result carries a planted instruction (the held-back half of
+// agenttraffic's attack sentences and carriers) and prints how many the
+// default policy blocks, per attack family.
+func poisonedRequests(w io.Writer, ev *policyeval.Evaluator, repo string, n int) error {
+	ctx := context.Background()
+	files, err := agenttraffic.ReadTree(repo, agenttraffic.Held)
+	if err != nil {
+		return err
+	}
+	g := agenttraffic.NewHeld(files, 424242)
+	t := policyeval.Tally{}
+	for i := 0; i < n; i++ {
+		items := g.Request()
+		tool, _, text, _, family := g.PoisonedToolResult()
+		id := fmt.Sprintf("poison_%d", i)
+		items = append(items,
+			sdk.Item{Kind: sdk.KindToolCall, Text: tool, Tool: &sdk.ToolCall{Name: tool, CallID: id}},
+			sdk.Item{Kind: sdk.KindToolResult, Text: text, Tool: &sdk.ToolCall{Name: tool, CallID: id}})
+		// Nothing after the poisoned result: it is the newest item.
+		body, err := agenttraffic.AnthropicHook(items, i)
+		if err != nil {
+			return err
+		}
+		o, err := ev.Hook(ctx, body)
+		if err != nil {
+			return err
+		}
+		t.Add(family, true, blockedByInjection(o))
+	}
+	t.Fprint(w, "held-back agent requests whose newest tool result carries a planted instruction (recall per family):")
+	return nil
+}
+
+// composer builds whole requests from benign corpus rows by their role.
+type composer struct {
+	rng                            *rand.Rand
+	system, context, docs, prompts []*corpus.Row
+}
+
+func newComposer(rows []*corpus.Row) *composer {
+	c := &composer{rng: rand.New(rand.NewPCG(11, 12))}
+	for _, r := range rows {
+		if r.Malicious {
+			continue
+		}
+		switch {
+		case r.Tag == "agent-prompts":
+			c.system = append(c.system, r)
+		case r.Tag == "cursorrules" || r.Tag == "skills" || r.Tag == "instructions" || r.Tag == "agents" || r.Tag == "commands" || r.Tag == "prompt-files":
+			c.context = append(c.context, r)
+		case r.Untrusted():
+			c.docs = append(c.docs, r)
+		default:
+			c.prompts = append(c.prompts, r)
+		}
+	}
+	return c
+}
+
+func (c *composer) pick(rs []*corpus.Row) string { return rs[c.rng.IntN(len(rs))].Text }
+
+func (c *composer) request(int) []sdk.Item {
+	if len(c.system) == 0 || len(c.context) == 0 || len(c.docs) == 0 || len(c.prompts) == 0 {
+		return nil
+	}
+	items := []sdk.Item{
+		{Kind: sdk.KindSystem, Text: c.pick(c.system)},
+		{Kind: sdk.KindPrompt, Text: c.pick(c.context)},
+		{Kind: sdk.KindPrompt, Text: c.pick(c.prompts)},
+	}
+	for t := 0; t < c.rng.IntN(30); t++ {
+		id := fmt.Sprintf("c%d", t)
+		items = append(items,
+			sdk.Item{Kind: sdk.KindToolCall, Text: "WebFetch", Tool: &sdk.ToolCall{Name: "WebFetch", CallID: id}},
+			sdk.Item{Kind: sdk.KindToolResult, Text: c.pick(c.docs), Tool: &sdk.ToolCall{Name: "WebFetch", CallID: id}})
+	}
+	if c.rng.IntN(3) == 0 {
+		items = append(items, sdk.Item{Kind: sdk.KindPrompt, Text: c.pick(c.prompts), New: true})
+	}
+	return items
+}
+
+// loso trains one model per held-out repository (leave one source out:
+// every row of that repository is left out of fitting and calibration) and
+// judges that repository's rows with the whole detector at the default
+// thresholds, each as where it comes from. It prints recall / FPR per
+// held-out repository, the worst ones, and the thresholds per speaker that
+// the held-out benign rows support.
+func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
+	ctx := context.Background()
+	repos := map[string]bool{}
+	for _, r := range rows {
+		if corpus.Trainable(r) {
+			repos[r.Repo] = true
+		}
+	}
+	var names []string
+	for r := range repos {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	t := policyeval.Tally{}
+	type sc struct {
+		score     float64
+		malicious bool
+	}
+	scores := map[bool][]sc{} // by untrusted
+	cache := trainer.NewCache()
+	for _, held := range names {
+		var fit, cal, test []*corpus.Row
+		for _, r := range rows {
+			switch {
+			case r.Repo == held:
+				test = append(test, r)
+			case !corpus.Trainable(r):
+			case r.Split == corpus.Cal:
+				cal = append(cal, r)
+			default:
+				fit = append(fit, r)
+			}
+		}
+		fit = append(append(fit, extra...), agent...)
+		m := cache.Build(fit, cal, linear.DefaultParams)
+		d := injection.NewWithModel(m)
+		for _, r := range test {
+			k := kindOf(r)
+			fs, err := d.Detect(ctx, &sdk.Event{Items: []sdk.Item{{Kind: k, Text: r.Text, Untrusted: k == sdk.KindToolResult, New: true, Origin: sdk.OriginRequest}}})
+			if err != nil {
+				return err
+			}
+			flag := false
+			for _, f := range fs {
+				flag = flag || f.Severity >= sdk.SeverityHigh
+			}
+			t.Add(r.SourceTag(), r.Malicious, flag)
+			s, err := d.Score(ctx, k, r.Text)
+			if err != nil {
+				return err
+			}
+			scores[r.Untrusted()] = append(scores[r.Untrusted()], sc{s.Combined, r.Malicious})
+		}
+		fmt.Fprintf(os.Stderr, "loso: %s held out (%d test rows)\n", held, len(test))
+	}
+	t.Fprint(w, "leave one repository out (a model trained without the repository, the detector at the default thresholds):")
+	// Thresholds the held-out scores support, per speaker.
+	for _, untrusted := range []bool{false, true} {
+		name := "user prompt"
+		if untrusted {
+			name = "tool result"
+		}
+		var neg, pos []float64
+		for _, x := range scores[untrusted] {
+			if x.malicious {
+				pos = append(pos, x.score)
+			} else {
+				neg = append(neg, x.score)
+			}
+		}
+		var parts []string
+		for _, target := range []float64{0.02, 0.01, 0.005, 0.002} {
+			r, thr := recallAtFPR(pos, neg, target)
+			parts = append(parts, fmt.Sprintf("FPR %.1f %% → threshold %.3f, recall %.1f %%", 100*target, thr, 100*r))
+		}
+		fmt.Fprintf(w, "  held-out %s rows (%d malicious, %d benign): %s\n", name, len(pos), len(neg), strings.Join(parts, "; "))
+	}
+	return nil
+}
