@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -98,4 +100,32 @@ func BenchmarkDetectPowerShellScript200(b *testing.B) {
 		fmt.Fprintln(&sb, lines[i%len(lines)])
 	}
 	benchDetect(b, sb.String())
+}
+
+// Baselines measured in the same run, so that the detector's cost reads
+// as a ratio that the machine's load does not change much: parsing the
+// same text with mvdan.cc/sh alone (the least any shell-aware judge pays).
+func benchParse(b *testing.B, cmd string) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		p := syntax.NewParser(syntax.Variant(syntax.LangBash))
+		if _, err := p.Parse(strings.NewReader(cmd), ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if used := cpuTime() - start; used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkBaselineParseOneLine parses BenchmarkDetectOneLine's command.
+func BenchmarkBaselineParseOneLine(b *testing.B) {
+	benchParse(b, `cd api && go test ./... -run TestParse -count=1 2>&1 | tail -20`)
+}
+
+// BenchmarkBaselineParseScript200 parses BenchmarkDetectScript200's script.
+func BenchmarkBaselineParseScript200(b *testing.B) {
+	benchParse(b, script200())
 }

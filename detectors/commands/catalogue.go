@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 
@@ -36,10 +38,13 @@ type entry struct {
 	Args      string   `toml:"args"`      // regular expression over the arguments (lower case, joined by spaces)
 	Not       string   `toml:"not"`       // regular expression that must not match the arguments
 	Sudo      bool     `toml:"sudo"`      // only when run by sudo or doas
+	Keywords  []string `toml:"keywords"`  // one of these must occur in the name or the arguments (a cheap prefilter, lower case)
 	Must      []string `toml:"must"`
 	MustNot   []string `toml:"must_not"`
 
 	re, not, names, path *regexp.Regexp
+	nameHits             sync.Map // name → bool: names_re results (names repeat across calls)
+	nameHitsN            atomic.Int32
 	subs                 [][]string
 	flags                []string
 	all                  []string
@@ -101,12 +106,12 @@ func loadCatalogue(src string) ([]*entry, error) {
 			return nil, fmt.Errorf("%s: programs (or names_re), class and message are required", where)
 		}
 		if e.NamesRe != "" {
-			if e.names, err = regexp.Compile("(?i)" + e.NamesRe); err != nil {
+			if e.names, err = regexp.Compile(e.NamesRe); err != nil {
 				return nil, fmt.Errorf("%s: names_re: %w", where, err)
 			}
 		}
 		if e.Path != "" {
-			if e.path, err = regexp.Compile("(?i)" + e.Path); err != nil {
+			if e.path, err = regexp.Compile(e.Path); err != nil {
 				return nil, fmt.Errorf("%s: path: %w", where, err)
 			}
 		}
@@ -124,12 +129,12 @@ func loadCatalogue(src string) ([]*entry, error) {
 			return nil, fmt.Errorf("%s: platform %q is not windows, posix or any", where, e.Platform)
 		}
 		if e.Args != "" {
-			if e.re, err = regexp.Compile("(?i)" + e.Args); err != nil {
+			if e.re, err = regexp.Compile(e.Args); err != nil {
 				return nil, fmt.Errorf("%s: args: %w", where, err)
 			}
 		}
 		if e.Not != "" {
-			if e.not, err = regexp.Compile("(?i)" + e.Not); err != nil {
+			if e.not, err = regexp.Compile(e.Not); err != nil {
 				return nil, fmt.Errorf("%s: not: %w", where, err)
 			}
 		}
@@ -192,13 +197,14 @@ func isFlag(a string, win bool) bool {
 
 // canon is an invocation's arguments as the rows read them.
 type canon struct {
+	prog  string   // the program as written, lower case, \\ for /, quotes dropped
 	line  string   // arguments, lower case, joined by spaces; /flag written -flag on Windows
 	flags []string // flag keys
 	pos   []string // positional arguments, lower case
 }
 
 func canonOf(in inv, win bool) canon {
-	var c canon
+	c := canon{prog: strings.ReplaceAll(strings.ToLower(strings.Trim(in.raw, "\"' ")), "/", "\\")}
 	parts := make([]string, 0, len(in.args))
 	for _, a := range in.args {
 		a = strings.ToLower(strings.Trim(a, "\""))
@@ -280,9 +286,6 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 	if e.Sudo && !in.sudo {
 		return false
 	}
-	if e.path != nil && !e.path.MatchString(strings.ReplaceAll(strings.ToLower(strings.Trim(in.raw, "\"' ")), "/", "\\")) {
-		return false
-	}
 	win := e.Platform == "windows"
 	cmdlet := win && strings.Contains(in.name, "-")
 	c := cc[win]
@@ -290,6 +293,12 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 		x := canonOf(in, win)
 		c = &x
 		cc[win] = c
+	}
+	if len(e.Keywords) > 0 && !containsAny(in.name, e.Keywords...) && !containsAny(c.line, e.Keywords...) && !containsAny(c.prog, e.Keywords...) {
+		return false
+	}
+	if e.path != nil && !e.path.MatchString(c.prog) {
+		return false
 	}
 	if len(e.subs) > 0 {
 		ok := false
@@ -329,6 +338,20 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 	return true
 }
 
+// nameMatches runs names_re on a program name, remembering the answer for
+// the first few thousand names.
+func (e *entry) nameMatches(n string) bool {
+	if v, ok := e.nameHits.Load(n); ok {
+		return v.(bool)
+	}
+	m := e.names.MatchString(n)
+	if e.nameHitsN.Load() < 4096 && len(n) < 64 {
+		e.nameHitsN.Add(1)
+		e.nameHits.Store(n, m)
+	}
+	return m
+}
+
 // catalogueMatches runs the catalogue over every invocation of an analysis.
 func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 	for _, in := range a.invocations() {
@@ -340,7 +363,7 @@ func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 			}
 		}
 		for _, e := range catalogueOpen {
-			if e.names != nil && !e.names.MatchString(in.name) {
+			if e.names != nil && !e.nameMatches(in.name) {
 				continue
 			}
 			if e.matches(in, cc) {

@@ -34,18 +34,27 @@ func (t *textRule) match(s string) []int {
 	if len(s) > 1024 && strings.Count(s, "\n") > 4 {
 		// A long script: the pattern is looked for on the lines that hold
 		// a keyword (the patterns describe one command).
-		for off := 0; off < len(s) && loc == nil; {
-			e := strings.IndexByte(s[off:], '\n')
-			if e < 0 {
-				e = len(s) - off
-			}
-			line := s[off : off+e]
-			if containsAny(line, t.keywords...) {
-				if l := t.re.FindStringIndex(line); l != nil {
-					loc = []int{off + l[0], off + l[1]}
+		best := -1
+		for _, kw := range t.keywords {
+			for off := 0; off < len(s); {
+				k := strings.Index(s[off:], kw)
+				if k < 0 {
+					break
 				}
+				k += off
+				ls := strings.LastIndexByte(s[:k], '\n') + 1
+				le := strings.IndexByte(s[k:], '\n')
+				if le < 0 {
+					le = len(s)
+				} else {
+					le += k
+				}
+				if l := t.re.FindStringIndex(s[ls:le]); l != nil && (best < 0 || ls+l[0] < best) {
+					loc, best = []int{ls + l[0], ls + l[1]}, ls+l[0]
+					break
+				}
+				off = le + 1
 			}
-			off += e + 1
 		}
 	} else {
 		loc = t.re.FindStringIndex(s)
