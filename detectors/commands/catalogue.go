@@ -83,7 +83,11 @@ func init() {
 	}
 }
 
-var techniqueRe = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
+var (
+	techniqueRe = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
+	escapeRe    = regexp.MustCompile(`\\.`)
+	upperRe     = regexp.MustCompile(`[A-Z]`)
+)
 
 // loadCatalogue parses and checks the table.
 func loadCatalogue(src string) ([]*entry, error) {
@@ -127,6 +131,11 @@ func loadCatalogue(src string) ([]*entry, error) {
 		case "windows", "posix", "any":
 		default:
 			return nil, fmt.Errorf("%s: platform %q is not windows, posix or any", where, e.Platform)
+		}
+		for _, pat := range []string{e.Args, e.Not, e.NamesRe, e.Path} {
+			if upperRe.MatchString(escapeRe.ReplaceAllString(pat, "")) {
+				return nil, fmt.Errorf("%s: pattern %q has upper-case letters; the text it reads is lower case", where, pat)
+			}
 		}
 		if e.Args != "" {
 			if e.re, err = regexp.Compile(e.Args); err != nil {
