@@ -54,9 +54,20 @@ type Config struct {
 	Sinks     []Sink
 	Tenants   []Tenant
 	Detectors []Detector
+	// ExtProc, when set, serves Envoy's ext_proc gRPC protocol on its own
+	// listener.
+	ExtProc *ExtProc
 	// Warnings are problems that do not stop the config from loading
 	// (each with its file:line), for `config check` and serve to print.
 	Warnings []string
+}
+
+// ExtProc configures the Envoy ext_proc listener.
+type ExtProc struct {
+	Listen string // host:port of the gRPC listener
+	// Tenant is the tenant whose policy applies to streams that carry no
+	// API key in their gRPC metadata; "" means such streams are refused.
+	Tenant string
 }
 
 // Store says where the audit trail lives and what it keeps.

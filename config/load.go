@@ -54,6 +54,15 @@ type rawFile struct {
 	Tenants     []rawTenant    `hcl:"tenant,block"`
 	Detectors   []rawDetector  `hcl:"detector,block"`
 	Defaults    *rawDetDefault `hcl:"defaults,block"`
+	ExtProc     *rawExtProc    `hcl:"extproc,block"`
+}
+
+// rawExtProc is the Envoy ext_proc listener (host/adapters/extproc).
+type rawExtProc struct {
+	Listen      string    `hcl:"listen"`
+	ListenRange hcl.Range `hcl:"listen,attr_range"`
+	Tenant      *string   `hcl:"tenant,optional"`
+	TenantRange hcl.Range `hcl:"tenant,attr_range"`
 }
 
 type rawStore struct {
@@ -372,6 +381,18 @@ func (v *validator) build(raw *rawFile) *Config {
 			t.APIKeySHA256 = append(t.APIKeySHA256, k)
 		}
 		cfg.Tenants = append(cfg.Tenants, t)
+	}
+	if e := raw.ExtProc; e != nil {
+		cfg.ExtProc = &ExtProc{Listen: e.Listen}
+		if !strings.Contains(e.Listen, ":") {
+			v.errorf(e.ListenRange, "extproc.listen", "%q is not host:port", e.Listen)
+		}
+		if e.Tenant != nil {
+			cfg.ExtProc.Tenant = *e.Tenant
+			if _, ok := cfg.Tenant(*e.Tenant); !ok {
+				v.errorf(e.TenantRange, "extproc.tenant", "no tenant %q", *e.Tenant)
+			}
+		}
 	}
 
 	// Policy defaults for detectors that say nothing.

@@ -42,8 +42,18 @@ store {
 #   network = "udp"                      # "udp" or "tcp"
 # }
 
+# Envoy ext_proc (Envoy AI Gateway, plain Envoy): a gRPC ExternalProcessor on its own
+# port. Streams authenticate with a key in their gRPC metadata (Envoy's grpc_service
+# initial_metadata: x-api-key or authorization: Bearer); streams without one get this
+# tenant's policy (leave tenant out to refuse them).
+# extproc {
+#   listen = "127.0.0.1:9002"
+#   tenant = "default"
+# }
+
 # A tenant is found by the SHA-256 of the hook's API key (Authorization:
-# Bearer, X-Api-Key, X-Highflame-Apikey or X-Goog-Api-Key). Keys are never
+# Bearer or Splunk, cf-aig-authorization: Bearer, X-Api-Key, X-Highflame-Apikey or
+# X-Goog-Api-Key). Keys are never
 # stored in clear: `picket keys new` prints a key and its hash.
 tenant "default" {
   api_key_sha256 = ["0000000000000000000000000000000000000000000000000000000000000000"]

@@ -35,17 +35,20 @@ type Item struct {
 
 // Event is one hook call as recorded before evaluation.
 type Event struct {
-	ID         string       `json:"id"`
-	Tenant     string       `json:"tenant"`
-	Type       string       `json:"type"`
-	RequestID  string       `json:"request_id,omitempty"`
-	SessionID  string       `json:"session_id,omitempty"`
-	Identity   sdk.Identity `json:"identity"`
-	Model      string       `json:"model,omitempty"`
-	Provider   string       `json:"provider,omitempty"`
-	APIFormat  string       `json:"api_format,omitempty"`
-	ReceivedAt time.Time    `json:"received_at"`
-	Items      []Item       `json:"items"`
+	ID        string       `json:"id"`
+	Tenant    string       `json:"tenant"`
+	Type      string       `json:"type"`
+	RequestID string       `json:"request_id,omitempty"`
+	SessionID string       `json:"session_id,omitempty"`
+	Identity  sdk.Identity `json:"identity"`
+	Model     string       `json:"model,omitempty"`
+	Provider  string       `json:"provider,omitempty"`
+	APIFormat string       `json:"api_format,omitempty"`
+	// Source is the protocol the event came in by: "" for Aperture's hook,
+	// else the adapter's name ("shield", "litellm", "envoy", "claude-code").
+	Source     string    `json:"source,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+	Items      []Item    `json:"items"`
 	// Spool is the sealed (encrypted) content needed to evaluate the event
 	// again after a restart. Opaque to the store; dropped by Complete.
 	Spool []byte `json:"-"`

@@ -77,6 +77,7 @@ type EventSummary struct {
 	Model       string        `json:"model,omitempty"`
 	Provider    string        `json:"provider,omitempty"`
 	APIFormat   string        `json:"api_format,omitempty"`
+	Source      string        `json:"source,omitempty"` // "" for Aperture's hook, else the adapter
 	ReceivedAt  time.Time     `json:"received_at"`
 	Status      string        `json:"status"`
 	Decision    string        `json:"decision,omitempty"`

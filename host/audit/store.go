@@ -101,11 +101,11 @@ func (s *sqlStore) prepareRecord(ev *Event) (string, error) {
 // unevaluated is made sure to be on it.
 func (s *sqlStore) recordIn(ctx context.Context, c conn, ev *Event, items string, queue bool) (id string, dup bool, err error) {
 	id = ev.ID
-	n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	n, err := c.exec(ctx, `INSERT INTO events (id, tenant, type, request_id, session_id, login, tailnet, node, user_agent, model, provider, api_format, received_ns, items, spool, source)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		ev.ID, ev.Tenant, ev.Type, nullIfEmpty(ev.RequestID), ev.SessionID,
 		ev.Identity.Login, ev.Identity.Tailnet, ev.Identity.Node, ev.Identity.UserAgent,
-		ev.Model, ev.Provider, ev.APIFormat, ev.ReceivedAt.UnixNano(), items, ev.Spool)
+		ev.Model, ev.Provider, ev.APIFormat, ev.ReceivedAt.UnixNano(), items, ev.Spool, ev.Source)
 	if err != nil {
 		return "", false, err
 	}
@@ -320,7 +320,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	return nil
 }
 
-const eventCols = `e.id, e.tenant, e.type, COALESCE(e.request_id, ''), e.session_id, e.login, e.tailnet, e.node, e.user_agent, e.model, e.provider, e.api_format, e.received_ns`
+const eventCols = `e.id, e.tenant, e.type, COALESCE(e.request_id, ''), e.session_id, e.login, e.tailnet, e.node, e.user_agent, e.model, e.provider, e.api_format, e.received_ns, e.source`
 
 type eventRow struct {
 	ev       Event
@@ -330,7 +330,7 @@ type eventRow struct {
 func (r *eventRow) dest() []any {
 	e := &r.ev
 	return []any{&e.ID, &e.Tenant, &e.Type, &e.RequestID, &e.SessionID, &e.Identity.Login, &e.Identity.Tailnet,
-		&e.Identity.Node, &e.Identity.UserAgent, &e.Model, &e.Provider, &e.APIFormat, &r.received}
+		&e.Identity.Node, &e.Identity.UserAgent, &e.Model, &e.Provider, &e.APIFormat, &r.received, &e.Source}
 }
 
 // Pending implements Store.
@@ -418,7 +418,7 @@ func (r *summaryRow) summary() EventSummary {
 	e := r.ev
 	s := EventSummary{
 		ID: e.ID, Type: e.Type, RequestID: e.RequestID, SessionID: e.SessionID, Identity: e.Identity,
-		Model: e.Model, Provider: e.Provider, APIFormat: e.APIFormat, ReceivedAt: fromNS(r.received),
+		Model: e.Model, Provider: e.Provider, APIFormat: e.APIFormat, Source: e.Source, ReceivedAt: fromNS(r.received),
 		Status: StatusPending,
 	}
 	if r.evaluated.Valid {

@@ -369,3 +369,25 @@ func shellSafe(s string) bool {
 	}
 	return true
 }
+
+// ToolCall adds one tool call with the JSON arguments args (an object, or
+// nil), read the way the LLM APIs' tool calls are: for callers that get a
+// tool call outside an LLM body (Claude Code hooks, Shield tool_call
+// requests). origin is request (about to run) or history (it ran).
+func (x *Extractor) ToolCall(origin sdk.Origin, name, callID string, args jsonscan.Value) {
+	t := turnRequest
+	if origin == sdk.OriginHistory {
+		t = turnHistory
+	}
+	x.toolCallValue(t, name, callID, args, "")
+	x.Items[len(x.Items)-1].Pointer = ""
+}
+
+// ToolResult adds a tool's output v (a string, content parts or an
+// object) as untrusted tool results of the newest turn.
+func (x *Extractor) ToolResult(name, callID string, v jsonscan.Value) {
+	x.toolResult(turnRequest, name, callID, v, "", resultOpts{})
+	for i := range x.Items {
+		x.Items[i].Pointer = ""
+	}
+}

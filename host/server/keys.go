@@ -4,41 +4,15 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/adapters"
 )
 
-// apiKey returns the hook API key from the headers Aperture and Highflame
-// clients use, in order: Authorization: Bearer (Aperture's default) or
-// Splunk (Aperture's "hec" authorization), cf-aig-authorization: Bearer
-// (Aperture's "cf-aig-authorization"), X-Api-Key, X-Highflame-Apikey,
-// X-Goog-Api-Key.
-func apiKey(c *gin.Context) string { return APIKey(c.Request.Header) }
-
-// APIKey is apiKey over plain headers, for the adapters.
-func APIKey(h http.Header) string {
-	if v := h.Get("Authorization"); v != "" {
-		if scheme, tok, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "splunk")) {
-			return strings.TrimSpace(tok)
-		}
-	}
-	if v := h.Get("Cf-Aig-Authorization"); v != "" {
-		if scheme, tok, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "bearer") {
-			return strings.TrimSpace(tok)
-		}
-		return strings.TrimSpace(v)
-	}
-	for _, k := range []string{"X-Api-Key", "X-Highflame-Apikey", "X-Goog-Api-Key"} {
-		if v := h.Get(k); v != "" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+// apiKey returns the hook API key (see adapters.APIKey for the headers).
+func apiKey(c *gin.Context) string { return adapters.APIKey(c.Request.Header) }
 
 // HashKey is the hex SHA-256 of an API key, as config stores it.
 func HashKey(key string) string {

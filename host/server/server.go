@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/adapters"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/metrics"
@@ -39,6 +40,9 @@ type Options struct {
 	// an earlier process left (a crash) are released at Start instead of
 	// waiting for their lease to run out.
 	SoleUser bool
+	// Adapters are the protocol adapters served beside the Aperture hook
+	// (Highflame Shield API, LiteLLM, Claude Code hooks).
+	Adapters []HTTPAdapter
 }
 
 // Server serves the hook endpoint and the API. Start the async workers
@@ -59,6 +63,7 @@ type Server struct {
 	once     sync.Once
 
 	records chan audit.Decided // decided pre_request events waiting to be written
+	shared  []adapters.Route   // adapter routes on paths picket serves too
 	recWG   sync.WaitGroup
 }
 
@@ -112,7 +117,8 @@ func New(opts Options) (*Server, error) {
 	}
 	r.POST("/v1/agent/events", s.auth, s.hook)
 	r.POST("/v1/agent/events/:event", s.auth, s.hook)
-	r.GET("/v1/detectors", s.auth, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"detectors": s.eng.Detectors()}) })
+	s.mountAdapters(r, opts.Adapters)
+	r.GET("/v1/detectors", s.detectors)
 	s.mountObservatory(r)
 	s.router = r
 	// The recorder runs from the start: handlers wait on its queue.

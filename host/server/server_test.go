@@ -15,6 +15,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/adapters/claudecode"
+	"github.com/picketsec/picket/host/adapters/litellm"
+	"github.com/picketsec/picket/host/adapters/shield"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/internal/fixtures"
@@ -67,7 +70,8 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m, SoleUser: true})
+	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m, SoleUser: true,
+		Adapters: []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,13 @@ func runServe(args []string) int {
 	// Past the cap, connections wait in the kernel's backlog instead of
 	// taking file descriptors.
 	go func() { errc <- httpSrv.Serve(netutil.LimitListener(ln, *maxConns)) }()
+	if cfg.ExtProc != nil {
+		stop, err := serveExtProc(cfg.ExtProc, d.srv, log)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer stop()
+	}
 	if *cfgFile != "" {
 		// Watch before announcing: a change right after start must not be missed.
 		events := watchFile(*cfgFile, log)
@@ -172,7 +179,8 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 	}
 	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks, Lease: lease, BodyTimeout: bodyTimeout,
 		// SQLite serves one process: claims left by a crash are its own.
-		SoleUser: cfg.Store.Driver != "postgres"})
+		SoleUser: cfg.Store.Driver != "postgres",
+		Adapters: httpAdapters()})
 	if err != nil {
 		d.close()
 		return nil, err
