@@ -13,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/picketsec/picket/host/taxonomy"
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -59,6 +60,25 @@ type Finding struct {
 	sdk.Finding
 	Action     string `json:"action"`               // block | redact | alert: what policy asks for it
 	Suppressed string `json:"suppressed,omitempty"` // why it does not count: "allowlist", "below_threshold"; "" when it counts
+	// Evidence is the match as the trail keeps the item's text: a command
+	// or an injected instruction as sent, with any secret inside it masked.
+	// Empty for secrets (Redacted shows them) and with payload "none".
+	Evidence string `json:"evidence,omitempty"`
+	// TextSpan is [start, end) of the match in the kept item text (after
+	// masking), for highlighting; absent when no text is kept.
+	TextSpan []int `json:"text_span,omitempty"`
+	// Taxonomy names the OWASP LLM, MITRE ATLAS / ATT&CK and CWE ids the
+	// finding falls under (host/taxonomy), filled when read.
+	Taxonomy *taxonomy.Refs `json:"taxonomy,omitempty"`
+}
+
+// Classify fills f.Taxonomy from its category, class and rule.
+func (f *Finding) Classify() {
+	if r := taxonomy.For(f.Category, f.Class, f.Rule); !r.Empty() {
+		f.Taxonomy = &r
+	} else {
+		f.Taxonomy = nil
+	}
 }
 
 // DetectorRun is how one detector fared on one event.

@@ -9,11 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/picketsec/picket/host/taxonomy"
 )
 
 // ExportRecord is one line of a JSONL export: an event with its result,
 // findings and detector runs. Item text is left out: SIEM pipelines get
-// the verdict and the redacted findings, not the conversation.
+// the verdict and the redacted findings (with their evidence: the matched
+// command or instruction, secrets masked, and their taxonomy ids), not the
+// conversation.
 type ExportRecord struct {
 	ID          string        `json:"id"`
 	Tenant      string        `json:"tenant"`
@@ -61,6 +65,7 @@ var csvHeader = []string{
 	"event_id", "received_at", "tenant", "type", "session_id", "request_id", "login", "user_agent", "model", "provider",
 	"status", "decision", "would_block", "mode", "category", "max_severity", "latency_ms",
 	"detector", "rule", "finding_category", "class", "severity", "confidence", "item", "redacted", "fingerprint", "action", "suppressed", "message",
+	"evidence", "owasp_llm", "atlas", "attack", "cwe",
 }
 
 // csvCell keeps a cell from being read as a formula by a spreadsheet.
@@ -175,7 +180,12 @@ func writeCSV(cw *csv.Writer, r *ExportRecord) error {
 		row := append(append([]string(nil), base...),
 			csvCell(f.Detector), csvCell(f.Rule), csvCell(f.Category), csvCell(f.Class), f.Severity.String(),
 			strconv.FormatFloat(f.Confidence, 'f', 2, 64), strconv.Itoa(f.Item), csvCell(f.Redacted), csvCell(f.Fingerprint),
-			csvCell(f.Action), csvCell(f.Suppressed), csvCell(f.Message))
+			csvCell(f.Action), csvCell(f.Suppressed), csvCell(f.Message), csvCell(f.Evidence))
+		var tx taxonomy.Refs
+		if f.Taxonomy != nil {
+			tx = *f.Taxonomy
+		}
+		row = append(row, strings.Join(tx.OWASP, " "), strings.Join(tx.ATLAS, " "), strings.Join(tx.ATTACK, " "), strings.Join(tx.CWE, " "))
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -219,8 +219,12 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 	var skipped []string
 	err := s.db.write(ctx, func(c conn) error {
 		skipped = skipped[:0]
-		// Lock in one order (session, then event), so that two replicas
-		// completing overlapping batches do not deadlock on session rows.
+		// Lock in one order (chain heads by tenant, then sessions, then
+		// events), so that two replicas completing overlapping batches do
+		// not deadlock.
+		if err := s.lockHeadsOf(ctx, c, ids); err != nil {
+			return err
+		}
 		order, err := s.sessionOrder(ctx, c, ids)
 		if err != nil {
 			return err

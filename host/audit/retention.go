@@ -100,6 +100,11 @@ func (s *sqlStore) pruneWhere(ctx context.Context, cond string, args ...any) (in
 			if _, err := c.exec(ctx, `DELETE FROM work_queue WHERE event_id IN `+in, inArgs...); err != nil {
 				return err
 			}
+			// The chain keeps its links: verification checks their linkage
+			// and knows their events went by retention, not by tampering.
+			if _, err := c.exec(ctx, `UPDATE chain SET pruned = 1 WHERE event_id IN `+in, inArgs...); err != nil {
+				return err
+			}
 			n, err := c.exec(ctx, `DELETE FROM events WHERE id IN `+in, inArgs...)
 			if err != nil {
 				return err

@@ -163,7 +163,16 @@ func (s *sqlStore) RecordDecided(ctx context.Context, batch []Decided) error {
 		}
 		prep[i] = prepared{items, comp}
 	}
+	tenants := make([]string, len(batch))
+	for i, d := range batch {
+		tenants[i] = d.Event.Tenant
+	}
 	err := s.db.write(ctx, func(c conn) error {
+		// Lock the chain heads of the batch's tenants up front, in name
+		// order (see chain.go).
+		if err := s.lockHeads(ctx, c, tenants); err != nil {
+			return err
+		}
 		for i, d := range batch {
 			id, dup, err := s.recordIn(ctx, c, d.Event, prep[i].items, false)
 			if err != nil {
@@ -209,7 +218,12 @@ func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.write(ctx, func(c conn) error { return s.completeIn(ctx, c, id, res, comp, false) })
+	err = s.db.write(ctx, func(c conn) error {
+		if err := s.lockHeadsOf(ctx, c, []string{id}); err != nil {
+			return err
+		}
+		return s.completeIn(ctx, c, id, res, comp, false)
+	})
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("audit: complete %s: %w", id, ErrNotFound)
 	}
@@ -288,10 +302,14 @@ max_severity = ?, findings = ?, latency_ns = ?, items = COALESCE(?, items) WHERE
 		return err
 	}
 	for i, f := range res.Findings {
-		_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ts, te := -1, -1
+		if len(f.TextSpan) == 2 {
+			ts, te = f.TextSpan[0], f.TextSpan[1]
+		}
+		_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, i, tenant, received, f.Detector, f.Rule, f.Category, f.Class, int(f.Severity), f.Confidence,
-			f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed)
+			f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed, f.Evidence, ts, te)
 		if err != nil {
 			return err
 		}
@@ -317,7 +335,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			return err
 		}
 	}
-	return nil
+	// The decision joins the tenant's hash chain (chain.go).
+	if err := s.lockHeads(ctx, c, []string{tenant}); err != nil {
+		return err
+	}
+	return s.chainIn(ctx, c, tenant, id)
 }
 
 const eventCols = `e.id, e.tenant, e.type, COALESCE(e.request_id, ''), e.session_id, e.login, e.tailnet, e.node, e.user_agent, e.model, e.provider, e.api_format, e.received_ns, e.source`
@@ -580,7 +602,7 @@ func (s *sqlStore) details(ctx context.Context, tenant, cond string, args []any,
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
 		in, inArgs := inList(chunk)
-		frows, err := s.db.query(ctx, `SELECT event_id, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed
+		frows, err := s.db.query(ctx, `SELECT event_id, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end
 FROM findings WHERE tenant = ? AND event_id IN `+in+` ORDER BY event_id, seq`, append([]any{tenant}, inArgs...)...)
 		if err != nil {
 			return nil, err
@@ -588,13 +610,14 @@ FROM findings WHERE tenant = ? AND event_id IN `+in+` ORDER BY event_id, seq`, a
 		for frows.Next() {
 			var eid string
 			var f Finding
-			var sev int
+			var sev, ts, te int
 			if err := frows.Scan(&eid, &f.Detector, &f.Rule, &f.Category, &f.Class, &sev, &f.Confidence, &f.Item, &f.Start, &f.End,
-				&f.Message, &f.Redacted, &f.Fingerprint, &f.Action, &f.Suppressed); err != nil {
+				&f.Message, &f.Redacted, &f.Fingerprint, &f.Action, &f.Suppressed, &f.Evidence, &ts, &te); err != nil {
 				frows.Close()
 				return nil, err
 			}
 			f.Severity = sdk.Severity(sev)
+			f.setSpan(ts, te)
 			r := out[index[eid]].Result
 			r.Findings = append(r.Findings, f)
 		}
@@ -662,7 +685,7 @@ func (s *sqlStore) ListFindings(ctx context.Context, tenant string, f FindingFil
 			cur.At, cur.At, cur.ID, cur.ID, cur.Seq)
 	}
 	q := `SELECT f.event_id, f.seq, f.received_ns, f.detector, f.rule, f.category, f.class, f.severity, f.confidence, f.item, f.start_pos, f.end_pos,
-f.message, f.redacted, f.fingerprint, f.action, f.suppressed, e.type, e.session_id, e.login, e.decision, e.would_block
+f.message, f.redacted, f.fingerprint, f.action, f.suppressed, f.evidence, f.text_start, f.text_end, e.type, e.session_id, e.login, e.decision, e.would_block
 FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		fmt.Sprintf(` ORDER BY f.received_ns DESC, f.event_id DESC, f.seq DESC LIMIT %d`, limit+1)
 	rows, err := s.db.query(ctx, q, w.args...)
@@ -674,10 +697,10 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 	var last cursor
 	for rows.Next() {
 		var r FindingRow
-		var seq, sev, wb int
+		var seq, sev, wb, ts, te int
 		var at int64
 		if err := rows.Scan(&r.EventID, &seq, &at, &r.Detector, &r.Rule, &r.Category, &r.Class, &sev, &r.Confidence, &r.Item, &r.Start, &r.End,
-			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb); err != nil {
+			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.Evidence, &ts, &te, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb); err != nil {
 			return nil, s.errf("list findings", err)
 		}
 		if len(page.Findings) == limit {
@@ -685,6 +708,7 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 			break
 		}
 		r.Severity = sdk.Severity(sev)
+		r.setSpan(ts, te)
 		r.WouldBlock = wb != 0
 		r.ReceivedAt = fromNS(at)
 		page.Findings = append(page.Findings, r)
@@ -694,4 +718,12 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		return nil, s.errf("list findings", err)
 	}
 	return page, nil
+}
+
+// setSpan sets f's text span from its columns and fills its taxonomy.
+func (f *Finding) setSpan(start, end int) {
+	if start >= 0 && end >= start {
+		f.TextSpan = []int{start, end}
+	}
+	f.Classify()
 }

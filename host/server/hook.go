@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -177,7 +178,8 @@ func (s *Server) recorder() {
 // decided is what the trail keeps of a decided event.
 func (s *Server) decided(ev *sdk.Event, v *engine.Verdict) audit.Decided {
 	res := v.Result
-	res.Items = s.auditItems(ev, v.Findings)
+	res.Findings = slices.Clone(v.Findings)
+	res.Items = s.auditItems(ev, res.Findings)
 	return audit.Decided{Event: s.auditEvent(ev, nil), Result: &res}
 }
 
@@ -247,7 +249,9 @@ func (s *Server) auditEvent(ev *sdk.Event, spool []byte) *audit.Event {
 	return rec
 }
 
-// auditItems are the items with their text as the payload mode says.
+// auditItems are the items with their text as the payload mode says; in
+// the redacted and full modes it also fills each finding's evidence and
+// text span (engine.Evidence), in place.
 func (s *Server) auditItems(ev *sdk.Event, findings []audit.Finding) []audit.Item {
 	items := s.auditEvent(ev, nil).Items
 	mode := config.PayloadRedacted
@@ -257,17 +261,21 @@ func (s *Server) auditItems(ev *sdk.Event, findings []audit.Finding) []audit.Ite
 	if mode == config.PayloadNone {
 		return items
 	}
-	byItem := map[int][]audit.Finding{}
-	for _, f := range findings {
-		if f.Item >= 0 {
-			byItem[f.Item] = append(byItem[f.Item], f)
-		}
-	}
 	for i, it := range ev.Items {
+		masked := engine.Evidence(it.Text, it.Index, findings)
 		if mode == config.PayloadFull {
 			items[i].Text = it.Text
 		} else {
-			items[i].Text = engine.Mask(it.Text, byItem[it.Index])
+			items[i].Text = masked
+		}
+	}
+	if mode == config.PayloadFull {
+		// The kept text is the text: spans are the findings' own (the
+		// evidence stays masked all the same).
+		for i := range findings {
+			if f := &findings[i]; f.TextSpan != nil {
+				f.TextSpan = []int{f.Start, f.End}
+			}
 		}
 	}
 	return items

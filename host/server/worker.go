@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -231,7 +232,8 @@ func (q *workQueue) commit(batch []doneJob) {
 	results := make([]audit.Result, len(batch))
 	for i, d := range batch {
 		results[i] = d.v.Result
-		results[i].Items = s.auditItems(d.job.spool.Event, d.v.Findings)
+		results[i].Findings = slices.Clone(d.v.Findings)
+		results[i].Items = s.auditItems(d.job.spool.Event, results[i].Findings)
 		comps[i] = audit.Completion{ID: d.job.id, Result: &results[i]}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -49,7 +49,7 @@
   function ms(ns) {
     if (!ns) return "0 ms";
     var v = ns / 1e6;
-    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms";
+    return (v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " ms";
   }
 
   function dur(ns) {
@@ -401,26 +401,70 @@
     });
   }
 
+  var FRAMEWORKS = [["owasp_llm", "OWASP Top 10 for LLM Applications 2025"], ["atlas", "MITRE ATLAS"], ["attack", "MITRE ATT&CK"], ["cwe", "CWE"]];
+
+  // taxonomyChips shows a finding's framework ids, each with its framework
+  // as a tooltip.
+  function taxonomyChips(t) {
+    if (!t) return h("span", { "class": "muted" }, "–");
+    var out = [];
+    FRAMEWORKS.forEach(function (fw) {
+      (t[fw[0]] || []).forEach(function (id) { out.push(h("span", { "class": "tax tax-" + fw[0], title: fw[1] }, id)); });
+    });
+    return h("span", { "class": "taxonomy" }, out);
+  }
+
+  // evidence is what a finding matched: the command or instruction as kept
+  // (secrets inside masked), or the secret's redacted form.
+  function evidence(f) {
+    if (f.evidence) return h("code", { "class": "evidence", title: "matched text (secrets masked)" }, f.evidence);
+    if (f.redacted) return h("code", { "class": "redacted", title: "secret, redacted" }, f.redacted);
+    return h("span", { "class": "muted" }, "–");
+  }
+
   function findingsTable(findings) {
     if (!findings || !findings.length) return h("p", { "class": "muted" }, "No findings.");
     return h("table", { "class": "findings" },
-      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Item", "Match (redacted)", "Action", "Message"].map(function (x) { return h("th", null, x); }))),
+      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Item", "Evidence", "Taxonomy", "Action", "Message"].map(function (x) { return h("th", null, x); }))),
       h("tbody", null, findings.map(function (f) {
         return h("tr", { "class": f.suppressed ? "suppressed" : "" },
           h("td", null, sevBadge(f.severity)),
           h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
           h("td", { "class": "mono" }, f.detector + " / " + f.rule),
           h("td", null, "#" + f.item),
-          h("td", { "class": "mono redacted" }, f.redacted || "–"),
+          h("td", { "class": "mono" }, evidence(f)),
+          h("td", null, taxonomyChips(f.taxonomy)),
           h("td", null, f.action, f.suppressed ? h("div", { "class": "muted" }, "suppressed: " + f.suppressed) : null),
           h("td", null, f.message));
       })));
   }
 
+  // markedText renders an item's kept text with the findings' spans
+  // highlighted (overlaps merged into the first).
+  function markedText(text, findings) {
+    var spans = (findings || []).filter(function (f) {
+      return f.text_span && f.text_span.length === 2 && f.text_span[1] > f.text_span[0] && f.text_span[1] <= text.length;
+    }).sort(function (a, b) { return a.text_span[0] - b.text_span[0]; });
+    var out = [], pos = 0;
+    spans.forEach(function (f) {
+      var a = f.text_span[0], b = f.text_span[1];
+      if (b <= pos) return;
+      if (a < pos) a = pos;
+      if (a > pos) out.push(text.slice(pos, a));
+      out.push(h("mark", { "class": "m-" + (f.category || "other") + (f.suppressed ? " suppressed" : ""), title: f.detector + " / " + f.rule + (f.message ? ": " + f.message : "") }, text.slice(a, b)));
+      pos = b;
+    });
+    out.push(text.slice(pos));
+    return out;
+  }
+
   function eventCard(ev, withSession) {
     var r = ev.result;
-    var flagged = {};
-    ((r && r.findings) || []).forEach(function (f) { if (!f.suppressed) flagged[f.item] = true; });
+    var flagged = {}, byItem = {};
+    ((r && r.findings) || []).forEach(function (f) {
+      if (!f.suppressed) flagged[f.item] = true;
+      (byItem[f.item] = byItem[f.item] || []).push(f);
+    });
     var li = h("li", { "class": "event d-" + (r ? r.decision : "pending") + (r && r.would_block && r.decision !== "block" ? " would" : ""), "data-event": ev.id },
       h("div", { "class": "panel" },
         h("div", { "class": "ev-head" },
@@ -437,7 +481,7 @@
             h("div", { "class": "ih" }, h("b", null, "#" + it.index + " " + it.kind), it.origin ? h("span", null, it.origin) : null,
               it.tool ? h("span", { "class": "mono" }, it.tool) : null, it.untrusted ? h("span", null, "untrusted") : null,
               h("span", null, it.length + " bytes")),
-            it.text ? h("pre", { "class": "item-text" }, it.text) : h("pre", { "class": "muted" }, "(text not stored: payload mode none)"));
+            it.text ? h("pre", { "class": "item-text" }, markedText(it.text, byItem[it.index])) : h("pre", { "class": "muted" }, "(text not stored: payload mode none)"));
         })),
         r ? findingsTable(r.findings) : h("p", { "class": "muted" }, "Not evaluated yet."),
         r && r.detectors && r.detectors.length ? runsSummary(r.detectors,
@@ -600,7 +644,8 @@
             h("td", null, sevBadge(f.severity)),
             h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
             h("td", { "class": "mono" }, f.detector + " / " + f.rule),
-            h("td", { "class": "mono redacted" }, f.redacted || "–"),
+            h("td", { "class": "mono" }, evidence(f)),
+            h("td", null, taxonomyChips(f.taxonomy)),
             h("td", null, f.message),
             h("td", null, decisionBadge(f.decision, f.would_block)),
             h("td", null, f.login || ""),
@@ -608,7 +653,7 @@
         });
         state.cursor = page.next || "";
         more.hidden = !page.next;
-        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 9, "class": "empty" }, "No findings.")));
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No findings.")));
       });
     }
     more.addEventListener("click", function () { load().catch(fail); });
@@ -622,7 +667,7 @@
         h("label", null, "Min severity ", h("select", { id: "threat-severity", onchange: filterChanged },
           ["", "low", "medium", "high", "critical"].map(function (x) { return h("option", { value: x, selected: x === state.min }, x || "any"); })))),
         h("table", { id: "threats-table" },
-          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Match (redacted)", "Message", "Decision", "Login", "Where"].map(function (x) { return h("th", null, x); }))),
+          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Evidence", "Taxonomy", "Message", "Decision", "Login", "Where"].map(function (x) { return h("th", null, x); }))),
           tbody),
         more);
     });
@@ -656,7 +701,7 @@
       cols.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); });
       render(h("h1", null, "Detectors"),
         rows.length ? h("table", { id: "detectors-table" },
-          h("thead", null, h("tr", null, cols.map(function (c) { return h("th", null, c.replace(/_ns$/, "").replace(/_/g, " ")); }))),
+          h("thead", null, h("tr", null, cols.map(function (c) { return h("th", null, c.replace(/_ns$/, " (ms)").replace(/_/g, " ")); }))),
           h("tbody", null, rows.map(function (r) {
             return h("tr", { "data-detector": cell(r.id || r.name) }, cols.map(function (c) {
               var v = r[c];
@@ -664,7 +709,7 @@
                 var good = v === "ok" || v === "healthy" || v === true || v === "serving";
                 return h("td", null, h("span", { "class": "badge " + (good ? "ok" : "bad") }, cell(v)));
               }
-              if (/latency|duration/.test(c) && typeof v === "number") return h("td", null, v > 1e4 ? ms(v) : cell(v));
+              if (/latency|duration|_ns$/.test(c) && typeof v === "number") return h("td", null, ms(v));
               return h("td", { "class": typeof v === "object" ? "mono" : "" }, cell(v));
             }));
           }))) : h("p", { "class": "empty" }, "No detectors reported."));
