@@ -33,76 +33,111 @@ func chainGenesis(tenant string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// lockHeads makes sure the chain heads of tenants exist and locks them, in
-// sorted order.
-func (s *sqlStore) lockHeads(ctx context.Context, c conn, tenants []string) error {
+// chainConn is a transaction with the chain heads it has locked, kept in
+// memory until flush writes them once per tenant.
+type chainConn struct {
+	conn
+	heads map[string]*chainHead
+}
+
+type chainHead struct {
+	seq   int64
+	hash  string
+	dirty bool
+}
+
+// lockHeads makes sure the chain heads of tenants exist, locks them in
+// sorted order and returns the transaction that knows them.
+func (s *sqlStore) lockHeads(ctx context.Context, c conn, tenants []string) (*chainConn, error) {
+	cc, ok := c.(*chainConn)
+	if !ok {
+		cc = &chainConn{conn: c, heads: map[string]*chainHead{}}
+	}
 	ts := slices.Clone(tenants)
 	slices.Sort(ts)
 	ts = slices.Compact(ts)
-	for _, t := range ts {
-		if _, err := c.exec(ctx, `INSERT INTO chain_heads (tenant, seq, hash) VALUES (?, 0, ?) ON CONFLICT DO NOTHING`, t, chainGenesis(t)); err != nil {
-			return err
-		}
-		if s.db.driver() == "postgres" {
-			var seq int64
-			if err := c.queryRow(ctx, `SELECT seq FROM chain_heads WHERE tenant = ? FOR UPDATE`, t).Scan(&seq); err != nil {
-				return err
-			}
-		}
+	lock := ""
+	if s.db.driver() == "postgres" {
+		lock = " FOR UPDATE"
 	}
-	return nil
+	for _, t := range ts {
+		if cc.heads[t] != nil {
+			continue
+		}
+		if _, err := c.exec(ctx, `INSERT INTO chain_heads (tenant, seq, hash) VALUES (?, 0, ?) ON CONFLICT DO NOTHING`, t, chainGenesis(t)); err != nil {
+			return nil, err
+		}
+		h := &chainHead{}
+		if err := c.queryRow(ctx, `SELECT seq, hash FROM chain_heads WHERE tenant = ?`+lock, t).Scan(&h.seq, &h.hash); err != nil {
+			return nil, err
+		}
+		cc.heads[t] = h
+	}
+	return cc, nil
 }
 
 // lockHeadsOf locks the chain heads of the tenants of events ids (see
 // lockHeads). Transactions take these locks before any other, so that the
 // order is the same everywhere.
-func (s *sqlStore) lockHeadsOf(ctx context.Context, c conn, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	in, args := inList(ids)
-	rows, err := c.query(ctx, `SELECT DISTINCT tenant FROM events WHERE id IN `+in, args...)
-	if err != nil {
-		return err
-	}
+func (s *sqlStore) lockHeadsOf(ctx context.Context, c conn, ids []string) (*chainConn, error) {
 	var tenants []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
+	if len(ids) > 0 {
+		in, args := inList(ids)
+		rows, err := c.query(ctx, `SELECT DISTINCT tenant FROM events WHERE id IN `+in, args...)
+		if err != nil {
+			return nil, err
 		}
-		tenants = append(tenants, t)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return err
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			tenants = append(tenants, t)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	return s.lockHeads(ctx, c, tenants)
 }
 
-// chainIn appends the decision of event id (tenant's, already written in
-// the transaction c) to the tenant's chain. The caller has locked the head.
-func (s *sqlStore) chainIn(ctx context.Context, c conn, tenant, id string) error {
-	var (
-		seq  int64
-		prev string
-	)
-	if err := c.queryRow(ctx, `SELECT seq, hash FROM chain_heads WHERE tenant = ?`, tenant).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("chain head of %q: %w", tenant, err)
+// flush writes the heads the transaction moved.
+func (cc *chainConn) flush(ctx context.Context) error {
+	for t, h := range cc.heads {
+		if h.dirty {
+			if _, err := cc.exec(ctx, `UPDATE chain_heads SET seq = ?, hash = ? WHERE tenant = ?`, h.seq, h.hash, t); err != nil {
+				return err
+			}
+			h.dirty = false
+		}
 	}
-	seq++
-	h, err := decisionHash(ctx, c, tenant, id, seq, prev)
+	return nil
+}
+
+// chainIn appends the decision of event id (tenant's, already written in
+// the transaction c) to the tenant's chain. c must be the chainConn that
+// locked the tenant's head: appending without the lock could fork the
+// chain between replicas.
+func (s *sqlStore) chainIn(ctx context.Context, c conn, tenant, id string) error {
+	cc, ok := c.(*chainConn)
+	if !ok || cc.heads[tenant] == nil {
+		return fmt.Errorf("audit: chain head of tenant %q not locked by the transaction", tenant)
+	}
+	h := cc.heads[tenant]
+	seq := h.seq + 1
+	sum, err := decisionHash(ctx, c, tenant, id, seq, h.hash)
 	if err != nil {
 		return err
 	}
 	if _, err := c.exec(ctx, `INSERT INTO chain (tenant, seq, event_id, prev_hash, hash, at_ns) VALUES (?, ?, ?, ?, ?, ?)`,
-		tenant, seq, id, prev, h, s.now().UnixNano()); err != nil {
+		tenant, seq, id, h.hash, sum, s.now().UnixNano()); err != nil {
 		return err
 	}
-	_, err = c.exec(ctx, `UPDATE chain_heads SET seq = ?, hash = ? WHERE tenant = ?`, seq, h, tenant)
-	return err
+	h.seq, h.hash, h.dirty = seq, sum, true
+	return nil
 }
 
 // hashWriter writes length-prefixed fields into a hash.
@@ -212,7 +247,7 @@ const maxChainProblems = 100
 // as stored now (for the event's latest link), and the chain head matches
 // the last link. It reads in pages and reports up to 100 problems.
 func VerifyChain(ctx context.Context, st Store, tenant string) (*ChainReport, error) {
-	s, ok := st.(*sqlStore)
+	s, ok := sqlOf(st)
 	if !ok {
 		return nil, fmt.Errorf("audit: verify: not a SQL store")
 	}

@@ -60,11 +60,14 @@ type EventFilter struct {
 	Detector    string
 	Category    string
 	MinSeverity sdk.Severity
-	Since       time.Time // inclusive
-	Until       time.Time // exclusive
-	Cursor      string    // from a previous page's Next
-	Limit       int       // 1..MaxLimit; 0 means DefaultLimit
-	Ascending   bool      // oldest first (export); the default is newest first
+	// Triage keeps events whose latest triage mark (on the event or one
+	// of its findings) is this state, or "untriaged".
+	Triage    string
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	Cursor    string    // from a previous page's Next
+	Limit     int       // 1..MaxLimit; 0 means DefaultLimit
+	Ascending bool      // oldest first (export); the default is newest first
 }
 
 // EventSummary is one row of an event list.
@@ -149,10 +152,19 @@ type FindingFilter struct {
 	Category          string
 	MinSeverity       sdk.Severity
 	IncludeSuppressed bool
-	Since             time.Time
-	Until             time.Time
-	Cursor            string
-	Limit             int
+	// Triage keeps findings in this triage state (acknowledged,
+	// false_positive, escalated) or "untriaged".
+	Triage string
+	// Decision, Login and Agent keep findings of events with this
+	// decision (allow, block, modify), login, or user agent starting
+	// with Agent ("claude-cli" matches every version).
+	Decision string
+	Login    string
+	Agent    string
+	Since    time.Time
+	Until    time.Time
+	Cursor   string
+	Limit    int
 }
 
 // FindingRow is a finding with the event it was found in.
@@ -165,6 +177,7 @@ type FindingRow struct {
 	ReceivedAt time.Time `json:"received_at"`
 	Decision   string    `json:"decision,omitempty"`
 	WouldBlock bool      `json:"would_block"`
+	Triage     string    `json:"triage,omitempty"` // the current triage state; "" when untriaged
 }
 
 // FindingPage is one page of findings.

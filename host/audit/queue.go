@@ -217,12 +217,13 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 		comps[b.ID], results[b.ID] = comp, b.Result
 	}
 	var skipped []string
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.db.write(ctx, func(tx conn) error {
 		skipped = skipped[:0]
 		// Lock in one order (chain heads by tenant, then sessions, then
 		// events), so that two replicas completing overlapping batches do
 		// not deadlock.
-		if err := s.lockHeadsOf(ctx, c, ids); err != nil {
+		c, err := s.lockHeadsOf(ctx, tx, ids)
+		if err != nil {
 			return err
 		}
 		order, err := s.sessionOrder(ctx, c, ids)
@@ -251,7 +252,7 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 				}
 			}
 		}
-		return nil
+		return c.flush(ctx)
 	})
 	if err != nil {
 		return nil, s.errf("complete", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,10 +168,11 @@ func (s *sqlStore) RecordDecided(ctx context.Context, batch []Decided) error {
 	for i, d := range batch {
 		tenants[i] = d.Event.Tenant
 	}
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.db.write(ctx, func(tx conn) error {
 		// Lock the chain heads of the batch's tenants up front, in name
 		// order (see chain.go).
-		if err := s.lockHeads(ctx, c, tenants); err != nil {
+		c, err := s.lockHeads(ctx, tx, tenants)
+		if err != nil {
 			return err
 		}
 		for i, d := range batch {
@@ -185,7 +187,7 @@ func (s *sqlStore) RecordDecided(ctx context.Context, batch []Decided) error {
 				return err
 			}
 		}
-		return nil
+		return c.flush(ctx)
 	})
 	if err != nil {
 		return s.errf("record", err)
@@ -218,11 +220,15 @@ func (s *sqlStore) Complete(ctx context.Context, id string, res *Result) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.write(ctx, func(c conn) error {
-		if err := s.lockHeadsOf(ctx, c, []string{id}); err != nil {
+	err = s.db.write(ctx, func(tx conn) error {
+		c, err := s.lockHeadsOf(ctx, tx, []string{id})
+		if err != nil {
 			return err
 		}
-		return s.completeIn(ctx, c, id, res, comp, false)
+		if err := s.completeIn(ctx, c, id, res, comp, false); err != nil {
+			return err
+		}
+		return c.flush(ctx)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("audit: complete %s: %w", id, ErrNotFound)
@@ -336,9 +342,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		}
 	}
 	// The decision joins the tenant's hash chain (chain.go).
-	if err := s.lockHeads(ctx, c, []string{tenant}); err != nil {
-		return err
-	}
 	return s.chainIn(ctx, c, tenant, id)
 }
 
@@ -496,6 +499,16 @@ func (s *sqlStore) ListEvents(ctx context.Context, tenant string, f EventFilter)
 		fw.add("f.suppressed = ''")
 		fw.findingMatch("f", f.Detector, f.Category, f.MinSeverity)
 		w.add("EXISTS (SELECT 1 FROM findings f"+fw.String()+")", fw.args...)
+	}
+	if f.Triage != "" {
+		const latest = `COALESCE((SELECT t.state FROM triage t WHERE t.tenant = e.tenant AND t.event_id = e.id ORDER BY t.at_ns DESC, t.id DESC LIMIT 1), '')`
+		if f.Triage == "untriaged" {
+			w.add(latest + ` IN ('', 'open')`)
+		} else if !slices.Contains(TriageStates, f.Triage) {
+			return nil, &QueryError{Param: "triage", Reason: fmt.Sprintf("%q: want untriaged, %s", f.Triage, strings.Join(TriageStates, ", "))}
+		} else {
+			w.add(latest+` = ?`, f.Triage)
+		}
 	}
 	w.timeRange("e.received_ns", f.Since, f.Until)
 	order := "DESC"
@@ -679,13 +692,26 @@ func (s *sqlStore) ListFindings(ctx context.Context, tenant string, f FindingFil
 		w.add("e.session_id = ?", f.SessionID)
 	}
 	w.findingMatch("f", f.Detector, f.Category, f.MinSeverity)
+	if err := w.triageCond(f.Triage); err != nil {
+		return nil, err
+	}
+	if f.Decision != "" {
+		w.add("e.decision = ?", f.Decision)
+	}
+	if f.Login != "" {
+		w.add("e.login = ?", f.Login)
+	}
+	if f.Agent != "" {
+		w.add("SUBSTR(e.user_agent, 1, ?) = ?", len(f.Agent), f.Agent)
+	}
 	w.timeRange("f.received_ns", f.Since, f.Until)
 	if cur != nil {
 		w.add("(f.received_ns < ? OR (f.received_ns = ? AND (f.event_id < ? OR (f.event_id = ? AND f.seq < ?))))",
 			cur.At, cur.At, cur.ID, cur.ID, cur.Seq)
 	}
 	q := `SELECT f.event_id, f.seq, f.received_ns, f.detector, f.rule, f.category, f.class, f.severity, f.confidence, f.item, f.start_pos, f.end_pos,
-f.message, f.redacted, f.fingerprint, f.action, f.suppressed, f.evidence, f.text_start, f.text_end, e.type, e.session_id, e.login, e.decision, e.would_block
+f.message, f.redacted, f.fingerprint, f.action, f.suppressed, f.evidence, f.text_start, f.text_end, e.type, e.session_id, e.login, e.decision, e.would_block,
+` + latestTriage + `
 FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		fmt.Sprintf(` ORDER BY f.received_ns DESC, f.event_id DESC, f.seq DESC LIMIT %d`, limit+1)
 	rows, err := s.db.query(ctx, q, w.args...)
@@ -700,7 +726,7 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		var seq, sev, wb, ts, te int
 		var at int64
 		if err := rows.Scan(&r.EventID, &seq, &at, &r.Detector, &r.Rule, &r.Category, &r.Class, &sev, &r.Confidence, &r.Item, &r.Start, &r.End,
-			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.Evidence, &ts, &te, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb); err != nil {
+			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.Evidence, &ts, &te, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb, &r.Triage); err != nil {
 			return nil, s.errf("list findings", err)
 		}
 		if len(page.Findings) == limit {

@@ -240,6 +240,27 @@ func TestBrowser(t *testing.T) {
 	// Event page, then sign out.
 	do("event page", chromedp.Navigate(base+"#/events/"+f.acme.Events[1]), chromedp.WaitVisible(chromedp.CSS("#timeline li.event")))
 	shot("07-event")
+
+	// Triage: a false positive, marked by a named operator, answers the
+	// allowlist entry to paste; the threats page filters by it.
+	do("triage false positive",
+		chromedp.SendKeys(chromedp.ID("operator"), "alice@example.com"),
+		chromedp.SetValue(chromedp.CSS(`#timeline .triage[data-finding="0"] select`), "false_positive"),
+		chromedp.SendKeys(chromedp.CSS(`#timeline .triage[data-finding="0"] .tri-note`), "documented example key"),
+		chromedp.Click(chromedp.CSS(`#timeline .triage[data-finding="0"] .tri-mark`)),
+		chromedp.WaitVisible(chromedp.CSS(`#timeline pre.allowlist`)))
+	if al := text("#timeline pre.allowlist"); !strings.Contains(al, `detector "secrets"`) || !strings.Contains(al, "allow_fingerprints") ||
+		!strings.Contains(al, "marked by alice@example.com") || !strings.Contains(al, "documented example key") {
+		t.Errorf("allowlist entry:\n%s", al)
+	}
+	if st := text(`#timeline .triage[data-finding="0"] .tri-state`); st != "false positive" {
+		t.Errorf("triage state shown %q", st)
+	}
+	shot("07b-event-triaged")
+	do("threats by triage", chromedp.Navigate(base+"#/threats?triage=false_positive&since=all"), chromedp.WaitVisible(chromedp.CSS(`#threats-table tr[data-triage="false_positive"]`)))
+	if rows := count(`#threats-table tr[data-category]`); rows != 1 {
+		t.Errorf("false-positive threats: %d rows", rows)
+	}
 	do("sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("api-key")))
 	if k := storedKey(); k != "" {
 		t.Errorf("key left in session storage after sign out")

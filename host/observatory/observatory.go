@@ -10,6 +10,7 @@ package observatory
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -62,6 +63,8 @@ func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
 	api.GET("/sessions", h.listSessions)
 	api.GET("/sessions/:id", h.getSession)
 	api.GET("/findings", h.listFindings)
+	api.POST("/events/:id/triage", h.triage)
+	api.GET("/allowlist", h.allowlist)
 	api.GET("/stats", h.stats)
 	api.GET("/export", h.export)
 	if deps.Detectors != nil {
@@ -283,6 +286,7 @@ func (h *handlers) listEvents(c *gin.Context) {
 		Detector:    p.str("detector", 256),
 		Category:    p.str("category", 256),
 		MinSeverity: p.severity("min_severity"),
+		Triage:      p.oneOf("triage", triageFilters...),
 		Since:       p.when("since"),
 		Until:       p.when("until"),
 		Cursor:      p.str("cursor", 1024),
@@ -310,7 +314,103 @@ func (h *handlers) getEvent(c *gin.Context) {
 		h.fail(c, tenant, err)
 		return
 	}
-	c.JSON(http.StatusOK, d)
+	marks, err := audit.TriageOf(c.Request.Context(), h.deps.Store, tenant, d.ID)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		*audit.EventDetail
+		Triage []audit.Triage `json:"triage"`
+	}{d, marks})
+}
+
+var triageFilters = append([]string{"untriaged"}, audit.TriageStates[:3]...)
+
+// triageRequest is the body of POST /v1/events/:id/triage.
+type triageRequest struct {
+	Finding *int   `json:"finding"` // the finding's index; absent: the whole event
+	State   string `json:"state"`
+	By      string `json:"by"`
+	Note    string `json:"note"`
+}
+
+// triageAnswer is what a mark returns: the mark, and for a false positive
+// the allowlist entry to paste into the config.
+type triageAnswer struct {
+	Mark      *audit.Triage `json:"mark"`
+	Allowlist string        `json:"allowlist,omitempty"`
+	Exact     bool          `json:"allowlist_exact,omitempty"` // false: the finding has no fingerprint
+}
+
+func (h *handlers) triage(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	var req triageRequest
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: want {\"state\": \"acknowledged|false_positive|escalated|open\", \"by\": \"who\", \"finding\": N, \"note\": \"…\"}: " + err.Error()})
+		return
+	}
+	m := audit.Triage{EventID: c.Param("id"), Finding: -1, State: req.State, Actor: req.By, Note: req.Note}
+	if req.Finding != nil {
+		m.Finding = *req.Finding
+	}
+	mark, err := audit.MarkTriage(c.Request.Context(), h.deps.Store, tenant, m)
+	var te *audit.TriageError
+	if errors.As(err, &te) {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: te.Reason})
+		return
+	}
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	ans := triageAnswer{Mark: mark}
+	if mark.State == audit.TriageFalsePositive {
+		fps, err := audit.FalsePositives(c.Request.Context(), h.deps.Store, tenant)
+		if err != nil {
+			h.fail(c, tenant, err)
+			return
+		}
+		var b strings.Builder
+		ans.Exact = true
+		for _, fp := range fps {
+			if fp.EventID == mark.EventID && (mark.Finding < 0 || fp.Finding == mark.Finding) {
+				entry, exact := audit.AllowlistEntry(fp)
+				b.WriteString(entry)
+				ans.Exact = ans.Exact && exact
+			}
+		}
+		ans.Allowlist = b.String()
+	}
+	c.JSON(http.StatusCreated, ans)
+}
+
+// allowlist answers the tenant's false positives with their entries.
+func (h *handlers) allowlist(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	fps, err := audit.FalsePositives(c.Request.Context(), h.deps.Store, tenant)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	type entry struct {
+		audit.FalsePositive
+		Allowlist string `json:"allowlist"`
+	}
+	out := []entry{}
+	for _, fp := range fps {
+		e, _ := audit.AllowlistEntry(fp)
+		out = append(out, entry{fp, e})
+	}
+	c.JSON(http.StatusOK, gin.H{"false_positives": out})
 }
 
 func (h *handlers) listSessions(c *gin.Context) {
@@ -363,6 +463,10 @@ func (h *handlers) listFindings(c *gin.Context) {
 		Category:          p.str("category", 256),
 		MinSeverity:       p.severity("min_severity"),
 		IncludeSuppressed: inc != nil && *inc,
+		Triage:            p.oneOf("triage", triageFilters...),
+		Decision:          p.oneOf("decision", "allow", "block", "modify"),
+		Login:             p.str("login", 512),
+		Agent:             p.str("agent", 512),
 		Since:             p.when("since"),
 		Until:             p.when("until"),
 		Cursor:            p.str("cursor", 1024),

@@ -106,6 +106,19 @@
       });
   }
 
+  function apiPost(path, body) {
+    return fetch(path, {
+      method: "POST", body: JSON.stringify(body), credentials: "omit", cache: "no-store",
+      headers: { "Authorization": "Bearer " + apiKey(), "Accept": "application/json", "Content-Type": "application/json" }
+    }).then(function (r) {
+      if (r.status === 401 || r.status === 403) throw new AuthError();
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        if (!r.ok) throw new Error((b && b.error) || ("HTTP " + r.status));
+        return b;
+      });
+    });
+  }
+
   function qs(obj) {
     var parts = [];
     Object.keys(obj).forEach(function (k) {
@@ -422,11 +435,65 @@
     return h("span", { "class": "muted" }, "–");
   }
 
-  function findingsTable(findings) {
+  // ---- triage ----
+
+  var OPERATOR = "picket.operator";
+  var TRIAGE = [["acknowledged", "Acknowledge"], ["false_positive", "False positive"], ["escalated", "Escalate"], ["open", "Reopen"]];
+
+  function triageBadge(state) {
+    if (!state || state === "open") return h("span", { "class": "muted tri-state" }, "untriaged");
+    return h("span", { "class": "badge tri-" + state + " tri-state" }, state.replace("_", " "));
+  }
+
+  // latestTriage returns the current state of finding idx (-1: the event)
+  // from an event's marks: a mark on the finding or on the whole event,
+  // whichever is newer.
+  function latestTriage(marks, idx) {
+    var st = "";
+    (marks || []).forEach(function (m) { if (m.finding === idx || m.finding === -1) st = m.state; });
+    return st;
+  }
+
+  // triageControl marks finding idx of event evId (-1: the event); out is
+  // where a false positive's allowlist entry is shown.
+  function triageControl(evId, idx, current, out) {
+    var badge = h("span", null, triageBadge(current));
+    var sel = h("select", { "class": "tri-select", "aria-label": "triage" }, TRIAGE.map(function (t) { return h("option", { value: t[0] }, t[1]); }));
+    var note = h("input", { "class": "tri-note", placeholder: "note", size: 14, "aria-label": "note" });
+    var msg = h("span", { "class": "error tri-error" });
+    var btn = h("button", { type: "button", "class": "tri-mark", onclick: function () {
+      var who = (document.getElementById("operator").value || "").trim();
+      if (!who) { msg.textContent = "Enter your name in “Marking as” first."; document.getElementById("operator").focus(); return; }
+      localStorage.setItem(OPERATOR, who);
+      var body = { state: sel.value, by: who, note: note.value };
+      if (idx >= 0) body.finding = idx;
+      msg.textContent = "";
+      apiPost("/v1/events/" + encodeURIComponent(evId) + "/triage", body).then(function (ans) {
+        clear(badge); badge.appendChild(triageBadge(ans.mark.state));
+        badge.appendChild(h("span", { "class": "muted" }, " by " + ans.mark.actor + ", " + when(ans.mark.at)));
+        if (ans.allowlist && out) {
+          clear(out);
+          out.hidden = false;
+          out.appendChild(h("div", null, ans.allowlist_exact ? "Paste into the config to allowlist it:" : "No fingerprint: this finding can only be allowlisted by an allow_regex."));
+          out.appendChild(h("pre", { "class": "allowlist" }, ans.allowlist));
+        }
+      }).catch(function (err) { if (err instanceof AuthError) fail(err); else msg.textContent = err.message; });
+    } }, "Mark");
+    return h("div", { "class": "triage", "data-finding": String(idx) }, badge, h("div", { "class": "tri-form" }, sel, note, btn), msg);
+  }
+
+  function operatorField() {
+    return h("label", { "class": "operator" }, "Marking as ",
+      h("input", { id: "operator", value: localStorage.getItem(OPERATOR) || "", placeholder: "your name", size: 16 }));
+  }
+
+  function findingsTable(findings, ev) {
     if (!findings || !findings.length) return h("p", { "class": "muted" }, "No findings.");
-    return h("table", { "class": "findings" },
-      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Item", "Evidence", "Taxonomy", "Action", "Message"].map(function (x) { return h("th", null, x); }))),
-      h("tbody", null, findings.map(function (f) {
+    var out = h("div", { "class": "allowlist-out", hidden: true });
+    var marks = ev && ev.triage;
+    return [h("table", { "class": "findings" },
+      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Item", "Evidence", "Taxonomy", "Action", "Message", "Triage"].map(function (x) { return h("th", null, x); }))),
+      h("tbody", null, findings.map(function (f, i) {
         return h("tr", { "class": f.suppressed ? "suppressed" : "" },
           h("td", null, sevBadge(f.severity)),
           h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
@@ -435,8 +502,9 @@
           h("td", { "class": "mono" }, evidence(f)),
           h("td", null, taxonomyChips(f.taxonomy)),
           h("td", null, f.action, f.suppressed ? h("div", { "class": "muted" }, "suppressed: " + f.suppressed) : null),
-          h("td", null, f.message));
-      })));
+          h("td", null, f.message),
+          h("td", null, ev ? triageControl(ev.id, i, latestTriage(marks, i), out) : null));
+      }))), out];
   }
 
   // markedText renders an item's kept text with the findings' spans
@@ -483,7 +551,7 @@
               h("span", null, it.length + " bytes")),
             it.text ? h("pre", { "class": "item-text" }, markedText(it.text, byItem[it.index])) : h("pre", { "class": "muted" }, "(text not stored: payload mode none)"));
         })),
-        r ? findingsTable(r.findings) : h("p", { "class": "muted" }, "Not evaluated yet."),
+        r ? findingsTable(r.findings, withSession ? ev : null) : h("p", { "class": "muted" }, "Not evaluated yet."),
         r && r.detectors && r.detectors.length ? runsSummary(r.detectors,
           h("table", { "class": "runs" }, h("thead", null, h("tr", null, ["Detector", "Runtime", "Outcome", "Findings", "Duration"].map(function (x) { return h("th", null, x); }))),
             h("tbody", null, r.detectors.map(function (d) {
@@ -535,7 +603,13 @@
           h("dt", null, "Login"), h("dd", null, (ev.identity && ev.identity.login) || ""),
           h("dt", null, "Agent"), h("dd", { "class": "mono" }, (ev.identity && ev.identity.user_agent) || ""),
           h("dt", null, "Model"), h("dd", null, [ev.provider, ev.model].filter(Boolean).join(" / ")),
-          h("dt", null, "Request"), h("dd", { "class": "mono" }, ev.request_id || ""))),
+          h("dt", null, "Request"), h("dd", { "class": "mono" }, ev.request_id || ""),
+          h("dt", null, "Triage"), h("dd", { id: "event-triage" }, triageControl(ev.id, -1, latestTriage(ev.triage, -1), null)))),
+        h("div", { "class": "toolbar" }, operatorField(),
+          (ev.triage || []).length ? h("details", { id: "triage-history" }, h("summary", null, ev.triage.length + " triage mark" + (ev.triage.length === 1 ? "" : "s")),
+            h("ul", null, ev.triage.map(function (m) {
+              return h("li", null, when(m.at) + " — " + m.actor + ": " + m.state.replace("_", " ") + (m.finding >= 0 ? " (finding #" + m.finding + ")" : " (event)") + (m.note ? " — " + m.note : ""));
+            }))) : null),
         h("ol", { "class": "timeline", id: "timeline" }, eventCard(ev, true)));
     });
   }
@@ -631,15 +705,26 @@
     });
   }
 
+  // threats lists findings with facets; the filters live in the hash.
   function threats() {
     var params = hashParams();
-    var state = { cursor: "", category: params.category || "", min: params.min_severity || "" };
+    var keys = ["since", "category", "min_severity", "decision", "detector", "login", "agent", "triage"];
+    var filters = {};
+    keys.forEach(function (k) { filters[k] = params[k] || ""; });
+    if (!params.since) filters.since = "24h";
+    var state = { cursor: "" };
     var tbody = h("tbody", null);
     var more = h("button", { type: "button", "class": "more", id: "threats-more", hidden: true }, "Load more");
+    function query() {
+      var q = { limit: 100, cursor: state.cursor };
+      keys.forEach(function (k) { q[k] = filters[k]; });
+      if (q.since === "all") q.since = "";
+      return q;
+    }
     function load() {
-      return api("/v1/findings" + qs({ limit: 100, cursor: state.cursor, category: state.category, min_severity: state.min })).then(function (page) {
+      return api("/v1/findings" + qs(query())).then(function (page) {
         (page.findings || []).forEach(function (f) {
-          tbody.appendChild(h("tr", { "data-category": f.category },
+          tbody.appendChild(h("tr", { "data-category": f.category, "data-triage": f.triage || "" },
             h("td", null, when(f.received_at)),
             h("td", null, sevBadge(f.severity)),
             h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
@@ -649,26 +734,40 @@
             h("td", null, f.message),
             h("td", null, decisionBadge(f.decision, f.would_block)),
             h("td", null, f.login || ""),
+            h("td", null, triageBadge(f.triage)),
             h("td", null, f.session_id ? link("#/sessions/" + encodeURIComponent(f.session_id), f.session_id) : "", " ", link("#/events/" + encodeURIComponent(f.event_id), "event"))));
         });
         state.cursor = page.next || "";
         more.hidden = !page.next;
-        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No findings.")));
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 11, "class": "empty" }, "No findings match.")));
       });
     }
     more.addEventListener("click", function () { load().catch(fail); });
-    function filterChanged() {
-      var c = document.getElementById("threat-category").value, m = document.getElementById("threat-severity").value;
-      location.hash = "#/threats" + qs({ category: c, min_severity: m });
+    function field(key, control) {
+      control.id = "threat-" + key.replace("_", "-");
+      control.addEventListener("change", function () {
+        filters[key] = control.value.trim();
+        location.hash = "#/threats" + qs(filters);
+      });
+      return control;
     }
+    function select(key, options) {
+      return field(key, h("select", null, options.map(function (o) { return h("option", { value: o[0], selected: filters[key] === o[0] }, o[1]); })));
+    }
+    function input(key, ph, size) { return field(key, h("input", { value: filters[key], placeholder: ph, size: size })); }
     return load().then(function () {
-      render(h("div", { "class": "toolbar" }, h("h1", null, "Threats"),
-        h("label", null, "Category ", h("input", { id: "threat-category", value: state.category, placeholder: "any", size: 12, onchange: filterChanged })),
-        h("label", null, "Min severity ", h("select", { id: "threat-severity", onchange: filterChanged },
-          ["", "low", "medium", "high", "critical"].map(function (x) { return h("option", { value: x, selected: x === state.min }, x || "any"); })))),
-        h("table", { id: "threats-table" },
-          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Evidence", "Taxonomy", "Message", "Decision", "Login", "Where"].map(function (x) { return h("th", null, x); }))),
-          tbody),
+      render(h("div", { "class": "toolbar", id: "threat-filters" }, h("h1", null, "Threats"),
+        h("label", null, "Since ", select("since", [["1h", "1h"], ["24h", "24h"], ["168h", "7d"], ["720h", "30d"], ["all", "all"]])),
+        h("label", null, "Category ", select("category", [["", "any"], ["secrets", "secrets"], ["injection", "injection"], ["command", "command"], ["detector_failure", "detector failure"]])),
+        h("label", null, "Min severity ", select("min_severity", [["", "any"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]])),
+        h("label", null, "Decision ", select("decision", [["", "any"], ["allow", "allow"], ["block", "block"], ["modify", "modify"]])),
+        h("label", null, "Triage ", select("triage", [["", "any"], ["untriaged", "untriaged"], ["acknowledged", "acknowledged"], ["false_positive", "false positive"], ["escalated", "escalated"]])),
+        h("label", null, "Detector ", input("detector", "any", 9)),
+        h("label", null, "Login ", input("login", "any", 14)),
+        h("label", null, "Agent ", input("agent", "any", 12))),
+        h("div", { "class": "scroll" }, h("table", { id: "threats-table" },
+          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Evidence", "Taxonomy", "Message", "Decision", "Login", "Triage", "Where"].map(function (x) { return h("th", null, x); }))),
+          tbody)),
         more);
     });
   }
