@@ -53,7 +53,8 @@ func TestAllowlistPrintsEntriesThatLoad(t *testing.T) {
 		!strings.Contains(out, "# false positive: commands/rm-critical in event e1, marked by alice on ") || !strings.Contains(out, ": test data in the repo") {
 		t.Fatalf("output:\n%s", out)
 	}
-	cfg, err := config.Parse("pasted.hcl", []byte(out))
+	tenant := "tenant \"default\" {\n  api_key_sha256 = [\"" + strings.Repeat("ab", 32) + "\"]\n}\n"
+	cfg, err := config.Parse("pasted.hcl", []byte(tenant+out))
 	if err != nil {
 		t.Fatalf("the printed allowlist does not load: %v\n%s", err, out)
 	}
