@@ -106,7 +106,43 @@ type match struct {
 	severity   sdk.Severity
 	confidence float64
 	verified   bool
-	via        string // "" or the decoding that exposed it
+	via        string   // "" or the decoding that exposed it
+	also       []string // other rules that matched the same span
+}
+
+// originRank orders rule origins for overlapping matches of equal
+// severity and specificity: picket's own rules first (their filters and
+// checks are the tightest), then gitleaks' defaults, then packs.
+func originRank(o string) int {
+	switch o {
+	case "":
+		return 0
+	case "gitleaks":
+		return 1
+	}
+	return 2
+}
+
+func mergeAlso(list []string, id string) []string {
+	for _, x := range list {
+		if x == id {
+			return list
+		}
+	}
+	if len(list) >= 8 {
+		return list
+	}
+	return append(append([]string(nil), list...), id)
+}
+
+func removeID(list []string, id string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != id {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (m *match) finding(item int) sdk.Finding {
@@ -116,6 +152,9 @@ func (m *match) finding(item int) sdk.Finding {
 	}
 	if m.via != "" {
 		msg += " in " + m.via + " text"
+	}
+	if len(m.also) > 0 {
+		msg += " (also matched by " + strings.Join(m.also, ", ") + ")"
 	}
 	return sdk.Finding{
 		Detector:    ID,
@@ -147,6 +186,7 @@ func (e *engine) scanItem(ctx context.Context, it *sdk.Item) ([]match, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
+	ms = applyRequirements(text, ms)
 	ms = resolveOverlaps(ms)
 	kept := ms[:0]
 	for _, m := range ms {
@@ -175,6 +215,9 @@ func resolveOverlaps(ms []match) []match {
 		if a.rule.Generic != b.rule.Generic {
 			return !a.rule.Generic
 		}
+		if pa, pb := originRank(a.rule.Origin), originRank(b.rule.Origin); pa != pb {
+			return pa < pb
+		}
 		if a.confidence != b.confidence {
 			return a.confidence > b.confidence
 		}
@@ -183,9 +226,17 @@ func resolveOverlaps(ms []match) []match {
 	out := ms[:0]
 	for _, m := range ms {
 		if n := len(out); n > 0 && m.start < out[n-1].end {
+			// One finding per span: the strongest rule reports it and
+			// names the others that agree.
+			also := mergeAlso(out[n-1].also, m.rule.ID)
 			if better(&m, &out[n-1]) {
+				also = mergeAlso(m.also, out[n-1].rule.ID)
+				for _, id := range out[n-1].also {
+					also = mergeAlso(also, id)
+				}
 				out[n-1] = m
 			}
+			out[n-1].also = removeID(also, out[n-1].rule.ID)
 			continue
 		}
 		out = append(out, m)
@@ -255,6 +306,9 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			}
 		}
 		r := e.rules[a.rule]
+		if r.boundary && a.start > 0 && (isAlnum(text[a.start-1]) || text[a.start-1] == '_') && isWordByte(text[a.start]) {
+			continue
+		}
 		if r.WordStart && a.start > 1 && isAlnum(text[a.start-1]) && isAlnum(text[a.start-2]) &&
 			!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
 			continue
@@ -306,6 +360,9 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		}
 		ws, we := snap(text, w.start, w.end)
 		r := e.rules[w.rule]
+		if r.Origin != "" && r.re.FindStringIndex(text[ws:we]) == nil {
+			continue // cheaper than the submatch search that finds nothing
+		}
 		for _, loc := range r.re.FindAllStringSubmatchIndex(text[ws:we], -1) {
 			ms = e.handleMatch(text, r, ws, we, loc, ms)
 		}
@@ -332,6 +389,8 @@ func snap(text string, start, end int) (int, int) {
 	}
 	return start, end
 }
+
+func isWordByte(c byte) bool { return isAlnum(c) || c == '_' }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
@@ -400,9 +459,21 @@ func (e *engine) handleMatch(text string, r *compiledRule, ws, we int, loc []int
 			return ms
 		}
 	}
-	if m, ok := e.accept(r, secret, key, text, abs, abe); ok {
-		ms = append(ms, m)
+	m, ok := e.accept(r, secret, key, text, abs, abe)
+	if !ok {
+		return ms
 	}
+	if len(r.filters) > 0 {
+		// Betterleaks filter expressions see the whole regex match.
+		ms0, me0 := ws+loc[0], max(ws+loc[1], abe)
+		env := exprEnv(findingEnv(r.ID, secret, text, text[ms0:me0], ms0, me0))
+		for _, f := range r.filters {
+			if f.drops(env) {
+				return ms
+			}
+		}
+	}
+	ms = append(ms, m)
 	return ms
 }
 
@@ -464,6 +535,9 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 		if strings.Contains(strings.ToLower(secret), w) {
 			return match{}, false
 		}
+	}
+	if r.valueReq != nil && !r.valueReq.ok(secret) {
+		return match{}, false
 	}
 	m := match{rule: r, start: start, end: end, secret: secret, severity: r.Severity, confidence: r.Confidence}
 	if r.Check != nil {

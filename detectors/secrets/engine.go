@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -32,6 +33,16 @@ type Config struct {
 	GitleaksFile string `json:"gitleaks_file,omitempty"`
 	// CustomSeverity is the severity of custom rules' matches (default high).
 	CustomSeverity string `json:"custom_severity,omitempty"`
+	// RulesFiles are operator rule packs: files or directories of
+	// gitleaks / Betterleaks TOML (.toml) and noseyparker / Titus YAML
+	// (.yml, .yaml). Rule ids are prefixed with the pack's name.
+	RulesFiles []string `json:"rules_files,omitempty"`
+	// GitleaksDefaults loads gitleaks' default rule set (default true).
+	GitleaksDefaults *bool `json:"gitleaks_defaults,omitempty"`
+	// RuleSeverity overrides severities by rule id or by "origin/class"
+	// (e.g. "gitleaks/generic", "picket/aws"); the shipped table of
+	// measured precision supplies the defaults.
+	RuleSeverity map[string]string `json:"rule_severity,omitempty"`
 	// MaxDecodeDepth bounds nested decoding (default 2, at most 4; 0 disables).
 	MaxDecodeDepth *int `json:"max_decode_depth,omitempty"`
 	// MaxDecodeBytes bounds the decoded bytes scanned per item (default 4 MiB).
@@ -49,6 +60,9 @@ const configSchema = `{
     "disable_rules": {"type": "array", "items": {"type": "string"}, "description": "rule ids to turn off"},
     "gitleaks_toml": {"type": "string", "description": "custom rules in gitleaks TOML format, inline"},
     "gitleaks_file": {"type": "string", "description": "path to a gitleaks TOML file"},
+    "rules_files": {"type": "array", "items": {"type": "string"}, "description": "rule packs: files or directories of gitleaks/Betterleaks TOML or noseyparker/Titus YAML"},
+    "gitleaks_defaults": {"type": "boolean", "description": "load gitleaks' default rules (default true)"},
+    "rule_severity": {"type": "object", "additionalProperties": {"enum": ["info", "low", "medium", "high", "critical"]}, "description": "severity by rule id or origin/class"},
     "custom_severity": {"enum": ["info", "low", "medium", "high", "critical"], "description": "severity of custom rules (default high)"},
     "max_decode_depth": {"type": "integer", "minimum": 0, "maximum": 4},
     "max_decode_bytes": {"type": "integer", "minimum": 0}
@@ -76,6 +90,16 @@ func parseConfig(raw []byte) (*Config, error) {
 	if cfg.CustomSeverity != "" {
 		if _, err := sdk.ParseSeverity(cfg.CustomSeverity); err != nil {
 			return nil, fmt.Errorf("secrets: config: custom_severity: %w", err)
+		}
+	}
+	for k, v := range cfg.RuleSeverity {
+		if _, err := sdk.ParseSeverity(v); err != nil {
+			return nil, fmt.Errorf("secrets: config: rule_severity[%q]: %w", k, err)
+		}
+	}
+	for i, f := range cfg.RulesFiles {
+		if strings.TrimSpace(f) == "" {
+			return nil, fmt.Errorf("secrets: config: rules_files[%d]: empty path", i)
 		}
 	}
 	return cfg, nil
@@ -135,6 +159,13 @@ func newEngine(cfg *Config) (*engine, error) {
 	}
 
 	rules := builtinRules()
+	if cfg.GitleaksDefaults == nil || *cfg.GitleaksDefaults {
+		gl, err := gitleaksDefaultRules()
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, gl...)
+	}
 	customSev := sdk.SeverityHigh
 	if cfg.CustomSeverity != "" {
 		customSev, _ = sdk.ParseSeverity(cfg.CustomSeverity)
@@ -158,13 +189,29 @@ func newEngine(cfg *Config) (*engine, error) {
 			rules = append(rules, custom...)
 		}
 	}
+	disabledIDs := map[string]bool{}
+	for _, id := range cfg.DisableRules {
+		disabledIDs[id] = true
+	}
+	for i, f := range cfg.RulesFiles {
+		pack, err := loadRulesFile(f, customSev, disabledIDs)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: config: rules_files[%d]: %w", i, err))
+			continue
+		}
+		rules = append(rules, pack...)
+	}
+	rules = applySeverities(rules, cfg.RuleSeverity)
 	disabled := map[string]bool{}
 	known := map[string]bool{}
 	for _, r := range rules {
+		if known[r.ID] && len(errs) == 0 {
+			errs = append(errs, fmt.Errorf("secrets: config: rule id %q defined twice", r.ID))
+		}
 		known[r.ID] = true
 	}
 	for i, id := range cfg.DisableRules {
-		if !known[id] {
+		if !known[id] && !packRuleID(cfg.RulesFiles, id) {
 			errs = append(errs, fmt.Errorf("secrets: config: disable_rules[%d]: unknown rule %q", i, id))
 		}
 		disabled[id] = true
@@ -210,3 +257,15 @@ func newEngine(cfg *Config) (*engine, error) {
 // Rules returns the built-in rules (fresh copies), for documentation and
 // tests.
 func Rules() []*Rule { return builtinRules() }
+
+// packRuleID reports whether id is namespaced by one of the configured
+// packs (a disabled pack rule is never loaded, so it is not "known").
+func packRuleID(files []string, id string) bool {
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		if strings.HasPrefix(id, name+".") {
+			return true
+		}
+	}
+	return false
+}

@@ -74,9 +74,37 @@ type Rule struct {
 	// text, or ok=false to drop the match.
 	Extend func(text string, end int) (newEnd int, ok bool)
 
+	// Origin says where the rule comes from: "" (picket's own),
+	// "gitleaks" (gitleaks' default rules), "custom" (gitleaks_toml /
+	// gitleaks_file) or a rule pack's name. It keys the measured-precision
+	// severity table together with Class.
+	Origin string
+
 	// From gitleaks TOML: values or matches to ignore.
 	allow     []allowRule
 	stopwords []string
+	// From rule packs: Betterleaks filter expressions (true drops),
+	// composite requirements, rules that only feed others (skipReport),
+	// noseyparker value requirements; packGeneric marks a pack's generic
+	// rule (picket's placeholder and reference filters apply);
+	// noKeywordOK lets a pack rule without derivable keywords scan whole
+	// texts.
+	filters     []*exprFilter
+	requires    []requirement
+	skipReport  bool
+	valueReq    *valueRequirement
+	packGeneric bool
+	noKeywordOK bool
+	// boundary: the imported regex began with \b, which anchoring
+	// dropped: a keyword hit right after a word character is skipped.
+	boundary bool
+}
+
+// requirement is one of a composite rule's required rules: a match of id
+// within lines lines and columns columns (negative: any distance).
+type requirement struct {
+	id             string
+	lines, columns int
 }
 
 type allowRule struct {
@@ -122,6 +150,14 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	}
 	if c.ahead == 0 {
 		c.ahead = 256
+	}
+	if r.Origin != "" {
+		// Imported rules: a bounded regex needs a window of its longest
+		// match on either side of a keyword hit, no more. Character
+		// classes count 4 bytes (UTF-8), so ASCII matches fit with room.
+		if n := maxMatchLen(re, 2048); n >= 0 {
+			c.back, c.ahead = n, n
+		}
 	}
 	if r.Confidence == 0 {
 		r.Confidence = 0.8
