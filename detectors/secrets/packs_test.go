@@ -194,13 +194,13 @@ withinLines = 2
 		text string
 		want []string
 	}{
-		{id + "\n" + sec, []string{"acme.acme-secret"}},                        // required within 2 lines; the id rule is not reported
-		{id + "\n\n\n\n" + sec, nil},                                           // too far apart
-		{sec, nil},                                                             // required rule absent
-		{id + "\nacmesec_sandbox" + expandExample("{lc:13}", "sb"), nil},       // filter drops it
-		{expandExample("VERBOSE_KEY = {lc:16}", "v") + "7", nil},               // \b fails: glued digit
+		{id + "\n" + sec, []string{"acme.acme-secret"}}, // required within 2 lines; the id rule is not reported
+		{id + "\n\n\n\n" + sec, nil},                    // too far apart
+		{sec, nil},                                      // required rule absent
+		{id + "\nacmesec_sandbox" + expandExample("{lc:13}", "sb"), nil}, // filter drops it
+		{expandExample("VERBOSE_KEY = {lc:16}", "v") + "7", nil},         // \b fails: glued digit
 		{"verbose_key = " + expandExample("{al:14}", "v") + "42", []string{"verbose.np.verbose.1"}},
-		{"verbose_key = " + expandExample("{al:16}", "nodigit"), nil},          // min_digits
+		{"verbose_key = " + expandExample("{al:16}", "nodigit"), nil}, // min_digits
 	}
 	for i, c := range cases {
 		fs := detect(t, d, sdk.Item{Text: c.text})

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/picketsec/picket/sdk"
 )
@@ -125,6 +126,33 @@ type compiledRule struct {
 	ahead int
 }
 
+// compiledRegexps caches compiled rule regexes (and their longest match)
+// by source for the process: a reload with 1,000+ rules then compiles only
+// what changed. A *regexp.Regexp is safe for concurrent use.
+var compiledRegexps sync.Map // string -> compiledRegexp
+
+type compiledRegexp struct {
+	re     *regexp.Regexp
+	maxLen int
+}
+
+func compileCached(src string, wantLen bool) (*regexp.Regexp, int, error) {
+	if v, ok := compiledRegexps.Load(src); ok {
+		c := v.(compiledRegexp)
+		return c.re, c.maxLen, nil
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := -1
+	if wantLen {
+		n = maxMatchLen(re, 2048)
+	}
+	compiledRegexps.Store(src, compiledRegexp{re, n})
+	return re, n, nil
+}
+
 func compileRule(r *Rule) (*compiledRule, error) {
 	// Counted repetitions with a large upper bound compile to one
 	// instruction per repetition; an open bound behaves the same inside
@@ -133,7 +161,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	if !r.Float && len(r.Keywords) > 0 {
 		src = `^(?:` + src + `)`
 	}
-	re, err := regexp.Compile(src)
+	re, maxLen, err := compileCached(src, r.Origin != "")
 	if err != nil {
 		return nil, fmt.Errorf("secrets: rule %q: regex: %w", r.ID, err)
 	}
@@ -155,8 +183,8 @@ func compileRule(r *Rule) (*compiledRule, error) {
 		// Imported rules: a bounded regex needs a window of its longest
 		// match on either side of a keyword hit, no more. Character
 		// classes count 4 bytes (UTF-8), so ASCII matches fit with room.
-		if n := maxMatchLen(re, 2048); n >= 0 {
-			c.back, c.ahead = n, n
+		if maxLen >= 0 {
+			c.back, c.ahead = maxLen, maxLen
 		}
 	}
 	if r.Confidence == 0 {

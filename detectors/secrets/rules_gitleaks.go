@@ -1,19 +1,27 @@
 package secrets
 
 import (
+	_ "embed"
 	"sync"
 
 	"github.com/picketsec/picket/sdk"
-	gitleaksconfig "github.com/zricethezav/gitleaks/v8/config"
 )
 
-// gitleaks' default rule set (MIT, see NOTICE), loaded from the gitleaks
-// Go module's embedded config/gitleaks.toml — not retyped. The TOML string
-// is parsed with picket's own gitleaks reader rather than gitleaks'
+// gitleaks' default rule set (MIT, see NOTICE): the gitleaks Go module's
+// config/gitleaks.toml, byte for byte, written by `go run
+// ./detectors/secrets/internal/gitleaksgen` from the module version in
+// go.mod (TestGitleaksDefaultsInSync checks it) — not retyped. The
+// detector cannot import gitleaks' config package directly: it pulls in
+// viper and pflag, whose initialisers panic in the WASM build. The TOML is
+// parsed with picket's own gitleaks reader rather than gitleaks'
 // viper-based loader: picket needs the raw regexes, keywords and
 // allowlists to compile into its own engine (one keyword automaton,
 // windows around hits, picket's filters), and viper's global state and
 // key folding would add nothing. Rule ids are prefixed "gitleaks.".
+//
+//go:embed gitleaks_default.toml
+var gitleaksDefaultTOML string
+
 var (
 	gitleaksOnce  sync.Once
 	gitleaksRules []*Rule
@@ -25,7 +33,7 @@ const GitleaksVersion = "v8.30.1"
 
 func gitleaksDefaultRules() ([]*Rule, error) {
 	gitleaksOnce.Do(func() {
-		gitleaksRules, gitleaksErr = parseGitleaksPack(gitleaksconfig.DefaultConfig,
+		gitleaksRules, gitleaksErr = parseGitleaksPack(gitleaksDefaultTOML,
 			packSource{Origin: "gitleaks", Prefix: "gitleaks.", File: "gitleaks " + GitleaksVersion + " config/gitleaks.toml", Severity: sdk.SeverityHigh})
 	})
 	if gitleaksErr != nil {
