@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"path"
 	"regexp"
 	"strings"
@@ -979,12 +980,40 @@ func checkShellRC(c *call, _ *config) *hit {
 			return hitf(c, medium, "edits the shell startup file "+n)
 		}
 		txt := lower(written(c))
-		if containsAny(txt, suspiciousRC...) {
+		if containsAny(txt, suspiciousRC...) || rcRunsUnsafe(c, written(c)) {
 			return hitf(c, 0, "adds a command that runs at every login to "+n)
 		}
 		return hitf(c, medium, "changes the shell startup file "+n)
 	}
 	return nil
+}
+
+// judgeNested is judge, set in init (a rule that judges a text it found
+// would otherwise make the rule table refer to itself).
+var judgeNested func(ctx context.Context, cmd string, cfg *config) []match
+
+func init() { judgeNested = judge }
+
+var aliasRe = regexp.MustCompile(`alias\s+[\w.:-]+=(?:'([^']*)'|"([^"]*)"|(\S+))`)
+
+// rcRunsUnsafe reports whether text written to a startup file (or an
+// alias it defines) is itself an unsafe command: alias ls="rm -rf ~".
+func rcRunsUnsafe(c *call, text string) bool {
+	if len(text) > 4096 || c.depth >= maxDepth-1 {
+		return false
+	}
+	texts := []string{text}
+	for _, m := range aliasRe.FindAllStringSubmatch(text, 8) {
+		texts = append(texts, m[1]+m[2]+m[3])
+	}
+	for _, t := range texts {
+		for _, m := range judgeNested(c.a.ctx, t, defaultConfig) {
+			if m.sev >= high && m.rule.ID != "persistence-shell-rc" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkAuthorizedKeys(c *call, _ *config) *hit {

