@@ -43,6 +43,7 @@ type entry struct {
 	MustNot   []string `toml:"must_not"`
 
 	re, not, names, path *regexp.Regexp
+	open                 bool     // a row for any program ("*") or names_re: args may match the program word too
 	nameHits             sync.Map // name → bool: names_re results (names repeat across calls)
 	nameHitsN            atomic.Int32
 	subs                 [][]string
@@ -70,10 +71,12 @@ func init() {
 	catalogueIndex = map[string][]*entry{}
 	for _, e := range es {
 		if e.names != nil {
+			e.open = true
 			catalogueOpen = append(catalogueOpen, e)
 		}
 		for _, p := range e.Programs {
 			if p == "*" {
+				e.open = true
 				catalogueOpen = append(catalogueOpen, e)
 				continue
 			}
@@ -338,7 +341,7 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 			return false
 		}
 	}
-	if e.re != nil && !e.re.MatchString(c.line) {
+	if e.re != nil && !e.re.MatchString(c.line) && !(e.open && e.re.MatchString(c.prog+" "+c.line)) {
 		return false
 	}
 	if e.not != nil && e.not.MatchString(c.line) {

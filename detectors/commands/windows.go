@@ -121,7 +121,7 @@ func (a *analysis) windowsish() bool {
 }
 
 func (a *analysis) isWindowsish() bool {
-	if len(a.extra) > 0 || hasWinPath(a.text) {
+	if len(a.extra) > 0 || hasWinPath(a.text) || strings.Contains(a.text, ".\\") || containsAny(asciiLower(a.text), ".ps1", ".psm1") {
 		return true
 	}
 	for _, c := range a.calls {
