@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -24,8 +25,13 @@ func benchDetect(b *testing.B, cmd string) {
 			b.Fatal(err)
 		}
 	}
-	// CPU time per op: the machine's other work does not count, unlike
-	// ns/op (wall time). It includes the GC's work on other threads.
+	reportCPU(b, start)
+}
+
+// reportCPU reports the process's CPU time per op since start: the
+// machine's other work does not count, unlike ns/op (wall time). It
+// includes the GC's work on other threads.
+func reportCPU(b *testing.B, start time.Duration) {
 	if used := cpuTime() - start; used > 0 {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
@@ -115,9 +121,7 @@ func benchParse(b *testing.B, cmd string) {
 			b.Fatal(err)
 		}
 	}
-	if used := cpuTime() - start; used > 0 {
-		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
+	reportCPU(b, start)
 }
 
 // BenchmarkBaselineParseOneLine parses BenchmarkDetectOneLine's command.

@@ -28,7 +28,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -74,33 +73,6 @@ func (r row) tag() string {
 		return p[3]
 	}
 	return "?"
-}
-
-type score struct{ tp, fp, tn, fn int }
-
-func (s *score) add(malicious, flagged bool) {
-	switch {
-	case malicious && flagged:
-		s.tp++
-	case malicious:
-		s.fn++
-	case flagged:
-		s.fp++
-	default:
-		s.tn++
-	}
-}
-
-func pct(a, b int) string {
-	if b == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(b))
-}
-
-func (s score) line(name string) string {
-	return fmt.Sprintf("%-16s precision %7s  recall %7s (%d/%d)  FPR %6s (%d/%d)", name,
-		pct(s.tp, s.tp+s.fp), pct(s.tp, s.tp+s.fn), s.tp, s.tp+s.fn, pct(s.fp, s.fp+s.tn), s.fp, s.fp+s.tn)
 }
 
 func main() {
@@ -270,32 +242,13 @@ func clip(s string) string {
 	return s
 }
 
+// report prints the detector-only numbers, per sub-source (the id's tag).
 func report(name string, rows []row, flagged map[string]bool) {
-	var all score
-	per := map[string]*score{}
+	per := policyeval.Tally{}
 	for _, r := range rows {
-		mal := r.Label == "malicious"
-		all.add(mal, flagged[r.ID])
-		t := r.Label + "/" + r.tag()
-		if per[t] == nil {
-			per[t] = &score{}
-		}
-		per[t].add(mal, flagged[r.ID])
+		per.Add(r.Label+"/"+r.tag(), r.Label == "malicious", flagged[r.ID])
 	}
-	fmt.Printf("== %s\n%s\n", name, all.line("all"))
-	var tags []string
-	for t := range per {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
-	for _, t := range tags {
-		s := per[t]
-		if strings.HasPrefix(t, "malicious/") {
-			fmt.Printf("  %-40s recall %7s (%d/%d)\n", t, pct(s.tp, s.tp+s.fn), s.tp, s.tp+s.fn)
-		} else {
-			fmt.Printf("  %-40s FPR    %7s (%d/%d)\n", t, pct(s.fp, s.fp+s.tn), s.fp, s.fp+s.tn)
-		}
-	}
+	per.Fprint(os.Stdout, "== "+name)
 }
 
 func load(path string) ([]row, error) {
