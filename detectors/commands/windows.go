@@ -151,6 +151,9 @@ func hasWinPath(s string) bool {
 				return true
 			}
 		case '\\':
+			if i+3 < len(s) && s[i+1] == '\\' && (s[i+2] == '?' || s[i+2] == '.') && s[i+3] == '\\' {
+				return true // \\?\ and \\.\ device paths
+			}
 			if i+2 < len(s) && s[i+1] == '\\' && (isLetter(s[i+2]) || s[i+2] >= '0' && s[i+2] <= '9') && (i == 0 || strings.IndexByte(" \t\n\"'", s[i-1]) >= 0) {
 				if j := strings.IndexByte(s[i+2:], '\\'); j > 0 && !strings.ContainsAny(s[i+2:i+2+j], " \t\n") {
 					return true
