@@ -152,29 +152,45 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 		return v, nil
 	}
 
-	runCtx := ctx
+	// Built-in detectors are bounded by their own deadline, counted from
+	// when each starts (call), not by the shared budget: a plugin that
+	// hogs the CPUs (WASM code is not preempted by the Go scheduler) may
+	// delay them, but never turn their verdict into a timeout. Plugins
+	// share the budget. Both stop once a block is certain.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	pluginCtx := runCtx
 	if sync {
 		var cancelBudget context.CancelFunc
-		runCtx, cancelBudget = context.WithTimeout(ctx, set.Config.Budget)
+		pluginCtx, cancelBudget = context.WithTimeout(runCtx, set.Config.Budget)
 		defer cancelBudget()
 	}
-	runCtx, stop := context.WithCancel(runCtx)
-	defer stop()
 
 	results := make(chan callResult)
 	launched := 0
-	for _, d := range set.detectors {
-		mode := config.EffectiveMode(in.TenantMode, d.policy.Mode)
-		if mode == config.ModeOff {
-			continue
+	// Built-ins first, so that they are running before any plugin call
+	// takes a CPU.
+	for _, builtin := range []bool{true, false} {
+		for _, d := range set.detectors {
+			if d.builtin() != builtin {
+				continue
+			}
+			mode := config.EffectiveMode(in.TenantMode, d.policy.Mode)
+			if mode == config.ModeOff {
+				continue
+			}
+			sub := subEvent(ev, d.kinds)
+			if len(sub.Items) == 0 {
+				v.Detectors = append(v.Detectors, audit.DetectorRun{Detector: d.policy.Name, Runtime: d.handle.Runtime(), Outcome: OutcomeSkipped})
+				continue
+			}
+			launched++
+			callCtx := pluginCtx
+			if builtin {
+				callCtx = runCtx
+			}
+			go e.call(callCtx, d, sub, sync, set.Config.Budget, results)
 		}
-		sub := subEvent(ev, d.kinds)
-		if len(sub.Items) == 0 {
-			v.Detectors = append(v.Detectors, audit.DetectorRun{Detector: d.policy.Name, Runtime: d.handle.Runtime(), Outcome: OutcomeSkipped})
-			continue
-		}
-		launched++
-		go e.call(runCtx, d, sub, sync, results)
 	}
 
 	certain := false
@@ -202,7 +218,9 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 				certain = true
 			}
 		}
-		r.d.stats.record(r.dur, r.outcome, run.Findings)
+		if r.d.stats.record(r.dur, r.outcome, run.Findings) {
+			e.restart(r.d)
+		}
 		e.metrics.DetectorCall(r.d.policy.Name, r.d.handle.Runtime(), r.outcome, r.dur, failedOpen)
 		v.Detectors = append(v.Detectors, run)
 		if certain {
@@ -227,11 +245,15 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	return v, nil
 }
 
-// call runs one detector with its deadline and reports on results.
-func (e *Engine) call(ctx context.Context, d *detector, ev *sdk.Event, sync bool, results chan<- callResult) {
+// call runs one detector with its deadline and reports on results. A
+// built-in's deadline is its timeout, else the budget, from now.
+func (e *Engine) call(ctx context.Context, d *detector, ev *sdk.Event, sync bool, budget time.Duration, results chan<- callResult) {
 	timeout := d.policy.Timeout
 	if timeout <= 0 && !sync {
 		timeout = DefaultAsyncTimeout
+	}
+	if timeout <= 0 && d.builtin() {
+		timeout = budget
 	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -277,6 +299,30 @@ func (e *Engine) call(ctx context.Context, d *detector, ev *sdk.Event, sync bool
 		r.findings = nil
 	}
 	results <- r
+}
+
+// Restarter is a runtime handle that can be restarted (a plugin process
+// killed and started again). The engine restarts a detector that timed out
+// RestartAfter times in a row.
+type Restarter interface {
+	Restart(reason error)
+}
+
+// RestartAfter is how many timeouts in a row restart a plugin, and
+// UnhealthyAfter how many failures (timeouts or errors) in a row make a
+// detector unhealthy until it answers again.
+const (
+	RestartAfter   = 3
+	UnhealthyAfter = 3
+)
+
+func (e *Engine) restart(d *detector) {
+	r, ok := d.handle.(Restarter)
+	if !ok {
+		return
+	}
+	e.log.Warn("detector timed out repeatedly; restarting it", "detector", d.policy.Name, "timeouts_in_a_row", RestartAfter)
+	go r.Restart(fmt.Errorf("%d timeouts in a row", RestartAfter))
 }
 
 // subEvent is ev with only the items of the given kinds; indexes are kept.

@@ -417,3 +417,78 @@ func TestReloadWhereNothingLoadsIsRefused(t *testing.T) {
 		t.Fatalf("after the refused reload: %+v %v", v, err)
 	}
 }
+
+// switchable hangs (until its context ends) while slow is set.
+type switchable struct {
+	sdk.Detector
+	slow atomic.Bool
+}
+
+func (s *switchable) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, error) {
+	if s.slow.Load() {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.Detector.Detect(ctx, ev)
+}
+
+// restartable is a plugin handle that counts restarts.
+type restartable struct {
+	runtime.Handle
+	restarts atomic.Int32
+}
+
+func (r *restartable) Restart(error) { r.restarts.Add(1) }
+
+// TestTimeoutsInARowMakeUnhealthyAndRestart: a plugin that times out
+// call after call shows as failing (in /v1/detectors and /readyz) and is
+// restarted after RestartAfter timeouts in a row; one good answer makes it
+// healthy again.
+func TestTimeoutsInARowMakeUnhealthyAndRestart(t *testing.T) {
+	t.Parallel()
+	w := &wordDetector{id: "slow", word: "bad", category: "secrets", severity: sdk.SeverityHigh}
+	e := fixtureEngine(t, config.ModeEnforce, map[string]*wordDetector{"slow": w}, func(p *config.Detector) { p.Timeout = 20 * time.Millisecond })
+	sd := &switchable{Detector: w}
+	sd.slow.Store(true)
+	h := &restartable{Handle: runtime.Wrap(sd, "process")}
+	set := e.set.Load()
+	set.detectors[0].handle, set.detectors[0].refs.handle = h, h
+	evaluate := func() {
+		if _, err := e.Evaluate(context.Background(), Input{Event: event(sdk.EventEntireRequest, sdk.Item{Kind: sdk.KindPrompt, Text: "bad"}), TenantMode: "enforce"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range UnhealthyAfter - 1 {
+		evaluate()
+	}
+	if err := e.Healthy(); err != nil {
+		t.Fatalf("unhealthy after %d timeouts: %v", UnhealthyAfter-1, err)
+	}
+	evaluate()
+	if err := e.Healthy(); err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("Healthy after %d timeouts in a row = %v", UnhealthyAfter, err)
+	}
+	if st := e.Detectors()[0]; !strings.Contains(st.Health, "failing") {
+		t.Errorf("detector status health = %q", st.Health)
+	}
+	waitUntil(t, func() bool { return h.restarts.Load() == 1 }, "a restart after RestartAfter timeouts")
+	sd.slow.Store(false)
+	evaluate()
+	if err := e.Healthy(); err != nil {
+		t.Errorf("after a good answer: %v", err)
+	}
+	if n := h.restarts.Load(); n != 1 {
+		t.Errorf("%d restarts, want 1", n)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -24,6 +24,9 @@ type detector struct {
 	refs   *handleRefs
 }
 
+// builtin says whether the detector is compiled into the host.
+func (d *detector) builtin() bool { return d.handle.Runtime() == runtime.SourceBuiltin }
+
 // handleRefs counts the sets that use a handle, so that a reload closes a
 // handle only when no set holds it any more.
 type handleRefs struct {
@@ -276,7 +279,7 @@ func (e *Engine) Detectors() []DetectorStatus {
 				st.Kinds = append(st.Kinds, k)
 			}
 		}
-		if err := d.handle.Healthy(); err != nil {
+		if err := d.health(); err != nil {
 			st.Health = err.Error()
 		}
 		out = append(out, st)
@@ -292,11 +295,23 @@ func (e *Engine) Healthy() error {
 	}
 	var errs []error
 	for _, d := range s.detectors {
-		if err := d.handle.Healthy(); err != nil {
+		if err := d.health(); err != nil {
 			errs = append(errs, fmt.Errorf("detector %q: %w", d.policy.Name, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// health is the handle's own health, else an error while the detector's
+// recent calls fail in a row.
+func (d *detector) health() error {
+	if err := d.handle.Healthy(); err != nil {
+		return err
+	}
+	if n, last := d.stats.failing(); n >= UnhealthyAfter {
+		return fmt.Errorf("failing: the last %d calls ended in %s", n, last)
+	}
+	return nil
 }
 
 func (e *Engine) statsFor(name string) *stats {

@@ -18,17 +18,36 @@ type stats struct {
 	window   [1024]time.Duration
 	n        int // samples written, saturating at len(window) for reads
 	next     int
+	// failures and timeoutRun count the calls in a row that failed and
+	// that timed out; lastFailure is the outcome of the last failure.
+	failures    int
+	timeoutRun  int
+	lastFailure string
 }
 
-func (s *stats) record(d time.Duration, outcome string, findings int) {
+// record counts one call. It returns true when this call makes
+// RestartAfter timeouts in a row (the run then starts again).
+func (s *stats) record(d time.Duration, outcome string, findings int) (restart bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
 	switch outcome {
 	case OutcomeError:
 		s.errors++
+		s.failures++
+		s.timeoutRun = 0
+		s.lastFailure = outcome
 	case OutcomeTimeout:
 		s.timeouts++
+		s.failures++
+		s.timeoutRun++
+		s.lastFailure = outcome
+		if s.timeoutRun >= RestartAfter {
+			s.timeoutRun = 0
+			restart = true
+		}
+	case OutcomeOK:
+		s.failures, s.timeoutRun = 0, 0
 	}
 	s.findings += uint64(findings)
 	s.window[s.next] = d
@@ -36,6 +55,14 @@ func (s *stats) record(d time.Duration, outcome string, findings int) {
 	if s.n < len(s.window) {
 		s.n++
 	}
+	return restart
+}
+
+// failing returns how many calls in a row failed, and how the last did.
+func (s *stats) failing() (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures, s.lastFailure
 }
 
 // Stats is a snapshot of a detector's counters.

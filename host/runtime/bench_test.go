@@ -173,15 +173,32 @@ func BenchmarkLoad(b *testing.B) {
 //
 //	go test -run '^$' -bench 'WasmInstance' -benchmem -benchtime 20x ./host/runtime
 func BenchmarkWasmInstance(b *testing.B) {
-	h := load(b, SourceWasm, testdetWasm(b), "").(*wasmHandle)
 	ctx := context.Background()
+	// Its own host, with room for every instance it keeps alive.
+	host, err := newWasmHost(ctx, "", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	host.slots = make(chan struct{}, b.N+1)
+	path := testdetWasm(b)
+	spec := Spec{Name: "bench", Source: SourceWasm, Path: path, SHA256: sha256File(b, path), Config: []byte("{}")}
+	sum, data, err := checkFile(spec, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loaded, err := loadWasmOn(ctx, host, spec, Options{Logger: testLogger(b)}, sum, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer loaded.Close()
+	h := loaded.(*wasmHandle)
 	ev := benchEvent(64 << 10)
 	var insts []*wasmInstance
 	goruntime.GC()
 	rss0 := rss()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		inst, err := h.instantiate(ctx)
+		inst, err := h.instantiate(ctx, false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -198,7 +215,7 @@ func BenchmarkWasmInstance(b *testing.B) {
 	}
 	b.ReportMetric(float64(insts[0].mem.Size()), "guest-bytes")
 	for _, inst := range insts {
-		inst.mod.Close(ctx)
+		inst.close()
 	}
 }
 

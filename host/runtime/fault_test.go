@@ -79,7 +79,7 @@ func TestProcessCrashRestart(t *testing.T) {
 	t.Parallel()
 	h := load(t, SourceProcess, testdetProcess(t, ""), `{"word":"pin"}`)
 	ph := h.(*processHandle)
-	pid := ph.client.ReattachConfig().Pid
+	pid := ph.pid()
 	if _, err := h.Detect(context.Background(), event("@@fault:crash")); err == nil {
 		t.Fatal("crash: no error")
 	}
@@ -93,7 +93,7 @@ func TestProcessCrashRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if newPid := ph.client.ReattachConfig().Pid; newPid == pid {
+	if newPid := ph.pid(); newPid == pid {
 		t.Errorf("same pid %d after restart", pid)
 	}
 	fs, err := h.Detect(context.Background(), event("a pin and a needle"))
@@ -102,12 +102,53 @@ func TestProcessCrashRestart(t *testing.T) {
 	}
 }
 
+// TestProcessStdoutSpam: a plugin that writes a huge line to its raw
+// stdout keeps answering: the host keeps reading what it writes there.
+func TestProcessStdoutSpam(t *testing.T) {
+	t.Parallel()
+	h := load(t, SourceProcess, testdetProcess(t, ""), "", func(s *Spec) { s.Timeout = 5 * time.Second })
+	for i := range 3 {
+		if _, err := h.Detect(context.Background(), event("@@fault:spam")); err != nil {
+			t.Fatalf("call %d after writing 1 MiB lines to stdout: %v", i, err)
+		}
+	}
+	expectWorks(t, h)
+}
+
+// TestProcessRestart: Restart (what the engine does after timeouts in a
+// row) replaces the process and keeps the config.
+func TestProcessRestart(t *testing.T) {
+	t.Parallel()
+	h := load(t, SourceProcess, testdetProcess(t, ""), `{"word":"pin"}`)
+	ph := h.(*processHandle)
+	pid := ph.pid()
+	ph.Restart(errors.New("3 timeouts in a row"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		newPid := 0
+		if ph.Healthy() == nil {
+			newPid = ph.pid()
+		}
+		if newPid != 0 && newPid != pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not restarted after 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fs, err := h.Detect(context.Background(), event("a pin"))
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("after restart: %+v %v (want the configured word)", fs, err)
+	}
+}
+
 // TestProcessKilled checks that a plugin killed from outside (by an
 // operator, the OOM killer) fails only the calls made while it is down.
 func TestProcessKilled(t *testing.T) {
 	t.Parallel()
 	h := load(t, SourceProcess, testdetProcess(t, ""), "")
-	pid := h.(*processHandle).client.ReattachConfig().Pid
+	pid := h.(*processHandle).pid()
 	proc, err := os.FindProcess(pid)
 	if err != nil {
 		t.Fatal(err)

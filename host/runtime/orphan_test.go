@@ -26,7 +26,7 @@ func TestOrphanedPluginExits(t *testing.T) {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
-		fmt.Println("pid", h.(*processHandle).client.ReattachConfig().Pid)
+		fmt.Println("pid", h.(*processHandle).pid())
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}

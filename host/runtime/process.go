@@ -2,10 +2,9 @@ package runtime
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,9 +74,10 @@ func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, sdk.Detect
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdkplugin.Handshake,
 		VersionedPlugins: sdkplugin.PluginSets(nil),
-		Cmd:              exec.Command(h.spec.Path),
+		// Our runner (stdio.go) checks the sha256 at every start, as
+		// SecureConfig would, and always reads the plugin's stdout.
+		RunnerFunc:       newPluginRunner(h.spec.Path, h.sum, h.logger),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		SecureConfig:     &goplugin.SecureConfig{Checksum: h.sum, Hash: sha256.New()},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		StartTimeout:     processStartTimeout,
@@ -285,6 +285,26 @@ func (h *processHandle) respawn() (*goplugin.Client, sdk.Detector, error) {
 		}
 	}
 	return client, det, nil
+}
+
+// Restart kills the plugin process and starts a new one (with backoff,
+// replaying the config), as after a crash: the engine does so when the
+// plugin times out again and again (a plugin wedged on a full stdout pipe,
+// or deadlocked in Detect).
+func (h *processHandle) Restart(reason error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.client != nil {
+		h.markDownLocked(h.client, reason)
+	}
+}
+
+// pid is the plugin's process ID, for tests.
+func (h *processHandle) pid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, _ := strconv.Atoi(h.client.ID())
+	return n
 }
 
 // Close kills the plugin process and stops restarts.

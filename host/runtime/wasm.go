@@ -9,6 +9,7 @@ import (
 	"io"
 	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -28,7 +29,25 @@ const (
 	// wasmInstantiateTimeout bounds making one instance (_initialize and
 	// configure included).
 	wasmInstantiateTimeout = 30 * time.Second
+	// WasmTotalMemory bounds the linear memory of all the instances of
+	// all the WASM detectors of a host: each live instance reserves the
+	// per-instance cap, so at most WasmTotalMemory/128 MiB instances live
+	// at once (idle ones of other detectors are closed to make room).
+	WasmTotalMemory = 512 << 20
+	// wasmIdleMemory is the most linear memory an instance may keep in
+	// the pool; one that grew past it is closed after its call.
+	wasmIdleMemory = 16 << 20
 )
+
+// wasmSlots is how many instances a host keeps alive at most.
+func wasmSlots() int { return max(1, WasmTotalMemory/(wasmMemoryLimitPages*65536)) }
+
+// wasmCallers is how many WASM calls run at once on a host, all detectors
+// together: one per CPU. Native WASM code is not preempted by the Go
+// scheduler, so more calls than CPUs would only queue on them; the engine
+// gives built-in detectors their own deadline, so that calls spinning on
+// every CPU until their deadline delay their verdict but never change it.
+func wasmCallers() int { return max(1, goruntime.GOMAXPROCS(0)) }
 
 // wasmHost is the one wazero runtime of the process for a given cache
 // directory, with the modules it compiled, keyed by sha256.
@@ -37,6 +56,67 @@ type wasmHost struct {
 
 	mu      sync.Mutex
 	modules map[[32]byte]*compiledModule
+	handles map[*wasmHandle]bool
+
+	slots   chan struct{} // one token per live instance, all detectors
+	callers chan struct{} // one token per call running
+	live    atomic.Int64  // live instances, for tests and metrics
+}
+
+// reserve takes a slot for a new instance of h: at once when one is free,
+// else by closing an idle instance of another detector, else by waiting.
+// A spare instance (a replacement made ahead of need) only takes a free
+// slot.
+func (w *wasmHost) reserve(ctx context.Context, h *wasmHandle, spare bool) error {
+	select {
+	case w.slots <- struct{}{}:
+		w.live.Add(1)
+		return nil
+	default:
+	}
+	if spare {
+		return errNoSpareSlot
+	}
+	w.mu.Lock()
+	others := make([]*wasmHandle, 0, len(w.handles))
+	for o := range w.handles {
+		if o != h {
+			others = append(others, o)
+		}
+	}
+	w.mu.Unlock()
+	for _, o := range others {
+		if o.evictIdle() {
+			break
+		}
+	}
+	select {
+	case w.slots <- struct{}{}:
+		w.live.Add(1)
+		return nil
+	case <-ctx.Done():
+		return &slotsBusy{n: cap(w.slots), err: ctx.Err()}
+	}
+}
+
+var errNoSpareSlot = errors.New("no free instance slot for a spare")
+
+// slotsBusy says that a call waited for an instance slot in vain: the host
+// is busy, the detector is not broken.
+type slotsBusy struct {
+	n   int
+	err error
+}
+
+func (e *slotsBusy) Error() string {
+	return fmt.Sprintf("all %d WASM instances of the host (%d MiB) are in use: %v", e.n, e.n*wasmMemoryLimitPages>>4, e.err)
+}
+
+func (e *slotsBusy) Unwrap() error { return e.err }
+
+func (w *wasmHost) unreserve() {
+	w.live.Add(-1)
+	<-w.slots
 }
 
 type compiledModule struct {
@@ -103,7 +183,8 @@ func newWasmHost(ctx context.Context, cacheDir string, deadlines bool) (*wasmHos
 		rt.Close(ctx)
 		return nil, fmt.Errorf("host module: %w", err)
 	}
-	return &wasmHost{rt: rt, modules: map[[32]byte]*compiledModule{}}, nil
+	return &wasmHost{rt: rt, modules: map[[32]byte]*compiledModule{}, handles: map[*wasmHandle]bool{},
+		slots: make(chan struct{}, wasmSlots()), callers: make(chan struct{}, wasmCallers())}, nil
 }
 
 // compile compiles a module once per host; later loads of the same bytes
@@ -261,6 +342,8 @@ var _ Handle = (*wasmHandle)(nil)
 
 // wasmInstance is one instantiated module with its exports resolved.
 type wasmInstance struct {
+	host                           *wasmHost
+	closeOnce                      sync.Once
 	mod                            api.Module
 	mem                            api.Memory
 	alloc, info, configure, detect api.Function
@@ -306,19 +389,22 @@ func loadWasmOn(ctx context.Context, host *wasmHost, spec Spec, opts Options, su
 	}
 	// One instance now: it fails fast on a broken module and gives the
 	// ABI version and the Info.
-	inst, err := h.instantiate(ctx)
+	inst, err := h.instantiate(ctx, false)
 	if err != nil {
 		host.release(key)
 		return nil, fmt.Errorf("wasm: %s: %w", spec.Path, err)
 	}
 	info, err := h.loadInfo(ctx, inst)
 	if err != nil {
-		inst.mod.Close(context.Background())
+		inst.close()
 		host.release(key)
 		return nil, fmt.Errorf("wasm: %s: %w", spec.Path, err)
 	}
 	h.info = info
 	h.idle = append(h.idle, inst)
+	host.mu.Lock()
+	host.handles[h] = true
+	host.mu.Unlock()
 	track(h)
 	return h, nil
 }
@@ -350,7 +436,16 @@ func (h *wasmHandle) callCtx(ctx context.Context) context.Context {
 
 // instantiate makes a new instance: no filesystem, no network, no
 // environment; stdout and stderr go to the detector's log.
-func (h *wasmHandle) instantiate(ctx context.Context) (*wasmInstance, error) {
+func (h *wasmHandle) instantiate(ctx context.Context, spare bool) (*wasmInstance, error) {
+	if err := h.host.reserve(ctx, h, spare); err != nil {
+		return nil, err
+	}
+	reserved := true
+	defer func() {
+		if reserved {
+			h.host.unreserve()
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wasmInstantiateTimeout)
 	defer cancel()
 	ctx = h.callCtx(ctx)
@@ -373,6 +468,7 @@ func (h *wasmHandle) instantiate(ctx context.Context) (*wasmInstance, error) {
 		}
 	}
 	inst := &wasmInstance{
+		host:      h.host,
 		mod:       mod,
 		mem:       mod.Memory(),
 		alloc:     mod.ExportedFunction(wasmabi.ExportAlloc),
@@ -385,7 +481,16 @@ func (h *wasmHandle) instantiate(ctx context.Context) (*wasmInstance, error) {
 		mod.Close(context.Background())
 		return nil, errors.New("module has no memory")
 	}
+	reserved = false // the instance holds it now
 	return inst, nil
+}
+
+// close closes the module and gives its slot back.
+func (inst *wasmInstance) close() {
+	inst.closeOnce.Do(func() {
+		inst.mod.Close(context.Background())
+		inst.host.unreserve()
+	})
 }
 
 // call writes req into the instance's request buffer, calls fn(ptr, len)
@@ -468,10 +573,13 @@ func (h *wasmHandle) get(ctx context.Context) (*wasmInstance, error) {
 
 	if inst == nil {
 		var err error
-		inst, err = h.instantiate(ctx)
-		h.mu.Lock()
-		h.lastErr = err
-		h.mu.Unlock()
+		inst, err = h.instantiate(ctx, false)
+		var busy *slotsBusy
+		if !errors.As(err, &busy) {
+			h.mu.Lock()
+			h.lastErr = err
+			h.mu.Unlock()
+		}
 		if err != nil {
 			<-h.sem
 			h.logger.Error("cannot make a wasm instance", "error", err)
@@ -509,9 +617,10 @@ func (inst *wasmInstance) configureWith(ctx context.Context, config []byte) (str
 // put returns a healthy instance to the pool.
 func (h *wasmHandle) put(inst *wasmInstance) {
 	h.mu.Lock()
-	if h.closed || len(h.idle) >= h.max {
+	if h.closed || len(h.idle) >= h.max || inst.mem.Size() > wasmIdleMemory {
+		// An instance that grew is not kept: its memory goes with it.
 		h.mu.Unlock()
-		inst.mod.Close(context.Background())
+		inst.close()
 	} else {
 		h.idle = append(h.idle, inst)
 		h.mu.Unlock()
@@ -522,17 +631,20 @@ func (h *wasmHandle) put(inst *wasmInstance) {
 // discard closes an instance that failed and makes a replacement in the
 // background, so that the next call does not pay for it.
 func (h *wasmHandle) discard(inst *wasmInstance, cause error) {
-	inst.mod.Close(context.Background())
+	inst.close()
 	<-h.sem
 	h.logger.Warn("wasm instance discarded", "error", cause)
 	go func() {
-		repl, err := h.instantiate(context.Background())
+		repl, err := h.instantiate(context.Background(), true)
+		if errors.Is(err, errNoSpareSlot) {
+			return // made on demand when there is room
+		}
 		h.mu.Lock()
 		h.lastErr = err
 		if err != nil || h.closed || len(h.idle) >= h.max {
 			h.mu.Unlock()
 			if repl != nil {
-				repl.mod.Close(context.Background())
+				repl.close()
 			}
 			return
 		}
@@ -540,6 +652,29 @@ func (h *wasmHandle) discard(inst *wasmInstance, cause error) {
 		h.idle = append(h.idle, repl)
 		h.mu.Unlock()
 	}()
+}
+
+// evictIdle closes one idle instance, to give its slot to another
+// detector; false when there is none.
+func (h *wasmHandle) evictIdle() bool {
+	h.mu.Lock()
+	n := len(h.idle)
+	if n == 0 {
+		h.mu.Unlock()
+		return false
+	}
+	inst := h.idle[0]
+	h.idle = h.idle[1:]
+	h.mu.Unlock()
+	inst.close()
+	return true
+}
+
+// Restart closes the idle instances: the next calls get fresh ones.
+func (h *wasmHandle) Restart(reason error) {
+	for h.evictIdle() {
+	}
+	h.logger.Warn("wasm instances recycled", "reason", reason)
 }
 
 // Configure sets the config of every instance, current and future. A
@@ -578,7 +713,14 @@ func (h *wasmHandle) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, 
 	if cap(inst.req) > 1<<20 && len(inst.req) < cap(inst.req)/4 {
 		inst.req = nil // do not keep a huge buffer for small events
 	}
+	select {
+	case h.host.callers <- struct{}{}:
+	case <-ctx.Done():
+		h.put(inst)
+		return nil, fmt.Errorf("wasm: waiting for a CPU: %w", ctx.Err())
+	}
 	res, err := inst.call(h.callCtx(ctx), inst.detect, true, inst.req)
+	<-h.host.callers
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
@@ -615,8 +757,11 @@ func (h *wasmHandle) Close() error {
 	h.idle = nil
 	h.mu.Unlock()
 	untrack(h)
+	h.host.mu.Lock()
+	delete(h.host.handles, h)
+	h.host.mu.Unlock()
 	for _, inst := range idle {
-		inst.mod.Close(context.Background())
+		inst.close()
 	}
 	h.host.release(h.key)
 	return nil

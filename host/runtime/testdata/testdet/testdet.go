@@ -64,6 +64,10 @@ func (d *Detector) Configure(_ context.Context, config []byte) error {
 
 var sink [][]byte
 
+// rawStdout is file descriptor 1 itself (kept in a variable: a collected
+// *os.File closes its descriptor).
+var rawStdout = os.NewFile(1, "stdout")
+
 // Detect finds the word in every item.
 func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, error) {
 	var out []sdk.Finding
@@ -83,6 +87,14 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 			case "grow":
 				for {
 					sink = append(sink, make([]byte, 1<<20))
+				}
+			case "spam":
+				// A line longer than any line reader's buffer, straight to
+				// file descriptor 1 (past go-plugin's stdio redirection),
+				// as a library printing a blob would.
+				line := append(bytes.Repeat([]byte("x"), 1<<20), '\n')
+				if _, err := rawStdout.Write(line); err != nil {
+					return nil, err
 				}
 			case "panic":
 				panic("deliberate panic")
