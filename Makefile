@@ -11,7 +11,7 @@ CORPUS ?= $(PICKET_CORPUS)
 LISTEN ?=
 FUZZTIME ?= 20s
 
-.PHONY: all build run corpus test test-go test-sdk test-examples tools bench eval eval-peers train fuzz plugins clean vet
+.PHONY: all build run corpus test test-go test-sdk test-examples tools bench eval eval-peers train train-check fuzz plugins clean vet
 
 all: build
 
@@ -96,6 +96,10 @@ eval-peers: corpus
 ## train: retrain the injection classifier from the corpus (deterministic)
 train: corpus
 	$(GO) run ./detectors/injection/cmd/train -corpus $(CORPUS) -out detectors/injection/model/weights.bin
+
+## train-check: retrain the injection classifier in memory and check it reproduces the shipped weights bit for bit
+train-check: corpus
+	$(GO) run ./detectors/injection/cmd/train -corpus $(CORPUS) -check
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:
