@@ -146,6 +146,11 @@ func run(o options) error {
 		if err := agentRequests(os.Stdout, ev, o.repo, val, o.requests); err != nil {
 			return err
 		}
+		if peer {
+			if err := peerRequests(os.Stdout, peerDir, o.repo, val, min(o.requests, 300)); err != nil {
+				return err
+			}
+		}
 		fmt.Println()
 		if err := poisonedRequests(os.Stdout, ev, o.repo, o.requests/4); err != nil {
 			return err

