@@ -8,6 +8,7 @@ package linear
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // The feature space is the same for every model file of a format version:
@@ -195,6 +196,16 @@ func Scale(n int) float64 {
 // weak evidence whichever way they point.
 const scaleSmooth = 100
 
+// scratch holds Windows' buffers between calls; seen is all zero between
+// calls.
+type scratch struct {
+	words, chars []feature
+	seen         []uint64
+	touched      []uint32
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{seen: make([]uint64, (Dim*2)/64)} }}
+
 // feature is one occurrence of a feature in a text.
 type feature struct {
 	pos int32
@@ -207,11 +218,18 @@ type feature struct {
 // window) and holds the features that start in it, each distinct one
 // counted once. fn gets each window's span and margin, in order.
 func (m *Model) Windows(text []byte, s Speaker, size, step int, fn func(start, end int, margin float64)) {
-	var words, chars []feature
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	words, chars := sc.words[:0], sc.chars[:0]
 	visitWords(text, func(pos int, h uint32) { words = append(words, feature{int32(pos), h}) })
 	visitChars(text, func(pos int, h uint32) { chars = append(chars, feature{int32(pos), h}) })
-	seen := make([]uint64, (Dim*2)/64)
-	var touched []uint32
+	seen, touched := sc.seen, sc.touched[:0]
+	defer func() {
+		// Keep the buffers, unless one text made them huge.
+		if cap(words) <= 1<<20 {
+			sc.words, sc.chars, sc.touched = words[:0], chars[:0], touched[:0]
+		}
+	}()
 	w := m.W
 	weight := func(h uint32) int64 {
 		v := int64(w[h&mask])
