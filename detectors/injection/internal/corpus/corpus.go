@@ -141,6 +141,19 @@ func Parse(data []byte) ([]*Row, error) {
 	return rows, nil
 }
 
+// ReadRows reads the rows of a JSON-lines file (project-written rows:
+// model/extra.jsonl); an empty path gives none.
+func ReadRows(path string) ([]*Row, error) {
+	if path == "" {
+		return nil, nil
+	}
+	rows, err := readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rows, nil
+}
+
 func readFile(path string) ([]*Row, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
