@@ -29,8 +29,15 @@ var (
 // default policy block (another detector's block does not count as an
 // injection catch or false positive here).
 func blockedByInjection(o *policyeval.Outcome) bool {
+	if o.Timeouts > 0 {
+		timeouts++
+	}
 	return o.Blocked && o.Detectors()[injection.ID]
 }
+
+// timeouts counts evaluations in which a detector ran out of time (and
+// failed open): reported, since such a row says nothing.
+var timeouts int
 
 // defaultPolicy runs every row through the shipped default policy end to
 // end, once as a new user turn and once as a tool result (each spread over
