@@ -341,12 +341,20 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 	scores := map[bool][]sc{} // by untrusted
 	cache := trainer.NewCache()
 	for _, held := range names {
+		// Rows that share a host with a held-out row (a poisoned document
+		// and its clean host) stay out of training too.
+		heldHosts := map[string]bool{}
+		for _, r := range rows {
+			if groupOf(r.Repo) == held {
+				heldHosts[r.Group] = true
+			}
+		}
 		var fit, cal, test []*corpus.Row
 		for _, r := range rows {
 			switch {
 			case groupOf(r.Repo) == held && corpus.Trainable(r):
 				test = append(test, r)
-			case groupOf(r.Repo) == held:
+			case groupOf(r.Repo) == held, heldHosts[r.Group]:
 			case !corpus.Trainable(r):
 			case r.Split == corpus.Cal:
 				cal = append(cal, r)
