@@ -105,7 +105,8 @@ train-check: corpus
 fuzz:
 	@set -e; for spec in \
 	  ./host/aperture:FuzzParse ./host/aperture:FuzzNormalize ./host/llmapi:FuzzReplaceString \
-	  ./host/llmapi/jsonscan:FuzzValidate ./detectors/injection/internal/norm:FuzzNormalize \
+	  ./host/llmapi/jsonscan:FuzzValidate ./host/adapters/claudecode:FuzzDecode ./host/adapters/shield:FuzzGuard \
+	  ./host/adapters/litellm:FuzzGuardrail ./host/adapters/extproc:FuzzBodies ./detectors/injection/internal/norm:FuzzNormalize \
 	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect \
 	  ./detectors/commands/internal/pwsh:FuzzParse ./detectors/commands/internal/cmdexe:FuzzParse; do \
 	  pkg=$${spec%%:*}; fn=$${spec##*:}; \

@@ -23,13 +23,13 @@ import (
 	"github.com/picketsec/picket/host/llmapi"
 )
 
-// extprocClient serves the ext_proc adapter over h's server on an
-// in-memory listener.
-func extprocClient(t testing.TB, h *harness) extprocv3.ExternalProcessorClient {
+// extprocClient serves the ext_proc adapter over srv on an in-memory
+// listener.
+func extprocClient(t testing.TB, srv *Server) extprocv3.ExternalProcessorClient {
 	t.Helper()
 	ln := bufconn.Listen(1 << 20)
 	g := grpc.NewServer()
-	extproc.New(h.srv, extproc.Options{}).Register(g)
+	extproc.New(srv, extproc.Options{}).Register(g)
 	go g.Serve(ln)
 	cc, err := grpc.NewClient("passthrough:///picket", grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
 		return ln.DialContext(ctx)
@@ -75,7 +75,7 @@ func envoyRequest(t testing.TB, c extprocv3.ExternalProcessorClient, path string
 func TestExtProcMatchesAperture(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "enforce", nil)
-	c := extprocClient(t, h)
+	c := extprocClient(t, h.srv)
 	n := 0
 	for _, fx := range fixtures.All() {
 		if fx.Expected.Event != "pre_request" {
@@ -219,5 +219,36 @@ func TestAdaptersMatchAperture(t *testing.T) {
 		if e.Source != "claude-code" {
 			t.Errorf("event %s source %q", e.ID, e.Source)
 		}
+	}
+}
+
+// TestDetectorsPathShared checks that GET /v1/detectors answers picket's
+// list to picket's clients and Highflame's to Highflame's SDKs.
+func TestDetectorsPathShared(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "enforce", nil)
+	auth := map[string]string{"Authorization": "Bearer " + testKey}
+	var own struct {
+		Detectors []map[string]any `json:"detectors"`
+		Total     *int             `json:"total"`
+	}
+	rec := h.do(http.MethodGet, "/v1/detectors", nil, auth)
+	if err := json.Unmarshal(rec.Body.Bytes(), &own); err != nil || rec.Code != 200 || own.Total != nil || len(own.Detectors) == 0 || own.Detectors[0]["id"] == nil {
+		t.Errorf("picket's list: %d %s", rec.Code, rec.Body)
+	}
+	auth["X-Account-ID"] = "acct"
+	var hf struct {
+		Detectors []map[string]any `json:"detectors"`
+		Total     *int             `json:"total"`
+	}
+	rec = h.do(http.MethodGet, "/v1/detectors", nil, auth)
+	if err := json.Unmarshal(rec.Body.Bytes(), &hf); err != nil || rec.Code != 200 || hf.Total == nil || *hf.Total != len(own.Detectors) || hf.Detectors[0]["tier"] != "fast" {
+		t.Errorf("Highflame's list: %d %s", rec.Code, rec.Body)
+	}
+	if rec := h.do(http.MethodGet, "/v1/detectors", nil, map[string]string{"X-Account-ID": "acct"}); rec.Code != 401 || !strings.Contains(rec.Body.String(), `"status":401`) {
+		t.Errorf("Highflame's list without a key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := h.do(http.MethodGet, "/v1/detectors", nil, nil); rec.Code != 401 {
+		t.Errorf("picket's list without a key: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/adapters/claudecode"
+	"github.com/picketsec/picket/host/adapters/litellm"
+	"github.com/picketsec/picket/host/adapters/shield"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/internal/fixtures"
@@ -54,7 +57,8 @@ func benchServer(b *testing.B, firstParty bool) (*Server, func()) {
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32)})
+	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32),
+		Adapters: []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}})
 	if err != nil {
 		b.Fatal(err)
 	}
