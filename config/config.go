@@ -112,6 +112,15 @@ type Detector struct {
 	AllowRegex        []*regexp.Regexp
 	AllowFingerprints []string
 	Config            json.RawMessage // detector-specific, a JSON object
+	// Where says where the detector's block and its fields are in the
+	// file ("picket.hcl:63,1"), for messages about what fails to load.
+	Where DetectorWhere
+}
+
+// DetectorWhere is the file position of a detector block and of the fields
+// loading it depends on; a field not given is the block's position.
+type DetectorWhere struct {
+	Block, Path, SHA256, Config string
 }
 
 // Tenant returns the tenant named name.

@@ -449,9 +449,22 @@ func (v *validator) servable(raw *rawFile, cfg *Config) {
 	v.errorf(raw.Detectors[0].DefRange, "detector", "every detector is disabled: every event would be allowed unscanned (to stop scanning on purpose, set mode = \"off\")")
 }
 
+// pos is where rng starts ("file:line,col"), or or when rng is empty.
+func pos(rng hcl.Range, or string) string {
+	if rng.Filename == "" {
+		return or
+	}
+	return fmt.Sprintf("%s:%d,%d", rng.Filename, rng.Start.Line, rng.Start.Column)
+}
+
 func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector {
 	d := def
 	d.Name = rd.Name
+	block := pos(rd.DefRange, "")
+	d.Where = DetectorWhere{Block: block, Path: pos(rd.PathRange, block), SHA256: pos(rd.SHA256Range, block), Config: block}
+	if rd.Config != nil {
+		d.Where.Config = pos(rd.Config.Range(), block)
+	}
 	d.Source = "builtin"
 	field := fmt.Sprintf("detector %q", rd.Name)
 	for _, other := range cfg.Detectors {

@@ -20,7 +20,7 @@ func checkFile(spec Spec, read bool) (sum []byte, data []byte, err error) {
 	}
 	want, err := parseSHA256(spec.SHA256)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &FieldError{Field: "sha256", Err: err}
 	}
 	f, err := os.Open(spec.Path)
 	if err != nil {
@@ -46,7 +46,7 @@ func checkFile(spec Spec, read bool) (sum []byte, data []byte, err error) {
 	}
 	sum = h.Sum(nil)
 	if subtle.ConstantTimeCompare(sum, want) != 1 {
-		return nil, nil, fmt.Errorf("checksum mismatch: %s has sha256 %x, config says %x", spec.Path, sum, want)
+		return nil, nil, &FieldError{Field: "sha256", Err: fmt.Errorf("checksum mismatch: %s has sha256 %x, config says %x", spec.Path, sum, want)}
 	}
 	return sum, data, nil
 }

@@ -55,6 +55,26 @@ type Handle interface {
 // ErrUnknownDetector is returned for a builtin name that is not registered.
 var ErrUnknownDetector = errors.New("unknown builtin detector")
 
+// FieldError is a Load error with the config field it is about: "name" (an
+// unknown builtin), "path" (the file, its handshake, its Info), "sha256"
+// or "config" (the detector refused its Configure).
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// fieldOf wraps err as being about field, unless it already says its field.
+func fieldOf(field string, err error) error {
+	var fe *FieldError
+	if err == nil || errors.As(err, &fe) {
+		return err
+	}
+	return &FieldError{Field: field, Err: err}
+}
+
 // Load loads and configures the detector that spec describes. Errors name
 // the detector and the reason; nothing is left running on error.
 func Load(ctx context.Context, spec Spec, opts Options) (Handle, error) {
@@ -79,16 +99,20 @@ func Load(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 		err = fmt.Errorf("unknown source %q (want builtin, process or wasm)", spec.Source)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("detector %q: %w", spec.Name, err)
+		field := "path"
+		if errors.Is(err, ErrUnknownDetector) {
+			field = "name"
+		}
+		return nil, fieldOf(field, fmt.Errorf("detector %q: %w", spec.Name, err))
 	}
 	info := h.Info()
 	if err := info.Validate(); err != nil {
 		h.Close()
-		return nil, fmt.Errorf("detector %q: %w", spec.Name, err)
+		return nil, fieldOf("path", fmt.Errorf("detector %q: %w", spec.Name, err))
 	}
 	if err := h.Configure(ctx, spec.Config); err != nil {
 		h.Close()
-		return nil, fmt.Errorf("detector %q: config: %w", spec.Name, err)
+		return nil, fieldOf("config", fmt.Errorf("detector %q: config: %w", spec.Name, err))
 	}
 	return h, nil
 }

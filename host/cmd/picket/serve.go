@@ -146,20 +146,24 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 		return nil, err
 	}
 	m := metrics.New()
-	store, err := audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN(), Logger: log.Named("audit")})
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	d := &daemon{store: store, log: log, metrics: m}
+	d := &daemon{log: log, metrics: m}
 	eng := engine.New(engine.Options{
 		Logger: log.Named("engine"), Metrics: m, FingerprintKey: fpKey,
 		Rewrite: llmapi.ReplaceString, CacheDir: filepath.Join(cfg.DataDir, "wasm-cache"),
 	})
 	d.eng = eng
+	// Detectors first: a config serve refuses (an unknown detector, a bad
+	// plugin) leaves the store untouched.
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		d.close()
 		return nil, err
 	}
+	store, err := audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN(), Logger: log.Named("audit")})
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	d.store = store
 	var sinks []audit.Sink
 	for _, sc := range cfg.Sinks {
 		s, err := newSink(sc, log)
