@@ -58,7 +58,14 @@ type Hook struct {
 	ToolInput      json.RawMessage `json:"tool_input"`
 	ToolResponse   json.RawMessage `json:"tool_response"`
 	Prompt         string          `json:"prompt"`
+
+	// Login is who runs the agent, when the caller knows (the hook command
+	// sends user@host in LoginHeader); not part of Claude Code's input.
+	Login string `json:"-"`
 }
+
+// LoginHeader carries the hook's user to the server.
+const LoginHeader = "X-Picket-Login"
 
 // Decode reads a hook input. Unknown fields are ignored; a body that is
 // not one JSON object, or a known field of the wrong type, is an error
@@ -113,7 +120,7 @@ func (h *Hook) Evaluated() bool {
 func (h *Hook) Event() *sdk.Event {
 	ev := &sdk.Event{
 		Type: sdk.EventPreRequest, SessionID: h.SessionID, RequestID: h.ToolUseID,
-		Identity:  sdk.Identity{UserAgent: "claude-code"},
+		Identity:  sdk.Identity{UserAgent: "claude-code", Login: h.Login},
 		APIFormat: adapters.SourceClaudeCode,
 	}
 	x := llmapi.NewExtractor(2)
@@ -259,6 +266,8 @@ func (a *Adapter) serve(h adapters.Host, w http.ResponseWriter, r *http.Request)
 	if r.URL.Query().Get("allow_explicit") == "true" {
 		o.AllowExplicit = true
 	}
+	// The hook runs as a local user; Claude Code's input does not say who.
+	hk.Login = r.Header.Get(LoginHeader)
 	out, v, err := Evaluate(r.Context(), h, tenant, hk, o)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "not ready: "+err.Error())

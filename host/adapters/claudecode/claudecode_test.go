@@ -134,6 +134,7 @@ func TestHTTP(t *testing.T) {
 		if key != "" {
 			req.Header.Set("Authorization", "Bearer "+key)
 		}
+		req.Header.Set(LoginHeader, "dev@laptop")
 		rec := httptest.NewRecorder()
 		rt.Handler(rec, req)
 		return rec
@@ -147,5 +148,8 @@ func TestHTTP(t *testing.T) {
 	rec := do(preToolUseBash, adapterstest.Key)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"permissionDecision":"deny"`) || rec.Header().Get("X-Picket-Decision") != "block" {
 		t.Errorf("deny: %d %s", rec.Code, rec.Body)
+	}
+	if got := h.Last().Event.Identity.Login; got != "dev@laptop" {
+		t.Errorf("login %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,6 +88,7 @@ func runClaudeCode(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintln(stdout, "{}")
 		return 0
 	}
+	hk.Login = localLogin()
 	opts := claudecode.Options{AllowExplicit: *allow}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -94,7 +96,7 @@ func runClaudeCode(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if *cfgFile != "" {
 		out, err = hookLocal(ctx, *cfgFile, *tenant, hk, opts)
 	} else {
-		out, err = hookRemote(ctx, *addr, *key, *allow, body)
+		out, err = hookRemote(ctx, *addr, *key, *allow, hk.Login, body)
 	}
 	if err != nil {
 		if *failClosed {
@@ -110,6 +112,19 @@ func runClaudeCode(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	return 0
 }
 
+// localLogin is user@host of the process running the hook, or "".
+func localLogin() string {
+	u, err := user.Current()
+	if err != nil || u.Username == "" {
+		return ""
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		return u.Username
+	}
+	return u.Username + "@" + host
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -119,7 +134,7 @@ func envOr(name, def string) string {
 
 // hookRemote posts the hook input to a picket server and returns its
 // answer, which is already the hook output.
-func hookRemote(ctx context.Context, addr, key string, allow bool, body []byte) ([]byte, error) {
+func hookRemote(ctx context.Context, addr, key string, allow bool, login string, body []byte) ([]byte, error) {
 	u := strings.TrimSuffix(addr, "/") + claudecode.Path
 	if allow {
 		u += "?allow_explicit=true"
@@ -129,6 +144,9 @@ func hookRemote(ctx context.Context, addr, key string, allow bool, body []byte) 
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if login != "" {
+		req.Header.Set(claudecode.LoginHeader, login)
+	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}

@@ -130,7 +130,8 @@ func TestHookClaudeCodeLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Events) != 1 || page.Events[0].Source != "claude-code" || page.Events[0].Decision != "block" || page.Events[0].RequestID != "toolu_1" {
+	if len(page.Events) != 1 || page.Events[0].Source != "claude-code" || page.Events[0].Decision != "block" || page.Events[0].RequestID != "toolu_1" ||
+		page.Events[0].Identity.Login != localLogin() || page.Events[0].Identity.Login == "" {
 		t.Errorf("trail: %+v", page.Events)
 	}
 }
