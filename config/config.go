@@ -52,6 +52,7 @@ type Config struct {
 	DataDir   string        // keys, spool key, SQLite database
 	Store     Store
 	Sinks     []Sink
+	Session   Session
 	Tenants   []Tenant
 	Detectors []Detector
 	// ExtProc, when set, serves Envoy's ext_proc gRPC protocol on its own
@@ -79,6 +80,38 @@ type Store struct {
 	MaxEvents int           // 0: no limit
 }
 
+// Quarantine levels: which block-level findings of an asynchronous event
+// quarantine their session.
+const (
+	QuarantineCritical = "critical" // critical findings only (the default)
+	QuarantineHigh     = "high"     // high and critical
+	QuarantineOff      = "off"      // never
+)
+
+// Session is the session memory's policy (host/session).
+type Session struct {
+	Enabled       bool          // remember judged items, credentials and leads per session
+	Retention     time.Duration // forget sessions idle this long (quarantined ones are kept)
+	MaxItems      int           // judged items remembered per session; the oldest are dropped
+	MaxMarks      int           // credential and lead fingerprints per session
+	MaxFindings   int           // distinct findings per session
+	Mode          string        // "" (follow the tenant) or monitor/off: holds session findings back
+	Quarantine    string        // critical | high | off
+	QuarantineFor time.Duration // 0: until an operator lifts it
+}
+
+// QuarantineSeverity is the lowest severity that quarantines at level, or 0
+// for off (and for an empty level).
+func QuarantineSeverity(level string) sdk.Severity {
+	switch level {
+	case QuarantineCritical:
+		return sdk.SeverityCritical
+	case QuarantineHigh:
+		return sdk.SeverityHigh
+	}
+	return 0
+}
+
 // Sink forwards findings at or above a severity to a SIEM.
 type Sink struct {
 	Name        string
@@ -94,6 +127,10 @@ type Tenant struct {
 	Name         string
 	APIKeySHA256 []string // hex SHA-256 of each accepted key
 	Mode         string
+	// Quarantine and QuarantineFor override the session block's for this
+	// tenant; "" and nil mean no override.
+	Quarantine    string
+	QuarantineFor *time.Duration
 }
 
 // Detector is one detector's source and policy.
@@ -115,6 +152,12 @@ type Detector struct {
 	// Where says where the detector's block and its fields are in the
 	// file ("picket.hcl:63,1"), for messages about what fails to load.
 	Where DetectorWhere
+	// Quarantine overrides the tenant's quarantine level for this
+	// detector's findings; "" means no override.
+	Quarantine string
+	// History sends this detector the items already judged earlier in the
+	// session too (as does sdk.Info.History).
+	History bool
 }
 
 // DetectorWhere is the file position of a detector block and of the fields

@@ -27,6 +27,7 @@ func Default() *Config {
 		DataDir: DefaultDataDir(),
 		Store:   Store{Driver: "sqlite", Payload: PayloadRedacted},
 		Tenants: []Tenant{{Name: "default", Mode: ModeMonitor}},
+		Session: DefaultSession(),
 	}
 	for _, name := range BuiltinDetectors {
 		cfg.Detectors = append(cfg.Detectors, Detector{
@@ -67,4 +68,16 @@ func (c *Config) StoreDSN() string {
 		dsn = filepath.Join(c.DataDir, dsn)
 	}
 	return dsn
+}
+
+// DefaultSession is the session policy when the file says nothing: memory
+// on, sessions forgotten after 24 h idle, 20 000 judged items, 5 000 marks
+// and 2 000 findings per session, critical findings of asynchronous events
+// quarantine their session until an operator lifts it.
+func DefaultSession() Session {
+	return Session{
+		Enabled: true, Retention: 24 * time.Hour,
+		MaxItems: 20000, MaxMarks: 5000, MaxFindings: 2000,
+		Quarantine: QuarantineCritical,
+	}
 }

@@ -51,6 +51,7 @@ type rawFile struct {
 	DataDir     *string        `hcl:"data_dir,optional"`
 	Store       *rawStore      `hcl:"store,block"`
 	Sinks       []rawSink      `hcl:"sink,block"`
+	Session     *rawSession    `hcl:"session,block"`
 	Tenants     []rawTenant    `hcl:"tenant,block"`
 	Detectors   []rawDetector  `hcl:"detector,block"`
 	Defaults    *rawDetDefault `hcl:"defaults,block"`
@@ -78,6 +79,24 @@ type rawStore struct {
 	DefRange       hcl.Range `hcl:",def_range"`
 }
 
+type rawSession struct {
+	Enabled       *bool     `hcl:"enabled,optional"`
+	Retention     *string   `hcl:"retention,optional"`
+	RetentionRng  hcl.Range `hcl:"retention,attr_range"`
+	MaxItems      *int      `hcl:"max_items,optional"`
+	MaxItemsRng   hcl.Range `hcl:"max_items,attr_range"`
+	MaxMarks      *int      `hcl:"max_marks,optional"`
+	MaxMarksRng   hcl.Range `hcl:"max_marks,attr_range"`
+	MaxFindings   *int      `hcl:"max_findings,optional"`
+	MaxFindRng    hcl.Range `hcl:"max_findings,attr_range"`
+	Mode          *string   `hcl:"mode,optional"`
+	ModeRange     hcl.Range `hcl:"mode,attr_range"`
+	Quarantine    *string   `hcl:"quarantine,optional"`
+	QuarRange     hcl.Range `hcl:"quarantine,attr_range"`
+	QuarantineFor *string   `hcl:"quarantine_for,optional"`
+	QuarForRange  hcl.Range `hcl:"quarantine_for,attr_range"`
+}
+
 type rawSink struct {
 	Name         string    `hcl:"name,label"`
 	Type         string    `hcl:"type"`
@@ -98,6 +117,10 @@ type rawTenant struct {
 	KeysRange  hcl.Range `hcl:"api_key_sha256,attr_range"`
 	Mode       *string   `hcl:"mode,optional"`
 	ModeRange  hcl.Range `hcl:"mode,attr_range"`
+	Quarantine *string   `hcl:"quarantine,optional"`
+	QuarRange  hcl.Range `hcl:"quarantine,attr_range"`
+	QuarFor    *string   `hcl:"quarantine_for,optional"`
+	QuarForRng hcl.Range `hcl:"quarantine_for,attr_range"`
 	DefRange   hcl.Range `hcl:",def_range"`
 	LabelRange hcl.Range `hcl:"name,label_range"`
 }
@@ -139,6 +162,9 @@ type rawDetector struct {
 	AllowRegex    []string       `hcl:"allow_regex,optional"`
 	AllowRxRange  hcl.Range      `hcl:"allow_regex,attr_range"`
 	AllowFP       []string       `hcl:"allow_fingerprints,optional"`
+	Quarantine    *string        `hcl:"quarantine,optional"`
+	QuarRange     hcl.Range      `hcl:"quarantine,attr_range"`
+	History       *bool          `hcl:"history,optional"`
 	Config        hcl.Expression `hcl:"config,optional"`
 	DefRange      hcl.Range      `hcl:",def_range"`
 	ConfigPresent bool
@@ -351,6 +377,9 @@ func (v *validator) build(raw *rawFile) *Config {
 		}
 		cfg.Sinks = append(cfg.Sinks, s)
 	}
+	if rs := raw.Session; rs != nil {
+		v.session(rs, &cfg.Session)
+	}
 	seenKey := map[string]string{}
 	for _, rt := range raw.Tenants {
 		t := Tenant{Name: rt.Name, Mode: cfg.Mode}
@@ -361,6 +390,14 @@ func (v *validator) build(raw *rawFile) *Config {
 		if rt.Mode != nil {
 			t.Mode = *rt.Mode
 			v.oneOf(rt.ModeRange, field+" mode", t.Mode, ModeOff, ModeMonitor, ModeEnforce)
+		}
+		if rt.Quarantine != nil {
+			t.Quarantine = *rt.Quarantine
+			v.oneOf(rt.QuarRange, field+" quarantine", t.Quarantine, QuarantineCritical, QuarantineHigh, QuarantineOff)
+		}
+		if rt.QuarFor != nil {
+			d := v.duration(rt.QuarForRng, field+" quarantine_for", *rt.QuarFor, 0)
+			t.QuarantineFor = &d
 		}
 		if len(rt.Keys) == 0 {
 			v.errorf(rt.DefRange, field+" api_key_sha256", "a tenant needs at least one key hash (picket keys new prints one)")
@@ -532,6 +569,13 @@ func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector
 		d.AllowRegex = append(d.AllowRegex, re)
 	}
 	d.AllowFingerprints = rd.AllowFP
+	if rd.Quarantine != nil {
+		d.Quarantine = *rd.Quarantine
+		v.oneOf(rd.QuarRange, field+" quarantine", d.Quarantine, QuarantineCritical, QuarantineHigh, QuarantineOff)
+	}
+	if rd.History != nil {
+		d.History = *rd.History
+	}
 	d.Config = []byte("{}")
 	if rd.Config != nil {
 		val, diags := rd.Config.Value(nil)
@@ -548,6 +592,39 @@ func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector
 		}
 	}
 	return d
+}
+
+func (v *validator) session(rs *rawSession, s *Session) {
+	if rs.Enabled != nil {
+		s.Enabled = *rs.Enabled
+	}
+	if rs.Retention != nil {
+		s.Retention = v.duration(rs.RetentionRng, "session.retention", *rs.Retention, time.Minute)
+	}
+	bound := func(p *int, rng hcl.Range, field string, dst *int) {
+		if p == nil {
+			return
+		}
+		if *p < 1 {
+			v.errorf(rng, field, "must be at least 1 (memory is bounded per session)")
+			return
+		}
+		*dst = *p
+	}
+	bound(rs.MaxItems, rs.MaxItemsRng, "session.max_items", &s.MaxItems)
+	bound(rs.MaxMarks, rs.MaxMarksRng, "session.max_marks", &s.MaxMarks)
+	bound(rs.MaxFindings, rs.MaxFindRng, "session.max_findings", &s.MaxFindings)
+	if rs.Mode != nil {
+		s.Mode = *rs.Mode
+		v.oneOf(rs.ModeRange, "session.mode", s.Mode, ModeOff, ModeMonitor, ModeEnforce)
+	}
+	if rs.Quarantine != nil {
+		s.Quarantine = *rs.Quarantine
+		v.oneOf(rs.QuarRange, "session.quarantine", s.Quarantine, QuarantineCritical, QuarantineHigh, QuarantineOff)
+	}
+	if rs.QuarantineFor != nil {
+		s.QuarantineFor = v.duration(rs.QuarForRange, "session.quarantine_for", *rs.QuarantineFor, 0)
+	}
 }
 
 func orRange(r, fallback hcl.Range) hcl.Range {

@@ -187,6 +187,14 @@ type Info struct {
 	// ConfigSchema is a JSON Schema (as text) of the detector's config
 	// object; empty means the detector takes no config.
 	ConfigSchema string `json:"config_schema,omitempty"`
+	// History asks the host to send the items it already judged earlier in
+	// the session too. By default a host with session memory sends each
+	// item once per session and reuses its findings after; a detector whose
+	// verdict on an item depends on the items around it sets History.
+	// In-process detectors declare it here; for process and WASM plugins
+	// (whose wire format does not carry it) the operator sets
+	// `history = true` in the detector's config block.
+	History bool `json:"history,omitempty"`
 }
 
 // Wants reports whether the detector declared kind k.

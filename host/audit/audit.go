@@ -59,7 +59,7 @@ type Event struct {
 type Finding struct {
 	sdk.Finding
 	Action     string `json:"action"`               // block | redact | alert: what policy asks for it
-	Suppressed string `json:"suppressed,omitempty"` // why it does not count: "allowlist", "below_threshold"; "" when it counts
+	Suppressed string `json:"suppressed,omitempty"` // why it does not count: "allowlist", "below_threshold", "reused"; "" when it counts
 	// Evidence is the match as the trail keeps the item's text: a command
 	// or an injected instruction as sent, with any secret inside it masked.
 	// Empty for secrets (Redacted shows them) and with payload "none".
@@ -70,6 +70,13 @@ type Finding struct {
 	// Taxonomy names the OWASP LLM, MITRE ATLAS / ATT&CK and CWE ids the
 	// finding falls under (host/taxonomy), filled when read.
 	Taxonomy *taxonomy.Refs `json:"taxonomy,omitempty"`
+	// Reused marks a finding of an item judged earlier in the session: it
+	// counts for the verdict, and the trail records it as suppressed
+	// "reused" (the session keeps it once, with the requests it recurred in).
+	Reused bool `json:"reused,omitempty"`
+	// Mode, when set, holds the finding back further than its detector's
+	// mode (a quarantine set by a detector held back to monitor).
+	Mode string `json:"mode,omitempty"`
 }
 
 // Classify fills f.Taxonomy from its category, class and rule.
@@ -80,6 +87,10 @@ func (f *Finding) Classify() {
 		f.Taxonomy = nil
 	}
 }
+
+// SuppressedReused is how the trail records a finding that counted for
+// the verdict but was reused from an item judged earlier in the session.
+const SuppressedReused = "reused"
 
 // DetectorRun is how one detector fared on one event.
 type DetectorRun struct {

@@ -114,7 +114,14 @@ type SessionFilter struct {
 	Until  time.Time
 	Cursor string
 	Limit  int
+	Sort   string // SortRecent (default) or SortRisk
 }
+
+// Session list orders.
+const (
+	SortRecent = "recent" // most recently active first
+	SortRisk   = "risk"   // quarantined first, then by severity and blocks; then most recent
+)
 
 // SessionSummary is one row of a session list.
 type SessionSummary struct {
@@ -130,6 +137,11 @@ type SessionSummary struct {
 	WouldBlock   int           `json:"would_block"` // would have been blocked but were not
 	MaxSeverity  sdk.Severity  `json:"max_severity,omitempty"`
 	LastDecision string        `json:"last_decision,omitempty"` // decision of the latest event, "pending" when not evaluated
+	// Risk orders sessions: 100 when quarantined now, plus 10 per level of
+	// the highest severity (of its events and of its session findings),
+	// plus its blocked and would-block events up to 9.
+	Risk        int  `json:"risk"`
+	Quarantined bool `json:"quarantined,omitempty"`
 }
 
 // SessionPage is one page of sessions.

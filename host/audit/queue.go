@@ -62,6 +62,9 @@ const MaxAttempts = 8
 type Completion struct {
 	ID     string
 	Result *Result
+	// Memory, when set, is what the event adds to its session's memory:
+	// stored in the same transaction, and only if the result is.
+	Memory *MemoryUpdate
 }
 
 // Backlog is the state of the work queue.
@@ -205,6 +208,7 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 	}
 	comps := make(map[string]completion, len(batch))
 	results := make(map[string]*Result, len(batch))
+	memory := map[string]*MemoryUpdate{}
 	ids := make([]string, 0, len(batch))
 	for _, b := range batch {
 		comp, err := s.prepareComplete(b.Result)
@@ -215,6 +219,9 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 			ids = append(ids, b.ID)
 		}
 		comps[b.ID], results[b.ID] = comp, b.Result
+		if b.Memory != nil {
+			memory[b.ID] = b.Memory
+		}
 	}
 	var skipped []string
 	err := s.db.write(ctx, func(tx conn) error {
@@ -241,6 +248,11 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 			}
 			if err != nil {
 				return err
+			}
+			if up := memory[id]; up != nil {
+				if _, err := s.remember(ctx, c, up); err != nil {
+					return err
+				}
 			}
 		}
 		// Events of the batch that are gone from the store.

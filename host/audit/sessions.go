@@ -65,18 +65,30 @@ func countsOf(decision string, wouldBlock bool) (blocked, would int) {
 	return 0, 0
 }
 
-const sessionCols = `s.session_id, s.login, s.user_agent, s.first_ns, s.last_ns, s.requests, s.findings, s.max_severity, s.blocked, s.would_block,
-COALESCE(l.decision, ''), l.evaluated_ns`
+// quarantinedExpr is 1 when the session's quarantine holds at the
+// argument's time (Unix ns), else 0; riskExpr is SessionSummary.Risk.
+const (
+	quarantinedExpr = `(CASE WHEN m.q_since_ns <> 0 AND m.q_lifted_ns = 0 AND (m.q_until_ns = 0 OR m.q_until_ns > ?) THEN 1 ELSE 0 END)`
+	riskExpr        = `(` + quarantinedExpr + ` * 100 + 10 * (CASE WHEN COALESCE(m.risk, 0) > s.max_severity THEN m.risk ELSE s.max_severity END)
+  + (CASE WHEN s.blocked + s.would_block > 9 THEN 9 ELSE s.blocked + s.would_block END))`
+)
 
-const sessionFrom = ` FROM sessions s LEFT JOIN events l ON l.id = s.last_event_id`
+// sessionCols take two arguments: the time, twice.
+const sessionCols = `s.session_id, s.login, s.user_agent, s.first_ns, s.last_ns, s.requests, s.findings, s.max_severity, s.blocked, s.would_block,
+COALESCE(l.decision, ''), l.evaluated_ns, ` + quarantinedExpr + `, ` + riskExpr
+
+const sessionFrom = ` FROM sessions s LEFT JOIN events l ON l.id = s.last_event_id
+LEFT JOIN session_memory m ON m.tenant = s.tenant AND m.session_key = s.session_id`
 
 func scanSession(r scanner) (SessionSummary, int64, error) {
 	var ss SessionSummary
 	var first, last int64
 	var sev int
 	var evaluated sql.NullInt64
+	var quarantined int
 	err := r.Scan(&ss.ID, &ss.Login, &ss.UserAgent, &first, &last, &ss.Requests, &ss.Findings, &sev, &ss.Blocked, &ss.WouldBlock,
-		&ss.LastDecision, &evaluated)
+		&ss.LastDecision, &evaluated, &quarantined, &ss.Risk)
+	ss.Quarantined = quarantined == 1
 	ss.Started, ss.LastSeen = fromNS(first), fromNS(last)
 	ss.Duration = time.Duration(last - first)
 	ss.MaxSeverity = sdk.Severity(sev)
@@ -109,11 +121,27 @@ func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFil
 	if !f.Until.IsZero() {
 		w.add("s.first_ns < ?", f.Until.UnixNano())
 	}
-	if cur != nil {
-		w.add("(s.last_ns < ? OR (s.last_ns = ? AND s.session_id < ?))", cur.At, cur.At, cur.ID)
+	now := s.now().UnixNano()
+	order := ` ORDER BY s.last_ns DESC, s.session_id DESC`
+	switch f.Sort {
+	case "", SortRecent:
+		if cur != nil {
+			w.add("(s.last_ns < ? OR (s.last_ns = ? AND s.session_id < ?))", cur.At, cur.At, cur.ID)
+		}
+	case SortRisk:
+		order = ` ORDER BY ` + riskExpr + ` DESC, s.last_ns DESC, s.session_id DESC`
+		if cur != nil {
+			w.add("("+riskExpr+" < ? OR ("+riskExpr+" = ? AND (s.last_ns < ? OR (s.last_ns = ? AND s.session_id < ?))))", now, cur.Seq, now, cur.Seq, cur.At, cur.At, cur.ID)
+		}
+	default:
+		return nil, badQuery("sort", "want recent or risk")
 	}
-	q := `SELECT ` + sessionCols + sessionFrom + w.String() + fmt.Sprintf(` ORDER BY s.last_ns DESC, s.session_id DESC LIMIT %d`, limit+1)
-	rows, err := s.db.query(ctx, q, w.args...)
+	args := append([]any{now, now}, w.args...)
+	if f.Sort == SortRisk {
+		args = append(args, now)
+	}
+	q := `SELECT ` + sessionCols + sessionFrom + w.String() + order + fmt.Sprintf(` LIMIT %d`, limit+1)
+	rows, err := s.db.query(ctx, q, args...)
 	if err != nil {
 		return nil, s.errf("list sessions", err)
 	}
@@ -127,7 +155,7 @@ func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFil
 		}
 		if len(page.Sessions) == limit {
 			prev := page.Sessions[len(page.Sessions)-1]
-			page.Next = cursor{At: lastAt, ID: prev.ID}.encode()
+			page.Next = cursor{At: lastAt, ID: prev.ID, Seq: prev.Risk}.encode()
 			break
 		}
 		page.Sessions = append(page.Sessions, ss)
@@ -144,7 +172,8 @@ func (s *sqlStore) GetSession(ctx context.Context, tenant, id string) (*SessionD
 	if id == "" {
 		return nil, fmt.Errorf("audit: session: %w", ErrNotFound)
 	}
-	row := s.db.queryRow(ctx, `SELECT `+sessionCols+sessionFrom+` WHERE s.tenant = ? AND s.session_id = ?`, tenant, id)
+	now := s.now().UnixNano()
+	row := s.db.queryRow(ctx, `SELECT `+sessionCols+sessionFrom+` WHERE s.tenant = ? AND s.session_id = ?`, now, now, tenant, id)
 	sum, _, err := scanSession(row)
 	if errors.Is(err, errNoRows) {
 		return nil, fmt.Errorf("audit: session %q: %w", id, ErrNotFound)

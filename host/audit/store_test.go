@@ -705,6 +705,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 				t.Errorf("reopen %d: %d events", i, got)
 			}
 			dump, _ := audit.DumpAll(ctx, s)
+			// One row per migration file (numbers need not be contiguous:
+			// work on separate branches takes separate numbers).
 			files, err := os.ReadDir(filepath.Join("migrations", cfg.Driver))
 			if err != nil {
 				t.Fatal(err)

@@ -2,17 +2,11 @@ package audit_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/picketsec/picket/host/audit"
+	"github.com/picketsec/picket/host/audit/audittest"
 )
 
 // The store suite runs every test against SQLite (always) and PostgreSQL
@@ -20,37 +14,8 @@ import (
 // PICKET_REQUIRE_POSTGRES=1). Each PostgreSQL store lives in a fresh schema,
 // dropped when its test ends, so parallel runs do not collide.
 
-const defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func postgresDSN() string {
-	if v := os.Getenv("PICKET_TEST_POSTGRES_DSN"); v != "" {
-		return v
-	}
-	return defaultPostgresDSN
-}
-
-var (
-	pgOnce sync.Once
-	pgErr  error
-)
-
-func postgresReachable() error {
-	pgOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, postgresDSN())
-		if err != nil {
-			pgErr = err
-			return
-		}
-		defer c.Close(ctx)
-		pgErr = c.Ping(ctx)
-	})
-	return pgErr
-}
-
 // driver makes store configs for one backend.
-type driver struct {
+type driver = struct {
 	name string
 	// config returns a config for a new, empty store; the same config
 	// opens the same store again.
@@ -59,34 +24,10 @@ type driver struct {
 
 func drivers(t testing.TB) []driver {
 	t.Helper()
-	ds := []driver{{name: "sqlite", config: func(t testing.TB) audit.Config {
-		return audit.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "audit.db")}
-	}}}
-	ds = append(ds, driver{name: "postgres", config: func(t testing.TB) audit.Config {
-		if err := postgresReachable(); err != nil {
-			if os.Getenv("PICKET_REQUIRE_POSTGRES") == "1" {
-				t.Fatalf("postgres at PICKET_TEST_POSTGRES_DSN unreachable and PICKET_REQUIRE_POSTGRES=1: %v", err)
-			}
-			t.Skipf("PostgreSQL tests skipped: no server at PICKET_TEST_POSTGRES_DSN (%v); start one, or set PICKET_REQUIRE_POSTGRES=1 (as CI does) to fail instead", err)
-		}
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "picket_test_" + hex.EncodeToString(b[:])
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			c, err := pgx.Connect(ctx, postgresDSN())
-			if err != nil {
-				t.Logf("drop schema %s: %v", schema, err)
-				return
-			}
-			defer c.Close(ctx)
-			if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-				t.Logf("drop schema %s: %v", schema, err)
-			}
-		})
-		return audit.Config{Driver: "postgres", DSN: postgresDSN(), Schema: schema, MaxConns: 4}
-	}})
+	var ds []driver
+	for _, d := range audittest.Drivers() {
+		ds = append(ds, driver{name: d.Name, config: d.Config})
+	}
 	return ds
 }
 

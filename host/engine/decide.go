@@ -16,6 +16,7 @@ func (e *Engine) decide(set *Set, in Input, v *Verdict) {
 	for _, d := range set.detectors {
 		modes[d.policy.Name] = config.EffectiveMode(in.TenantMode, d.policy.Mode)
 	}
+	modes[SessionDetector] = config.EffectiveMode(in.TenantMode, set.Config.Session.Mode)
 	var enforceTop, wouldTop *audit.Finding
 	for i := range v.Findings {
 		f := &v.Findings[i]
@@ -26,7 +27,11 @@ func (e *Engine) decide(set *Set, in Input, v *Verdict) {
 		if stronger(f, wouldTop) {
 			wouldTop = f
 		}
-		if modes[f.Detector] == config.ModeEnforce && stronger(f, enforceTop) {
+		mode := modes[f.Detector]
+		if f.Mode != "" {
+			mode = config.EffectiveMode(mode, f.Mode)
+		}
+		if mode == config.ModeEnforce && stronger(f, enforceTop) {
 			enforceTop = f
 		}
 	}
@@ -165,6 +170,10 @@ func BlockMessage(f *audit.Finding) string {
 		return "Unsafe Command: " + class
 	case "detector_failure":
 		return "Request blocked: a required detector is unavailable"
+	case "quarantine", "exfiltration", "injection_chain":
+		// The session's findings: their messages are written by the host,
+		// name steps and categories, and never quote a value.
+		return f.Message
 	}
 	label := f.Category
 	if f.Class != "" {

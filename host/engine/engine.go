@@ -105,6 +105,30 @@ type Input struct {
 	Event       *sdk.Event
 	TenantMode  string // the tenant's mode (already defaulted from the global mode)
 	RequestBody []byte // the raw request_body, for redaction (pre_request only)
+	Session     *SessionInput
+}
+
+// SessionDetector is the detector name of the findings a session makes
+// (quarantine, exfiltration, injection-driven actions).
+const SessionDetector = "session"
+
+// SessionInput is what session memory brings to an evaluation.
+type SessionInput struct {
+	// Judged holds, by item index, the findings of the items already judged
+	// earlier in the session by the same detector set (Signature). Those
+	// items are not sent again to detectors (except those that want
+	// history) and their findings are reused: judged again under the
+	// current policy, and marked Reused.
+	Judged map[int][]sdk.Finding
+	// Before are findings the session makes before any detector runs
+	// (a quarantined session); BeforeMode holds them back (monitor) when
+	// the detector that caused them was held back.
+	Before     []sdk.Finding
+	BeforeMode string
+	// After is called with the event and the detectors' findings, judged,
+	// before the decision; the findings it returns are the session's own
+	// (taint, injection-driven actions).
+	After func(ev *sdk.Event, findings []audit.Finding) []sdk.Finding
 }
 
 // Verdict is the result of evaluating one event.
@@ -114,6 +138,12 @@ type Verdict struct {
 	RequestBody []byte `json:"-"`
 	// StatusCode is the HTTP status Aperture should answer a block with.
 	StatusCode int `json:"-"`
+	// Judged lists the indexes of the items that every detector of their
+	// kind judged in full in this evaluation (none timed out, failed or
+	// was stopped early), whose findings session memory may keep.
+	Judged []int `json:"-"`
+	// Signature identifies the detector set that judged them.
+	Signature string `json:"-"`
 }
 
 type callResult struct {
@@ -166,6 +196,34 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 		defer cancelBudget()
 	}
 
+	var judged map[int][]sdk.Finding
+	if in.Session != nil {
+		judged = in.Session.Judged
+		for _, f := range in.Session.Before {
+			af := e.judgeSession(set, f, in.TenantMode)
+			af.Mode = in.Session.BeforeMode
+			v.Findings = append(v.Findings, af)
+		}
+		// The session's own findings on judged items (an exfiltration seen
+		// in an asynchronous event, the call now resent as history).
+		for i, fs := range judged {
+			for _, f := range fs {
+				if f.Detector == SessionDetector && i < len(ev.Items) {
+					f.Item = i
+					f.Start = min(max(f.Start, 0), len(ev.Items[i].Text))
+					f.End = min(max(f.End, f.Start), len(ev.Items[i].Text))
+					af := e.judgeSession(set, f, in.TenantMode)
+					af.Reused = true
+					v.Findings = append(v.Findings, af)
+				}
+			}
+		}
+	}
+	// complete[i]: every detector that should see item i judged it fully.
+	complete := make([]bool, len(ev.Items))
+	for i := range complete {
+		complete[i] = true
+	}
 	results := make(chan callResult)
 	launched := 0
 	// Built-ins first, so that they are running before any plugin call
@@ -177,9 +235,13 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 			}
 			mode := config.EffectiveMode(in.TenantMode, d.policy.Mode)
 			if mode == config.ModeOff {
+				markIncomplete(complete, ev, d) // when it is turned on, it judges them
 				continue
 			}
-			sub := subEvent(ev, d.kinds)
+			for _, i := range reusable(ev, d, judged) {
+				v.Findings = append(v.Findings, e.reuse(d, ev, i, judged[i], mode)...)
+			}
+			sub := subEvent(ev, d.kinds, judged, d.history)
 			if len(sub.Items) == 0 {
 				v.Detectors = append(v.Detectors, audit.DetectorRun{Detector: d.policy.Name, Runtime: d.handle.Runtime(), Outcome: OutcomeSkipped})
 				continue
@@ -210,6 +272,9 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 			}
 			e.log.Warn("detector failed", "detector", r.d.policy.Name, "outcome", r.outcome, "error", r.err, "event_id", ev.ID)
 		}
+		if r.outcome != OutcomeOK {
+			markIncomplete(complete, ev, r.d)
+		}
 		for _, f := range r.findings {
 			af := e.judge(r.d, ev, f, mode)
 			v.Findings = append(v.Findings, af)
@@ -225,6 +290,17 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 		v.Detectors = append(v.Detectors, run)
 		if certain {
 			stop() // the verdict is block whatever the others find
+		}
+	}
+	if in.Session != nil && in.Session.After != nil {
+		for _, f := range in.Session.After(ev, v.Findings) {
+			v.Findings = append(v.Findings, e.judgeSession(set, f, in.TenantMode))
+		}
+	}
+	v.Signature = set.signature
+	for i, it := range ev.Items {
+		if _, seen := judged[i]; !seen && complete[i] && i == it.Index {
+			v.Judged = append(v.Judged, i)
 		}
 	}
 	slices.SortStableFunc(v.Findings, func(a, b audit.Finding) int {
@@ -325,16 +401,79 @@ func (e *Engine) restart(d *detector) {
 	go r.Restart(fmt.Errorf("%d timeouts in a row", RestartAfter))
 }
 
-// subEvent is ev with only the items of the given kinds; indexes are kept.
-func subEvent(ev *sdk.Event, kinds map[sdk.Kind]bool) *sdk.Event {
+// subEvent is ev with only the items of the given kinds, less those already
+// judged in the session unless history is wanted; indexes are kept.
+func subEvent(ev *sdk.Event, kinds map[sdk.Kind]bool, judged map[int][]sdk.Finding, history bool) *sdk.Event {
 	sub := *ev
 	sub.Items = make([]sdk.Item, 0, len(ev.Items))
 	for _, it := range ev.Items {
-		if kinds[it.Kind] {
-			sub.Items = append(sub.Items, it)
+		if !kinds[it.Kind] {
+			continue
 		}
+		if _, seen := judged[it.Index]; seen && !history {
+			continue
+		}
+		sub.Items = append(sub.Items, it)
 	}
 	return &sub
+}
+
+// reusable returns the items of d's kinds that were judged earlier in the
+// session (and that d does not see again).
+func reusable(ev *sdk.Event, d *detector, judged map[int][]sdk.Finding) []int {
+	if len(judged) == 0 || d.history {
+		return nil
+	}
+	var out []int
+	for i, it := range ev.Items {
+		if _, seen := judged[i]; seen && d.kinds[it.Kind] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// reuse judges again, under the current policy, d's findings on item i from
+// when it was first judged in the session.
+func (e *Engine) reuse(d *detector, ev *sdk.Event, i int, judged []sdk.Finding, mode string) []audit.Finding {
+	var out []audit.Finding
+	for _, f := range judged {
+		if f.Detector != d.policy.Name {
+			continue
+		}
+		f.Item = i
+		f.Start = min(max(f.Start, 0), len(ev.Items[i].Text))
+		f.End = min(max(f.End, f.Start), len(ev.Items[i].Text))
+		af := audit.Finding{Finding: f, Action: d.policy.Action, Reused: true}
+		af.Suppressed = suppression(d.policy, f, ev.Items[i].Text[f.Start:f.End], mode)
+		af.Classify()
+		out = append(out, af)
+	}
+	return out
+}
+
+// markIncomplete records that d did not judge its items of ev in full.
+func markIncomplete(complete []bool, ev *sdk.Event, d *detector) {
+	for i, it := range ev.Items {
+		if d.kinds[it.Kind] && i < len(complete) {
+			complete[i] = false
+		}
+	}
+}
+
+// judgeSession judges a finding of the session itself: it counts at high
+// and above, asks for a block, and follows the tenant's mode held back by
+// the session block's.
+func (e *Engine) judgeSession(set *Set, f sdk.Finding, tenantMode string) audit.Finding {
+	f.Detector = SessionDetector
+	af := audit.Finding{Finding: f, Action: config.ActionBlock}
+	if config.EffectiveMode(tenantMode, set.Config.Session.Mode) == config.ModeOff {
+		af.Suppressed = SuppressedMode
+	} else if f.Severity < sdk.SeverityHigh {
+		af.Suppressed = SuppressedBelowThreshold
+	}
+	af.Classify()
+	return af
 }
 
 // judge checks a raw finding against the event and policy: it clamps its
@@ -358,18 +497,24 @@ func (e *Engine) judge(d *detector, ev *sdk.Event, f sdk.Finding, mode string) a
 		f.Fingerprint = hex.EncodeToString(m.Sum(nil)[:16])
 	}
 	af := audit.Finding{Finding: f, Action: d.policy.Action}
-	switch {
-	case mode == config.ModeOff:
-		af.Suppressed = SuppressedMode
-	case slices.Contains(d.policy.AllowFingerprints, f.Fingerprint) && f.Fingerprint != "":
-		af.Suppressed = SuppressedAllowlist
-	case allowRegex(d.policy, text[f.Start:f.End]):
-		af.Suppressed = SuppressedAllowlist
-	case f.Severity < d.policy.MinSeverity:
-		af.Suppressed = SuppressedBelowThreshold
-	}
+	af.Suppressed = suppression(d.policy, f, text[f.Start:f.End], mode)
 	af.Classify()
 	return af
+}
+
+// suppression says why a judged finding does not count, or "".
+func suppression(p config.Detector, f sdk.Finding, match, mode string) string {
+	switch {
+	case mode == config.ModeOff:
+		return SuppressedMode
+	case slices.Contains(p.AllowFingerprints, f.Fingerprint) && f.Fingerprint != "":
+		return SuppressedAllowlist
+	case allowRegex(p, match):
+		return SuppressedAllowlist
+	case f.Severity < p.MinSeverity:
+		return SuppressedBelowThreshold
+	}
+	return ""
 }
 
 func allowRegex(p config.Detector, match string) bool {

@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,6 +24,8 @@ type detector struct {
 	kinds  map[sdk.Kind]bool // declared by the detector and allowed by config
 	stats  *stats
 	refs   *handleRefs
+	// history: the detector sees items already judged in the session too.
+	history bool
 }
 
 // builtin says whether the detector is compiled into the host.
@@ -46,6 +50,9 @@ func (r *handleRefs) release() {
 type Set struct {
 	Config    *config.Config
 	detectors []*detector
+	// signature identifies what judges items (detectors, versions, kinds,
+	// configs): session memory reuses findings only of the same signature.
+	signature string
 
 	// Evaluations in flight. A retired set takes no new ones and closes
 	// drained when the last one is done.
@@ -155,7 +162,8 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 			}
 		}
 		info := h.Info()
-		d := &detector{policy: pol, handle: h, info: info, stats: e.statsFor(pol.Name), refs: refs, kinds: map[sdk.Kind]bool{}}
+		d := &detector{policy: pol, handle: h, info: info, stats: e.statsFor(pol.Name), refs: refs, kinds: map[sdk.Kind]bool{},
+			history: pol.History || info.History}
 		for _, k := range info.Kinds {
 			if len(pol.Kinds) == 0 || slices.Contains(pol.Kinds, k) {
 				d.kinds[k] = true
@@ -172,6 +180,7 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 		}
 		set.detectors = append(set.detectors, d)
 	}
+	set.signature = signature(set.detectors)
 	return set, skipped, nil
 }
 
@@ -323,4 +332,32 @@ func (e *Engine) statsFor(name string) *stats {
 		e.stats[name] = s
 	}
 	return s
+}
+
+// signature hashes what decides the findings of an item: each detector's
+// name, identity, version, kinds and config (policy, such as thresholds and
+// allowlists, is applied again on reuse and is left out).
+func signature(ds []*detector) string {
+	h := sha256.New()
+	for _, d := range ds {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", d.policy.Name, d.info.ID, d.info.Version, d.handle.Runtime())
+		for _, k := range sdk.Kinds {
+			if d.kinds[k] {
+				fmt.Fprintf(h, "%s,", k)
+			}
+		}
+		fmt.Fprintf(h, "\x00%t\x00%d:", d.history, len(d.policy.Config))
+		h.Write(d.policy.Config)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Signature identifies the running detector set for session memory: items
+// judged under another signature are judged again.
+func (e *Engine) Signature() string {
+	if s := e.set.Load(); s != nil {
+		return s.signature
+	}
+	return ""
 }

@@ -28,6 +28,7 @@ type Metrics struct {
 	queueOldest      prometheus.Gauge
 	httpRequests     *prometheus.CounterVec
 	reloads          *prometheus.CounterVec
+	session          *sessionCollectors
 }
 
 // New registers picket's collectors (and the Go and process collectors) on a
@@ -83,6 +84,7 @@ func New() *Metrics {
 	r.MustRegister(m.events, m.findings, m.detectorDuration, m.detectorOutcomes, m.failOpen,
 		m.verdictDuration, m.storeDuration, m.storeErrors, m.queueDepth, m.queueClaimed, m.queueDead, m.queueOldest, m.httpRequests, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.session = newSessionCollectors(r)
 	return m
 }
 

@@ -9,14 +9,17 @@
 package observatory
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
@@ -40,6 +43,19 @@ type Deps struct {
 	Logger hclog.Logger
 	// Now is the clock for relative times ("since=24h"). nil means time.Now.
 	Now func() time.Time
+	// Sessions, when set, adds session memory to GET /v1/sessions/{id}
+	// and serves POST /v1/sessions/{id}/quarantine/lift.
+	Sessions SessionMemory
+}
+
+// SessionMemory is the host's session memory (host/session).
+type SessionMemory interface {
+	// View returns a session's memory as JSON-encodable state;
+	// audit.ErrNotFound when it has none.
+	View(ctx context.Context, tenant, session string) (any, error)
+	// Lift ends a session's quarantine, recording who and why;
+	// audit.ErrNotFound when it is not quarantined.
+	Lift(ctx context.Context, tenant, session, by, reason string) (any, error)
 }
 
 //go:embed ui
@@ -62,6 +78,9 @@ func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
 	api.GET("/events/:id", h.getEvent)
 	api.GET("/sessions", h.listSessions)
 	api.GET("/sessions/:id", h.getSession)
+	if deps.Sessions != nil {
+		api.POST("/sessions/:id/quarantine/lift", h.liftQuarantine)
+	}
 	api.GET("/findings", h.listFindings)
 	api.POST("/events/:id/triage", h.triage)
 	api.GET("/allowlist", h.allowlist)
@@ -425,6 +444,7 @@ func (h *handlers) listSessions(c *gin.Context) {
 		Until:  p.when("until"),
 		Cursor: p.str("cursor", 1024),
 		Limit:  p.limit(),
+		Sort:   p.oneOf("sort", audit.SortRecent, audit.SortRisk),
 	}
 	if !p.ok() {
 		return
@@ -442,12 +462,78 @@ func (h *handlers) getSession(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := h.deps.Store.GetSession(c.Request.Context(), tenant, c.Param("id"))
-	if err != nil {
+	id := c.Param("id")
+	d, err := h.deps.Store.GetSession(c.Request.Context(), tenant, id)
+	if err != nil && !(errors.Is(err, audit.ErrNotFound) && h.deps.Sessions != nil) {
 		h.fail(c, tenant, err)
 		return
 	}
-	c.JSON(http.StatusOK, d)
+	if h.deps.Sessions == nil {
+		c.JSON(http.StatusOK, d)
+		return
+	}
+	mem, merr := h.deps.Sessions.View(c.Request.Context(), tenant, id)
+	if merr != nil && !errors.Is(merr, audit.ErrNotFound) {
+		h.fail(c, tenant, merr)
+		return
+	}
+	if d == nil && merr != nil {
+		h.fail(c, tenant, err) // neither events nor memory: 404
+		return
+	}
+	if d == nil {
+		d = &audit.SessionDetail{SessionSummary: audit.SessionSummary{ID: id}, Events: []audit.EventDetail{}}
+	}
+	out := struct {
+		*audit.SessionDetail
+		Memory any `json:"memory,omitempty"`
+	}{SessionDetail: d}
+	if merr == nil {
+		out.Memory = mem
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// maxLiftBody bounds the body of a quarantine lift.
+const maxLiftBody = 4096
+
+func (h *handlers) liftQuarantine(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		By     string `json:"by"`
+		Reason string `json:"reason"`
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxLiftBody+1))
+	if err != nil || len(body) > maxLiftBody {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: want a JSON object of at most 4 KiB: {\"by\": \"who\", \"reason\": \"why\"}"})
+		return
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: not a JSON object {\"by\": \"who\", \"reason\": \"why\"}: " + err.Error()})
+		return
+	}
+	req.By, req.Reason = strings.TrimSpace(req.By), strings.TrimSpace(req.Reason)
+	if req.By == "" || len(req.By) > 256 || !utf8.ValidString(req.By) {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: \"by\" must name who lifts the quarantine (1 to 256 bytes)", Param: "by"})
+		return
+	}
+	if len(req.Reason) > 1024 || !utf8.ValidString(req.Reason) {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: \"reason\" is at most 1024 bytes of UTF-8", Param: "reason"})
+		return
+	}
+	st, err := h.deps.Sessions.Lift(c.Request.Context(), tenant, c.Param("id"), req.By, req.Reason)
+	if err != nil {
+		if errors.Is(err, audit.ErrNotFound) {
+			c.AbortWithStatusJSON(http.StatusNotFound, apiError{Error: "session is not quarantined"})
+			return
+		}
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"state": st})
 }
 
 func (h *handlers) listFindings(c *gin.Context) {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/picketsec/picket/host/aperture"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/host/session"
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -64,6 +64,9 @@ func (s *Server) hook(c *gin.Context) {
 	}
 	ev.Tenant = tenant.Name
 	ev.ID = newEventID(start)
+	if s.sessions != nil && s.config().Session.Enabled {
+		session.Assign(s.sessions, ev)
+	}
 	c.Header("X-Picket-Event-Id", ev.ID)
 
 	if ev.Type == sdk.EventPreRequest {
@@ -76,7 +79,8 @@ func (s *Server) hook(c *gin.Context) {
 // preRequest evaluates synchronously, records, and answers Aperture's
 // GuardrailResponse.
 func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, requestBody []byte, start time.Time) {
-	v, err := s.eng.Evaluate(c.Request.Context(), engine.Input{Event: ev, TenantMode: tenant.Mode, RequestBody: requestBody})
+	turn := s.beginSession(c.Request.Context(), ev)
+	v, err := s.eng.Evaluate(c.Request.Context(), engine.Input{Event: ev, TenantMode: tenant.Mode, RequestBody: requestBody, Session: turn.Input()})
 	if err != nil {
 		// Only a missing config gets here; answer like a fail-open hook would.
 		s.log.Error("evaluate", "event_id", ev.ID, "error", err)
@@ -85,6 +89,7 @@ func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant
 	}
 	s.metrics.Verdict(ev.Type, time.Since(start))
 	s.metrics.Event(ev.Type, tenant.Name, v.Decision, v.WouldBlock)
+	s.sessions.Commit(context.WithoutCancel(c.Request.Context()), turn, v)
 	s.recordLater(ev, v)
 
 	h := c.Writer.Header()
@@ -175,10 +180,38 @@ func (s *Server) recorder() {
 	}
 }
 
+// beginSession recalls ev's session; without memory (off, or the store
+// failing) the event is judged alone.
+func (s *Server) beginSession(ctx context.Context, ev *sdk.Event) *session.Turn {
+	if s.sessions == nil {
+		return nil
+	}
+	turn, err := s.sessions.Begin(ctx, ev, s.config(), s.eng.Signature())
+	if err != nil {
+		s.log.Warn("session memory unavailable; judging the event alone", "event_id", ev.ID, "error", err)
+		return nil
+	}
+	return turn
+}
+
+// trailResult is the result as the trail keeps it: a finding reused from
+// an item judged earlier in the session counted for the verdict, but is
+// recorded once per session, so the event records it as suppressed.
+func trailResult(v *engine.Verdict) audit.Result {
+	res := v.Result
+	res.Findings = make([]audit.Finding, len(v.Findings))
+	for i, f := range v.Findings {
+		if f.Reused && f.Suppressed == "" {
+			f.Suppressed = audit.SuppressedReused
+		}
+		res.Findings[i] = f
+	}
+	return res
+}
+
 // decided is what the trail keeps of a decided event.
 func (s *Server) decided(ev *sdk.Event, v *engine.Verdict) audit.Decided {
-	res := v.Result
-	res.Findings = slices.Clone(v.Findings)
+	res := trailResult(v)
 	res.Items = s.auditItems(ev, res.Findings)
 	return audit.Decided{Event: s.auditEvent(ev, nil), Result: &res}
 }

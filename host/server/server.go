@@ -19,6 +19,7 @@ import (
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/metrics"
+	"github.com/picketsec/picket/host/session"
 )
 
 // Options wire a Server.
@@ -43,6 +44,9 @@ type Options struct {
 	// Adapters are the protocol adapters served beside the Aperture hook
 	// (Highflame Shield API, LiteLLM, Claude Code hooks).
 	Adapters []HTTPAdapter
+	// SessionKey keys session memory's digests and fingerprints. Replicas
+	// that share a store must share it. Empty: derived from SpoolKey.
+	SessionKey []byte
 }
 
 // Server serves the hook endpoint and the API. Start the async workers
@@ -65,6 +69,8 @@ type Server struct {
 	records chan audit.Decided // decided pre_request events waiting to be written
 	shared  []adapters.Route   // adapter routes on paths picket serves too
 	recWG   sync.WaitGroup
+
+	sessions *session.Manager // nil when the store keeps no session memory
 }
 
 // New builds the server and its routes.
@@ -98,6 +104,13 @@ func New(opts Options) (*Server, error) {
 		records: make(chan audit.Decided, 4096),
 	}
 	s.work = newWorkQueue(s, opts.Inflight, opts.Lease)
+	if mem, ok := audit.MemoryOf(opts.Store); ok {
+		key := opts.SessionKey
+		if len(key) == 0 {
+			key = session.DeriveKey(opts.SpoolKey)
+		}
+		s.sessions = session.New(session.Options{Store: mem, Key: key, Metrics: opts.Metrics, Logger: opts.Logger})
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -142,6 +155,9 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Info("re-evaluating events claimed before the last stop", "count", n)
 		}
 	}
+	if s.sessions != nil {
+		s.sessions.StartPruning(s.config)
+	}
 	s.work.start(s.workers)
 	return nil
 }
@@ -158,7 +174,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.records)
 	})
 	done := make(chan struct{})
-	go func() { s.recWG.Wait(); close(done) }()
+	go func() {
+		s.recWG.Wait()
+		if s.sessions != nil {
+			s.sessions.Close()
+		}
+		close(done)
+	}()
 	select {
 	case <-done:
 		return err

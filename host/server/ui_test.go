@@ -41,6 +41,8 @@ func TestObservatoryWithFixtures(t *testing.T) {
 		json.Unmarshal(fx.Body, &m)
 		if m.Metadata.SessionID != "" {
 			sessions[m.Metadata.SessionID] = true
+		} else {
+			sessions["derived from "+fx.Name] = true // session memory derives a key from the conversation
 		}
 	}
 	h.waitCompleted()

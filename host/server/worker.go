@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
+	"github.com/picketsec/picket/host/session"
 )
 
 // Asynchronous events are evaluated from the store's work queue (see
@@ -58,8 +58,9 @@ type asyncJob struct {
 }
 
 type doneJob struct {
-	job asyncJob
-	v   *engine.Verdict
+	job  asyncJob
+	v    *engine.Verdict
+	turn *session.Turn // nil without session memory
 }
 
 // workQueue runs the dispatcher, evaluators and completer of one server.
@@ -191,12 +192,12 @@ func (q *workQueue) evaluator() {
 		case <-q.stop:
 			return
 		case j := <-q.jobs:
-			v, ok := q.s.evaluateAsync(j)
+			v, turn, ok := q.s.evaluateAsync(j)
 			if !ok {
 				q.freed(1)
 				continue
 			}
-			q.results <- doneJob{job: j, v: v}
+			q.results <- doneJob{job: j, v: v, turn: turn}
 		}
 	}
 }
@@ -231,10 +232,11 @@ func (q *workQueue) commit(batch []doneJob) {
 	comps := make([]audit.Completion, len(batch))
 	results := make([]audit.Result, len(batch))
 	for i, d := range batch {
-		results[i] = d.v.Result
-		results[i].Findings = slices.Clone(d.v.Findings)
+		results[i] = trailResult(d.v)
 		results[i].Items = s.auditItems(d.job.spool.Event, results[i].Findings)
-		comps[i] = audit.Completion{ID: d.job.id, Result: &results[i]}
+		// Session memory goes in the same transaction: once the result is
+		// visible, a quarantine it set holds for the next pre_request.
+		comps[i] = audit.Completion{ID: d.job.id, Result: &results[i], Memory: s.sessions.Update(d.turn, d.v)}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -248,6 +250,16 @@ func (q *workQueue) commit(batch []doneJob) {
 	skip := make(map[string]bool, len(skipped))
 	for _, id := range skipped {
 		skip[id] = true
+	}
+	if s.sessions != nil {
+		var ups []*audit.MemoryUpdate
+		var vs []*engine.Verdict
+		for i, d := range batch {
+			if !skip[d.job.id] && comps[i].Memory != nil {
+				ups, vs = append(ups, comps[i].Memory), append(vs, d.v)
+			}
+		}
+		s.sessions.Committed(ups, vs)
 	}
 	for i, d := range batch {
 		if skip[d.job.id] {
@@ -335,7 +347,7 @@ func (q *workQueue) shutdown(ctx context.Context) error {
 }
 
 // evaluateAsync evaluates a queued event under the policy in force now.
-func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, bool) {
+func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, *session.Turn, bool) {
 	ev := j.spool.Event
 	mode := j.spool.TenantMode
 	if cfg := s.config(); cfg != nil {
@@ -343,10 +355,12 @@ func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, bool) {
 			mode = t.Mode
 		}
 	}
-	v, err := s.eng.Evaluate(context.Background(), engine.Input{Event: ev, TenantMode: mode})
+	ctx := context.Background()
+	turn := s.beginSession(ctx, ev)
+	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode, Session: turn.Input()})
 	if err != nil {
 		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)
-		return nil, false
+		return nil, nil, false
 	}
-	return v, true
+	return v, turn, true
 }
