@@ -2,7 +2,10 @@ package secrets
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +59,32 @@ func BenchmarkDetect(b *testing.B) {
 		}
 		reportCPU(b, c0)
 	})
+	// The same tool result with over 1,000 rules loaded (gitleaks'
+	// defaults plus the Betterleaks and Titus packs from ../shared): time
+	// and memory per scan should stay close to the default set's.
+	packs := filepath.Join("..", "..", "..", "shared", "rulepacks")
+	if _, err := os.Stat(packs); err == nil {
+		cfg, _ := json.Marshal(map[string]any{
+			"rules_files":   []string{filepath.Join(packs, "betterleaks", "betterleaks.toml"), filepath.Join(packs, "titus", "rules")},
+			"disable_rules": titusRefused,
+		})
+		big := New()
+		if err := big.Configure(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+		ev := benchEvent(toolResult, sdk.KindToolResult)
+		b.Run("1MB-tool-result-1000-rules", func(b *testing.B) {
+			b.SetBytes(int64(len(toolResult)))
+			b.ReportAllocs()
+			c0 := processCPU()
+			for b.Loop() {
+				if _, err := big.Detect(context.Background(), ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, c0)
+		})
+	}
 	for _, c := range cases {
 		ev := benchEvent(c.text, c.kind)
 		b.Run(c.name, func(b *testing.B) {

@@ -526,6 +526,11 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if r.Generic && !genericValueOK(r, secret, key, text[lineStart:start], ent, quoted) {
 		return match{}, false
 	}
+	if (r.ID == "generic-api-key" || r.packGeneric) && !(quoted && secretName(key)) && failsTokenEfficiency(secret) {
+		// Words, not a machine-made token ("AgencyIdentification…",
+		// "app_short"): a key is random, a name is not.
+		return match{}, false
+	}
 	for _, a := range r.allow {
 		if a.matches(secret, text[start:end], lineAt(text, start)) {
 			return match{}, false

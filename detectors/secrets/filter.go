@@ -99,7 +99,42 @@ func isPlaceholder(v string) bool {
 // six or more consecutive ascending letters or digits ("abcdef", "123456"),
 // or, when symbols is set, a template or masking mark.
 func isPlaceholderWords(v string, symbols bool) bool {
-	return placeholderMarked(v, symbols) || ascendingCover(v) > 0
+	return placeholderMarked(v, symbols) || ascendingCover(v) > 0 || interleavedWalk(v)
+}
+
+// interleavedWalk reports an alphabet walk interleaved with a digit walk
+// (abc123def456ghi789…): the letters alone run ascending for nine or more
+// and the digits alone for six or more. A random token does that with odds
+// far below one in a billion; documentation fakes do it all the time.
+func interleavedWalk(v string) bool {
+	var letters, digits []byte
+	for i := 0; i < len(v); i++ {
+		switch c := v[i] | 0x20; {
+		case c >= 'a' && c <= 'z':
+			letters = append(letters, c)
+		case v[i] >= '0' && v[i] <= '9':
+			digits = append(digits, v[i])
+		}
+	}
+	return longestAscending(letters) >= 9 && longestAscending(digits) >= 6
+}
+
+// longestAscending is the longest run of consecutive ascending bytes
+// (digits wrap from 9 to 0: 7890123).
+func longestAscending(b []byte) int {
+	best, run := 0, 1
+	for i := 1; i < len(b); i++ {
+		if b[i] == b[i-1]+1 || (b[i-1] == '9' && b[i] == '0') {
+			run++
+		} else {
+			run = 1
+		}
+		best = max(best, run)
+	}
+	if len(b) > 0 {
+		best = max(best, 1)
+	}
+	return best
 }
 
 // placeholderMarked reports whether v is empty or holds a placeholder word

@@ -76,7 +76,7 @@ func failsTokenEfficiency(v string) bool {
 			letters++
 		}
 	}
-	return share >= humanBigramShare && float64(letters) >= 0.7*float64(len(v))
+	return share >= humanBigramShare && float64(letters) >= 0.6*float64(len(v))
 }
 
 // humanBigramShare is the bigram share from which a letter string reads as

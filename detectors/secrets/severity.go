@@ -14,9 +14,15 @@ import (
 // default policy blocks; medium and below alert.
 
 // classKey is a rule's key in the severity table.
+// Picket's generic rules are each their own class (picket/<rule id>): a
+// password in a connection string and a guess from a variable name differ
+// in precision by far more than two providers do.
 func classKey(r *Rule) string {
 	o := r.Origin
 	if o == "" {
+		if r.Generic {
+			return "picket/" + r.ID
+		}
 		o = "picket"
 	}
 	return o + "/" + r.Class
@@ -30,6 +36,8 @@ func ClassKey(ruleID, class string) string {
 		return "gitleaks/" + class
 	case strings.Contains(ruleID, "."):
 		return ruleID[:strings.IndexByte(ruleID, '.')] + "/" + class
+	case genericIDs[ruleID]:
+		return "picket/" + ruleID
 	}
 	return "picket/" + class
 }
@@ -77,4 +85,40 @@ func applySeverities(rules []*Rule, overrides map[string]string) []*Rule {
 		out[i] = r
 	}
 	return out
+}
+
+// FittedSeverity returns a copy of the shipped table of measured
+// precision (class key → severity).
+func FittedSeverity() map[string]sdk.Severity {
+	out := make(map[string]sdk.Severity, len(fittedSeverity))
+	for k, v := range fittedSeverity {
+		out[k] = v
+	}
+	return out
+}
+
+// SetFittedSeverity replaces the table for detectors configured after
+// the call and returns the previous one. It exists for the evaluation's
+// leave-one-source-out refits; it is not safe to call concurrently with
+// Configure.
+func SetFittedSeverity(m map[string]sdk.Severity) map[string]sdk.Severity {
+	old := fittedSeverity
+	fittedSeverity = m
+	return old
+}
+
+var genericIDs = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range builtinRules() {
+		if r.Generic {
+			m[r.ID] = true
+		}
+	}
+	return m
+}()
+
+// GenericRule reports whether a rule id names a generic guess (picket's
+// generic tier, an imported generic rule) rather than a provider rule.
+func GenericRule(id string) bool {
+	return genericIDs[id] || strings.Contains(id, "generic")
 }

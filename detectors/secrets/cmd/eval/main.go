@@ -56,6 +56,9 @@ func main() {
 	verbose := flag.Bool("v", false, "print misses and false positives (ids and rules only)")
 	mixedMB := flag.Int("mixed-mb", 10, "size of the generated mixed file in MiB")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs to this file")
+	fitOut := flag.String("fit-severity", "", "fit the per-class severity table on the corpus and write it (Go source) to this file, then exit")
+	policy := flag.Bool("policy", true, "report the shipped default policy end to end (internal/policyeval)")
+	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table refit without each source)")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
 
@@ -74,6 +77,32 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
+	if *policy && *fitOut == "" {
+		if err := runPolicy(rows); err != nil {
+			fmt.Fprintln(os.Stderr, "eval: policy:", err)
+			os.Exit(1)
+		}
+	}
+	if *fitOut != "" || *loso {
+		classes, generic, err := rowClasses(d, rows)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		if *fitOut != "" {
+			table, counts, pt := fitTable(rows, classes, generic, nil)
+			if err := writeTable(*fitOut, table, counts, pt); err != nil {
+				fmt.Fprintln(os.Stderr, "eval:", err)
+				os.Exit(1)
+			}
+			fmt.Printf("wrote %s (%d classes)\n", *fitOut, len(table))
+			return
+		}
+		if err := looReport(rows, classes, generic); err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+	}
 	var any, medium, high score
 	perSource := map[string]*score{}
 	var corpusBytes int
