@@ -85,18 +85,7 @@ func requiredLits(t *syntax.Regexp) []string {
 		}
 		return nil
 	case syntax.OpAlternate:
-		var out []string
-		for _, s := range t.Sub {
-			ls := requiredLits(s)
-			if ls == nil {
-				return nil
-			}
-			out = append(out, ls...)
-			if len(out) > maxKeywordSet {
-				return nil
-			}
-		}
-		return out
+		return unionLits(t.Sub, requiredLits)
 	case syntax.OpConcat:
 		// Join runs of single-literal children into longer literals, then
 		// take the best child set.
@@ -126,13 +115,7 @@ func requiredLits(t *syntax.Regexp) []string {
 			if run == nil {
 				run = ls
 			} else if len(run)*len(ls) <= maxKeywordSet {
-				var next []string
-				for _, a := range run {
-					for _, b := range ls {
-						next = append(next, a+b)
-					}
-				}
-				run = next
+				run = crossLits(run, ls)
 			} else {
 				flush()
 				run = ls
@@ -328,22 +311,12 @@ func leadLits(seq []*syntax.Regexp) []string {
 		if exactLits(first) {
 			break
 		}
-		var out []string
-		for _, alt := range first.Sub {
-			branch := []*syntax.Regexp{alt}
+		return unionLits(first.Sub, func(alt *syntax.Regexp) []string {
 			if alt.Op == syntax.OpConcat {
-				branch = alt.Sub
+				return leadLits(alt.Sub)
 			}
-			ls := leadLits(branch)
-			if ls == nil {
-				return nil
-			}
-			out = append(out, ls...)
-			if len(out) > maxKeywordSet {
-				return nil
-			}
-		}
-		return out
+			return leadLits([]*syntax.Regexp{alt})
+		})
 	case syntax.OpCapture:
 		inner := []*syntax.Regexp{first.Sub[0]}
 		if first.Sub[0].Op == syntax.OpConcat {
@@ -374,16 +347,37 @@ func leadLits(seq []*syntax.Regexp) []string {
 		if len(run)*len(ls) > maxKeywordSet {
 			break
 		}
-		var next []string
-		for _, a := range run {
-			for _, b := range ls {
-				next = append(next, a+b)
-			}
-		}
-		run = next
+		run = crossLits(run, ls)
 		if last {
 			break
 		}
 	}
 	return run
+}
+
+// unionLits is the union of each alternative's literal set, or nil when
+// one has none or the union grows past maxKeywordSet.
+func unionLits(alts []*syntax.Regexp, f func(*syntax.Regexp) []string) []string {
+	var out []string
+	for _, a := range alts {
+		ls := f(a)
+		if ls == nil {
+			return nil
+		}
+		if out = append(out, ls...); len(out) > maxKeywordSet {
+			return nil
+		}
+	}
+	return out
+}
+
+// crossLits joins every literal of a with every literal of b.
+func crossLits(a, b []string) []string {
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return out
 }
