@@ -181,17 +181,7 @@ func BenchmarkWasmInstance(b *testing.B) {
 	}
 	host.slots = make(chan struct{}, b.N+1)
 	path := testdetWasm(b)
-	spec := Spec{Name: "bench", Source: SourceWasm, Path: path, SHA256: sha256File(b, path), Config: []byte("{}")}
-	sum, data, err := checkFile(spec, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	loaded, err := loadWasmOn(ctx, host, spec, Options{Logger: testLogger(b)}, sum, data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer loaded.Close()
-	h := loaded.(*wasmHandle)
+	h := loadOnHost(b, host, Spec{Name: "bench", Source: SourceWasm, Path: path, SHA256: sha256File(b, path), Config: []byte("{}")})
 	ev := benchEvent(64 << 10)
 	var insts []*wasmInstance
 	goruntime.GC()

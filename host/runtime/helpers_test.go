@@ -179,3 +179,19 @@ func load(t testing.TB, source, path string, config string, mod ...func(*Spec)) 
 	t.Cleanup(func() { h.Close() })
 	return h
 }
+
+// loadOnHost loads the WASM detector of spec on a host of the test's own
+// (one with other limits than the process's shared hosts).
+func loadOnHost(t testing.TB, host *wasmHost, spec Spec) *wasmHandle {
+	t.Helper()
+	sum, data, err := checkFile(spec, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := loadWasmOn(context.Background(), host, spec, Options{Logger: testLogger(t)}, sum, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h.(*wasmHandle)
+}

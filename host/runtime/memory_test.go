@@ -22,17 +22,7 @@ func TestWasmMemoryIsBoundedAcrossDetectors(t *testing.T) {
 	const slots = 3
 	host.slots = make(chan struct{}, slots)
 	loadOn := func(name, path string, timeout time.Duration) *wasmHandle {
-		spec := Spec{Name: name, Source: SourceWasm, Path: path, SHA256: sha256File(t, path), Config: []byte("{}"), Timeout: timeout}
-		sum, data, err := checkFile(spec, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := loadWasmOn(ctx, host, spec, Options{Logger: testLogger(t)}, sum, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { h.Close() })
-		return h.(*wasmHandle)
+		return loadOnHost(t, host, Spec{Name: name, Source: SourceWasm, Path: path, SHA256: sha256File(t, path), Config: []byte("{}"), Timeout: timeout})
 	}
 	grow := wat(t, "testdata/wat/grow.wat")
 	var growers []*wasmHandle

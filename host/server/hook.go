@@ -159,24 +159,31 @@ const (
 // drained, in group commits.
 func (s *Server) recorder() {
 	defer s.recWG.Done()
-	batch := make([]audit.Decided, 0, maxBatch)
-	window := time.NewTimer(batchWindow)
-	for d := range s.records {
-		batch = append(batch[:0], d)
-		window.Reset(batchWindow)
+	groupCommits(s.records, maxBatch, batchWindow, func(batch []audit.Decided) { s.record(context.Background(), batch) })
+}
+
+// groupCommits calls commit with batches of what arrives on ch until it is
+// closed and drained: a batch is what arrives within window of its first
+// item, up to max items, so that one commit (one fsync) serves many.
+func groupCommits[T any](ch <-chan T, max int, window time.Duration, commit func([]T)) {
+	batch := make([]T, 0, max)
+	timer := time.NewTimer(window)
+	for first := range ch {
+		batch = append(batch[:0], first)
+		timer.Reset(window)
 	fill:
-		for len(batch) < maxBatch {
+		for len(batch) < max {
 			select {
-			case d, ok := <-s.records:
+			case d, ok := <-ch:
 				if !ok {
 					break fill
 				}
 				batch = append(batch, d)
-			case <-window.C:
+			case <-timer.C:
 				break fill
 			}
 		}
-		s.record(context.Background(), batch)
+		commit(batch)
 	}
 }
 

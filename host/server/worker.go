@@ -206,25 +206,7 @@ func (q *workQueue) evaluator() {
 // results that are ready, up to completeBatch.
 func (q *workQueue) completer() {
 	defer q.complete.Done()
-	batch := make([]doneJob, 0, completeBatch)
-	window := time.NewTimer(completeWindow)
-	for d := range q.results {
-		batch = append(batch[:0], d)
-		window.Reset(completeWindow)
-	fill:
-		for len(batch) < completeBatch {
-			select {
-			case d, ok := <-q.results:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, d)
-			case <-window.C:
-				break fill
-			}
-		}
-		q.commit(batch)
-	}
+	groupCommits(q.results, completeBatch, completeWindow, q.commit)
 }
 
 func (q *workQueue) commit(batch []doneJob) {
