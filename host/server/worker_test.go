@@ -91,7 +91,7 @@ func (h *harness) countEvents() (all, evaluated int) {
 func TestAsyncBurstIsAllEvaluated(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "enforce", nil)
-	const n, clients = 2500, 8
+	const n, clients = 1500, 8
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -157,7 +157,7 @@ func TestBacklogOfAnEarlierProcessIsEvaluated(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.store = store
-	const n = 2000
+	const n = 1500 // more than the 1,024 the old recovery read
 	for i := range n {
 		recordSealed(t, h, fmt.Sprintf("ev_left_%04d", i), fmt.Sprintf("left-%d", i), "aws key AKIAKMCM3I6WGEIUWUCE")
 	}

@@ -92,7 +92,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 // TestKillAndRestartSQLite: SIGKILL mid-burst, restart on the same file.
 func TestKillAndRestartSQLite(t *testing.T) {
 	t.Parallel()
-	runScenario(t, Scenario{Name: "kill-restart-sqlite", Driver: "sqlite", Events: 2000, Clients: 8, KillAfter: 800, Restart: true})
+	runScenario(t, Scenario{Name: "kill-restart-sqlite", Driver: "sqlite", Events: 1200, Clients: 8, KillAfter: 500, Restart: true})
 }
 
 // TestKillAndRestartPostgres: the same on PostgreSQL; the restarted
@@ -100,7 +100,7 @@ func TestKillAndRestartSQLite(t *testing.T) {
 func TestKillAndRestartPostgres(t *testing.T) {
 	t.Parallel()
 	runScenario(t, Scenario{Name: "kill-restart-postgres", Driver: "postgres", PostgresDSN: postgresDSN(t),
-		Events: 1500, Clients: 8, KillAfter: 600, Restart: true, Lease: 2 * time.Second})
+		Events: 1000, Clients: 8, KillAfter: 400, Restart: true, Lease: 2 * time.Second})
 }
 
 // TestTwoReplicasOneKilled: two replicas on one PostgreSQL; one is killed
@@ -109,5 +109,5 @@ func TestKillAndRestartPostgres(t *testing.T) {
 func TestTwoReplicasOneKilled(t *testing.T) {
 	t.Parallel()
 	runScenario(t, Scenario{Name: "replicas-postgres", Driver: "postgres", PostgresDSN: postgresDSN(t),
-		Events: 1500, Clients: 8, Replicas: 2, KillAfter: 600, Lease: 2 * time.Second})
+		Events: 1000, Clients: 8, Replicas: 2, KillAfter: 400, Lease: 2 * time.Second})
 }
