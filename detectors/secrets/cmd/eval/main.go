@@ -57,6 +57,8 @@ func main() {
 	mixedMB := flag.Int("mixed-mb", 10, "size of the generated mixed file in MiB")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs to this file")
 	fitOut := flag.String("fit-severity", "", "fit the per-class severity table on the corpus and write it (Go source) to this file, then exit")
+	packs := flag.String("rules-files", "", "comma-separated rule packs to load into the detector for the detector-level numbers (e.g. ../shared/rulepacks/betterleaks/betterleaks.toml)")
+	disable := flag.String("disable-rules", "", "comma-separated rule ids to disable (with -rules-files)")
 	policy := flag.Bool("policy", true, "report the shipped default policy end to end (internal/policyeval)")
 	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table refit without each source)")
 	flag.Parse()
@@ -72,7 +74,15 @@ func main() {
 		rows = append(rows, rs...)
 	}
 	d := secrets.New()
-	if err := d.Configure(context.Background(), []byte("{}")); err != nil {
+	detCfg := map[string]any{}
+	if *packs != "" {
+		detCfg["rules_files"] = strings.Split(*packs, ",")
+	}
+	if *disable != "" {
+		detCfg["disable_rules"] = strings.Split(*disable, ",")
+	}
+	cfgJSON, _ := json.Marshal(detCfg)
+	if err := d.Configure(context.Background(), cfgJSON); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		os.Exit(1)
 	}
