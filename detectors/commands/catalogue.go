@@ -42,7 +42,7 @@ type entry struct {
 	Must      []string `toml:"must"`
 	MustNot   []string `toml:"must_not"`
 
-	re, not, names, path *regexp.Regexp
+	re, not, names, path *litRe
 	open                 bool     // a row for any program ("*") or names_re: args may match the program word too
 	nameHits             sync.Map // name → bool: names_re results (names repeat across calls)
 	nameHitsN            atomic.Int32
@@ -113,14 +113,18 @@ func loadCatalogue(src string) ([]*entry, error) {
 			return nil, fmt.Errorf("%s: programs (or names_re), class and message are required", where)
 		}
 		if e.NamesRe != "" {
-			if e.names, err = regexp.Compile(e.NamesRe); err != nil {
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(e.NamesRe); err != nil {
 				return nil, fmt.Errorf("%s: names_re: %w", where, err)
 			}
+			e.names = newLitRe(re)
 		}
 		if e.Path != "" {
-			if e.path, err = regexp.Compile(e.Path); err != nil {
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(e.Path); err != nil {
 				return nil, fmt.Errorf("%s: path: %w", where, err)
 			}
+			e.path = newLitRe(re)
 		}
 		if !techniqueRe.MatchString(e.Technique) {
 			return nil, fmt.Errorf("%s: technique %q is not an ATT&CK id", where, e.Technique)
@@ -141,14 +145,18 @@ func loadCatalogue(src string) ([]*entry, error) {
 			}
 		}
 		if e.Args != "" {
-			if e.re, err = regexp.Compile(e.Args); err != nil {
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(e.Args); err != nil {
 				return nil, fmt.Errorf("%s: args: %w", where, err)
 			}
+			e.re = newLitRe(re)
 		}
 		if e.Not != "" {
-			if e.not, err = regexp.Compile(e.Not); err != nil {
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(e.Not); err != nil {
 				return nil, fmt.Errorf("%s: not: %w", where, err)
 			}
+			e.not = newLitRe(re)
 		}
 		for _, s := range e.Sub {
 			e.subs = append(e.subs, strings.Fields(strings.ToLower(s)))

@@ -58,32 +58,32 @@ type secret struct {
 }
 
 var sensitiveRes = []struct {
-	re *regexp.Regexp
+	re *litRe
 	s  secret
 }{
-	{regexp.MustCompile(`(^|/)\.ssh/(id_[a-z0-9_]+|[a-z0-9_.-]*_(rsa|dsa|ecdsa|ed25519))$`), secret{"an SSH private key", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?$`), secret{"an SSH private key", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^~/\.ssh(/\*)?$`), secret{"the SSH key directory", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^/etc/ssh/ssh_host_[a-z0-9]+_key$`), secret{"an SSH host private key", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.aws(/(credentials|config|\*))?$`), secret{"AWS credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.config/gcloud(/.*)?$|application_default_credentials\.json$`), secret{"Google Cloud credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.azure(/.*)?$`), secret{"Azure credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.kube/config$|^~/\.kube$`), secret{"Kubernetes credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^/var/run/secrets/kubernetes\.io/serviceaccount/token$|^/run/secrets/`), secret{"a service-account token", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.docker/config\.json$`), secret{"Docker registry credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.(netrc|git-credentials|pgpass|my\.cnf|vault-token|pypirc)$`), secret{"stored credentials", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^~/\.npmrc$`), secret{"a package registry token", sdk.SeverityMedium}},
-	{regexp.MustCompile(`(^|/)\.config/gh/hosts\.yml$|(^|/)\.terraform\.d/credentials\.tfrc\.json$|(^|/)\.cargo/credentials(\.toml)?$`), secret{"stored API tokens", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.gnupg(/(private-keys-v1\.d.*|secring\.gpg))?$|(^|/)\.password-store(/.*)?$`), secret{"private keys or a password store", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
-	{regexp.MustCompile(`^/proc/(self|[0-9]+|\*)/environ$`), secret{"a process environment", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)$`), secret{"a browser credential store", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(?i)/library/keychains(/.*)?$|\.keychain(-db)?$|/\.local/share/keyrings(/.*)?$`), secret{"a keychain", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(?i)(^|/)(sam|system|security)\.(save|hiv|bak)$|/config/sam$|ntds\.dit$`), secret{"Windows credential hives", sdk.SeverityHigh}},
-	{regexp.MustCompile(`(^|/)\.env(\.(local|prod|production|staging|dev|development|test))?$`), secret{"an environment file with secrets", sdk.SeverityMedium}},
-	{regexp.MustCompile(`(^|/)\.(bash|zsh|sh|python|mysql|psql)_history$|(^|/)\.histfile$`), secret{"a shell history file", sdk.SeverityMedium}},
-	{regexp.MustCompile(`(^|/)[^/]*\.(pem|key|p12|pfx|jks|keystore)$`), secret{"a private key or keystore", sdk.SeverityMedium}},
-	{regexp.MustCompile(`^/etc/(passwd|sudoers)$`), secret{"the system account list", sdk.SeverityLow}},
+	{mustLitRe(`(^|/)\.ssh/(id_[a-z0-9_]+|[a-z0-9_.-]*_(rsa|dsa|ecdsa|ed25519))$`), secret{"an SSH private key", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?$`), secret{"an SSH private key", sdk.SeverityHigh}},
+	{mustLitRe(`^~/\.ssh(/\*)?$`), secret{"the SSH key directory", sdk.SeverityHigh}},
+	{mustLitRe(`^/etc/ssh/ssh_host_[a-z0-9]+_key$`), secret{"an SSH host private key", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.aws(/(credentials|config|\*))?$`), secret{"AWS credentials", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.config/gcloud(/.*)?$|application_default_credentials\.json$`), secret{"Google Cloud credentials", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.azure(/.*)?$`), secret{"Azure credentials", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.kube/config$|^~/\.kube$`), secret{"Kubernetes credentials", sdk.SeverityHigh}},
+	{mustLitRe(`^/var/run/secrets/kubernetes\.io/serviceaccount/token$|^/run/secrets/`), secret{"a service-account token", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.docker/config\.json$`), secret{"Docker registry credentials", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.(netrc|git-credentials|pgpass|my\.cnf|vault-token|pypirc)$`), secret{"stored credentials", sdk.SeverityHigh}},
+	{mustLitRe(`^~/\.npmrc$`), secret{"a package registry token", sdk.SeverityMedium}},
+	{mustLitRe(`(^|/)\.config/gh/hosts\.yml$|(^|/)\.terraform\.d/credentials\.tfrc\.json$|(^|/)\.cargo/credentials(\.toml)?$`), secret{"stored API tokens", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.gnupg(/(private-keys-v1\.d.*|secring\.gpg))?$|(^|/)\.password-store(/.*)?$`), secret{"private keys or a password store", sdk.SeverityHigh}},
+	{mustLitRe(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
+	{mustLitRe(`^/proc/(self|[0-9]+|\*)/environ$`), secret{"a process environment", sdk.SeverityHigh}},
+	{mustLitRe(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)$`), secret{"a browser credential store", sdk.SeverityHigh}},
+	{mustLitRe(`(?i)/library/keychains(/.*)?$|\.keychain(-db)?$|/\.local/share/keyrings(/.*)?$`), secret{"a keychain", sdk.SeverityHigh}},
+	{mustLitRe(`(?i)(^|/)(sam|system|security)\.(save|hiv|bak)$|/config/sam$|ntds\.dit$`), secret{"Windows credential hives", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.env(\.(local|prod|production|staging|dev|development|test))?$`), secret{"an environment file with secrets", sdk.SeverityMedium}},
+	{mustLitRe(`(^|/)\.(bash|zsh|sh|python|mysql|psql)_history$|(^|/)\.histfile$`), secret{"a shell history file", sdk.SeverityMedium}},
+	{mustLitRe(`(^|/)[^/]*\.(pem|key|p12|pfx|jks|keystore)$`), secret{"a private key or keystore", sdk.SeverityMedium}},
+	{mustLitRe(`^/etc/(passwd|sudoers)$`), secret{"the system account list", sdk.SeverityLow}},
 }
 
 // sensitiveKeywords prefilter sensitive: every pattern of sensitiveRes

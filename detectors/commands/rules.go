@@ -767,5 +767,5 @@ var rules = []*rule{
 var (
 	shellPathRe = regexp.MustCompile(`(^-[A-Za-z]+|^|[\s'"(\[{=:!;|&,.` + "`" + `])(/usr(/local)?)?/bin/(ba|da|z|k|mk|tc|c|y|a|fi)?sh($|[\s'")\]};|&<>,` + "`" + `])`)
 	sqlDropRe   = regexp.MustCompile(`(?i)\b(drop\s+(database|schema|table|collection|keyspace|index|user|role)|truncate\s+(table\s+)?[a-z_"` + "`" + `\[]|flushall|flushdb|dropdatabase\s*\(|\.drop\s*\(\s*\)|delete\s+from\s+[^\s;]+\s*(;|$|'|"))`)
-	minerRe     = regexp.MustCompile(`(?i)stratum\d?\+(tcp|ssl|tls)://|--donate-level|\bnicehash\b|\b(xmrig|xmr-stak|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|t-rex|phoenixminer|lolminer|nanominer|gminer|srbminer)\b`)
+	minerRe     = mustLitRe(`(?i)stratum\d?\+(tcp|ssl|tls)://|--donate-level|\bnicehash\b|\b(xmrig|xmr-stak|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|t-rex|phoenixminer|lolminer|nanominer|gminer|srbminer)\b`)
 )

@@ -13,14 +13,14 @@ import (
 type textRule struct {
 	rule
 	keywords []string
-	re       *regexp.Regexp
-	also     *regexp.Regexp // must match too, when set
+	re       *litRe
+	also     *litRe // must match too, when set
 }
 
 func tr(id, class string, sev sdk.Severity, msg string, kw []string, re, also string, must, mustNot []string) *textRule {
-	t := &textRule{rule: rule{ID: id, Class: class, Sev: sev, Msg: msg, Must: must, MustNot: mustNot}, keywords: kw, re: regexp.MustCompile(re)}
+	t := &textRule{rule: rule{ID: id, Class: class, Sev: sev, Msg: msg, Must: must, MustNot: mustNot}, keywords: kw, re: mustLitRe(re)}
 	if also != "" {
-		t.also = regexp.MustCompile(also)
+		t.also = mustLitRe(also)
 	}
 	return t
 }
