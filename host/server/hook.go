@@ -301,11 +301,31 @@ func (s *Server) auditItems(ev *sdk.Event, findings []audit.Finding) []audit.Ite
 	if mode == config.PayloadNone {
 		return items
 	}
+	// With session memory, an item seen before in the session keeps its
+	// text in the event that first saw it: the trail, like the detectors,
+	// pays for what is new (the digest says which item it is).
+	seen := s.sessions != nil && s.config() != nil && s.config().Session.Enabled
 	for i, it := range ev.Items {
+		if seen && !it.New {
+			has := false
+			for k := range findings {
+				has = has || findings[k].Item == it.Index
+			}
+			if has {
+				engine.Evidence(it.Text, it.Index, findings) // the findings' evidence, not the text
+				for k := range findings {
+					if findings[k].Item == it.Index {
+						findings[k].TextSpan = nil
+					}
+				}
+			}
+			continue
+		}
 		masked := engine.Evidence(it.Text, it.Index, findings)
-		if mode == config.PayloadFull {
+		switch {
+		case mode == config.PayloadFull:
 			items[i].Text = it.Text
-		} else {
+		default:
 			items[i].Text = masked
 		}
 	}
@@ -313,7 +333,7 @@ func (s *Server) auditItems(ev *sdk.Event, findings []audit.Finding) []audit.Ite
 		// The kept text is the text: spans are the findings' own (the
 		// evidence stays masked all the same).
 		for i := range findings {
-			if f := &findings[i]; f.TextSpan != nil {
+			if f := &findings[i]; f.TextSpan != nil && f.Item >= 0 && f.Item < len(items) && items[f.Item].Text != "" {
 				f.TextSpan = []int{f.Start, f.End}
 			}
 		}

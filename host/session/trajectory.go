@@ -240,8 +240,18 @@ func candidates(text string) []string {
 		add(c)
 		for _, p := range strings.FieldsFunc(c, func(r rune) bool { return strings.ContainsRune("=&?:@#", r) }) {
 			add(p)
-			for _, q := range strings.Split(p, "/") {
-				add(q)
+			// Runs of path segments: a value may hold '/' itself (base64).
+			var cuts []int
+			for k := 0; k < len(p) && len(cuts) < 16; k++ {
+				if p[k] == '/' {
+					cuts = append(cuts, k)
+				}
+			}
+			bounds := append(append([]int{-1}, cuts...), len(p))
+			for a := 0; a < len(bounds); a++ {
+				for b := a + 1; b < len(bounds); b++ {
+					add(p[bounds[a]+1 : bounds[b]])
+				}
 			}
 		}
 		if len(out) >= maxTokens {
