@@ -39,6 +39,9 @@ type Deps struct {
 	// (an array of objects: id, version, runtime, kinds, health, calls,
 	// errors, latency...). Leave it nil when the host serves that route.
 	Detectors func() any
+	// Replay, when set, serves POST /v1/replay: a pasted payload evaluated
+	// against the tenant's current policy, not recorded.
+	Replay ReplayFunc
 	// Logger receives errors of the store. nil discards them.
 	Logger hclog.Logger
 	// Now is the clock for relative times ("since=24h"). nil means time.Now.
@@ -88,6 +91,9 @@ func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
 	api.GET("/export", h.export)
 	if deps.Detectors != nil {
 		api.GET("/detectors", h.detectors)
+	}
+	if deps.Replay != nil {
+		api.POST("/replay", h.replay)
 	}
 
 	sub, err := fs.Sub(uiFS, "ui")

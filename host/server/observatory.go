@@ -16,6 +16,7 @@ func (s *Server) mountObservatory(r *gin.Engine) {
 	deps := observatory.Deps{
 		Store:    s.store,
 		TenantOf: TenantOf,
+		Replay:   s.replay,
 		Logger:   s.log,
 	}
 	if s.sessions != nil {

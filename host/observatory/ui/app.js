@@ -171,7 +171,8 @@
     [/^#\/events(?:\?.*)?$/, events],
     [/^#\/events\/(.+)$/, eventView],
     [/^#\/threats(?:\?.*)?$/, threats],
-    [/^#\/detectors$/, detectors]
+    [/^#\/detectors$/, detectors],
+    [/^#\/replay$/, replay]
   ];
 
   function route() {
@@ -770,6 +771,40 @@
           tbody)),
         more);
     });
+  }
+
+  // replay evaluates a pasted payload (an Aperture hook JSON, or plain
+  // text as a prompt) against the current policy; nothing is recorded.
+  function replay() {
+    var box = h("textarea", { id: "replay-input", rows: 12, spellcheck: "false", placeholder: "Paste an Aperture hook payload (JSON), or plain text to judge as a user prompt" });
+    var asText = h("input", { type: "checkbox", id: "replay-text" });
+    var out = h("div", { id: "replay-result" });
+    var btn = h("button", { type: "button", id: "replay-run", onclick: function () {
+      var v = box.value;
+      var req;
+      if (asText.checked) req = { text: v };
+      else {
+        try { req = { payload: JSON.parse(v) }; } catch (e) {
+          clear(out); out.appendChild(h("p", { "class": "error" }, "Not JSON: " + e.message + " (tick “plain text” to judge it as a prompt)")); return;
+        }
+      }
+      clear(out); out.appendChild(h("p", { "class": "loading" }, "Evaluating…"));
+      apiPost("/v1/replay", req).then(function (res) {
+        var r = res.result;
+        var ev = { id: "replay", type: res.event, received_at: new Date().toISOString(), items: res.items, result: r };
+        clear(out);
+        out.appendChild(h("p", { "class": "muted" }, "Verdict of the current policy (" + res.mode + " mode" + (res.api_format ? ", " + res.api_format : "") + "); not recorded."));
+        var card = eventCard(ev, false);
+        var a = card.querySelector('a[href="#/events/replay"]');
+        if (a) a.remove();
+        out.appendChild(h("ol", { "class": "timeline" }, card));
+      }).catch(function (err) { clear(out); if (err instanceof AuthError) fail(err); else out.appendChild(h("p", { "class": "error", id: "replay-error" }, err.message)); });
+    } }, "Evaluate");
+    render(h("h1", null, "Replay"),
+      h("div", { "class": "panel replay" }, box,
+        h("div", { "class": "toolbar" }, h("label", null, asText, " plain text (a prompt)"), btn)),
+      out);
+    return Promise.resolve();
   }
 
   function cell(v) {
