@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,46 @@ func TestTriageMarksAreKeptAndFilterable(t *testing.T) {
 		}
 		if other, _ := audit.FalsePositives(ctx, s, "globex"); len(other) != 0 {
 			t.Errorf("globex sees acme's false positives: %+v", other)
+		}
+	})
+}
+
+func TestBreakdownByAgentAndTool(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, s audit.Store) {
+		ctx := testCtx(t)
+		mk := func(id, ua, tool, decision string, would bool, lat time.Duration) {
+			e := ev("acme", id, sdk.EventEntireRequest, "", "s", t0)
+			e.Identity.UserAgent = ua
+			if tool != "" {
+				e.Items = append(e.Items, audit.Item{Index: 1, Kind: sdk.KindToolCall, Tool: tool, Digest: "d1"},
+					audit.Item{Index: 2, Kind: sdk.KindToolResult, Tool: tool, Digest: "d2"})
+			}
+			mustRecord(t, s, e)
+			mustComplete(t, s, id, result(decision, would, lat))
+		}
+		for i := 0; i < 10; i++ {
+			mk(fmt.Sprintf("c%d", i), "claude-cli/2.0."+fmt.Sprint(i)+" (external, cli)", "Bash", map[bool]string{true: "block", false: "allow"}[i < 2], false, time.Duration(i+1)*time.Millisecond)
+		}
+		mk("x0", "codex_cli_rs/0.46.0", "shell", "allow", true, 50*time.Millisecond)
+		mk("x1", "codex_cli_rs/0.46.0", "", "allow", false, 70*time.Millisecond)
+		mustRecord(t, s, ev("acme", "pending", sdk.EventEntireRequest, "", "s", t0)) // not evaluated: not counted
+		b, err := audit.TenantBreakdown(ctx, s, "acme", t0.Add(-time.Hour), t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Agents) != 2 || b.Agents[0].Name != "claude-cli" || b.Agents[0].Events != 10 || b.Agents[0].Blocked != 2 ||
+			b.Agents[0].BlockRate != 0.2 || b.Agents[0].P50 != 5*time.Millisecond || b.Agents[0].P95 != 10*time.Millisecond {
+			t.Errorf("agents: %+v", b.Agents)
+		}
+		if b.Agents[1].Name != "codex_cli_rs" || b.Agents[1].WouldBlock != 1 || b.Agents[1].BlockRate != 0.5 {
+			t.Errorf("codex: %+v", b.Agents[1])
+		}
+		if len(b.Tools) != 2 || b.Tools[0].Name != "Bash" || b.Tools[0].Events != 10 || b.Tools[1].Name != "shell" || b.Tools[1].Events != 1 {
+			t.Errorf("tools: %+v", b.Tools)
+		}
+		if other, _ := audit.TenantBreakdown(ctx, s, "globex", t0.Add(-time.Hour), t0.Add(time.Hour)); len(other.Agents) != 0 {
+			t.Errorf("globex sees acme: %+v", other)
 		}
 	})
 }

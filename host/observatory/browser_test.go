@@ -237,6 +237,13 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("detectors: %d rows:\n%s", rows, detText)
 	}
 
+	// Tools & Agents: block rates and latency per agent and per tool.
+	do("usage", chromedp.Navigate(base+"#/usage"), chromedp.WaitVisible(chromedp.CSS(`#agents-table tr[data-name]`)))
+	shot("06b-usage")
+	if n, usage := count(`#agents-table tr[data-name]`), text("#view"); n != 3 || !strings.Contains(usage, "claude-cli") || !strings.Contains(usage, "Bash") || !strings.Contains(usage, " ms") {
+		t.Errorf("usage: %d agents:\n%s", n, usage)
+	}
+
 	// Event page, then sign out.
 	do("event page", chromedp.Navigate(base+"#/events/"+f.acme.Events[1]), chromedp.WaitVisible(chromedp.CSS("#timeline li.event")))
 	shot("07-event")

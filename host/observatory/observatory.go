@@ -87,6 +87,7 @@ func Register(r gin.IRouter, auth gin.HandlerFunc, deps Deps) {
 	api.GET("/findings", h.listFindings)
 	api.POST("/events/:id/triage", h.triage)
 	api.GET("/allowlist", h.allowlist)
+	api.GET("/breakdown", h.breakdown)
 	api.GET("/stats", h.stats)
 	api.GET("/export", h.export)
 	if deps.Detectors != nil {
@@ -633,4 +634,28 @@ func (h *handlers) export(c *gin.Context) {
 		// The status is sent: the client sees a cut stream.
 		h.log.Error("export failed", "tenant", tenant, "error", err)
 	}
+}
+
+// breakdown answers the Tools & Agents view: per agent and per tool, the
+// events, block rates and verdict latency percentiles of a time range
+// (default: the last 24 hours).
+func (h *handlers) breakdown(c *gin.Context) {
+	tenant, ok := h.tenant(c)
+	if !ok {
+		return
+	}
+	p := h.params(c)
+	since, until := p.when("since"), p.when("until")
+	if !p.ok() {
+		return
+	}
+	if since.IsZero() {
+		since = h.deps.Now().Add(-24 * time.Hour)
+	}
+	b, err := audit.TenantBreakdown(c.Request.Context(), h.deps.Store, tenant, since, until)
+	if err != nil {
+		h.fail(c, tenant, err)
+		return
+	}
+	c.JSON(http.StatusOK, b)
 }

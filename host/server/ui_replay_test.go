@@ -113,7 +113,7 @@ func TestObservatoryReplayAndNarrowScreens(t *testing.T) {
 	// 420 px: every page keeps the navigation usable and the page inside
 	// the viewport.
 	do("narrow", chromedp.EmulateViewport(420, 860))
-	for _, page := range []string{"overview", "events", "sessions", "threats", "detectors", "replay"} {
+	for _, page := range []string{"overview", "events", "sessions", "threats", "usage", "detectors", "replay"} {
 		do(page+" at 420", chromedp.Navigate(base+"#/"+page), chromedp.WaitNotPresent(chromedp.CSS("#view .loading")))
 		if w := eval(`String(document.documentElement.scrollWidth)`); w != "420" {
 			t.Errorf("%s at 420 px: the page is %s px wide", page, w)

@@ -172,7 +172,8 @@
     [/^#\/events\/(.+)$/, eventView],
     [/^#\/threats(?:\?.*)?$/, threats],
     [/^#\/detectors$/, detectors],
-    [/^#\/replay$/, replay]
+    [/^#\/replay$/, replay],
+    [/^#\/usage(?:\?.*)?$/, usage]
   ];
 
   function route() {
@@ -770,6 +771,31 @@
           h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Evidence", "Taxonomy", "Message", "Decision", "Login", "Triage", "Where"].map(function (x) { return h("th", null, x); }))),
           tbody)),
         more);
+    });
+  }
+
+  // usage is the Tools & Agents view: block rates and verdict latency per
+  // agent (user-agent family) and per tool.
+  function usage() {
+    var since = hashParams().since || "24h";
+    return api("/v1/breakdown" + qs({ since: since === "all" ? "0" : since })).then(function (b) {
+      function pct(x) { return (Math.round(x * 1000) / 10) + " %"; }
+      function table(id, title, rows) {
+        return h("div", { "class": "panel" }, h("h2", null, title),
+          rows.length ? h("table", { id: id },
+            h("thead", null, h("tr", null, ["Name", "Events", "Blocked", "Would block", "Block rate", "p50", "p95"].map(function (x) { return h("th", null, x); }))),
+            h("tbody", null, rows.map(function (u) {
+              return h("tr", { "data-name": u.name },
+                h("td", { "class": "mono" }, u.name), h("td", null, String(u.events)), h("td", null, String(u.blocked)),
+                h("td", null, String(u.would_block)), h("td", null, pct(u.block_rate)),
+                h("td", null, ms(u.latency_p50_ns)), h("td", null, ms(u.latency_p95_ns)));
+            }))) : h("p", { "class": "empty" }, "No evaluated events in this range."));
+      }
+      var sel = h("select", { id: "usage-since", onchange: function (e) { location.hash = "#/usage" + qs({ since: e.target.value }); } },
+        [["1h", "1h"], ["24h", "24h"], ["168h", "7d"], ["720h", "30d"], ["all", "all"]].map(function (o) { return h("option", { value: o[0], selected: o[0] === since }, "last " + o[1]); }));
+      render(h("div", { "class": "toolbar" }, h("h1", null, "Tools & Agents"), sel),
+        b.sampled ? h("p", { "class": "muted" }, "Only the newest events of the range were read.") : null,
+        h("div", { "class": "grid2" }, table("agents-table", "Agents", b.agents || []), table("tools-table", "Tools", b.tools || [])));
     });
   }
 
