@@ -51,6 +51,20 @@ store {
 #   tenant = "default"
 # }
 
+# Session memory (README "Sessions"): items judged once per session, credentials
+# and injected leads tracked across steps, quarantine after an asynchronous
+# block-level finding.
+session {
+  enabled        = true
+  retention      = "24h"       # forget sessions idle this long (quarantined ones are kept)
+  max_items      = 20000       # per session; the oldest are dropped past these bounds
+  max_marks      = 5000
+  max_findings   = 2000
+  quarantine     = "critical"  # "critical", "high" or "off"; tenant and detector blocks may override
+  quarantine_for = "0s"        # 0: until an operator lifts it (POST /v1/sessions/{id}/quarantine/lift)
+  # mode         = "monitor"   # hold the session's own findings back from what the tenant enforces
+}
+
 # A tenant is found by the SHA-256 of the hook's API key (Authorization:
 # Bearer or Splunk, cf-aig-authorization: Bearer, X-Api-Key, X-Highflame-Apikey or
 # X-Goog-Api-Key). Keys are never
