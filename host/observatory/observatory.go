@@ -375,10 +375,7 @@ func (h *handlers) triage(c *gin.Context) {
 		return
 	}
 	var req triageRequest
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: want {\"state\": \"acknowledged|false_positive|escalated|open\", \"by\": \"who\", \"finding\": N, \"note\": \"…\"}: " + err.Error()})
+	if !decodeBody(c, 16<<10, &req, `{"state": "acknowledged|false_positive|escalated|open", "by": "who", "finding": N, "note": "…"}`) {
 		return
 	}
 	m := audit.Triage{EventID: c.Param("id"), Finding: -1, State: req.State, Actor: req.By, Note: req.Note}
@@ -658,4 +655,16 @@ func (h *handlers) breakdown(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, b)
+}
+
+// decodeBody reads a JSON body of at most max bytes with no unknown
+// fields into v; on failure it answers 400 saying what the body should be.
+func decodeBody(c *gin.Context, max int64, v any, want string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, max))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: "body: want " + want + ": " + err.Error()})
+		return false
+	}
+	return true
 }

@@ -47,10 +47,7 @@ func (h *handlers) replay(c *gin.Context) {
 		return
 	}
 	var req ReplayRequest
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, apiError{Error: `body: want {"payload": {…Aperture hook JSON…}} or {"text": "…"}: ` + err.Error()})
+	if !decodeBody(c, 4<<20, &req, `{"payload": {…Aperture hook JSON…}} or {"text": "…"}`) {
 		return
 	}
 	if (len(req.Payload) == 0) == (req.Text == "") {

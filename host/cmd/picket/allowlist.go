@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -30,15 +29,10 @@ func runAllowlist(args []string) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	cfg, err := loadConfig(*cfgFile, *dataDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	ctx := context.Background()
-	store, err := audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN()})
-	if err != nil {
-		return fail("store: %v", err)
+	store, cfg, code := openStore(ctx, *cfgFile, *dataDir)
+	if store == nil {
+		return code
 	}
 	defer store.Close()
 	fps, err := audit.FalsePositives(ctx, store, *tenant)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/audit"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -126,4 +128,20 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 // isHelp reports whether args ask for help (-h, -help, --help).
 func isHelp(args []string) bool {
 	return len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+}
+
+// openStore opens the audit store the config (or the embedded defaults)
+// names, for the commands that read the trail. On failure it has printed
+// why, and code is the exit status.
+func openStore(ctx context.Context, cfgFile, dataDir string) (store audit.Store, cfg *config.Config, code int) {
+	cfg, err := loadConfig(cfgFile, dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return nil, nil, 2
+	}
+	store, err = audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN()})
+	if err != nil {
+		return nil, nil, fail("store: %v", err)
+	}
+	return store, cfg, 0
 }

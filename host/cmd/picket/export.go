@@ -34,15 +34,10 @@ func runExport(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	cfg, err := loadConfig(*cfgFile, *dataDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	ctx := context.Background()
-	store, err := audit.Open(ctx, audit.Config{Driver: cfg.Store.Driver, DSN: cfg.StoreDSN()})
-	if err != nil {
-		return fail("store: %v", err)
+	store, _, code := openStore(ctx, *cfgFile, *dataDir)
+	if store == nil {
+		return code
 	}
 	defer store.Close()
 	if *verify {
