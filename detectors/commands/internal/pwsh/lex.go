@@ -60,7 +60,7 @@ type lexer struct {
 const maxTokens = 200000
 
 func lex(src string) []token {
-	l := &lexer{src: src}
+	l := &lexer{src: src, toks: make([]token, 0, min(len(src)/4+8, maxTokens+1))}
 	for l.pos < len(src) && len(l.toks) < maxTokens {
 		l.next()
 	}
@@ -391,11 +391,13 @@ func (l *lexer) quoted(q byte, start int, spaced bool) {
 	var b strings.Builder
 	for l.pos < len(s) {
 		if qq, n := quoteAt(s, l.pos); qq == q {
-			if nq, n2 := quoteAt(s[l.pos+n:]+" ", 0); nq == q && l.pos+n < len(s) {
-				// Doubled quote: a literal quote.
-				b.WriteByte(q)
-				l.pos += n + n2
-				continue
+			if l.pos+n < len(s) {
+				if nq, n2 := quoteAt(s, l.pos+n); nq == q {
+					// Doubled quote: a literal quote.
+					b.WriteByte(q)
+					l.pos += n + n2
+					continue
+				}
 			}
 			l.pos += n
 			l.emit(tStr, b.String(), start, spaced)
