@@ -48,7 +48,9 @@ func TestPluginHoggingTheCPUsDoesNotChangeBuiltinVerdicts(t *testing.T) {
 	cfg := config.Default()
 	cfg.Budget = 100 * time.Millisecond
 	cfg.Detectors = []config.Detector{
-		{Name: "secrets", Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: config.ActionBlock, Fail: config.FailOpen, Config: []byte(`{}`)},
+		// Its own timeout, longer than the budget: the shared budget must
+		// not cut it short (a slow machine, the race detector).
+		{Name: "secrets", Source: "builtin", Enabled: true, MinSeverity: sdk.SeverityHigh, Action: config.ActionBlock, Fail: config.FailOpen, Config: []byte(`{}`), Timeout: 5 * time.Second},
 		{Name: "loop", Source: "wasm", Path: path, SHA256: sum, Enabled: true, MinSeverity: sdk.SeverityHigh, Action: config.ActionBlock, Fail: config.FailOpen, Config: []byte(`{}`)},
 	}
 	e := New(Options{FingerprintKey: []byte("k")})
