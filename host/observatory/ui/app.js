@@ -166,7 +166,7 @@
 
   var routes = [
     [/^#\/overview$/, overview],
-    [/^#\/sessions$/, sessions],
+    [/^#\/sessions(?:\?.*)?$/, sessions],
     [/^#\/sessions\/(.+)$/, sessionView],
     [/^#\/events(?:\?.*)?$/, events],
     [/^#\/events\/(.+)$/, eventView],
@@ -383,14 +383,17 @@
   }
 
   function sessions() {
+    var sort = hashParams().sort === "recent" ? "recent" : "risk";
     var state = { cursor: "" };
     var tbody = h("tbody", null);
     var more = h("button", { type: "button", "class": "more", id: "sessions-more", hidden: true }, "Load more");
     function load() {
-      return api("/v1/sessions" + qs({ limit: 50, cursor: state.cursor })).then(function (page) {
+      return api("/v1/sessions" + qs({ limit: 50, cursor: state.cursor, sort: sort })).then(function (page) {
         (page.sessions || []).forEach(function (x) {
-          tbody.appendChild(h("tr", { "data-session": x.id },
-            h("td", null, link("#/sessions/" + encodeURIComponent(x.id), x.id)),
+          tbody.appendChild(h("tr", { "data-session": x.id, "data-risk": String(x.risk || 0) },
+            h("td", null, link("#/sessions/" + encodeURIComponent(x.id), x.id),
+              x.quarantined ? [" ", h("span", { "class": "badge badge-block quarantined" }, "quarantined")] : null),
+            h("td", null, String(x.risk || 0)),
             h("td", null, x.login || ""),
             h("td", { "class": "mono" }, x.user_agent || ""),
             h("td", null, when(x.started)),
@@ -403,14 +406,16 @@
         });
         state.cursor = page.next || "";
         more.hidden = !page.next;
-        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 9, "class": "empty" }, "No sessions yet.")));
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No sessions yet.")));
       });
     }
     more.addEventListener("click", function () { load().catch(fail); });
     return load().then(function () {
       render(h("h1", null, "Sessions"),
+        h("p", { "class": "toolbar" }, "Sorted by ", sort === "risk" ? "risk (quarantined, then severity and blocks)" : "last activity", " · ",
+          link(sort === "risk" ? "#/sessions?sort=recent" : "#/sessions?sort=risk", sort === "risk" ? "sort by last activity" : "sort by risk")),
         h("table", { id: "sessions-table" },
-          h("thead", null, h("tr", null, ["Session", "Login", "Agent", "Started", "Duration", "Requests", "Findings", "Max severity", "Last decision"].map(function (x) { return h("th", null, x); }))),
+          h("thead", null, h("tr", null, ["Session", "Risk", "Login", "Agent", "Started", "Duration", "Requests", "Findings", "Max severity", "Last decision"].map(function (x) { return h("th", null, x); }))),
           tbody),
         more);
     });
@@ -593,9 +598,58 @@
           h("dt", null, "Findings"), h("dd", null, String(se.findings)),
           h("dt", null, "Max severity"), h("dd", null, sevBadge(se.max_severity)),
           h("dt", null, "Last decision"), h("dd", null, decisionBadge(se.last_decision)))),
+        memoryPanel(se),
         se.truncated ? h("p", { "class": "muted" }, "Only the newest events are shown.") : null,
-        h("ol", { "class": "timeline", id: "timeline" }, (se.events || []).map(function (ev) { return eventCard(ev, false); })));
+        h("ol", { "class": "timeline", id: "timeline" }, (se.events || []).map(function (ev) {
+          var reused = (ev.result && ev.result.findings || []).filter(function (f) { return f.suppressed === "reused"; }).length;
+          var fresh = (ev.items || []).filter(function (it) { return it.new; }).length;
+          return [h("li", { "class": "muted session-step" }, fresh + " new item" + (fresh === 1 ? "" : "s") + " of " + (ev.items || []).length +
+            (reused ? " · " + reused + " finding" + (reused === 1 ? "" : "s") + " reused from earlier steps" : "")), eventCard(ev, false)];
+        })));
     });
+  }
+
+  // memoryPanel shows what the session remembers: its quarantine (with a
+  // lift button), its findings once each with the requests they recurred
+  // in (first seen → reused), and the credentials and injected leads it
+  // tracks, by label (never a value).
+  function memoryPanel(se) {
+    var m = se.memory;
+    if (!m || !m.state) return null;
+    var q = m.state.quarantine;
+    var out = [];
+    if (q) {
+      var lift = h("button", { type: "button", id: "lift-quarantine" }, "Lift quarantine");
+      var note = h("input", { id: "lift-reason", placeholder: "why", size: 24 });
+      lift.addEventListener("click", function () {
+        var by = (document.getElementById("operator") || {}).value || localStorage.getItem(OPERATOR) || "";
+        if (!by) { fail(new Error("Say who you are (the name field) before lifting a quarantine.")); return; }
+        localStorage.setItem(OPERATOR, by);
+        apiPost("/v1/sessions/" + encodeURIComponent(se.id) + "/quarantine/lift", { by: by, reason: note.value })
+          .then(function () { return sessionView(se.id); }).catch(fail);
+      });
+      out.push(h("div", { "class": "panel " + (m.quarantined ? "quarantine-active" : "quarantine-lifted"), id: "quarantine" },
+        m.quarantined ? h("strong", null, "Quarantined since " + when(q.since)) : h("strong", null, "Quarantine lifted " + when(q.lifted_at) + " by " + q.lifted_by + (q.lifted_reason ? " (" + q.lifted_reason + ")" : "")),
+        h("p", null, q.reason + " — event ", link("#/events/" + encodeURIComponent(q.event), q.event),
+          q.until ? " · until " + when(q.until) : "", q.mode === "monitor" ? " · monitor: would block only" : ""),
+        m.quarantined ? h("p", null, operatorField(), " ", note, " ", lift) : null));
+    }
+    out.push(h("h2", null, "Findings in this session (once each)"));
+    out.push((m.findings || []).length ? h("table", { "class": "findings", id: "session-findings" },
+      h("thead", null, h("tr", null, ["Severity", "Category", "Detector / rule", "Message", "First seen", "Requests", "Last"].map(function (x) { return h("th", null, x); }))),
+      h("tbody", null, m.findings.map(function (f) {
+        return h("tr", { "class": f.suppressed ? "suppressed" : "" },
+          h("td", null, sevBadge(f.severity)), h("td", null, f.category), h("td", { "class": "mono" }, f.detector + " / " + f.rule),
+          h("td", null, f.message), h("td", null, "step " + f.first_step + " · ", link("#/events/" + encodeURIComponent(f.first_event), when(f.first_seen))),
+          h("td", null, String(f.requests) + (f.requests > 1 ? " (reused " + (f.requests - 1) + "×)" : "")),
+          h("td", null, link("#/events/" + encodeURIComponent(f.last_event), when(f.last_seen))));
+      }))) : h("p", { "class": "muted" }, "None."));
+    if ((m.marks || []).length) {
+      out.push(h("details", { id: "session-marks" }, h("summary", null, m.marks.length + " tracked fingerprint" + (m.marks.length === 1 ? "" : "s") + " (credentials and injected leads; values are never kept)"),
+        h("ul", null, m.marks.map(function (k) { return h("li", null, k.kind + ": " + k.label + " — step " + k.first_step + ", item " + k.first_item); }))));
+    }
+    out.push(h("p", { "class": "muted" }, m.state.steps + " steps remembered · " + m.state.items + " judged items" + (m.state.dropped ? " · " + m.state.dropped + " dropped by the bounds" : "")));
+    return h("section", { id: "session-memory" }, out);
   }
 
   function eventView(id) {
