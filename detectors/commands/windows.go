@@ -74,13 +74,20 @@ func psInner(args []string) (text string, encoded bool) {
 func normWin(s string) string {
 	s = asciiLower(s)
 	if strings.ContainsAny(s, "`^") {
-		s = strings.NewReplacer("`", "", "^", "").Replace(s)
+		s = escapeChars.Replace(s)
 	}
 	if strings.Contains(s, "+") {
-		s = strings.NewReplacer("'+'", "", "\"+\"", "", "' + '", "", "\" + \"", "").Replace(s)
+		s = stringJoins.Replace(s)
 	}
 	return s
 }
+
+// The Replacers normWin uses, built once (they are costly to make and safe
+// to share).
+var (
+	escapeChars = strings.NewReplacer("`", "", "^", "")
+	stringJoins = strings.NewReplacer("'+'", "", "\"+\"", "", "' + '", "", "\" + \"", "")
+)
 
 // asciiLower lowers ASCII letters only, so byte offsets do not move.
 func asciiLower(s string) string {

@@ -64,6 +64,10 @@ func Inner(args []string) string {
 	return ""
 }
 
+// continuation joins lines ended by a caret (built once: a Replacer is
+// costly to make and safe to share).
+var continuation = strings.NewReplacer("^\r\n", "", "^\n", "")
+
 // Parse reads a cmd.exe command line or batch script.
 func Parse(src string) []Command {
 	if len(src) > maxLen {
@@ -95,7 +99,7 @@ func (p *parser) script(src string, base int) {
 			end++
 		}
 		line := src[start:end]
-		line = strings.NewReplacer("^\r\n", "", "^\n", "").Replace(line)
+		line = continuation.Replace(line)
 		line = strings.TrimRight(line, "\r")
 		p.line(line, base+start, base+end)
 		start = end + 1
