@@ -65,19 +65,10 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New()
-	eng := engine.New(engine.Options{FingerprintKey: []byte("fp"), Rewrite: llmapi.ReplaceString, Metrics: m})
-	if _, err := eng.Load(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m, SoleUser: true,
-		Adapters: []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	srv, eng := startServer(t, store, cfg, func(o *Options) {
+		o.SoleUser = true
+		o.Adapters = []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}
+	})
 	h := &harness{t: t, srv: srv, store: store, eng: eng, dir: dir, cfg: cfg}
 	t.Cleanup(h.close)
 	return h
@@ -104,6 +95,30 @@ func (h *harness) do(method, path string, body []byte, hdr map[string]string) *h
 
 func (h *harness) post(body []byte) *httptest.ResponseRecorder {
 	return h.do(http.MethodPost, "/v1/agent/events", body, map[string]string{"Authorization": "Bearer " + testKey})
+}
+
+// startServer loads cfg into a new engine and starts a server on store;
+// more may change the options first.
+func startServer(t testing.TB, store audit.Store, cfg *config.Config, more func(*Options)) (*Server, *engine.Engine) {
+	t.Helper()
+	ctx := context.Background()
+	m := metrics.New()
+	eng := engine.New(engine.Options{FingerprintKey: []byte("fp"), Rewrite: llmapi.ReplaceString, Metrics: m})
+	if _, err := eng.Load(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m}
+	if more != nil {
+		more(&opts)
+	}
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return srv, eng
 }
 
 // waitCompleted waits until no event of the store is pending.

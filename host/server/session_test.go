@@ -17,8 +17,6 @@ import (
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/audit/audittest"
 	"github.com/picketsec/picket/host/engine"
-	"github.com/picketsec/picket/host/llmapi"
-	"github.com/picketsec/picket/host/metrics"
 	"github.com/picketsec/picket/sdk"
 )
 
@@ -73,18 +71,7 @@ func openReplica(t *testing.T, sc audit.Config, cfg *config.Config) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New()
-	eng := engine.New(engine.Options{FingerprintKey: []byte("fp"), Rewrite: llmapi.ReplaceString, Metrics: m})
-	if _, err := eng.Load(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), Metrics: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	srv, eng := startServer(t, store, cfg, nil)
 	r := &replica{srv: srv, store: store, eng: eng}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
