@@ -138,4 +138,3 @@ WHERE e.tenant = ? AND e.received_ns >= ? AND e.received_ns < ? AND e.evaluated_
 	b.Agents, b.Tools = finish(agents), finish(tools)
 	return b, nil
 }
-
