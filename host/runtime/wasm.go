@@ -35,7 +35,8 @@ const (
 	// at once (idle ones of other detectors are closed to make room).
 	WasmTotalMemory = 512 << 20
 	// wasmIdleMemory is the most linear memory an instance may keep in
-	// the pool; one that grew past it is closed after its call.
+	// the pool beyond twice what it held once configured; one that grew
+	// past both is closed after its call.
 	wasmIdleMemory = 16 << 20
 )
 
@@ -351,6 +352,10 @@ type wasmInstance struct {
 	inPtr, inCap                   uint32 // the request buffer from picket_alloc
 	req                            []byte // reused encoding buffer
 	gen                            int
+	// configured is the linear memory the instance held right after its
+	// last configure: a detector with many compiled rules needs more than
+	// wasmIdleMemory to begin with, and is judged by its growth from there.
+	configured uint64
 }
 
 func loadWasm(ctx context.Context, spec Spec, opts Options) (Handle, error) {
@@ -611,13 +616,22 @@ func (inst *wasmInstance) configureWith(ctx context.Context, config []byte) (str
 	if err != nil {
 		return "", err
 	}
+	inst.configured = uint64(inst.mem.Size())
 	return wasmabi.DecodeConfigureResponse(res)
+}
+
+// grew reports whether the instance holds more linear memory than it may
+// keep in the pool: more than wasmIdleMemory and more than twice what it
+// needed once configured.
+func (inst *wasmInstance) grew() bool {
+	size := uint64(inst.mem.Size())
+	return size > wasmIdleMemory && size > 2*inst.configured
 }
 
 // put returns a healthy instance to the pool.
 func (h *wasmHandle) put(inst *wasmInstance) {
 	h.mu.Lock()
-	if h.closed || len(h.idle) >= h.max || inst.mem.Size() > wasmIdleMemory {
+	if h.closed || len(h.idle) >= h.max || inst.grew() {
 		// An instance that grew is not kept: its memory goes with it.
 		h.mu.Unlock()
 		inst.close()
