@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"image/png"
 	"net/http/httptest"
@@ -31,20 +30,11 @@ func TestObservatoryReplayAndNarrowScreens(t *testing.T) {
 	arts := browsertest.Artifacts(t, "server-replay")
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			text, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Fatalf("%s: %v\npage:\n%s", step, err, text)
-		}
+		browsertest.Do(t, bctx, 30*time.Second, step, actions...)
 	}
 	eval := func(js string) string {
 		t.Helper()
-		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
+		return browsertest.Eval(t, bctx, js)
 	}
 	// shot saves a screenshot and checks it: the width asked for, and
 	// more than one colour (a page that rendered).

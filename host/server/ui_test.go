@@ -55,20 +55,11 @@ func TestObservatoryWithFixtures(t *testing.T) {
 	arts := browsertest.Artifacts(t, "server-fixtures")
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			text, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Fatalf("%s: %v\npage:\n%s", step, err, text)
-		}
+		browsertest.Do(t, bctx, 30*time.Second, step, actions...)
 	}
 	eval := func(js string) string {
 		t.Helper()
-		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
+		return browsertest.Eval(t, bctx, js)
 	}
 	shot := func(name string) {
 		t.Helper()

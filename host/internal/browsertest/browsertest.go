@@ -81,3 +81,26 @@ func Start(t testing.TB, timeout time.Duration) context.Context {
 	}
 	return bctx
 }
+
+// Do runs actions on the page within timeout. On failure it stops the test
+// with the step's name and what the page showed.
+func Do(t testing.TB, bctx context.Context, timeout time.Duration, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(bctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		text, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
+		t.Fatalf("%s: %v\npage:\n%s", step, err, text)
+	}
+}
+
+// Eval evaluates js on the page and returns its string value, or stops
+// the test.
+func Eval(t testing.TB, bctx context.Context, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
