@@ -3,18 +3,15 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/picketsec/picket/host/adapters/adapterstest"
 	"github.com/picketsec/picket/host/adapters/claudecode"
 	"github.com/picketsec/picket/host/adapters/extproc"
 	"github.com/picketsec/picket/host/aperture"
@@ -27,18 +24,7 @@ import (
 // listener.
 func extprocClient(t testing.TB, srv *Server) extprocv3.ExternalProcessorClient {
 	t.Helper()
-	ln := bufconn.Listen(1 << 20)
-	g := grpc.NewServer()
-	extproc.New(srv, extproc.Options{}).Register(g)
-	go g.Serve(ln)
-	cc, err := grpc.NewClient("passthrough:///picket", grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-		return ln.DialContext(ctx)
-	}), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close(); g.Stop() })
-	return extprocv3.NewExternalProcessorClient(cc)
+	return extprocv3.NewExternalProcessorClient(adapterstest.DialGRPC(t, extproc.New(srv, extproc.Options{}).Register))
 }
 
 // envoyRequest plays Envoy for one request: headers, then the buffered

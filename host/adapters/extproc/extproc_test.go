@@ -1,18 +1,13 @@
 package extproc
 
 import (
-	"context"
-	"net"
 	"testing"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/service/ext_proc/v3"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/picketsec/picket/host/adapters"
 	"github.com/picketsec/picket/host/adapters/adapterstest"
@@ -24,18 +19,7 @@ import (
 // client; the test's cleanup stops both.
 func Dial(t testing.TB, h adapters.Host, o Options) extprocv3.ExternalProcessorClient {
 	t.Helper()
-	ln := bufconn.Listen(1 << 20)
-	g := grpc.NewServer()
-	New(h, o).Register(g)
-	go g.Serve(ln)
-	cc, err := grpc.NewClient("passthrough:///bufnet", grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-		return ln.DialContext(ctx)
-	}), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close(); g.Stop() })
-	return extprocv3.NewExternalProcessorClient(cc)
+	return extprocv3.NewExternalProcessorClient(adapterstest.DialGRPC(t, New(h, o).Register))
 }
 
 func headers(kv ...string) *extprocv3.ProcessingRequest {
