@@ -53,6 +53,7 @@ type Config struct {
 	Store     Store
 	Sinks     []Sink
 	Session   Session
+	Limits    Limits
 	Tenants   []Tenant
 	Detectors []Detector
 	// ExtProc, when set, serves Envoy's ext_proc gRPC protocol on its own
@@ -158,6 +159,11 @@ type Detector struct {
 	// History sends this detector the items already judged earlier in the
 	// session too (as does sdk.Info.History).
 	History bool
+	// MaxMemory (bytes of resident memory) and MaxCPU (CPUs on average)
+	// bound a process plugin; 0 means no bound. The limits block gives the
+	// default.
+	MaxMemory int64
+	MaxCPU    float64
 }
 
 // DetectorWhere is the file position of a detector block and of the fields

@@ -28,6 +28,7 @@ func Default() *Config {
 		Store:   Store{Driver: "sqlite", Payload: PayloadRedacted},
 		Tenants: []Tenant{{Name: "default", Mode: ModeMonitor}},
 		Session: DefaultSession(),
+		Limits:  DefaultLimits(),
 	}
 	for _, name := range BuiltinDetectors {
 		cfg.Detectors = append(cfg.Detectors, Detector{

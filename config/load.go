@@ -56,6 +56,7 @@ type rawFile struct {
 	Detectors   []rawDetector  `hcl:"detector,block"`
 	Defaults    *rawDetDefault `hcl:"defaults,block"`
 	ExtProc     *rawExtProc    `hcl:"extproc,block"`
+	Limits      *rawLimits     `hcl:"limits,block"`
 }
 
 // rawExtProc is the Envoy ext_proc listener (host/adapters/extproc).
@@ -165,6 +166,10 @@ type rawDetector struct {
 	Quarantine    *string        `hcl:"quarantine,optional"`
 	QuarRange     hcl.Range      `hcl:"quarantine,attr_range"`
 	History       *bool          `hcl:"history,optional"`
+	MaxMemory     *string        `hcl:"max_memory,optional"`
+	MaxMemoryRng  hcl.Range      `hcl:"max_memory,attr_range"`
+	MaxCPU        *float64       `hcl:"max_cpu,optional"`
+	MaxCPURng     hcl.Range      `hcl:"max_cpu,attr_range"`
 	Config        hcl.Expression `hcl:"config,optional"`
 	DefRange      hcl.Range      `hcl:",def_range"`
 	ConfigPresent bool
@@ -380,6 +385,9 @@ func (v *validator) build(raw *rawFile) *Config {
 	if rs := raw.Session; rs != nil {
 		v.session(rs, &cfg.Session)
 	}
+	if rl := raw.Limits; rl != nil {
+		v.limits(rl, &cfg.Limits)
+	}
 	seenKey := map[string]string{}
 	for _, rt := range raw.Tenants {
 		t := Tenant{Name: rt.Name, Mode: cfg.Mode}
@@ -576,6 +584,7 @@ func (v *validator) detector(rd rawDetector, def Detector, cfg *Config) Detector
 	if rd.History != nil {
 		d.History = *rd.History
 	}
+	v.processBounds(rd, &d, cfg.Limits)
 	d.Config = []byte("{}")
 	if rd.Config != nil {
 		val, diags := rd.Config.Value(nil)

@@ -65,6 +65,21 @@ session {
   # mode         = "monitor"   # hold the session's own findings back from what the tenant enforces
 }
 
+# Operational limits. serve's --max-connections and --body-timeout flags and
+# PICKET_QUEUE_LEASE override the first three; listen-side limits, the lease and
+# wasm_memory take effect at the next start, the others on reload.
+limits {
+  max_connections = 4096      # open client connections at once; more wait in the listen backlog
+  body_timeout    = "10s"     # time a client has to send a request body; then 408 and the connection is closed
+  queue_lease     = "30s"     # a replica's claim on queued async events, renewed while it works (README "Running more than one")
+  max_pending_age = "5m"      # /readyz answers 503 when the oldest pending async event waited longer and
+                              # this process evaluated none meanwhile (stuck); "0s": never
+  wasm_memory     = "512MiB"  # linear memory of all WASM instances together (each reserves its 128 MiB cap)
+  plugin_memory   = "512MiB"  # resident memory of each process plugin; over it, the plugin is killed and
+                              # restarted (its data segment is capped at this plus 256 MiB); "0": no bound
+  plugin_cpu      = 1.0       # CPUs each process plugin may use, averaged over 5 s; over it, killed and restarted; 0: no bound
+}
+
 # A tenant is found by the SHA-256 of the hook's API key (Authorization:
 # Bearer or Splunk, cf-aig-authorization: Bearer, X-Api-Key, X-Highflame-Apikey or
 # X-Goog-Api-Key). Keys are never
@@ -116,4 +131,7 @@ detector "commands" {
 #   sha256  = "<hex>"
 #   timeout = "20ms"
 #   config  = { words = ["project-zebra"] }
+#   # process plugins only: bounds of this plugin instead of limits.plugin_memory / plugin_cpu
+#   # max_memory = "128MiB"
+#   # max_cpu    = 0.5
 # }

@@ -107,7 +107,7 @@ type Skipped struct {
 
 func sameSpec(a, b config.Detector) bool {
 	return a.Source == b.Source && a.Path == b.Path && a.SHA256 == b.SHA256 &&
-		a.Name == b.Name && bytes.Equal(a.Config, b.Config)
+		a.Name == b.Name && bytes.Equal(a.Config, b.Config) && a.MaxMemory == b.MaxMemory && a.MaxCPU == b.MaxCPU
 }
 
 // buildSet loads the detectors of cfg. With strict, any detector that fails
@@ -142,8 +142,10 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 			h, refs = old.handle, old.refs
 			refs.n.Add(1)
 		} else {
-			spec := runtime.Spec{Name: pol.Name, Source: pol.Source, Path: pol.Path, SHA256: pol.SHA256, Config: pol.Config, Timeout: pol.Timeout}
-			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir, Builtins: e.builtins})
+			spec := runtime.Spec{Name: pol.Name, Source: pol.Source, Path: pol.Path, SHA256: pol.SHA256, Config: pol.Config, Timeout: pol.Timeout,
+				MaxMemory: pol.MaxMemory, MaxCPU: pol.MaxCPU}
+			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir, Builtins: e.builtins,
+				WasmMemory: cfg.Limits.WasmMemory})
 			if err != nil {
 				if strict {
 					return fail(err)
@@ -267,6 +269,10 @@ type DetectorStatus struct {
 	MinSeverity string     `json:"min_severity"`
 	Fail        string     `json:"fail"`
 	Health      string     `json:"health"` // "ok" or the reason it is not
+	// Restarts counts the restarts of a plugin process (crashes, repeated
+	// timeouts, bounds); LastRestart says when and why the last was.
+	Restarts    int              `json:"restarts,omitempty"`
+	LastRestart *runtime.Restart `json:"last_restart,omitempty"`
 	Stats
 }
 
@@ -290,6 +296,11 @@ func (e *Engine) Detectors() []DetectorStatus {
 		}
 		if err := d.health(); err != nil {
 			st.Health = err.Error()
+		}
+		if r, ok := d.handle.(runtime.Restarts); ok {
+			if n, last := r.Restarts(); n > 0 {
+				st.Restarts, st.LastRestart = n, &last
+			}
 		}
 		out = append(out, st)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -38,15 +39,37 @@ type processHandle struct {
 
 	mu     sync.Mutex
 	client *goplugin.Client
+	runner *pluginRunner // the client's process
 	det    sdk.Detector
 	info   sdk.Info
 	config []byte
 	down   error // set while the process is down
 	closed bool
+	// restarts counts the restarts (crashes, timeouts, bounds) and last
+	// says when and why the last one was.
+	restarts int
+	last     Restart
 }
 
-// Interface guard.
-var _ Handle = (*processHandle)(nil)
+// Restart is when and why a plugin process was last restarted.
+type Restart struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// Restarts is a handle whose detector runs in a process that is restarted
+// when it crashes, wedges or goes over its bounds.
+type Restarts interface {
+	// Restarts returns how many times the process was restarted, and the
+	// last time (zero when never).
+	Restarts() (int, Restart)
+}
+
+// Interface guards.
+var (
+	_ Handle   = (*processHandle)(nil)
+	_ Restarts = (*processHandle)(nil)
+)
 
 func loadProcess(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 	sum, _, err := checkFile(spec, false)
@@ -59,24 +82,30 @@ func loadProcess(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 		logger: opts.Logger.Named(spec.Name),
 		done:   make(chan struct{}),
 	}
-	client, det, err := h.spawn(ctx)
+	if (spec.MaxMemory > 0 || spec.MaxCPU > 0) && !limitsSupported {
+		h.logger.Warn("the memory and CPU bounds of process plugins are not enforced on this OS", "max_memory", spec.MaxMemory, "max_cpu", spec.MaxCPU)
+	}
+	client, runner, det, err := h.spawn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}
-	h.client, h.det, h.info = client, det, det.Info()
+	h.client, h.runner, h.det, h.info = client, runner, det, det.Info()
+	go h.watch(client, runner)
 	track(h)
 	return h, nil
 }
 
 // spawn starts the plugin and dispenses its detector, within the start
 // timeout and ctx. Nothing is left running on error.
-func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, sdk.Detector, error) {
+func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, *pluginRunner, sdk.Detector, error) {
+	var runner atomic.Pointer[pluginRunner]
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdkplugin.Handshake,
 		VersionedPlugins: sdkplugin.PluginSets(nil),
 		// Our runner (stdio.go) checks the sha256 at every start, as
 		// SecureConfig would, and always reads the plugin's stdout.
-		RunnerFunc:       newPluginRunner(h.spec.Path, h.sum, h.logger),
+		RunnerFunc: newPluginRunner(h.spec.Path, h.sum, h.spec.MaxMemory, h.logger,
+			func(r *pluginRunner) { runner.Store(r) }),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
@@ -123,15 +152,15 @@ func (h *processHandle) spawn(ctx context.Context) (*goplugin.Client, sdk.Detect
 	case r := <-ch:
 		if r.err != nil {
 			client.Kill()
-			return nil, nil, r.err
+			return nil, nil, nil, r.err
 		}
-		return client, r.det, nil
+		return client, runner.Load(), r.det, nil
 	case <-ctx.Done():
 		client.Kill()
-		return nil, nil, fmt.Errorf("start %s: %w", h.spec.Path, ctx.Err())
+		return nil, nil, nil, fmt.Errorf("start %s: %w", h.spec.Path, ctx.Err())
 	case <-timer.C:
 		client.Kill()
-		return nil, nil, fmt.Errorf("start %s: no answer within %v", h.spec.Path, processStartTimeout)
+		return nil, nil, nil, fmt.Errorf("start %s: no answer within %v", h.spec.Path, processStartTimeout)
 	}
 }
 
@@ -152,7 +181,7 @@ func (h *processHandle) current() (*goplugin.Client, sdk.Detector, error) {
 		return nil, nil, h.down
 	}
 	if h.client.Exited() {
-		h.markDownLocked(h.client, errors.New("plugin process exited"))
+		h.markDownLocked(h.client, exited(h.runner))
 		return nil, nil, h.down
 	}
 	return h.client, h.det, nil
@@ -205,10 +234,21 @@ func (h *processHandle) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Findin
 // process died or its connection broke.
 func (h *processHandle) checkCrash(ctx context.Context, client *goplugin.Client, err error) {
 	if client.Exited() {
-		h.markDown(client, errors.New("plugin process exited"))
+		h.mu.Lock()
+		runner := h.runner
+		if h.client != client {
+			runner = nil
+		}
+		h.markDownLocked(client, exited(runner))
+		h.mu.Unlock()
 		return
 	}
 	if ctx.Err() == nil && status.Code(err) == codes.Unavailable {
+		// The connection breaks a moment before the exit is seen.
+		if exitedWithin(client, 500*time.Millisecond) {
+			h.checkCrash(ctx, client, err)
+			return
+		}
 		h.markDown(client, errors.New("plugin connection lost"))
 	}
 }
@@ -226,8 +266,60 @@ func (h *processHandle) markDownLocked(client *goplugin.Client, cause error) {
 		return
 	}
 	h.down = fmt.Errorf("process: detector down (%v); restarting", cause)
+	h.restarts++
+	h.last = Restart{At: time.Now(), Reason: cause.Error()}
 	h.logger.Error("plugin process down; restarting", "error", cause)
 	go h.restart(client)
+}
+
+// exited is the cause of a plugin process's exit, for health and logs.
+func exited(r *pluginRunner) error {
+	if r != nil {
+		if why := r.exitCause(); why != "" {
+			return fmt.Errorf("plugin process exited: %s", why)
+		}
+	}
+	return errors.New("plugin process exited")
+}
+
+// Restarts implements Restarts.
+func (h *processHandle) Restarts() (int, Restart) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.restarts, h.last
+}
+
+// watch samples the memory and CPU of client's process until it exits or
+// is replaced, and restarts it when it goes over the bounds of the spec.
+func (h *processHandle) watch(client *goplugin.Client, runner *pluginRunner) {
+	if (h.spec.MaxMemory <= 0 && h.spec.MaxCPU <= 0) || !limitsSupported || runner == nil {
+		return
+	}
+	w := newLimitWatch(h.spec)
+	t := time.NewTicker(limitPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		current := h.client == client && h.down == nil
+		h.mu.Unlock()
+		if !current || client.Exited() {
+			return
+		}
+		s, err := sampleProc(runner.pid)
+		if err != nil {
+			continue // it exited between the check and the read
+		}
+		if err := w.over(s); err != nil {
+			h.logger.Warn("plugin process over its bounds; killing it", "error", err)
+			h.markDown(client, err)
+			return
+		}
+	}
 }
 
 // restart kills the old process and starts a new one, retrying with
@@ -244,7 +336,7 @@ func (h *processHandle) restart(old *goplugin.Client) {
 		if shuttingDown.Load() {
 			return
 		}
-		client, det, err := h.respawn()
+		client, runner, det, err := h.respawn()
 		if err == nil {
 			h.mu.Lock()
 			if h.closed {
@@ -252,8 +344,9 @@ func (h *processHandle) restart(old *goplugin.Client) {
 				client.Kill()
 				return
 			}
-			h.client, h.det, h.down = client, det, nil
+			h.client, h.runner, h.det, h.down = client, runner, det, nil
 			h.mu.Unlock()
+			go h.watch(client, runner)
 			h.logger.Info("plugin process restarted", "attempt", attempt)
 			return
 		}
@@ -264,16 +357,16 @@ func (h *processHandle) restart(old *goplugin.Client) {
 
 // respawn starts a fresh process and replays the config. The new process
 // must be the same detector.
-func (h *processHandle) respawn() (*goplugin.Client, sdk.Detector, error) {
+func (h *processHandle) respawn() (*goplugin.Client, *pluginRunner, sdk.Detector, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), processStartTimeout)
 	defer cancel()
-	client, det, err := h.spawn(ctx)
+	client, runner, det, err := h.spawn(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if id := det.Info().ID; id != h.info.ID {
 		client.Kill()
-		return nil, nil, fmt.Errorf("restarted plugin is detector %q, was %q", id, h.info.ID)
+		return nil, nil, nil, fmt.Errorf("restarted plugin is detector %q, was %q", id, h.info.ID)
 	}
 	h.mu.Lock()
 	config := h.config
@@ -281,10 +374,10 @@ func (h *processHandle) respawn() (*goplugin.Client, sdk.Detector, error) {
 	if config != nil {
 		if err := det.Configure(ctx, config); err != nil {
 			client.Kill()
-			return nil, nil, fmt.Errorf("configure: %w", err)
+			return nil, nil, nil, fmt.Errorf("configure: %w", err)
 		}
 	}
-	return client, det, nil
+	return client, runner, det, nil
 }
 
 // Restart kills the plugin process and starts a new one (with backoff,

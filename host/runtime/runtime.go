@@ -30,6 +30,12 @@ type Spec struct {
 	SHA256  string        // hex digest the file must have (process, wasm)
 	Config  []byte        // JSON object handed to Configure; nil means "{}"
 	Timeout time.Duration // per-call deadline the runtime may also enforce
+	// MaxMemory and MaxCPU bound a process plugin (limits.go): resident
+	// memory in bytes, and CPUs used on average over CPUWindow (0:
+	// DefaultCPUWindow). 0 means no bound; other sources ignore them.
+	MaxMemory int64
+	MaxCPU    float64
+	CPUWindow time.Duration
 }
 
 // Options are host-wide settings for loading detectors.
@@ -39,6 +45,11 @@ type Options struct {
 	// Builtins adds compiled-in detectors to the registry for this load,
 	// by ID: for programs that embed the host, and for tests.
 	Builtins map[string]sdk.Factory
+	// WasmMemory bounds the linear memory of all the WASM instances of the
+	// process (0: DefaultWasmMemory). The first WASM load for a CacheDir
+	// sets it; a later different value is logged and takes effect at the
+	// next start.
+	WasmMemory int64
 }
 
 // Handle is a loaded, configured detector.

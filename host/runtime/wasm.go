@@ -29,19 +29,21 @@ const (
 	// wasmInstantiateTimeout bounds making one instance (_initialize and
 	// configure included).
 	wasmInstantiateTimeout = 30 * time.Second
-	// WasmTotalMemory bounds the linear memory of all the instances of
-	// all the WASM detectors of a host: each live instance reserves the
-	// per-instance cap, so at most WasmTotalMemory/128 MiB instances live
-	// at once (idle ones of other detectors are closed to make room).
-	WasmTotalMemory = 512 << 20
+	// DefaultWasmMemory bounds the linear memory of all the instances of
+	// all the WASM detectors of a host when Options.WasmMemory does not
+	// (config limits.wasm_memory): each live instance reserves the
+	// per-instance cap, so at most WasmMemory/128 MiB instances live at
+	// once (idle ones of other detectors are closed to make room).
+	DefaultWasmMemory = 512 << 20
 	// wasmIdleMemory is the most linear memory an instance may keep in
 	// the pool beyond twice what it held once configured; one that grew
 	// past both is closed after its call.
 	wasmIdleMemory = 16 << 20
 )
 
-// wasmSlots is how many instances a host keeps alive at most.
-func wasmSlots() int { return max(1, WasmTotalMemory/(wasmMemoryLimitPages*65536)) }
+// wasmSlots is how many instances a host whose instances may hold total
+// bytes keeps alive at most.
+func wasmSlots(total int64) int { return int(max(1, total/(wasmMemoryLimitPages*65536))) }
 
 // wasmCallers is how many WASM calls run at once on a host, all detectors
 // together: one per CPU. Native WASM code is not preempted by the Go
@@ -130,17 +132,25 @@ var (
 	wasmHosts   = map[string]*wasmHost{}
 )
 
-// hostFor returns the runtime for cacheDir, making it on first use.
-func hostFor(ctx context.Context, cacheDir string) (*wasmHost, error) {
+// hostFor returns the runtime for cacheDir, making it on first use with
+// room for total bytes of instances (0: DefaultWasmMemory).
+func hostFor(ctx context.Context, cacheDir string, total int64, logger hclog.Logger) (*wasmHost, error) {
+	if total <= 0 {
+		total = DefaultWasmMemory
+	}
 	wasmHostsMu.Lock()
 	defer wasmHostsMu.Unlock()
 	if h, ok := wasmHosts[cacheDir]; ok {
+		if got := int64(cap(h.slots)) * wasmMemoryLimitPages * 65536; wasmSlots(total) != cap(h.slots) {
+			logger.Warn("a new WASM memory bound takes effect at the next start", "running", size(got), "configured", size(total))
+		}
 		return h, nil
 	}
 	h, err := newWasmHost(ctx, cacheDir, true)
 	if err != nil {
 		return nil, err
 	}
+	h.slots = make(chan struct{}, wasmSlots(total)) // no instance yet
 	wasmHosts[cacheDir] = h
 	return h, nil
 }
@@ -185,7 +195,7 @@ func newWasmHost(ctx context.Context, cacheDir string, deadlines bool) (*wasmHos
 		return nil, fmt.Errorf("host module: %w", err)
 	}
 	return &wasmHost{rt: rt, modules: map[[32]byte]*compiledModule{}, handles: map[*wasmHandle]bool{},
-		slots: make(chan struct{}, wasmSlots()), callers: make(chan struct{}, wasmCallers())}, nil
+		slots: make(chan struct{}, wasmSlots(DefaultWasmMemory)), callers: make(chan struct{}, wasmCallers())}, nil
 }
 
 // compile compiles a module once per host; later loads of the same bytes
@@ -363,7 +373,7 @@ func loadWasm(ctx context.Context, spec Spec, opts Options) (Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}
-	host, err := hostFor(ctx, opts.CacheDir)
+	host, err := hostFor(ctx, opts.CacheDir, opts.WasmMemory, opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}

@@ -58,7 +58,8 @@ func checkDetectors(cfg *config.Config) []string {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		spec := runtime.Spec{Name: d.Name, Source: d.Source, Path: d.Path, SHA256: d.SHA256, Config: d.Config, Timeout: d.Timeout}
+		spec := runtime.Spec{Name: d.Name, Source: d.Source, Path: d.Path, SHA256: d.SHA256, Config: d.Config, Timeout: d.Timeout,
+			MaxMemory: d.MaxMemory, MaxCPU: d.MaxCPU}
 		h, err := runtime.Load(ctx, spec, runtime.Options{})
 		cancel()
 		if err == nil {

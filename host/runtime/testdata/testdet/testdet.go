@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/picketsec/picket/sdk"
@@ -62,7 +64,10 @@ func (d *Detector) Configure(_ context.Context, config []byte) error {
 	return nil
 }
 
-var sink [][]byte
+var (
+	sink   [][]byte
+	leaked sync.Mutex
+)
 
 // rawStdout is file descriptor 1 itself (kept in a variable: a collected
 // *os.File closes its descriptor).
@@ -86,8 +91,34 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 				}
 			case "grow":
 				for {
+					leaked.Lock()
 					sink = append(sink, make([]byte, 1<<20))
+					leaked.Unlock()
 				}
+			case "spin":
+				// Busy on every CPU in the background; the call itself
+				// answers as usual.
+				for range runtime.GOMAXPROCS(0) {
+					go func() {
+						for {
+						}
+					}()
+				}
+			case "leak":
+				// Memory that grows in the background and is kept; the
+				// call itself answers as usual.
+				go func() {
+					for {
+						b := make([]byte, 4<<20)
+						for i := 0; i < len(b); i += 4096 {
+							b[i] = 1
+						}
+						leaked.Lock()
+						sink = append(sink, b)
+						leaked.Unlock()
+						time.Sleep(10 * time.Millisecond)
+					}
+				}()
 			case "spam":
 				// A line longer than any line reader's buffer, straight to
 				// file descriptor 1 (past go-plugin's stdio redirection),
