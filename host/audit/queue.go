@@ -73,7 +73,14 @@ type Backlog struct {
 	Claimed int64     `json:"claimed"` // of which under a live lease
 	Dead    int64     `json:"dead"`    // of which claimed MaxAttempts times and not under a live lease
 	Oldest  time.Time `json:"oldest"`  // when the oldest queued event was received; zero when none
+	// OldestLive is when the oldest queued event that is not dead was
+	// received; zero when none.
+	OldestLive time.Time `json:"oldest_live"`
 }
+
+// Claimable is how many queued events no live lease holds and are not
+// dead: work any replica may claim now.
+func (b Backlog) Claimable() int64 { return max(b.Depth-b.Claimed-b.Dead, 0) }
 
 // OldestAge is how long the oldest queued event has waited at now; 0 when
 // the queue is empty.
@@ -295,19 +302,24 @@ func (s *sqlStore) sessionOrder(ctx context.Context, c conn, ids []string) ([]st
 // Backlog implements Queue.
 func (s *sqlStore) Backlog(ctx context.Context) (Backlog, error) {
 	var (
-		b      Backlog
-		oldest int64
+		b            Backlog
+		oldest, live int64
 	)
 	now := s.now().UnixNano()
 	err := s.db.queryRow(ctx, `SELECT COUNT(*),
 COALESCE(SUM(CASE WHEN lease_until_ns >= ? THEN 1 ELSE 0 END), 0),
 COALESCE(SUM(CASE WHEN lease_until_ns < ? AND attempts >= ? THEN 1 ELSE 0 END), 0),
-COALESCE(MIN(enqueued_ns), 0) FROM work_queue`, now, now, MaxAttempts).Scan(&b.Depth, &b.Claimed, &b.Dead, &oldest)
+COALESCE(MIN(enqueued_ns), 0),
+COALESCE(MIN(CASE WHEN lease_until_ns >= ? OR attempts < ? THEN enqueued_ns END), 0) FROM work_queue`,
+		now, now, MaxAttempts, now, MaxAttempts).Scan(&b.Depth, &b.Claimed, &b.Dead, &oldest, &live)
 	if err != nil {
 		return Backlog{}, s.errf("backlog", err)
 	}
 	if oldest != 0 {
 		b.Oldest = fromNS(oldest)
+	}
+	if live != 0 {
+		b.OldestLive = fromNS(live)
 	}
 	return b, nil
 }

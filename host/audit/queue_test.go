@@ -58,7 +58,7 @@ func TestQueueClaimAndComplete(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, s audit.Store) {
 		ctx := testCtx(t)
 		ids := recordN(t, s, "q", 10)
-		if b := backlog(t, s); b.Depth != 10 || b.Claimed != 0 || !b.Oldest.Equal(t0) {
+		if b := backlog(t, s); b.Depth != 10 || b.Claimed != 0 || !b.Oldest.Equal(t0) || !b.OldestLive.Equal(t0) || b.Claimable() != 10 {
 			t.Fatalf("backlog after 10 records: %+v", b)
 		}
 		a := claimIDs(t, s, "a", 4, time.Minute)
@@ -66,7 +66,7 @@ func TestQueueClaimAndComplete(t *testing.T) {
 		if fmt.Sprint(a) != fmt.Sprint(ids[:4]) || fmt.Sprint(b) != fmt.Sprint(ids[4:8]) {
 			t.Fatalf("claims: a=%v b=%v; want the oldest first, each once", a, b)
 		}
-		if bl := backlog(t, s); bl.Depth != 10 || bl.Claimed != 8 {
+		if bl := backlog(t, s); bl.Depth != 10 || bl.Claimed != 8 || bl.Claimable() != 2 {
 			t.Errorf("backlog with 8 claimed: %+v", bl)
 		}
 		skipped, err := s.CompleteClaimed(ctx, completions(a))
@@ -181,12 +181,15 @@ func TestQueueDuplicateRearmsDeadEvent(t *testing.T) {
 		if got := claimIDs(t, s, "w", 1, time.Minute); len(got) != 0 {
 			t.Fatalf("claimed past MaxAttempts: %v", got)
 		}
-		if b := backlog(t, s); b.Depth != 1 || b.Dead != 1 {
+		if b := backlog(t, s); b.Depth != 1 || b.Dead != 1 || !b.Oldest.Equal(t0) || !b.OldestLive.IsZero() || b.Claimable() != 0 {
 			t.Errorf("backlog with a dead event: %+v", b)
 		}
 		id, dup, err := s.Record(ctx, ev("acme", "redelivered", sdk.EventEntireRequest, "req-1", "", t0.Add(time.Second)))
 		if err != nil || !dup || id != "poison" {
 			t.Fatalf("redelivery: id=%s dup=%v err=%v", id, dup, err)
+		}
+		if b := backlog(t, s); b.Dead != 0 || !b.OldestLive.Equal(t0) || b.Claimable() != 1 {
+			t.Errorf("backlog after the redelivery: %+v", b)
 		}
 		if got := claimIDs(t, s, "w", 1, time.Minute); fmt.Sprint(got) != "[poison]" {
 			t.Errorf("after redelivery: claimed %v", got)

@@ -23,8 +23,23 @@ import (
 // connection is closed.
 func TestStalledBodyGets408AndClose(t *testing.T) {
 	t.Parallel()
+	// The timeout comes from the option (serve --body-timeout) or, without
+	// it, from the config's limits.body_timeout.
+	for name, fromOption := range map[string]bool{"option": true, "config": false} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testStalledBody(t, fromOption)
+		})
+	}
+}
+
+func testStalledBody(t *testing.T, fromOption bool) {
 	dir := t.TempDir()
 	cfg := config.Default()
+	opts := Options{BodyTimeout: 300 * time.Millisecond}
+	if !fromOption {
+		opts.BodyTimeout, cfg.Limits.BodyTimeout = 0, 300*time.Millisecond
+	}
 	cfg.Tenants = []config.Tenant{{Name: "alpha", Mode: "enforce", APIKeySHA256: []string{HashKey(testKey)}}}
 	cfg.Detectors = []config.Detector{}
 	ctx := context.Background()
@@ -38,7 +53,8 @@ func TestStalledBodyGets408AndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32), BodyTimeout: 300 * time.Millisecond, SoleUser: true})
+	opts.Engine, opts.Store, opts.SpoolKey, opts.SoleUser = eng, store, bytes.Repeat([]byte{7}, 32), true
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,8 +34,8 @@ type Options struct {
 	Inflight int           // async events claimed from the work queue at once; default DefaultInflight
 	Lease    time.Duration // how long a claim lasts unless renewed; default DefaultLease
 	// BodyTimeout bounds the reading of a request body; a body still not
-	// in by then is answered 408 and its connection closed. 0 means
-	// DefaultBodyTimeout.
+	// in by then is answered 408 and its connection closed. 0 means the
+	// running config's limits.body_timeout (followed on reload).
 	BodyTimeout time.Duration
 	// SoleUser says that no other process uses the store (SQLite): claims
 	// an earlier process left (a crash) are released at Start instead of
@@ -86,9 +86,6 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = DefaultLease
-	}
-	if opts.BodyTimeout <= 0 {
-		opts.BodyTimeout = DefaultBodyTimeout
 	}
 	sl, err := newSealer(opts.SpoolKey)
 	if err != nil {
@@ -230,8 +227,15 @@ func (s *Server) ready(c *gin.Context) {
 	if b, err := s.work.sample(ctx); err != nil {
 		checks["queue"], status = err.Error(), http.StatusServiceUnavailable
 	} else {
-		checks["queue"] = gin.H{"depth": b.Depth, "claimed": b.Claimed, "dead": b.Dead,
-			"oldest_pending_seconds": b.OldestAge(time.Now()).Seconds()}
+		now := time.Now()
+		queue := gin.H{"depth": b.Depth, "claimed": b.Claimed, "dead": b.Dead,
+			"oldest_pending_seconds": b.OldestAge(now).Seconds()}
+		if cfg := s.config(); cfg != nil {
+			if why := s.work.stuck(b, cfg.Limits.MaxPendingAge, now); why != "" {
+				queue["stuck"], status = why, http.StatusServiceUnavailable
+			}
+		}
+		checks["queue"] = queue
 	}
 	if err := s.eng.Healthy(); err != nil {
 		checks["detectors"], status = err.Error(), http.StatusServiceUnavailable
@@ -260,19 +264,30 @@ func (s *Server) recoverJSON(c *gin.Context) {
 	c.Next()
 }
 
-// DefaultBodyTimeout is how long a client has to send a request body.
-// Aperture sends a body at once; one that trickles in is a stuck or
-// hostile client holding a connection.
-const DefaultBodyTimeout = 10 * time.Second
+// DefaultBodyTimeout is how long a client has to send a request body when
+// neither Options nor the config say. Aperture sends a body at once; one
+// that trickles in is a stuck or hostile client holding a connection.
+const DefaultBodyTimeout = config.DefaultBodyTimeout
 
 // bodyDeadline sets the read deadline of the request's body. net/http
 // resets it with the next request's header deadline.
 func (s *Server) bodyDeadline(c *gin.Context) {
 	if c.Request.ContentLength != 0 {
 		// Recorders in tests cannot set deadlines: nothing to bound there.
-		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.bodyTime))
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.bodyTimeout()))
 	}
 	c.Next()
+}
+
+// bodyTimeout is Options.BodyTimeout, else the running config's.
+func (s *Server) bodyTimeout() time.Duration {
+	if s.bodyTime > 0 {
+		return s.bodyTime
+	}
+	if cfg := s.config(); cfg != nil && cfg.Limits.BodyTimeout > 0 {
+		return cfg.Limits.BodyTimeout
+	}
+	return DefaultBodyTimeout
 }
 
 func (s *Server) accessLog(c *gin.Context) {

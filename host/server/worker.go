@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -82,6 +83,9 @@ type workQueue struct {
 	loopsWG  sync.WaitGroup
 	complete sync.WaitGroup
 	backlog  atomic.Pointer[audit.Backlog]
+	// progress is when this process last committed results (or started),
+	// in Unix nanoseconds: /readyz tells a stuck process from a busy one.
+	progress atomic.Int64
 }
 
 func newWorkQueue(s *Server, inflight int, lease time.Duration) *workQueue {
@@ -93,6 +97,7 @@ func newWorkQueue(s *Server, inflight int, lease time.Duration) *workQueue {
 }
 
 func (q *workQueue) start(workers int) {
+	q.progress.Store(time.Now().UnixNano())
 	for range workers {
 		q.evalWG.Add(1)
 		go q.evaluator()
@@ -229,6 +234,7 @@ func (q *workQueue) commit(batch []doneJob) {
 		s.log.Error("record results", "events", len(batch), "first_event_id", batch[0].job.id, "error", err)
 		return
 	}
+	q.progress.Store(time.Now().UnixNano())
 	skip := make(map[string]bool, len(skipped))
 	for _, id := range skipped {
 		skip[id] = true
@@ -302,6 +308,36 @@ func (q *workQueue) sample(ctx context.Context) (audit.Backlog, error) {
 	q.backlog.Store(&b)
 	q.s.metrics.Backlog(b.Depth, b.Claimed, b.Dead, b.OldestAge(time.Now()))
 	return b, nil
+}
+
+// stuck says why this process is stuck on the work queue, or "" when it is
+// not: the oldest pending event (dead ones aside) has waited longer than
+// bound, this process committed no result for as long, and it has work
+// (claims of its own, or events nobody holds). A process that evaluates,
+// however far behind, is not stuck (taking it out of a load balancer
+// would not drain the queue faster), nor is an idle replica while others
+// hold the work. A bound of 0 turns the check off.
+func (q *workQueue) stuck(b audit.Backlog, bound time.Duration, now time.Time) string {
+	return stuckReason(b, bound, now, time.Unix(0, q.progress.Load()), q.held.Load(), q.stopped.Load())
+}
+
+func stuckReason(b audit.Backlog, bound time.Duration, now, progress time.Time, held int64, stopped bool) string {
+	if bound <= 0 || b.OldestLive.IsZero() {
+		return ""
+	}
+	age := now.Sub(b.OldestLive)
+	if age <= bound {
+		return ""
+	}
+	idle := now.Sub(progress)
+	if !stopped && idle <= bound {
+		return ""
+	}
+	if held == 0 && b.Claimable() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("stuck: the oldest pending event has waited %s (limits.max_pending_age %s) and this process has committed no result for %s",
+		age.Round(time.Second), bound, idle.Round(time.Second))
 }
 
 // shutdown stops claiming and evaluating, commits the results at hand and

@@ -255,3 +255,90 @@ func TestReadyzAndMetricsShowTheBacklog(t *testing.T) {
 		t.Errorf("picket_async_queue_oldest_seconds = %v (%v)", age, err)
 	}
 }
+
+// TestReadyzReportsAStuckQueue: once the oldest pending event has waited
+// past limits.max_pending_age while this process evaluated nothing,
+// /readyz answers 503 with the reason, so that a load balancer drains it.
+func TestReadyzReportsAStuckQueue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "enforce", []config.Detector{})
+	cfg := *h.cfg
+	cfg.Limits.MaxPendingAge = time.Second
+	if _, err := h.eng.Load(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	ready := func() (int, string) {
+		rec := h.do(http.MethodGet, "/readyz", nil, nil)
+		var body struct {
+			Checks struct {
+				Queue struct {
+					Stuck string `json:"stuck"`
+				} `json:"queue"`
+			} `json:"checks"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatalf("/readyz: %s (%v)", rec.Body, err)
+		}
+		return rec.Code, body.Checks.Queue.Stuck
+	}
+	if code, why := ready(); code != http.StatusOK || why != "" {
+		t.Fatalf("/readyz before: %d %q", code, why)
+	}
+	// The workers stop (wedged); events keep coming.
+	if err := h.srv.work.shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rec := h.post(asyncFixture(t, "stuck-1")); rec.Code != 200 {
+		t.Fatal(rec.Body)
+	}
+	if code, why := ready(); code != http.StatusOK || why != "" {
+		t.Fatalf("/readyz with a fresh pending event: %d %q", code, why)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	code, why := ready()
+	if code != http.StatusServiceUnavailable || !strings.Contains(why, "limits.max_pending_age 1s") || !strings.Contains(why, "committed no result") {
+		t.Fatalf("/readyz when stuck: %d %q", code, why)
+	}
+	// Off: ready again.
+	cfg.Limits.MaxPendingAge = 0
+	if _, err := h.eng.Load(context.Background(), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if code, why := ready(); code != http.StatusOK || why != "" {
+		t.Fatalf("/readyz with the check off: %d %q", code, why)
+	}
+}
+
+func TestStuckReason(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(10000, 0)
+	old := audit.Backlog{Depth: 5, OldestLive: now.Add(-10 * time.Minute)}
+	tests := map[string]struct {
+		b        audit.Backlog
+		progress time.Time
+		held     int64
+		stopped  bool
+		stuck    bool
+	}{
+		"old work, no progress":                 {b: old, progress: now.Add(-time.Hour), stuck: true},
+		"old work, progress":                    {b: old, progress: now.Add(-time.Minute)},
+		"old work, stopped":                     {b: old, progress: now, stopped: true, stuck: true},
+		"fresh work, no progress":               {b: audit.Backlog{Depth: 5, OldestLive: now.Add(-time.Minute)}, progress: now.Add(-time.Hour)},
+		"empty":                                 {b: audit.Backlog{}, progress: now.Add(-time.Hour)},
+		"only dead events":                      {b: audit.Backlog{Depth: 2, Dead: 2, Oldest: now.Add(-time.Hour)}, progress: now.Add(-time.Hour)},
+		"idle while another replica holds work": {b: audit.Backlog{Depth: 5, Claimed: 5, OldestLive: now.Add(-time.Hour)}, progress: now.Add(-time.Hour)},
+		"holds old work, no progress":           {b: audit.Backlog{Depth: 5, Claimed: 5, OldestLive: now.Add(-time.Hour)}, progress: now.Add(-time.Hour), held: 3, stuck: true},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			why := stuckReason(tt.b, 5*time.Minute, now, tt.progress, tt.held, tt.stopped)
+			if (why != "") != tt.stuck {
+				t.Errorf("stuckReason = %q, want stuck %v", why, tt.stuck)
+			}
+			if stuckReason(tt.b, 0, now, tt.progress, tt.held, tt.stopped) != "" {
+				t.Error("stuck with the check off")
+			}
+		})
+	}
+}

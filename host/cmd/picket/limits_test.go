@@ -44,15 +44,40 @@ func TestServeRefusesAConfigThatLocksEveryoneOut(t *testing.T) {
 }
 
 // TestServeBoundsConnections: stalled bodies are answered 408 and closed
-// after --body-timeout, and past --max-connections a new connection waits
-// for a slot instead of being served at once.
+// after the body timeout, and past the connection cap a new connection
+// waits for a slot instead of being served at once; both are set by the
+// config's limits block, and --max-connections and --body-timeout
+// override it.
 func TestServeBoundsConnections(t *testing.T) {
 	t.Parallel()
+	for name, tc := range map[string]struct {
+		limits string
+		flags  []string
+	}{
+		"config": {limits: "limits {\n  max_connections = 2\n  body_timeout = \"1s\"\n}\n"},
+		"flags":  {limits: "limits {\n  max_connections = 100\n  body_timeout = \"1m\"\n}\n", flags: []string{"--max-connections", "2", "--body-timeout", "1s"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testServeBounds(t, tc.limits, tc.flags)
+		})
+	}
+}
+
+func testServeBounds(t *testing.T, limits string, flags []string) {
 	dir := t.TempDir()
 	key := "pk_conn_test"
 	cfgPath := filepath.Join(dir, "picket.hcl")
 	writeConfig(t, cfgPath, "enforce", server.HashKey(key))
-	p := startServe(t, "--config", cfgPath, "--data-dir", dir, "--max-connections", "2", "--body-timeout", "1s")
+	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(limits); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	p := startServe(t, append([]string{"--config", cfgPath, "--data-dir", dir}, flags...)...)
 
 	var (
 		mu    sync.Mutex
@@ -95,5 +120,22 @@ func TestServeBoundsConnections(t *testing.T) {
 	}
 	if len(order) != 3 || order[0] != "408" {
 		t.Fatalf("order %v: the third connection was served before a slot was free", order)
+	}
+}
+
+// TestQueueLeaseFromConfigOrEnv: limits.queue_lease sets the lease and
+// PICKET_QUEUE_LEASE overrides it.
+func TestQueueLeaseFromConfigOrEnv(t *testing.T) {
+	t.Setenv("PICKET_QUEUE_LEASE", "")
+	if d, err := queueLease(7 * time.Second); err != nil || d != 7*time.Second {
+		t.Errorf("from the config: %v %v", d, err)
+	}
+	t.Setenv("PICKET_QUEUE_LEASE", "12s")
+	if d, err := queueLease(7 * time.Second); err != nil || d != 12*time.Second {
+		t.Errorf("from the environment: %v %v", d, err)
+	}
+	t.Setenv("PICKET_QUEUE_LEASE", "soon")
+	if _, err := queueLease(7 * time.Second); err == nil || !strings.Contains(err.Error(), "PICKET_QUEUE_LEASE") {
+		t.Errorf("a bad value: %v", err)
 	}
 }

@@ -37,8 +37,8 @@ func runServe(args []string) int {
 	cfgFile := fs.String("config", "", "config file (HCL); without it, embedded defaults")
 	listen := fs.String("listen", "", "address to serve on (overrides the config)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config; default "+config.DefaultDataDir()+")")
-	maxConns := fs.Int("max-connections", DefaultMaxConnections, "most client connections open at once; more wait in the listen backlog")
-	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send a request body (then 408 and close)")
+	maxConns := fs.Int("max-connections", DefaultMaxConnections, "most client connections open at once; more wait in the listen backlog (overrides limits.max_connections)")
+	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send a request body, then 408 and close (overrides limits.body_timeout)")
 	var lf logFlags
 	lf.register(fs)
 	if code, done := parseFlags(fs, args); done {
@@ -59,6 +59,18 @@ func runServe(args []string) int {
 	if *maxConns < 1 || *bodyTimeout <= 0 {
 		return fail("--max-connections must be at least 1 and --body-timeout positive")
 	}
+	// A flag given overrides the config's limits block; one not given
+	// leaves the config in charge (the body timeout then follows reloads).
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	conns := cfg.Limits.MaxConnections
+	if given["max-connections"] {
+		conns = *maxConns
+	}
+	var bodyOverride time.Duration
+	if given["body-timeout"] {
+		bodyOverride = *bodyTimeout
+	}
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "problem", w)
 	}
@@ -72,7 +84,7 @@ func runServe(args []string) int {
 	// Plugin processes must die with the host, whatever happens next.
 	defer runtime.Shutdown()
 
-	d, err := startDaemon(ctx, cfg, log, *bodyTimeout)
+	d, err := startDaemon(ctx, cfg, log, bodyOverride)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -86,7 +98,7 @@ func runServe(args []string) int {
 	errc := make(chan error, 1)
 	// Past the cap, connections wait in the kernel's backlog instead of
 	// taking file descriptors.
-	go func() { errc <- httpSrv.Serve(netutil.LimitListener(ln, *maxConns)) }()
+	go func() { errc <- httpSrv.Serve(netutil.LimitListener(ln, conns)) }()
 	if cfg.ExtProc != nil {
 		stop, err := serveExtProc(cfg.ExtProc, d.srv, log)
 		if err != nil {
@@ -123,7 +135,7 @@ func runServe(args []string) int {
 }
 
 // DefaultMaxConnections bounds the open client connections of serve.
-const DefaultMaxConnections = 4096
+const DefaultMaxConnections = config.DefaultMaxConnections
 
 // daemon is everything serve runs besides the listener.
 type daemon struct {
@@ -176,7 +188,7 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 			d.sinks = append(d.sinks, c)
 		}
 	}
-	lease, err := queueLease()
+	lease, err := queueLease(cfg.Limits.QueueLease)
 	if err != nil {
 		d.close()
 		return nil, err
@@ -199,13 +211,14 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 	return d, nil
 }
 
-// queueLease reads PICKET_QUEUE_LEASE: how long a replica's claim on queued
-// events lasts unless renewed, which bounds how long the events a killed
-// replica held wait for another (default server.DefaultLease).
-func queueLease() (time.Duration, error) {
+// queueLease is how long a replica's claim on queued events lasts unless
+// renewed, which bounds how long the events a killed replica held wait for
+// another: PICKET_QUEUE_LEASE when set, else the config's
+// limits.queue_lease.
+func queueLease(configured time.Duration) (time.Duration, error) {
 	v := os.Getenv("PICKET_QUEUE_LEASE")
 	if v == "" {
-		return 0, nil
+		return configured, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < time.Second {
@@ -346,6 +359,10 @@ func reload(ctx context.Context, file, dataDir string, running *config.Config, d
 	if cfg.Listen != running.Listen || cfg.Store != running.Store || cfg.DataDir != running.DataDir {
 		log.Warn("listen, store and data_dir changes take effect at the next restart")
 		cfg.Listen, cfg.Store, cfg.DataDir = running.Listen, running.Store, running.DataDir
+	}
+	if l, r := cfg.Limits, running.Limits; l.MaxConnections != r.MaxConnections || l.QueueLease != r.QueueLease || l.WasmMemory != r.WasmMemory {
+		log.Warn("limits.max_connections, queue_lease and wasm_memory changes take effect at the next restart")
+		cfg.Limits.MaxConnections, cfg.Limits.QueueLease, cfg.Limits.WasmMemory = r.MaxConnections, r.QueueLease, r.WasmMemory
 	}
 	skipped, err := d.eng.Load(ctx, cfg)
 	d.metrics.Reload(err == nil)

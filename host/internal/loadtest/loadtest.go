@@ -60,7 +60,7 @@ type Scenario struct {
 	// without it, the other replicas must do all the work.
 	KillAfter int
 	Restart   bool
-	// Lease is the work queue lease the replicas use (PICKET_QUEUE_LEASE);
+	// Lease is the work queue lease the replicas use (limits.queue_lease);
 	// 0 leaves the default.
 	Lease time.Duration
 	// Dir holds data directories and logs; a temp dir when empty.
@@ -230,6 +230,9 @@ tenant "load" {
   api_key_sha256 = [%q]
 }
 `, data, store, hex.EncodeToString(sum[:]))
+	if r.sc.Lease > 0 {
+		cfg += fmt.Sprintf("limits {\n  queue_lease = %q\n}\n", r.sc.Lease.String())
+	}
 	r.cfgFile = filepath.Join(r.dir, "picket.hcl")
 	return os.WriteFile(r.cfgFile, []byte(cfg), 0o600)
 }
@@ -256,9 +259,6 @@ func (r *run) start(ctx context.Context, i int) error {
 	}
 	cmd := exec.Command(r.sc.Bin, "serve", "--config", r.cfgFile)
 	cmd.Env = append(os.Environ(), "PICKET_LOG_LEVEL=warn")
-	if r.sc.Lease > 0 {
-		cmd.Env = append(cmd.Env, "PICKET_QUEUE_LEASE="+r.sc.Lease.String())
-	}
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
