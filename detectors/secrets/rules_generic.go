@@ -16,7 +16,7 @@ func keyRules() []*Rule {
 			Examples: s("-----BEGIN RSA PRIVATE KEY-----\nMIIEow{b64:64}\n{b64:64}\n{b64:40}==\n-----END RSA PRIVATE KEY-----",
 				"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA{b64:64}\\n{b64:50}\\n-----END OPENSSH PRIVATE KEY-----",
 				"     1→-----BEGIN PRIVATE KEY-----\n     2→MIIEvQ{b64:58}\n     3→{b64:64}\n     4→-----END PRIVATE KEY-----"),
-			NonExamples: s("-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB{b64:64}\n-----END PUBLIC KEY-----",
+			NonExamples: s("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB{b64:64}\n-----END PUBLIC KEY-----",
 				"-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")},
 		{ID: "private-key-truncated", Class: "private-key", Description: "private key (PEM, truncated)", Severity: high, Confidence: 0.8,
 			Keywords: s("-----begin"), Ahead: 2048,
