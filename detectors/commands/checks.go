@@ -565,7 +565,7 @@ func checkDiskWipe(c *call, _ *config) *hit {
 		}
 	case c.name == "diskutil":
 		l := lower(c.arg(1))
-		if strings.HasPrefix(l, "erase") || l == "zerodisk" || l == "randomdisk" || l == "secureerase" || l == "partitiondisk" || l == "reformat" {
+		if strings.HasPrefix(l, "erase") || l == "zerodisk" || l == "randomdisk" || l == "secureerase" || l == "reformat" {
 			return hitf(c, 0, "erases a disk with diskutil "+c.arg(1))
 		}
 	}
@@ -1764,22 +1764,6 @@ func checkMassKill(c *call, _ *config) *hit {
 		}
 	case "killall5":
 		return hitf(c, 0, "kills every process")
-	case "shutdown", "reboot", "halt", "poweroff":
-		if hasFlag(c, "", "--help") || hasFlag(c, "c") && c.name == "shutdown" {
-			return nil
-		}
-		return hitf(c, 0, "shuts the machine down or reboots it ("+c.name+")")
-	case "init", "telinit":
-		if c.arg(1) == "0" || c.arg(1) == "6" {
-			return hitf(c, 0, "shuts the machine down or reboots it")
-		}
-	case "systemctl":
-		for _, a := range c.args() {
-			switch a {
-			case "poweroff", "reboot", "halt", "kexec", "soft-reboot":
-				return hitf(c, 0, "shuts the machine down or reboots it")
-			}
-		}
 	case "pkill", "killall":
 		if hasFlag(c, "u") && strings.Contains(strings.Join(c.args(), " "), "root") && !hasFlag(c, "f") {
 			return hitf(c, 0, "kills every root process")
@@ -2242,6 +2226,39 @@ func checkExpose(c *call, _ *config) *hit {
 				return hitf(c, 0, "opens a reverse tunnel that exposes a local login port on a remote host")
 			}
 			return hitf(c, medium, "opens a reverse tunnel to a remote host")
+		}
+	}
+	return nil
+}
+
+// checkRepartition: diskutil partitionDisk rewrites a disk's partition map
+// (its own rule: its measured precision is not that of the wipes).
+func checkRepartition(c *call, _ *config) *hit {
+	if c.name == "diskutil" && lower(c.arg(1)) == "partitiondisk" {
+		return hitf(c, 0, "repartitions a disk with diskutil (its data is lost)")
+	}
+	return nil
+}
+
+// checkShutdown: shutting the machine down or rebooting it (its own rule,
+// apart from killing every process).
+func checkShutdown(c *call, _ *config) *hit {
+	switch c.name {
+	case "shutdown", "reboot", "halt", "poweroff":
+		if hasFlag(c, "", "--help") || hasFlag(c, "c") && c.name == "shutdown" {
+			return nil
+		}
+		return hitf(c, 0, "shuts the machine down or reboots it ("+c.name+")")
+	case "init", "telinit":
+		if c.arg(1) == "0" || c.arg(1) == "6" {
+			return hitf(c, 0, "shuts the machine down or reboots it")
+		}
+	case "systemctl":
+		for _, a := range c.args() {
+			switch a {
+			case "poweroff", "reboot", "halt", "kexec", "soft-reboot":
+				return hitf(c, 0, "shuts the machine down or reboots it")
+			}
 		}
 	}
 	return nil

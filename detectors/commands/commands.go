@@ -161,6 +161,9 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 		if msg == "" {
 			msg = r.Msg
 		}
+		if !cfg.raw {
+			sev = calibrated(r.ID, sev)
+		}
 		s, e = clamp(s, e, len(a.text))
 		if old, ok := best[r.ID]; ok && old.sev >= sev {
 			return

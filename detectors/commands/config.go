@@ -20,6 +20,12 @@ type Config struct {
 	// AllowedHosts are hosts (or *.suffix patterns) that downloads may come
 	// from and uploads may go to without a finding.
 	AllowedHosts []string `json:"allowed_hosts"`
+	// Calibration applies the severities measured on the labelled corpus
+	// (severity.toml): rules whose measured precision is too low for high
+	// are reported at medium. Default true; false reports every rule at the
+	// severity it was written with (the eval's leave-one-source-out runs
+	// use that to refit without each source).
+	Calibration *bool `json:"calibration"`
 }
 
 // ConfigSchema is the JSON Schema of Config.
@@ -29,7 +35,8 @@ const ConfigSchema = `{
   "properties": {
     "protected_branches": {"type": "array", "items": {"type": "string", "minLength": 1}},
     "protected_paths": {"type": "array", "items": {"type": "string", "minLength": 1}},
-    "allowed_hosts": {"type": "array", "items": {"type": "string", "minLength": 1}}
+    "allowed_hosts": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    "calibration": {"type": "boolean"}
   }
 }`
 
@@ -38,6 +45,7 @@ type config struct {
 	branches []string
 	paths    []string
 	hosts    []string
+	raw      bool // calibration off: rules keep the severity they were written with
 }
 
 var defaultConfig = &config{branches: []string{"main", "master", "release/*"}}
@@ -59,7 +67,7 @@ func parseConfig(raw []byte) (*config, error) {
 		return nil, fmt.Errorf("commands: config: %w", err)
 	}
 	var errs []error
-	out := &config{branches: defaultConfig.branches}
+	out := &config{branches: defaultConfig.branches, raw: c.Calibration != nil && !*c.Calibration}
 	if c.ProtectedBranches != nil {
 		out.branches = nil
 		for i, b := range c.ProtectedBranches {

@@ -268,6 +268,13 @@ var rules = []*rule{
 		check: checkDiskWipe,
 	},
 	{
+		ID: "disk-repartition", Class: "destructive filesystem", Sev: high,
+		Msg:     "repartitions a disk",
+		Must:    []string{"diskutil partitionDisk /dev/disk3 1 GPT APFS Data 100%"},
+		MustNot: []string{"diskutil list", "diskutil info /dev/disk3"},
+		check:   checkRepartition,
+	},
+	{
 		ID: "shred-files", Class: "destructive filesystem", Sev: medium,
 		Msg:     "irrecoverably overwrites files",
 		Must:    []string{"shred -u notes.txt", "shred -zu -n 5 /var/lib/app/data.db"},
@@ -603,10 +610,17 @@ var rules = []*rule{
 	},
 	{
 		ID: "mass-kill", Class: "denial of service", Sev: high,
-		Msg:     "kills every process or shuts the machine down",
-		Must:    []string{"kill -9 -1", "sudo shutdown -h now", "reboot", "systemctl poweroff", "init 0", "killall5 -9"},
-		MustNot: []string{"kill -9 4242", "pkill -f 'node server.js'", "shutdown --help", "systemctl restart app"},
+		Msg:     "kills every process",
+		Must:    []string{"kill -9 -1", "killall5 -9", "sudo pkill -u root sshd"},
+		MustNot: []string{"kill -9 4242", "pkill -f 'node server.js'", "systemctl restart app"},
 		check:   checkMassKill,
+	},
+	{
+		ID: "system-shutdown", Class: "denial of service", Sev: high,
+		Msg:     "shuts the machine down or reboots it",
+		Must:    []string{"sudo shutdown -h now", "reboot", "systemctl poweroff", "init 0"},
+		MustNot: []string{"shutdown --help", "systemctl restart app", "shutdown -c"},
+		check:   checkShutdown,
 	},
 	{
 		ID: "container-escape", Class: "container escape", Sev: high,

@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/picketsec/picket/config"
 	"github.com/picketsec/picket/detectors/commands"
 	"github.com/picketsec/picket/internal/policyeval"
 	"github.com/picketsec/picket/sdk"
@@ -84,6 +85,7 @@ func main() {
 	show := flag.Int("show", 0, "print up to N misses and N false positives (ids and rules) to stderr")
 	mode := flag.String("mode", "policy", "policy: the shipped default policy end to end; detector: the detector alone")
 	budget := flag.Duration("budget", 0, "with -mode policy, override the pre_request budget (0 keeps the shipped one)")
+	fitOut := flag.String("fit", "", "with -mode policy, write the severities measured on the trainable rows to this file (detectors/commands/severity.toml)")
 	flag.Parse()
 	if *mode != "policy" && *mode != "detector" {
 		fatal(fmt.Errorf("eval: -mode must be policy or detector, not %q", *mode))
@@ -104,6 +106,30 @@ func main() {
 	rulesOf := map[string]string{}
 	if *mode == "policy" {
 		runPolicy(rows, *budget, ours, rulesOf)
+		raw := runRaw(rows, *budget)
+		capped := fit(measure(rows, raw, trainable))
+		diff := 0
+		for _, r := range rows {
+			if blockedWith(raw[r.ID], capped) != ours[r.ID] {
+				diff++
+			}
+		}
+		fmt.Printf("  severity fitted on this run's trainable rows caps %d rules at medium; it %s the shipped severity.toml (%d rows judged differently)\n",
+			len(capped), map[bool]string{true: "matches", false: "differs from"}[diff == 0], diff)
+		loso(rows, raw)
+		if *fitOut != "" {
+			f, err := os.Create(*fitOut)
+			if err != nil {
+				fatal(err)
+			}
+			if err := writeFit(f, rows, raw); err != nil {
+				fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				fatal(err)
+			}
+			fmt.Printf("wrote %s\n", *fitOut)
+		}
 	} else {
 		runDetector(rows, min, ours, rulesOf)
 	}
@@ -176,6 +202,47 @@ func runPolicy(rows []row, budget time.Duration, blocked map[string]bool, rulesO
 		}
 	}
 	fmt.Printf("  (%d of the blocked rows were blocked by another detector than commands)\n", n)
+}
+
+// runRaw runs the default policy with the commands detector's calibration
+// off (every rule at the severity it was written with), keeping each row's
+// counted findings for the fit.
+func runRaw(rows []row, budget time.Duration) map[string]rawRow {
+	ctx := context.Background()
+	cfg := config.Default()
+	for i := range cfg.Detectors {
+		d := &cfg.Detectors[i]
+		if d.Name != commands.ID {
+			continue
+		}
+		m := map[string]any{}
+		if len(d.Config) > 0 {
+			if err := json.Unmarshal(d.Config, &m); err != nil {
+				fatal(fmt.Errorf("eval: commands config: %w", err))
+			}
+		}
+		m["calibration"] = false
+		b, _ := json.Marshal(m)
+		d.Config = b
+	}
+	ev, err := policyeval.New(ctx, policyeval.Options{Budget: budget, Config: cfg})
+	if err != nil {
+		fatal(err)
+	}
+	defer ev.Close()
+	out := make(map[string]rawRow, len(rows))
+	for i, r := range rows {
+		o, err := ev.Text(ctx, policyeval.Spread(policyeval.Commands, i), r.Text)
+		if err != nil {
+			fatal(fmt.Errorf("eval: row %s: %w", r.ID, err))
+		}
+		rr := rawRow{blocked: o.Blocked}
+		for _, f := range o.Findings {
+			rr.findings = append(rr.findings, rawFinding{detector: f.Detector, rule: f.Rule, sev: f.Severity})
+		}
+		out[r.ID] = rr
+	}
+	return out
 }
 
 func joinPlacements() string {
