@@ -109,12 +109,18 @@ type EventDetail struct {
 
 // SessionFilter selects sessions. Since and Until bound the sessions' events.
 type SessionFilter struct {
-	Login  string
-	Since  time.Time
-	Until  time.Time
-	Cursor string
-	Limit  int
-	Sort   string // SortRecent (default) or SortRisk
+	Login string
+	// Agent keeps sessions whose user agent starts with it ("claude-cli"
+	// matches every version).
+	Agent string
+	// MinRisk keeps sessions whose SessionSummary.Risk is at least this:
+	// 100 keeps the quarantined, 40 those with a high finding or worse.
+	MinRisk int
+	Since   time.Time
+	Until   time.Time
+	Cursor  string
+	Limit   int
+	Sort    string // SortRecent (default) or SortRisk
 }
 
 // Session list orders.
@@ -173,10 +179,12 @@ type FindingFilter struct {
 	Decision string
 	Login    string
 	Agent    string
-	Since    time.Time
-	Until    time.Time
-	Cursor   string
-	Limit    int
+	// Tool keeps findings in a call to, or a result of, this tool.
+	Tool   string
+	Since  time.Time
+	Until  time.Time
+	Cursor string
+	Limit  int
 }
 
 // FindingRow is a finding with the event it was found in.
@@ -186,6 +194,8 @@ type FindingRow struct {
 	EventType  string    `json:"event_type"`
 	SessionID  string    `json:"session_id,omitempty"`
 	Login      string    `json:"login,omitempty"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+	Tool       string    `json:"tool,omitempty"` // the tool of the finding's item, when it is a tool call or result
 	ReceivedAt time.Time `json:"received_at"`
 	Decision   string    `json:"decision,omitempty"`
 	WouldBlock bool      `json:"would_block"`

@@ -115,13 +115,22 @@ func (s *sqlStore) ListSessions(ctx context.Context, tenant string, f SessionFil
 	if f.Login != "" {
 		w.add("s.login = ?", f.Login)
 	}
+	if f.Agent != "" {
+		w.add("SUBSTR(s.user_agent, 1, ?) = ?", len(f.Agent), f.Agent)
+	}
+	now := s.now().UnixNano()
+	if f.MinRisk < 0 {
+		return nil, badQuery("min_risk", "must not be negative")
+	}
+	if f.MinRisk > 0 {
+		w.add(riskExpr+" >= ?", now, f.MinRisk)
+	}
 	if !f.Since.IsZero() {
 		w.add("s.last_ns >= ?", f.Since.UnixNano())
 	}
 	if !f.Until.IsZero() {
 		w.add("s.first_ns < ?", f.Until.UnixNano())
 	}
-	now := s.now().UnixNano()
 	order := ` ORDER BY s.last_ns DESC, s.session_id DESC`
 	switch f.Sort {
 	case "", SortRecent:

@@ -307,15 +307,19 @@ max_severity = ?, findings = ?, latency_ns = ?, items = COALESCE(?, items) WHERE
 	if _, err := c.exec(ctx, `DELETE FROM detector_runs WHERE event_id = ?`, id); err != nil {
 		return err
 	}
+	tools, err := s.toolsOf(ctx, c, id, res)
+	if err != nil {
+		return err
+	}
 	for i, f := range res.Findings {
 		ts, te := -1, -1
 		if len(f.TextSpan) == 2 {
 			ts, te = f.TextSpan[0], f.TextSpan[1]
 		}
-		_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := c.exec(ctx, `INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end, tool)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, i, tenant, received, f.Detector, f.Rule, f.Category, f.Class, int(f.Severity), f.Confidence,
-			f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed, f.Evidence, ts, te)
+			f.Item, f.Start, f.End, f.Message, f.Redacted, f.Fingerprint, f.Action, f.Suppressed, f.Evidence, ts, te, tools[f.Item])
 		if err != nil {
 			return err
 		}
@@ -692,6 +696,9 @@ func (s *sqlStore) ListFindings(ctx context.Context, tenant string, f FindingFil
 		w.add("e.session_id = ?", f.SessionID)
 	}
 	w.findingMatch("f", f.Detector, f.Category, f.MinSeverity)
+	if f.Tool != "" {
+		w.add("f.tool = ?", f.Tool)
+	}
 	if err := w.triageCond(f.Triage); err != nil {
 		return nil, err
 	}
@@ -710,7 +717,7 @@ func (s *sqlStore) ListFindings(ctx context.Context, tenant string, f FindingFil
 			cur.At, cur.At, cur.ID, cur.ID, cur.Seq)
 	}
 	q := `SELECT f.event_id, f.seq, f.received_ns, f.detector, f.rule, f.category, f.class, f.severity, f.confidence, f.item, f.start_pos, f.end_pos,
-f.message, f.redacted, f.fingerprint, f.action, f.suppressed, f.evidence, f.text_start, f.text_end, e.type, e.session_id, e.login, e.decision, e.would_block,
+f.message, f.redacted, f.fingerprint, f.action, f.suppressed, f.evidence, f.text_start, f.text_end, f.tool, e.type, e.session_id, e.login, e.user_agent, e.decision, e.would_block,
 ` + latestTriage + `
 FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		fmt.Sprintf(` ORDER BY f.received_ns DESC, f.event_id DESC, f.seq DESC LIMIT %d`, limit+1)
@@ -726,7 +733,7 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		var seq, sev, wb, ts, te int
 		var at int64
 		if err := rows.Scan(&r.EventID, &seq, &at, &r.Detector, &r.Rule, &r.Category, &r.Class, &sev, &r.Confidence, &r.Item, &r.Start, &r.End,
-			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.Evidence, &ts, &te, &r.EventType, &r.SessionID, &r.Login, &r.Decision, &wb, &r.Triage); err != nil {
+			&r.Message, &r.Redacted, &r.Fingerprint, &r.Action, &r.Suppressed, &r.Evidence, &ts, &te, &r.Tool, &r.EventType, &r.SessionID, &r.Login, &r.UserAgent, &r.Decision, &wb, &r.Triage); err != nil {
 			return nil, s.errf("list findings", err)
 		}
 		if len(page.Findings) == limit {
@@ -744,6 +751,32 @@ FROM findings f JOIN events e ON e.id = f.event_id` + w.String() +
 		return nil, s.errf("list findings", err)
 	}
 	return page, nil
+}
+
+// toolsOf maps the item indexes of event id to their tool names, from the
+// result's items or else from the recorded ones; nil when no finding needs
+// it.
+func (s *sqlStore) toolsOf(ctx context.Context, c conn, id string, res *Result) (map[int]string, error) {
+	if len(res.Findings) == 0 {
+		return nil, nil
+	}
+	items := res.Items
+	if items == nil {
+		var raw string
+		if err := c.queryRow(ctx, `SELECT items FROM events WHERE id = ?`, id).Scan(&raw); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &items); err != nil {
+			return nil, fmt.Errorf("items of %s: %w", id, err)
+		}
+	}
+	tools := map[int]string{}
+	for _, it := range items {
+		if it.Tool != "" {
+			tools[it.Index] = it.Tool
+		}
+	}
+	return tools, nil
 }
 
 // setSpan sets f's text span from its columns and fills its taxonomy.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -502,6 +504,40 @@ func TestSessions(t *testing.T) {
 		if len(sp.Sessions) != 1 || sp.Sessions[0].ID != "acme-sess-codex-bob" {
 			t.Errorf("login filter: %+v", sp.Sessions)
 		}
+		// Agent (a prefix of the user agent), risk and time, alone and
+		// together, in both orders.
+		for name, c := range map[string]struct {
+			f    audit.SessionFilter
+			want []string
+		}{
+			"agent family":   {audit.SessionFilter{Agent: "claude-cli"}, []string{"acme-sess-claude-alice"}},
+			"agent version":  {audit.SessionFilter{Agent: "codex_cli_rs/0.46"}, []string{"acme-sess-codex-bob"}},
+			"agent unknown":  {audit.SessionFilter{Agent: "cursor"}, nil},
+			"critical risk":  {audit.SessionFilter{MinRisk: 50}, []string{"acme-sess-claude-alice"}},
+			"high risk":      {audit.SessionFilter{MinRisk: 40, Sort: audit.SortRisk}, []string{"acme-sess-claude-alice", "acme-sess-codex-bob", "acme-sess-gemini-carol"}},
+			"quarantined":    {audit.SessionFilter{MinRisk: 100}, nil},
+			"risk and agent": {audit.SessionFilter{MinRisk: 40, Agent: "Gemini"}, []string{"acme-sess-gemini-carol"}},
+			"until":          {audit.SessionFilter{Until: alice.Started.Add(time.Nanosecond)}, []string{"acme-sess-claude-alice"}},
+			"since":          {audit.SessionFilter{Since: alice.LastSeen.Add(time.Nanosecond), Sort: audit.SortRisk}, []string{"acme-sess-codex-bob", "acme-sess-gemini-carol"}},
+		} {
+			sp, err := s.ListSessions(ctx, "acme", c.f)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var got []string
+			for _, se := range sp.Sessions {
+				got = append(got, se.ID)
+			}
+			if c.f.Sort != audit.SortRisk {
+				slices.Sort(got)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s: sessions %v, want %v", name, got, c.want)
+			}
+		}
+		if _, err := s.ListSessions(ctx, "acme", audit.SessionFilter{MinRisk: -1}); !errors.Is(err, audit.ErrBadQuery) {
+			t.Errorf("negative min risk: %v", err)
+		}
 		d, err := s.GetSession(ctx, "acme", "acme-sess-claude-alice")
 		if err != nil {
 			t.Fatal(err)
@@ -536,6 +572,19 @@ func TestSessions(t *testing.T) {
 		fp, _ = s.ListFindings(ctx, "acme", audit.FindingFilter{Category: "secrets", IncludeSuppressed: true})
 		if len(fp.Findings) != 4 {
 			t.Errorf("with suppressed = %d, want 4", len(fp.Findings))
+		}
+		// The tool facet: findings in a call to or a result of a tool.
+		fp, _ = s.ListFindings(ctx, "acme", audit.FindingFilter{Tool: "Bash"})
+		if len(fp.Findings) != 2 || fp.Findings[0].Tool != "Bash" || fp.Findings[0].Category != "command" || fp.Findings[0].UserAgent != "claude-cli/2.0.14 (external, cli)" {
+			t.Errorf("Bash findings = %+v", fp.Findings)
+		}
+		fp, _ = s.ListFindings(ctx, "acme", audit.FindingFilter{Tool: "read_file", Category: "secrets"})
+		if len(fp.Findings) != 1 || fp.Findings[0].Rule != "github-pat" {
+			t.Errorf("read_file secrets = %+v", fp.Findings)
+		}
+		fp, _ = s.ListFindings(ctx, "acme", audit.FindingFilter{Category: "secrets", SessionID: "acme-sess-claude-alice"})
+		if len(fp.Findings) != 1 || fp.Findings[0].Tool != "" {
+			t.Errorf("a prompt's finding names no tool: %+v", fp.Findings)
 		}
 		fp, _ = s.ListFindings(ctx, "acme", audit.FindingFilter{MinSeverity: sdk.SeverityCritical, SessionID: "acme-sess-claude-alice"})
 		if len(fp.Findings) != 2 || fp.Findings[0].Login != "alice@example.com" || fp.Findings[0].Decision != "block" {
@@ -929,4 +978,41 @@ func TestInstrument(t *testing.T) {
 	if diff := cmp.Diff(want, ops); diff != "" {
 		t.Errorf("observed (-want +got):\n%s", diff)
 	}
+}
+
+// TestFindingToolBackfill: migration 20 gives the findings written before
+// it the tool of their item, as Complete does for new ones.
+func TestFindingToolBackfill(t *testing.T) {
+	t.Parallel()
+	forEachConfig(t, func(t *testing.T, cfg audit.Config) {
+		ctx := testCtx(t)
+		s := openStore(t, cfg)
+		if _, err := audittest.Seed(ctx, s, "acme", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		tools := func() map[string]int {
+			t.Helper()
+			fp, err := s.ListFindings(ctx, "acme", audit.FindingFilter{IncludeSuppressed: true, Limit: audit.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]int{}
+			for _, f := range fp.Findings {
+				m[f.Tool]++
+			}
+			return m
+		}
+		before := tools()
+		if want := map[string]int{"": 4, "Bash": 2, "WebFetch": 1, "shell": 1, "read_file": 1}; !maps.Equal(before, want) {
+			t.Errorf("tools of the seeded findings = %v, want %v", before, want)
+		}
+		if err := audit.ExecRaw(ctx, s, `UPDATE findings SET tool = ''; DELETE FROM schema_migrations WHERE version = 20; DROP INDEX findings_tool; ALTER TABLE findings DROP COLUMN tool`); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close()
+		s = openStore(t, cfg)
+		if after := tools(); !maps.Equal(before, after) {
+			t.Errorf("backfilled tools %v, want %v", after, before)
+		}
+	})
 }

@@ -229,6 +229,20 @@ func (p *params) limit() int {
 	return n
 }
 
+// integer parses an integer from min to max; absent is 0.
+func (p *params) integer(name string, min, max int) int {
+	v := p.c.Query(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.fail(name, "want an integer from "+strconv.Itoa(min)+" to "+strconv.Itoa(max))
+		return 0
+	}
+	return n
+}
+
 func (p *params) boolean(name string) *bool {
 	v := p.c.Query(name)
 	if v == "" {
@@ -443,12 +457,14 @@ func (h *handlers) listSessions(c *gin.Context) {
 	}
 	p := h.params(c)
 	f := audit.SessionFilter{
-		Login:  p.str("login", 512),
-		Since:  p.when("since"),
-		Until:  p.when("until"),
-		Cursor: p.str("cursor", 1024),
-		Limit:  p.limit(),
-		Sort:   p.oneOf("sort", audit.SortRecent, audit.SortRisk),
+		Login:   p.str("login", 512),
+		Agent:   p.str("agent", 512),
+		MinRisk: p.integer("min_risk", 0, 1000),
+		Since:   p.when("since"),
+		Until:   p.when("until"),
+		Cursor:  p.str("cursor", 1024),
+		Limit:   p.limit(),
+		Sort:    p.oneOf("sort", audit.SortRecent, audit.SortRisk),
 	}
 	if !p.ok() {
 		return
@@ -557,6 +573,7 @@ func (h *handlers) listFindings(c *gin.Context) {
 		Decision:          p.oneOf("decision", "allow", "block", "modify"),
 		Login:             p.str("login", 512),
 		Agent:             p.str("agent", 512),
+		Tool:              p.str("tool", 256),
 		Since:             p.when("since"),
 		Until:             p.when("until"),
 		Cursor:            p.str("cursor", 1024),

@@ -220,6 +220,9 @@ func testAPI(t *testing.T, f *fixture) {
 			{"/v1/events?since=yesterday", "since"},
 			{"/v1/events?type=post_response", "type"},
 			{"/v1/sessions?until=never", "until"},
+			{"/v1/sessions?min_risk=high", "min_risk"},
+			{"/v1/sessions?min_risk=-5", "min_risk"},
+			{"/v1/findings?tool=" + strings.Repeat("x", 300), "tool"},
 			{"/v1/findings?include_suppressed=2x", "include_suppressed"},
 			{"/v1/stats?bucket=fortnight", "bucket"},
 			{"/v1/stats?bucket=1ms", "bucket"},
@@ -259,6 +262,23 @@ func testAPI(t *testing.T, f *fixture) {
 		if code != http.StatusOK || len(d.Events) != d.Requests || d.Requests == 0 {
 			t.Fatalf("%d %s", code, body)
 		}
+		// Filtered by login, agent, risk and time.
+		for q, want := range map[string]int{
+			"?login=bob@example.com":                1,
+			"?agent=claude-cli":                     1,
+			"?agent=GeminiCLI&min_risk=40":          1,
+			"?min_risk=50":                          1,
+			"?min_risk=40&sort=risk":                3,
+			"?min_risk=100":                         0,
+			"?since=1m":                             0,
+			"?since=3h&agent=codex_cli_rs":          1,
+			"?until=2000-01-01T00:00:00Z&sort=risk": 0,
+		} {
+			var p audit.SessionPage
+			if code, body := f.get(t, "acme-key", "/v1/sessions"+q, &p); code != http.StatusOK || len(p.Sessions) != want {
+				t.Errorf("sessions%s: %d, %d sessions, want %d: %s", q, code, len(p.Sessions), want, body)
+			}
+		}
 	})
 
 	t.Run("findings", func(t *testing.T) {
@@ -269,6 +289,13 @@ func testAPI(t *testing.T, f *fixture) {
 		}
 		if code, body := f.get(t, "acme-key", "/v1/findings?category=secrets&include_suppressed=true", &page); code != http.StatusOK || len(page.Findings) != 4 {
 			t.Fatalf("%d %s", code, body)
+		}
+		if code, body := f.get(t, "acme-key", "/v1/findings?tool=Bash&since=3h", &page); code != http.StatusOK || len(page.Findings) != 2 || page.Findings[0].Tool != "Bash" {
+			t.Fatalf("tool facet: %d %s", code, body)
+		}
+		until := url.QueryEscape(time.Now().Add(-24 * time.Hour).Format(time.RFC3339))
+		if code, body := f.get(t, "acme-key", "/v1/findings?since=720h&until="+until, &page); code != http.StatusOK || len(page.Findings) != 0 {
+			t.Fatalf("time range before the trail: %d %s", code, body)
 		}
 	})
 
