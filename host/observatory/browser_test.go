@@ -3,7 +3,6 @@ package observatory_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,75 +10,20 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/picketsec/picket/host/internal/browsertest"
 )
-
-// findChromium returns the browser to drive, or "" when there is none.
-func findChromium() string {
-	if p := os.Getenv("PICKET_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-func artifactsDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PICKET_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	dir = filepath.Join(dir, "observatory")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestBrowser loads every page of the Observatory in a real headless
 // Chromium against a seeded store, checks the key elements and saves a
 // screenshot of each page.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	bin := findChromium()
-	if bin == "" {
-		if os.Getenv("PICKET_REQUIRE_TOOLS") == "1" {
-			t.Fatal("chromium not found and PICKET_REQUIRE_TOOLS=1 (apt-get install -y chromium)")
-		}
-		t.Skip("chromium not found: apt-get install -y chromium (set PICKET_REQUIRE_TOOLS=1 to fail instead)")
-	}
+	bctx := browsertest.Start(t, 150*time.Second)
 	f := newFixture(t, "sqlite")
-	arts := artifactsDir(t)
+	arts := browsertest.Artifacts(t, "observatory")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-
-	// Start the browser, then collect page errors and CSP violations.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	// Collect page errors and CSP violations.
 	var mu sync.Mutex
 	var problems []string
 	messages := chromedp.Console(bctx)
@@ -98,16 +42,7 @@ func TestBrowser(t *testing.T) {
 
 	do := func(step string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			// Keep what the page showed, to see why.
-			if png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)); err == nil {
-				_ = os.WriteFile(filepath.Join(arts, "failed.png"), png, 0o644)
-			}
-			html, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
-			t.Fatalf("%s: %v\npage text:\n%s", step, err, html)
-		}
+		browsertest.Do(t, bctx, 20*time.Second, step, steps...)
 	}
 	text := func(sel string) string {
 		t.Helper()
@@ -182,6 +117,49 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("sessions: %d rows: %s", rows, sessText)
 	}
 
+	// Sessions filtered by agent (from the hash), then by risk, login and
+	// a time range from the toolbar.
+	// change sets a toolbar control as a user would and waits for the
+	// page it leads to: a marker put into the view is gone (the view was
+	// rendered again) and nothing is loading.
+	change := func(id, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Evaluate[chromedp.Void](`(function () { var m = document.createElement("i"); m.id = "stale"; document.getElementById("view").appendChild(m);
+				var c = document.getElementById(` + jsString(id) + `); c.value = ` + jsString(value) + `; c.dispatchEvent(new Event("change")); })()`),
+			chromedp.Poll[chromedp.Void](`!document.getElementById("stale") && !document.querySelector("#view .loading") && document.querySelector("#view table tbody tr") !== null`),
+		)
+	}
+	do("sessions by agent", chromedp.Navigate(base+"#/sessions?agent=codex_cli_rs"), chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-codex-bob"]`)))
+	if n := count(`#sessions-table tr[data-session]`); n != 1 {
+		t.Errorf("sessions of codex_cli_rs: %d rows", n)
+	}
+	do("sessions by risk",
+		change("sess-agent", ""), chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-claude-alice"]`)),
+		change("sess-min-risk", "50"), chromedp.WaitNotPresent(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-codex-bob"]`)))
+	if n, risk := count(`#sessions-table tr[data-session]`), text(`#sessions-table tr[data-session] td:nth-child(2)`); n != 1 || risk != "52" {
+		t.Errorf("critical sessions: %d rows, risk %s", n, risk)
+	}
+	do("sessions by login", change("sess-min-risk", ""), change("sess-login", "bob@example.com"),
+		chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-codex-bob"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-claude-alice"]`)))
+	if h := run(t, bctx, "hash", chromedp.Evaluate[string](`location.hash`)); !strings.Contains(h, "login=bob%40example.com") {
+		t.Errorf("the login filter is not in the hash: %s", h)
+	}
+	do("sessions in a time range", change("sess-login", ""), chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-claude-alice"]`)),
+		change("sess-range", "custom"), chromedp.WaitVisible(chromedp.ID("sess-to")),
+		change("sess-to", "2000-01-01T00:00"), chromedp.WaitNotPresent(chromedp.CSS(`#sessions-table tr[data-session]`)))
+	if msg := text("#sessions-table td.empty"); msg != "No sessions match." {
+		t.Errorf("empty range: %q", msg)
+	}
+	do("sessions since the range's start", change("sess-to", ""), chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session]`)))
+	if n := count(`#sessions-table tr[data-session]`); n != 3 {
+		t.Errorf("sessions of the last day: %d rows, want 3", n)
+	}
+	do("sessions, all filters", chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(base+"#/sessions?agent=claude-cli&min_risk=40&since=720h&login=alice%40example.com"),
+		chromedp.WaitVisible(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-claude-alice"]`)))
+	browsertest.Shot(t, bctx, arts, "02b-sessions-filtered-1280", 1280)
+
 	// A session's timeline: items, findings (redacted), decisions.
 	do("session timeline",
 		chromedp.Click(chromedp.CSS(`#sessions-table tr[data-session="acme-sess-claude-alice"] a`)),
@@ -228,6 +206,40 @@ func TestBrowser(t *testing.T) {
 	if rows := count(`#threats-table tr[data-category]`); rows != 3 {
 		t.Errorf("command threats: %d rows", rows)
 	}
+
+	// Threats by tool, from the hash and from the toolbar; every category
+	// of the list is offered; a time range before the trail is empty.
+	do("threats by tool", chromedp.Navigate(base+"#/threats?tool=Bash&since=all"), chromedp.WaitVisible(chromedp.CSS(`#threats-table tr[data-tool="Bash"]`)))
+	if n, all := count(`#threats-table tr[data-category]`), count(`#threats-table tr[data-tool="Bash"]`); n != 2 || all != 2 {
+		t.Errorf("Bash threats: %d rows, %d of Bash", n, all)
+	}
+	do("threats by another tool", change("threat-tool", "WebFetch"), chromedp.WaitVisible(chromedp.CSS(`#threats-table tr[data-tool="WebFetch"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#threats-table tr[data-tool="Bash"]`)))
+	if cats := run(t, bctx, "categories", chromedp.Evaluate[string](`Array.prototype.map.call(document.querySelectorAll("#threat-category option"), function (o) { return o.value; }).join(",")`)); cats != ",secrets,injection,command,exfiltration,injection_chain,quarantine,detector_failure" {
+		t.Errorf("category facet offers %s", cats)
+	}
+	do("threats in a time range", chromedp.Navigate(base+"#/threats?since=2000-01-01T00%3A00%3A00Z&until=2000-02-01T00%3A00%3A00Z"),
+		chromedp.WaitVisible(chromedp.ID("threat-from")), chromedp.WaitVisible(chromedp.CSS(`#threats-table td.empty`)))
+	if v := run(t, bctx, "range", chromedp.Evaluate[string](`document.getElementById("threat-range").value + " " + document.getElementById("threat-from").value.slice(0, 4)`)); v != "custom 2000" && v != "custom 1999" {
+		t.Errorf("custom range shows %q", v)
+	}
+	do("threats, facets together", chromedp.Navigate(base+"#/threats?since=720h&category=command&decision=block&min_severity=critical&detector=commands&tool=Bash&agent=claude-cli"),
+		chromedp.WaitVisible(chromedp.CSS(`#threats-table tr[data-tool="Bash"]`)))
+	if n := count(`#threats-table tr[data-category]`); n != 1 {
+		t.Errorf("critical blocked Bash commands of claude-cli: %d rows, want 1", n)
+	}
+	browsertest.Shot(t, bctx, arts, "05b-threats-facets-1280", 1280)
+
+	// The filtered views at 420 px: inside the viewport, toolbars wrap.
+	do("narrow", chromedp.EmulateViewport(420, 860))
+	for _, page := range []string{"threats?since=720h&tool=Bash", "sessions?min_risk=40&agent=claude-cli"} {
+		do(page+" at 420", chromedp.Navigate(base+"#/"+page), chromedp.WaitVisible(chromedp.CSS(`#view table tbody tr`)))
+		if w := run(t, bctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w != 420 {
+			t.Errorf("%s at 420 px: the page is %d px wide", page, w)
+		}
+		browsertest.Shot(t, bctx, arts, "05c-"+strings.SplitN(page, "?", 2)[0]+"-filtered-420", 420)
+	}
+	do("wide again", chromedp.EmulateViewport(1280, 900))
 
 	// Detectors: whatever objects GET /v1/detectors returns.
 	do("detectors", chromedp.Navigate(base+"#/detectors"), chromedp.WaitVisible(chromedp.CSS(`#detectors-table tr[data-detector]`)))

@@ -1,12 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,32 +32,9 @@ func TestObservatoryReplayAndNarrowScreens(t *testing.T) {
 		t.Helper()
 		return browsertest.Eval(t, bctx, js)
 	}
-	// shot saves a screenshot and checks it: the width asked for, and
-	// more than one colour (a page that rendered).
 	shot := func(name string, width int) {
 		t.Helper()
-		b, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(arts, name+".png"), b, 0o644)
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if w := img.Bounds().Dx(); w != width {
-			t.Errorf("%s: screenshot %d px wide, want %d (the page runs sideways)", name, w, width)
-		}
-		colours := map[uint32]bool{}
-		for y := 0; y < img.Bounds().Dy(); y += 7 {
-			for x := 0; x < img.Bounds().Dx(); x += 7 {
-				r, g, b, _ := img.At(x, y).RGBA()
-				colours[r>>8<<16|g>>8<<8|b>>8] = true
-			}
-		}
-		if len(colours) < 8 {
-			t.Errorf("%s: %d colours: a blank page", name, len(colours))
-		}
+		browsertest.Shot(t, bctx, arts, name, width)
 	}
 	base := ts.URL + "/ui/"
 	do("login", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base), chromedp.WaitVisible(chromedp.ID("api-key")),

@@ -108,7 +108,19 @@ var byCategory = map[string]Refs{
 	"injection":        {OWASP: []string{"LLM01:2025"}, ATLAS: []string{"AML.T0051"}, CWE: []string{"CWE-1427"}},
 	"command":          {OWASP: []string{"LLM06:2025"}, ATLAS: []string{"AML.T0050"}, ATTACK: []string{"T1059.004"}, CWE: []string{"CWE-78"}},
 	"detector_failure": {},
+	// Session memory's own findings (host/session): a credential seen
+	// earlier sent out by a tool call, a tool call that does what an
+	// injected text asked for, and a session held in quarantine (its
+	// cause carries its own refs).
+	"exfiltration":    {OWASP: []string{"LLM02:2025", "LLM06:2025"}, ATLAS: []string{"AML.T0057"}, ATTACK: []string{"T1552"}, CWE: []string{"CWE-200"}},
+	"injection_chain": {OWASP: []string{"LLM01:2025", "LLM06:2025"}, ATLAS: []string{"AML.T0051.001", "AML.T0053"}, CWE: []string{"CWE-1427"}},
+	"quarantine":      {},
 }
+
+// Categories are the finding categories of picket's own detectors and of
+// session memory, in the order the Observatory lists them. A third-party
+// detector may add its own.
+var Categories = []string{"secrets", "injection", "command", "exfiltration", "injection_chain", "quarantine", "detector_failure"}
 
 // By class, inside a category: added to the category's refs.
 var byClass = map[string]map[string]Refs{

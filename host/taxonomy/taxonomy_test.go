@@ -102,3 +102,39 @@ func TestMappedClassesAndRulesExist(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoriesAreMappedAndListedInTheUI: every category of Categories
+// has a mapping (possibly empty) and the Observatory's Threats facet lists
+// exactly these.
+func TestCategoriesAreMappedAndListedInTheUI(t *testing.T) {
+	for _, c := range Categories {
+		if _, ok := byCategory[c]; !ok {
+			t.Errorf("category %q has no mapping", c)
+		}
+	}
+	for c := range byCategory {
+		if !slices.Contains(Categories, c) {
+			t.Errorf("mapped category %q is not in Categories", c)
+		}
+	}
+	js, err := os.ReadFile("../observatory/ui/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)var CATEGORIES = \[(.*?)\];`).FindSubmatch(js)
+	if m == nil {
+		t.Fatal("app.js has no CATEGORIES list")
+	}
+	var ui []string
+	for _, p := range regexp.MustCompile(`\["([a-z_]+)", "[^"]*"\]`).FindAllSubmatch(m[1], -1) {
+		ui = append(ui, string(p[1]))
+	}
+	if !slices.Equal(ui, Categories) {
+		t.Errorf("the Threats facet lists %v, want %v", ui, Categories)
+	}
+	for _, c := range []string{"exfiltration", "injection_chain"} {
+		if For(c, "", "").Empty() {
+			t.Errorf("session category %s has no refs", c)
+		}
+	}
+}

@@ -382,13 +382,76 @@
     return h("div", { "class": "card", "data-key": key }, h("div", { "class": "n" }, n === undefined ? "0" : String(n)), h("div", { "class": "l" }, label));
   }
 
+  var RANGES = [["1h", "last 1h"], ["24h", "last 24h"], ["168h", "last 7d"], ["720h", "last 30d"], ["all", "all time"], ["custom", "from … to …"]];
+
+  // toLocalInput turns an RFC 3339 time into a datetime-local value in the
+  // browser's zone; fromLocalInput turns one back ("" stays "").
+  function toLocalInput(iso) {
+    var d = new Date(iso);
+    if (!iso || isNaN(d.getTime())) return "";
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function fromLocalInput(v) {
+    var d = new Date(v);
+    if (!v || isNaN(d.getTime())) return "";
+    return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  // timeRange is the time control of a list view: a preset (filters.since
+  // a duration ago, or "all") or a custom range (filters.since and
+  // filters.until as RFC 3339 times). Both live in the hash; go applies a
+  // change.
+  function timeRange(prefix, filters, go) {
+    var preset = !filters.until && RANGES.some(function (r) { return r[0] !== "custom" && r[0] === filters.since; });
+    var sel = h("select", { id: prefix + "-range" }, RANGES.map(function (r) {
+      return h("option", { value: r[0], selected: preset ? r[0] === filters.since : r[0] === "custom" }, r[1]);
+    }));
+    var from = h("input", { type: "datetime-local", id: prefix + "-from", value: preset ? "" : toLocalInput(filters.since) });
+    var to = h("input", { type: "datetime-local", id: prefix + "-to", value: preset ? "" : toLocalInput(filters.until) });
+    sel.addEventListener("change", function () {
+      filters.until = "";
+      filters.since = sel.value === "custom" ? fromLocalInput(toLocalInput(new Date(Date.now() - 864e5).toISOString())) : sel.value;
+      go();
+    });
+    function set() {
+      filters.since = fromLocalInput(from.value) || "all";
+      filters.until = fromLocalInput(to.value);
+      go();
+    }
+    from.addEventListener("change", set);
+    to.addEventListener("change", set);
+    return h("span", { "class": "range" }, h("label", null, "Time ", sel),
+      h("span", { "class": "range-custom", hidden: preset }, h("label", null, "from ", from), " ", h("label", null, "to ", to)));
+  }
+
+  // rangeQuery is the since/until of a filter set as the API takes them.
+  function rangeQuery(filters, q) {
+    q.since = filters.since === "all" ? "" : filters.since;
+    q.until = filters.until || "";
+    return q;
+  }
+
+  // Risk levels of the Sessions filter: SessionSummary.risk is 100 when
+  // quarantined, plus 10 per level of the worst severity, plus blocks.
+  var RISKS = [["", "any"], ["100", "quarantined"], ["50", "critical"], ["40", "high or worse"], ["30", "medium or worse"], ["20", "low or worse"]];
+
+  // sessions lists sessions by risk or recency, filtered by login, agent,
+  // risk and time; the filters live in the hash.
   function sessions() {
-    var sort = hashParams().sort === "recent" ? "recent" : "risk";
+    var params = hashParams();
+    var filters = {
+      login: params.login || "", agent: params.agent || "", min_risk: params.min_risk || "",
+      since: params.since || "all", until: params.until || "", sort: params.sort === "recent" ? "recent" : "risk"
+    };
+    var sort = filters.sort;
     var state = { cursor: "" };
     var tbody = h("tbody", null);
     var more = h("button", { type: "button", "class": "more", id: "sessions-more", hidden: true }, "Load more");
+    function go() { location.hash = "#/sessions" + qs(filters); }
     function load() {
-      return api("/v1/sessions" + qs({ limit: 50, cursor: state.cursor, sort: sort })).then(function (page) {
+      var q = rangeQuery(filters, { limit: 50, cursor: state.cursor, sort: sort, login: filters.login, agent: filters.agent, min_risk: filters.min_risk });
+      return api("/v1/sessions" + qs(q)).then(function (page) {
         (page.sessions || []).forEach(function (x) {
           tbody.appendChild(h("tr", { "data-session": x.id, "data-risk": String(x.risk || 0) },
             h("td", null, link("#/sessions/" + encodeURIComponent(x.id), x.id),
@@ -406,14 +469,26 @@
         });
         state.cursor = page.next || "";
         more.hidden = !page.next;
-        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No sessions yet.")));
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 10, "class": "empty" }, "No sessions match.")));
       });
     }
     more.addEventListener("click", function () { load().catch(fail); });
+    function field(key, control) {
+      control.id = "sess-" + key.replace("_", "-");
+      control.addEventListener("change", function () { filters[key] = control.value.trim(); go(); });
+      return control;
+    }
+    var other = {};
+    Object.keys(filters).forEach(function (k) { other[k] = filters[k]; });
+    other.sort = sort === "risk" ? "recent" : "risk";
     return load().then(function () {
-      render(h("h1", null, "Sessions"),
+      render(h("div", { "class": "toolbar", id: "session-filters" }, h("h1", null, "Sessions"),
+          h("label", null, "Login ", field("login", h("input", { value: filters.login, placeholder: "any", size: 16 }))),
+          h("label", null, "Agent ", field("agent", h("input", { value: filters.agent, placeholder: "any, e.g. claude-cli", size: 16 }))),
+          h("label", null, "Risk ", field("min_risk", h("select", null, RISKS.map(function (r) { return h("option", { value: r[0], selected: filters.min_risk === r[0] }, r[1]); })))),
+          timeRange("sess", filters, go)),
         h("p", { "class": "toolbar" }, "Sorted by ", sort === "risk" ? "risk (quarantined, then severity and blocks)" : "last activity", " · ",
-          link(sort === "risk" ? "#/sessions?sort=recent" : "#/sessions?sort=risk", sort === "risk" ? "sort by last activity" : "sort by risk")),
+          link("#/sessions" + qs(other), sort === "risk" ? "sort by last activity" : "sort by risk")),
         h("table", { id: "sessions-table" },
           h("thead", null, h("tr", null, ["Session", "Risk", "Login", "Agent", "Started", "Duration", "Requests", "Findings", "Max severity", "Last decision"].map(function (x) { return h("th", null, x); }))),
           tbody),
@@ -761,41 +836,50 @@
     });
   }
 
-  // threats lists findings with facets; the filters live in the hash.
+  // CATEGORIES are the finding categories of picket's own detectors and
+  // of session memory (host/taxonomy.Categories; a test keeps the two
+  // lists equal). A detector's own category still filters from the hash.
+  var CATEGORIES = [["secrets", "secrets"], ["injection", "injection"], ["command", "command"], ["exfiltration", "exfiltration"],
+    ["injection_chain", "injection chain"], ["quarantine", "quarantine"], ["detector_failure", "detector failure"]];
+
+  // threats lists findings with facets (category, severity, decision,
+  // triage, detector, tool, login, agent) over a time range; the filters
+  // live in the hash.
   function threats() {
     var params = hashParams();
-    var keys = ["since", "category", "min_severity", "decision", "detector", "login", "agent", "triage"];
+    var keys = ["since", "until", "category", "min_severity", "decision", "detector", "tool", "login", "agent", "triage"];
     var filters = {};
     keys.forEach(function (k) { filters[k] = params[k] || ""; });
     if (!params.since) filters.since = "24h";
     var state = { cursor: "" };
     var tbody = h("tbody", null);
     var more = h("button", { type: "button", "class": "more", id: "threats-more", hidden: true }, "Load more");
+    function go() { location.hash = "#/threats" + qs(filters); }
     function query() {
       var q = { limit: 100, cursor: state.cursor };
       keys.forEach(function (k) { q[k] = filters[k]; });
-      if (q.since === "all") q.since = "";
-      return q;
+      return rangeQuery(filters, q);
     }
     function load() {
       return api("/v1/findings" + qs(query())).then(function (page) {
         (page.findings || []).forEach(function (f) {
-          tbody.appendChild(h("tr", { "data-category": f.category, "data-triage": f.triage || "" },
+          tbody.appendChild(h("tr", { "data-category": f.category, "data-triage": f.triage || "", "data-tool": f.tool || "" },
             h("td", null, when(f.received_at)),
             h("td", null, sevBadge(f.severity)),
             h("td", null, f.category, f.class ? h("div", { "class": "muted" }, f.class) : null),
             h("td", { "class": "mono" }, f.detector + " / " + f.rule),
+            h("td", { "class": "mono" }, f.tool || ""),
             h("td", { "class": "mono" }, evidence(f)),
             h("td", null, taxonomyChips(f.taxonomy)),
             h("td", null, f.message),
             h("td", null, decisionBadge(f.decision, f.would_block)),
-            h("td", null, f.login || ""),
+            h("td", null, f.login || "", f.user_agent ? h("div", { "class": "muted mono" }, f.user_agent) : null),
             h("td", null, triageBadge(f.triage)),
             h("td", null, f.session_id ? link("#/sessions/" + encodeURIComponent(f.session_id), f.session_id) : "", " ", link("#/events/" + encodeURIComponent(f.event_id), "event"))));
         });
         state.cursor = page.next || "";
         more.hidden = !page.next;
-        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 11, "class": "empty" }, "No findings match.")));
+        if (!tbody.firstChild) tbody.appendChild(h("tr", null, h("td", { colspan: 12, "class": "empty" }, "No findings match.")));
       });
     }
     more.addEventListener("click", function () { load().catch(fail); });
@@ -803,7 +887,7 @@
       control.id = "threat-" + key.replace("_", "-");
       control.addEventListener("change", function () {
         filters[key] = control.value.trim();
-        location.hash = "#/threats" + qs(filters);
+        go();
       });
       return control;
     }
@@ -811,18 +895,21 @@
       return field(key, h("select", null, options.map(function (o) { return h("option", { value: o[0], selected: filters[key] === o[0] }, o[1]); })));
     }
     function input(key, ph, size) { return field(key, h("input", { value: filters[key], placeholder: ph, size: size })); }
+    var cats = [["", "any"]].concat(CATEGORIES);
+    if (filters.category && !CATEGORIES.some(function (c) { return c[0] === filters.category; })) cats.push([filters.category, filters.category]);
     return load().then(function () {
       render(h("div", { "class": "toolbar", id: "threat-filters" }, h("h1", null, "Threats"),
-        h("label", null, "Since ", select("since", [["1h", "1h"], ["24h", "24h"], ["168h", "7d"], ["720h", "30d"], ["all", "all"]])),
-        h("label", null, "Category ", select("category", [["", "any"], ["secrets", "secrets"], ["injection", "injection"], ["command", "command"], ["detector_failure", "detector failure"]])),
+        timeRange("threat", filters, go),
+        h("label", null, "Category ", select("category", cats)),
         h("label", null, "Min severity ", select("min_severity", [["", "any"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]])),
         h("label", null, "Decision ", select("decision", [["", "any"], ["allow", "allow"], ["block", "block"], ["modify", "modify"]])),
         h("label", null, "Triage ", select("triage", [["", "any"], ["untriaged", "untriaged"], ["acknowledged", "acknowledged"], ["false_positive", "false positive"], ["escalated", "escalated"]])),
         h("label", null, "Detector ", input("detector", "any", 9)),
+        h("label", null, "Tool ", input("tool", "any", 9)),
         h("label", null, "Login ", input("login", "any", 14)),
         h("label", null, "Agent ", input("agent", "any", 12))),
         h("div", { "class": "scroll" }, h("table", { id: "threats-table" },
-          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Evidence", "Taxonomy", "Message", "Decision", "Login", "Triage", "Where"].map(function (x) { return h("th", null, x); }))),
+          h("thead", null, h("tr", null, ["Time", "Severity", "Category", "Detector / rule", "Tool", "Evidence", "Taxonomy", "Message", "Decision", "Login / agent", "Triage", "Where"].map(function (x) { return h("th", null, x); }))),
           tbody)),
         more);
     });
