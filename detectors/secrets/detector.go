@@ -479,6 +479,9 @@ func (e *engine) handleMatch(text string, r *compiledRule, ws, we int, loc []int
 
 // accept applies the value filters to a candidate and grades it.
 func (e *engine) accept(r *compiledRule, secret, key, text string, start, end int) (match, bool) {
+	if r.scored {
+		return e.acceptCredential(r, secret, key, text, start, end)
+	}
 	if len(secret) < r.MinLen || secret == "" {
 		return match{}, false
 	}
@@ -872,6 +875,9 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 	// "secret" is a passphrase as often as a random key.
 	if quoted && secretName(key) && ent >= 2.5 && len(v) >= 8 {
 		return true
+	}
+	if r.scored {
+		return true // the generic tier's model weighs the value's shape
 	}
 	// Tokens and keys: random-looking, not an identifier.
 	if charClasses(v) < 2 {

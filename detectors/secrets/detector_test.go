@@ -97,7 +97,7 @@ func TestConfigureErrors(t *testing.T) {
 		})
 	}
 	// A failed Configure keeps the previous configuration.
-	d := newDetector(t, `{"disable_rules": ["github-pat", "gitleaks.github-pat"]}`)
+	d := newDetector(t, `{"disable_rules": ["github-pat", "gitleaks.github-pat", "generic-credential"]}`)
 	if err := d.Configure(context.Background(), []byte(`{"allow_regex": ["("]}`)); err == nil {
 		t.Fatal("want error")
 	}
@@ -283,7 +283,8 @@ path = '''\.p12$'''
 [allowlist]
 regexes = ['''acme_globalallow''']
 `
-	cfg, _ := json.Marshal(map[string]any{"gitleaks_toml": toml, "custom_severity": "critical", "gitleaks_defaults": false})
+	cfg, _ := json.Marshal(map[string]any{"gitleaks_toml": toml, "custom_severity": "critical", "gitleaks_defaults": false,
+		"disable_rules": []string{"generic-credential"}})
 	d := newDetector(t, string(cfg))
 	live := expandExample("acme_key = acme_{lc:24}", "gl")
 	fs := detect(t, d, sdk.Item{Text: live})

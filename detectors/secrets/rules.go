@@ -96,6 +96,9 @@ type Rule struct {
 	valueReq    *valueRequirement
 	packGeneric bool
 	noKeywordOK bool
+	// scored: the generic tier's rule, graded per match by the fitted
+	// model (generic_tier.go), not by the class table.
+	scored bool
 	// boundary: the imported regex began with \b, which anchoring
 	// dropped: a keyword hit right after a word character is skipped.
 	boundary bool

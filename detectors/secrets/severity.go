@@ -69,7 +69,7 @@ func applySeverities(rules []*Rule, overrides map[string]string) []*Rule {
 	out := make([]*Rule, len(rules))
 	for i, r := range rules {
 		sev := r.Severity
-		if r.Origin != "custom" {
+		if r.Origin != "custom" && !r.scored {
 			sev = fittedCap(r)
 		}
 		if v, ok := overrides[r.ID]; ok {

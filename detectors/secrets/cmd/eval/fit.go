@@ -26,6 +26,9 @@ const (
 	mediumPrecision = 0.85
 )
 
+// credentialClass is the generic tier's class key: not in the table.
+const credentialClass = "picket/generic-credential"
+
 type classCount struct {
 	tp, fp  int
 	generic bool
@@ -61,6 +64,9 @@ func fitTable(rows []row, classes []map[string]bool, generic map[string]bool, sk
 			continue
 		}
 		for k := range classes[i] {
+			if k == credentialClass {
+				continue // graded per match by its own fitted model
+			}
 			c := counts[k]
 			if c == nil {
 				c = &classCount{generic: generic[k]}
@@ -149,7 +155,7 @@ func sourceOf(r row) string {
 // looReport refits the table without each source and scores that source
 // at severity >= high (what the default policy blocks) with the refit
 // table; prints per source and the worst.
-func looReport(rows []row, classes []map[string]bool, generic map[string]bool) error {
+func looReport(rows []row, classes []map[string]bool, generic map[string]bool, feats [][][]float64) error {
 	sources := map[string]bool{}
 	for _, r := range rows {
 		sources[sourceOf(r)] = true
@@ -161,10 +167,13 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool) e
 	sort.Strings(names)
 	shipped := secrets.FittedSeverity()
 	defer secrets.SetFittedSeverity(shipped)
+	shippedCred := secrets.SetCredentialModel(secrets.CredentialModel{})
+	secrets.SetCredentialModel(shippedCred)
+	defer secrets.SetCredentialModel(shippedCred)
 	var tot score
 	worstRecall, worstFPR := 2.0, -1.0
 	var wr, wf string
-	fmt.Println("leave-one-source-out (severity table refit without the source; blocked = finding >= high):")
+	fmt.Println("leave-one-source-out (severity table and generic-tier model refit without the source; blocked = finding >= high):")
 	for _, src := range names {
 		table, _, pt := fitTable(rows, classes, generic, func(r row) bool { return sourceOf(r) == src })
 		// Classes seen only in the held-out source get their tier's prior.
@@ -178,6 +187,8 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool) e
 			}
 		}
 		secrets.SetFittedSeverity(table)
+		cm, _ := fitCred(rows, feats, func(r row) bool { return sourceOf(r) == src })
+		secrets.SetCredentialModel(cm)
 		d := secrets.New()
 		if err := d.Configure(context.Background(), []byte("{}")); err != nil {
 			return err
@@ -200,7 +211,7 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool) e
 			tally(&s, r.Label, hit)
 		}
 		tot.tp, tot.fn, tot.fp, tot.tn = tot.tp+s.tp, tot.fn+s.fn, tot.fp+s.fp, tot.tn+s.tn
-		line := fmt.Sprintf("  %-22s", src)
+		line := fmt.Sprintf("  %-22s tier high>=%.3f", src, cm.High)
 		if n := s.tp + s.fn; n > 0 {
 			rc := ratio(s.tp, n)
 			line += fmt.Sprintf(" recall %6.2f%% (%d/%d)", 100*rc, s.tp, n)

@@ -60,7 +60,10 @@ func main() {
 	packs := flag.String("rules-files", "", "comma-separated rule packs to load into the detector for the detector-level numbers (e.g. ../shared/rulepacks/betterleaks/betterleaks.toml)")
 	disable := flag.String("disable-rules", "", "comma-separated rule ids to disable (with -rules-files)")
 	policy := flag.Bool("policy", true, "report the shipped default policy end to end (internal/policyeval)")
-	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table refit without each source)")
+	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table and generic-tier model refit without each source)")
+	fitGeneric := flag.String("fit-generic", "", "fit the generic tier's model on the corpus and write it (Go source) to this file, then exit")
+	flag.Float64Var(&credHighFPR, "tier-fpr", credHighFPR, "generic tier: the largest share of training look-alikes its high threshold may block")
+	quick := flag.Bool("quick", false, "skip the throughput runs and the other families' benign rows")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
 
@@ -87,11 +90,25 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	if *policy && *fitOut == "" {
+	if *policy && *fitOut == "" && *fitGeneric == "" {
 		if err := runPolicy(rows); err != nil {
 			fmt.Fprintln(os.Stderr, "eval: policy:", err)
 			os.Exit(1)
 		}
+	}
+	if *fitGeneric != "" {
+		feats, err := credSamples(d, rows)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		m, st := fitCred(rows, feats, nil)
+		if err := writeCredModel(*fitGeneric, m, st); err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("wrote %s (high >= %.4f: %s)\n", *fitGeneric, m.High, st.high)
+		return
 	}
 	if *fitOut != "" || *loso {
 		classes, generic, err := rowClasses(d, rows)
@@ -108,7 +125,12 @@ func main() {
 			fmt.Printf("wrote %s (%d classes)\n", *fitOut, len(table))
 			return
 		}
-		if err := looReport(rows, classes, generic); err != nil {
+		feats, err := credSamples(d, rows)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		if err := looReport(rows, classes, generic, feats); err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
 		}
@@ -171,6 +193,9 @@ func main() {
 		}
 	}
 
+	if *quick {
+		return
+	}
 	// Other families' benign rows (shell commands, prompts) hold no
 	// credentials: any finding there is a false positive too. Reported
 	// apart, when the files are present.

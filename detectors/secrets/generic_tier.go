@@ -1,0 +1,577 @@
+package secrets
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// The generic tier: a machine-made value in a context that names a
+// credential, for the many providers no rule knows. One hand-written
+// parser (matchCredential) reads every naming style (apiKey, API_KEY,
+// x-api-key, client-secret, authToken, "provider KEY value") and every
+// assignment form (code, env files, YAML, JSON, TOML, XML, CLI flags,
+// HTTP headers, URL query parameters, glued "nameKEY-value"); the value is
+// then described by measured signals (credFeatures: length, entropy and
+// entropy per character class, character mix, dictionary-word cover and
+// the letter language model's cost — lm.go —, sequence walks, a provider
+// word nearby, the kind of name and separator) and scored by a logistic
+// model fitted on the corpus (generic_fit.go, written by `eval
+// -fit-generic`, fitted and reported leave-one-source-out). The score is
+// the finding's confidence and sets its severity through fitted
+// thresholds: high where the fit measured precision ≥ 0.97.
+
+// credWords are the words that name a credential, longest first.
+var credWords = []string{"credentials", "credential", "secret", "token", "creds", "access", "private", "auth", "cred", "key", "tkn", "pat"}
+
+// strongCredWords name a credential on their own; "key", "access",
+// "private", "auth" also name many other things.
+var strongCredWords = map[string]bool{"secret": true, "token": true, "tkn": true, "credential": true, "credentials": true, "creds": true, "cred": true, "apikey": true}
+
+// credCompounds may precede a credential word glued in the same case
+// (apikey, accesstoken, clientsecret): a hit after other letters
+// ("monkey", "hockey") is not a name.
+var credCompounds = []string{"api", "access", "secret", "private", "auth", "client", "app", "master", "signing", "encryption", "license", "consumer",
+	"service", "session", "bearer", "refresh", "oauth", "user", "admin", "deploy", "webhook", "account", "bot", "personal", "project", "team",
+	"write", "read", "root", "shared", "integration", "partner", "merchant", "webhooksecret", "x"}
+
+// genericNameWords are name parts that say nothing about a provider.
+var genericNameWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`api app apps my the your our this that new old test tests dev prod production staging default user users admin
+		client server service access secret secrets private public key keys token tokens auth value data config conf cfg env local global master main
+		primary secondary root session cache signing encryption refresh bearer oauth var string str const let set export get http https header x is
+		a an to for of and with in on id url my_ live sandbox base64 hex raw value1 value2 web site account personal project org team bot write read
+		sk pk rk api_key apikey license consumer credential credentials creds cred tkn pass password passwd pwd integration external internal v1 v2`) {
+		genericNameWords[w] = true
+	}
+}
+
+var (
+	providerOnce  sync.Once
+	providerWords map[string]bool
+)
+
+// providerWordSet is the set of provider names the rule sets know (the
+// classes of picket's and gitleaks' provider rules): such a word near a
+// credential name raises confidence.
+func providerWordSet() map[string]bool {
+	providerOnce.Do(func() {
+		providerWords = map[string]bool{}
+		add := func(r *Rule) {
+			if r.Generic {
+				return
+			}
+			for _, w := range strings.FieldsFunc(strings.ToLower(r.Class), func(c rune) bool { return c == '-' || c == '_' || c == ' ' }) {
+				if len(w) >= 3 && !genericNameWords[w] {
+					providerWords[w] = true
+				}
+			}
+		}
+		for _, r := range builtinRules() {
+			add(r)
+		}
+		if gl, err := gitleaksDefaultRules(); err == nil {
+			for _, r := range gl {
+				add(r)
+			}
+		}
+		for _, w := range []string{"generic", "private", "password", "database", "basic", "http", "jwt", "netrc", "hash", "url"} {
+			delete(providerWords, w)
+		}
+	})
+	return providerWords
+}
+
+func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+func isLowerByte(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// credWordAt returns the length of the credential word at text[i:]
+// (ASCII case-insensitive), 0 if none.
+func credWordAt(text string, i int) int {
+	for _, w := range credWords {
+		if i+len(w) <= len(text) && strings.EqualFold(text[i:i+len(w)], w) {
+			return len(w)
+		}
+	}
+	return 0
+}
+
+// nameChar is a byte of a credential name (identifier characters and the
+// joiners of dotted, kebab and shell names).
+func nameChar(c byte) bool { return isIdentChar(c) || c == '.' || c == '-' || c == '$' || c == '@' }
+
+// valueStop ends a bare value.
+func valueStop(c byte) bool {
+	return c <= ' ' || strings.IndexByte("\"'`;,<>(){}[]&|\\", c) >= 0
+}
+
+// sepKind is how a value is tied to its name.
+type sepKind int
+
+const (
+	sepAssign sepKind = iota // = : := => and the like
+	sepSpace                 // blanks only: a flag, "provider KEY value"
+	sepGlued                 // one joiner: nameKEY-value
+	sepPair                  // quoted call arguments: set("api.token", "…")
+	sepXML                   // <apiKey>value</apiKey>
+)
+
+// matchCredential parses a credential name around the keyword hit at
+// start, its separator and its value. Groups: 1 the name, 2 the value
+// (offsets relative to start; the name may begin before it).
+func matchCredential(text string, start, limit int) []int {
+	kw := credWordAt(text, start)
+	if kw == 0 {
+		return nil
+	}
+	// Left edge: a word boundary, a case change, or a credential compound
+	// (apikey, clientSecret is a case change).
+	if start > 0 && isLetter(text[start-1]) && isLowerByte(text[start-1]) == isLowerByte(text[start]) {
+		ok := false
+		pre := strings.ToLower(text[max(0, start-16):start])
+		for _, c := range credCompounds {
+			if strings.HasSuffix(pre, c) && (len(pre) == len(c) || !isLetter(pre[len(pre)-len(c)-1]) ||
+				isLowerByte(text[start-len(c)-1]) != isLowerByte(text[start-len(c)])) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return nil
+		}
+	}
+	// Right edge of the keyword: not glued to more lower-case letters of
+	// the same word ("keyword", "tokenizer"; a plural is fine).
+	ke := start + kw
+	if kw == 3 && strings.EqualFold(text[start:ke], "pat") && ke < len(text) && isLetter(text[ke]) &&
+		!(isLowerByte(text[ke-1]) && !isLowerByte(text[ke])) {
+		return nil // path, pattern, PATH: a personal access token is a whole "pat"
+	}
+	if ke < len(text) && isLowerByte(text[ke]) && isLowerByte(text[ke-1]) {
+		if !(text[ke] == 's' && (ke+1 >= len(text) || !isLetter(text[ke+1]))) {
+			return nil
+		}
+	}
+	ns := start
+	for n := 0; n < 48 && ns > 0 && nameChar(text[ns-1]); n++ {
+		ns--
+	}
+	ne := ke
+	for ne < limit && ne-ns < 80 && nameChar(text[ne]) {
+		ne++
+	}
+	for ne > ke && (text[ne-1] == '.' || text[ne-1] == '-') {
+		ne-- // a sentence's full stop, a trailing dash
+	}
+	// Glued value: nameKEY-ab12…, provider-secret-123e…: split the name
+	// run at the first joiner after the keyword whose next segment holds a
+	// digit or is long.
+	if ne-ke > 10 {
+		for i := ke; i < ne-1; i++ {
+			if text[i] != '-' && text[i] != '_' && text[i] != '.' {
+				continue
+			}
+			seg := i + 1
+			for seg < ne && text[seg] != '-' && text[seg] != '_' && text[seg] != '.' {
+				seg++
+			}
+			if strings.ContainsAny(text[i+1:seg], "0123456789") || seg-i-1 >= 16 {
+				ve := ne
+				for ve < limit && ve-ne < 3 && text[ve] == '=' {
+					ve++ // base64 padding
+				}
+				if ve-(i+1) >= 10 && (ve >= limit || valueStop(text[ve])) {
+					return []int{ns - start, ve - start, ns - start, i - start, i + 1 - start, ve - start}
+				}
+				break
+			}
+		}
+	}
+	j := ne
+	quotedName := false
+	for n := 0; n < 2 && j < limit && (text[j] == '"' || text[j] == '\'' || text[j] == '`' || text[j] == ']'); n++ {
+		quotedName = quotedName || text[j] != ']'
+		j++
+	}
+	blank := j
+	j = skipBlank(text, j, limit, 16)
+	sawBlank := j > blank
+	if j >= limit {
+		return nil
+	}
+	sepLen := 0
+	for _, sep := range []string{":::=", "::=", "===", "!==", ":=", "=>", "->", ".=", "+=", "?=", "==", "!=", "=", ":"} {
+		if strings.HasPrefix(text[j:limit], sep) {
+			sepLen = len(sep)
+			break
+		}
+	}
+	switch {
+	case sepLen > 0:
+		if sepLen == 1 && text[j] == ':' && j+1 < limit && text[j+1] == ':' {
+			return nil // a scope operator
+		}
+		j = skipBlank(text, j+sepLen, limit, 8)
+	case quotedName && text[j] == ',':
+		j = skipBlank(text, j+1, limit, 4)
+		if j >= limit || (text[j] != '"' && text[j] != '\'') {
+			return nil
+		}
+	case text[j] == '>' && ns > 0 && text[ns-1] == '<':
+		j++
+	case sawBlank && !quotedName:
+		// "provider KEY value", --token value: the value on the same line.
+	default:
+		return nil
+	}
+	if j >= limit {
+		return nil
+	}
+	// An auth scheme before the value (Bearer, Token, Basic).
+	for _, s := range []string{"bearer ", "token ", "basic ", "apikey ", "key "} {
+		if j+len(s) < limit && strings.EqualFold(text[j:j+len(s)], s) {
+			j = skipBlank(text, j+len(s), limit, 4)
+			break
+		}
+	}
+	if j >= limit {
+		return nil
+	}
+	var vs, ve int
+	switch q := text[j]; q {
+	case '"', '\'', '`':
+		vs = j + 1
+		ve = vs
+		for ve < limit && ve-vs <= 1000 && text[ve] != q && text[ve] != '\n' && text[ve] != '\\' {
+			ve++
+		}
+		if ve >= limit || text[ve] != q {
+			return nil
+		}
+	default:
+		vs = j
+		ve = vs
+		for ve < limit && ve-vs <= 1000 && !valueStop(text[ve]) {
+			ve++
+		}
+		if ve < limit && (text[ve] == '(' || text[ve] == '[') {
+			return nil // a call or an index: a reference
+		}
+		for ve > vs && strings.IndexByte(".:,", text[ve-1]) >= 0 {
+			ve--
+		}
+	}
+	if ve-vs < 8 || ve-vs > 1000 {
+		return nil
+	}
+	return []int{ns - start, ve - start, ns - start, ne - start, vs - start, ve - start}
+}
+
+// credContext is what the scorer knows of a candidate's surroundings.
+type credContext struct {
+	sep      sepKind
+	quoted   bool
+	strong   bool // the name holds a strong credential word
+	provider bool // a known provider's name in the name or just before it
+	brand    bool // the name (or the word before it) has a part that is not a generic word
+}
+
+// credFeatureNames names the scorer's inputs, in order.
+var credFeatureNames = []string{"bias", "len", "loglen", "entropy", "entropy_ratio", "classes", "digit_share", "upper_share", "other_share",
+	"lm_bits", "few_letters", "word_cover", "hex", "uuid", "walk", "provider", "brand", "strong_name", "quoted", "sep_assign", "sep_space",
+	"sep_glued", "prefixed", "marker", "distinct_ratio", "repeat"}
+
+// credFeatures describes a candidate value for the scorer.
+func credFeatures(v string, c credContext) []float64 {
+	n := float64(len(v))
+	var lo, up, di, ot int
+	for i := 0; i < len(v); i++ {
+		switch ch := v[i]; {
+		case ch >= 'a' && ch <= 'z':
+			lo++
+		case ch >= 'A' && ch <= 'Z':
+			up++
+		case ch >= '0' && ch <= '9':
+			di++
+		default:
+			ot++
+		}
+	}
+	alpha := 0
+	hex := true
+	for i := 0; i < len(v); i++ {
+		if !isHex(v[i]) && v[i] != '-' {
+			hex = false
+			break
+		}
+	}
+	switch {
+	case hex:
+		alpha = 16
+	default:
+		if lo > 0 {
+			alpha += 26
+		}
+		if up > 0 {
+			alpha += 26
+		}
+		if di > 0 {
+			alpha += 10
+		}
+		if ot > 0 {
+			alpha += 4
+		}
+	}
+	ent := shannon(v)
+	ratio := ent / math.Log2(math.Max(2, math.Min(n, float64(alpha))))
+	bits, letters := lmBits(v)
+	few := 0.0
+	if letters < 4 {
+		bits, few = 4.5, 1 // no letters to judge: a neutral cost
+	}
+	walk := float64(ascendingCover(v)) / n
+	if l := strings.ToLower(v); interleavedWalk(v) || strings.Contains(l, "a1b2c3") || strings.Contains(l, "1a2b3c") {
+		walk = math.Max(walk, 0.5)
+	}
+	b := func(x bool) float64 {
+		if x {
+			return 1
+		}
+		return 0
+	}
+	prefixed := false
+	for i := 1; i < len(v) && i <= 8; i++ {
+		if v[i] == '_' || v[i] == '-' {
+			prefixed = i >= 2 && isLetterRun(v[:i]) && len(v)-i > 12
+			break
+		}
+		if !isLetter(v[i]) {
+			break
+		}
+	}
+	return []float64{1, math.Min(n, 80) / 80, math.Log2(n) / 7, ent / 6, math.Min(ratio, 1.2), float64(charClasses(v)) / 4,
+		float64(di) / n, float64(up) / n, float64(ot) / n, bits / 6, few, wordCover(v), b(hex && len(v) >= 16), b(uuidLike(v)), walk,
+		b(c.provider), b(c.brand), b(c.strong), b(c.quoted), b(c.sep == sepAssign || c.sep == sepPair || c.sep == sepXML), b(c.sep == sepSpace),
+		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v)}
+}
+
+// markerWords are words that documentation and tests put in fake keys.
+var markerWords = []string{"test", "sandbox", "short", "fake", "sample", "demo", "invalid", "mock", "dummy", "foo", "bar", "xyz", "abc"}
+
+func markerWord(v string) bool {
+	l := strings.ToLower(v)
+	for _, w := range markerWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// repeatShare is the share of v covered by the repeats of its most
+// repeated block of 3 to 12 bytes (abc123abc123…, 0123456789abcdef twice):
+// a random token barely repeats itself.
+func repeatShare(v string) float64 {
+	best := 0
+	for l := 3; l <= 12 && 2*l <= len(v); l++ {
+		for i := 0; i+l <= len(v) && i < 16; i++ {
+			blk := v[i : i+l]
+			if n := strings.Count(v, blk); n >= 2 && n*l > best {
+				best = n * l
+			}
+		}
+	}
+	return float64(best) / float64(len(v))
+}
+
+func isLetterRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// uuidLike reports an 8-4-4-4-12 shape of hex digits in any case.
+func uuidLike(v string) bool {
+	return isUUID(strings.ToLower(v))
+}
+
+// CredentialModel is the generic tier's fitted scorer: logistic weights
+// over credFeatureNames and the score thresholds of each severity
+// (below Low a candidate is dropped).
+type CredentialModel struct {
+	Weights           []float64
+	High, Medium, Low float64
+}
+
+func (m *CredentialModel) score(f []float64) float64 {
+	z := 0.0
+	for i, w := range m.Weights {
+		if i < len(f) {
+			z += w * f[i]
+		}
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// Score returns the model's probability for a feature vector.
+func (m CredentialModel) Score(f []float64) float64 { return m.score(f) }
+
+// CredentialFeatureNames returns the names of the scorer's inputs.
+func CredentialFeatureNames() []string { return append([]string(nil), credFeatureNames...) }
+
+// SetCredentialModel replaces the generic tier's model for detectors
+// configured after the call and returns the previous one (for the
+// evaluation's leave-one-source-out refits; not safe concurrently with
+// Configure or Detect).
+func SetCredentialModel(m CredentialModel) CredentialModel {
+	old := credentialModel
+	credentialModel = m
+	return old
+}
+
+// collectCredential, when set, receives the features of every candidate
+// that passes the generic tier's filters (evaluation only).
+var collectCredential func(f []float64)
+
+// CollectCredentialFeatures runs d over text and returns the features of
+// the generic tier's candidates (for fitting the model; not safe
+// concurrently with Detect).
+func CollectCredentialFeatures(d sdk.Detector, ev *sdk.Event) ([][]float64, error) {
+	var out [][]float64
+	collectCredential = func(f []float64) { out = append(out, f) }
+	defer func() { collectCredential = nil }()
+	_, err := d.Detect(context.Background(), ev)
+	return out, err
+}
+
+// acceptCredential filters and scores a generic-tier candidate.
+func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, start, end int) (match, bool) {
+	if len(secret) < r.MinLen {
+		return match{}, false
+	}
+	// The placeholder words and marks drop a candidate, except the
+	// counting walks (a1b2c3): those are a measured feature (walk) the
+	// model weighs, since rule examples of real providers are full of them.
+	if placeholderMarked(strings.NewReplacer("a1b2c3", "", "1a2b3c", "").Replace(strings.ToLower(secret)), true) || strings.Contains(secret, "://") {
+		return match{}, false
+	}
+	if len(secret) >= 12 && distinct(secret) <= 4 {
+		return match{}, false
+	}
+	run, best := 1, 1
+	for i := 1; i < len(secret); i++ {
+		if secret[i] == secret[i-1] {
+			run++
+			best = max(best, run)
+		} else {
+			run = 1
+		}
+	}
+	if best >= 8 || best*3 >= len(secret) {
+		return match{}, false
+	}
+	quoted := start > 0 && (text[start-1] == '"' || text[start-1] == '\'' || text[start-1] == '`')
+	ent := shannon(secret)
+	lineStart := max(0, start-300)
+	if k := strings.LastIndexByte(text[lineStart:start], '\n'); k >= 0 {
+		lineStart += k + 1
+	}
+	if !genericValueOK(r, secret, key, text[lineStart:start], ent, quoted) {
+		return match{}, false
+	}
+	if looksLikeImageData(text, start, secret) {
+		return match{}, false
+	}
+	c := credContext{quoted: quoted}
+	// The separator: what lies between the name and the value.
+	mid := ""
+	if k := strings.LastIndex(text[max(0, start-120):start], key); k >= 0 {
+		mid = text[max(0, start-120)+k+len(key) : start]
+	}
+	switch t := strings.Trim(mid, "\"'`] \t"); {
+	case t == "" && strings.TrimSpace(mid) == "" && mid != "":
+		c.sep = sepSpace
+	case t == "-" || t == "_" || t == ".":
+		c.sep = sepGlued
+	case t == ">":
+		c.sep = sepXML
+	case t == ",":
+		c.sep = sepPair
+	default:
+		c.sep = sepAssign
+	}
+	// The name's parts, and the word before it on the line.
+	parts := nameParts(key)
+	before := strings.TrimRight(text[lineStart:max(lineStart, start-len(mid)-len(key))], " \t\"'")
+	if i := strings.LastIndexAny(before, " \t\"'(=:,"); i >= 0 {
+		before = before[i+1:]
+	}
+	if before != "" && len(before) <= 32 {
+		parts = append(parts, nameParts(before)...)
+	}
+	pw := providerWordSet()
+	for _, p := range parts {
+		if strongCredWords[p] || strings.HasSuffix(p, "token") || strings.HasSuffix(p, "secret") {
+			c.strong = true
+		}
+		if pw[p] {
+			c.provider = true
+		}
+		if len(p) >= 3 && !genericNameWords[p] && credWordAt(p, 0) != len(p) {
+			c.brand = true
+		}
+	}
+	f := credFeatures(secret, c)
+	if collectCredential != nil {
+		collectCredential(f)
+		return match{rule: r, start: start, end: end, secret: secret, severity: sdk.SeverityLow, confidence: 0.5}, true
+	}
+	p := credentialModel.score(f)
+	if p < credentialModel.Low {
+		return match{}, false
+	}
+	sev := sdk.SeverityLow
+	switch {
+	case p >= credentialModel.High:
+		sev = sdk.SeverityHigh
+	case p >= credentialModel.Medium:
+		sev = sdk.SeverityMedium
+	}
+	for _, a := range r.allow {
+		if a.matches(secret, text[start:end], lineAt(text, start)) {
+			return match{}, false
+		}
+	}
+	return match{rule: r, start: start, end: end, secret: secret, severity: sev, confidence: math.Round(p*100) / 100}, true
+}
+
+// nameParts splits a name into lower-case words (camelCase, snake_case,
+// kebab-case, dotted).
+func nameParts(name string) []string {
+	var out []string
+	letterRuns(name, func(run []byte) { out = append(out, string(run)) })
+	return out
+}
+
+// credentialRule is the generic tier's rule.
+func credentialRule() *Rule {
+	return &Rule{ID: "generic-credential", Class: "generic", Description: "machine-made value under a credential name", Severity: sdk.SeverityHigh,
+		Confidence: 0.6, Generic: true, scored: true, SecretGroup: 2, MinLen: 10, Ahead: 420, Match: matchCredential,
+		Keywords: credWords,
+		// The regex documents the shape; matchCredential parses it.
+		Regex: `(?i)([\w.\-]*(?:key|secret|token|auth|access|private|cred)[\w.\-]*)["'\]]*\s*[:=]?\s*["']?([^\s"']{8,300})`,
+		Examples: s(`planyo_api_key = "{an:40}"`, "ZENDESK_SECRET_TOKEN={url:48}", "mailjet KEY {hex:32}", `--auth-token {an:36}`, `"apiKey": "{an:32}"`,
+			"GET /v1/items?access_token={an:40}&page=2", "<ApiSecret>{an:32}</ApiSecret>", `x-api-key: {an:40}`, `acmeKEY-{lc:40}`),
+		NonExamples: s(`api_key = "${API_KEY}"`, "the key is important for performance", `token_url = "https://example.com/oauth/token"`,
+			`secret_name = "prod-db-credentials"`, `primary key (user_id, created_at)`, "monkey business as usual", `api_key: xxxxxxxxxxxxxxxxxxxx`,
+			`accessibilityLabel = "SubmitButtonLabel"`, `key = "configuration_management_settings"`)}
+}
