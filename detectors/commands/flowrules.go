@@ -1,0 +1,129 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+)
+
+// flowRules judge what a row of the catalogue cannot see: a manifest fed to
+// kubectl on its standard input, security daemons found by name and
+// killed, and kernel hardening switched off by writing to /proc/sys.
+var flowRules = []*rule{
+	{
+		ID: "k8s-manifest-escape", Class: "container escape", Sev: high,
+		Msg: "applies a pod manifest, given on standard input, that is privileged, shares the node's namespaces or mounts its root filesystem (ATT&CK T1611)",
+		Must: []string{
+			"kubectl apply -f - <<EOF\napiVersion: v1\nkind: Pod\nmetadata:\n  name: dbg\nspec:\n  hostPID: true\n  containers:\n  - name: x\n    image: alpine\nEOF",
+			"cat <<EOF | kubectl create -f -\nkind: Pod\nspec:\n  containers:\n  - name: x\n    image: alpine\n    volumeMounts:\n    - mountPath: /host\n      name: root\n  volumes:\n  - name: root\n    hostPath:\n      path: /\nEOF",
+			"echo '{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"x\",\"image\":\"alpine\",\"securityContext\":{\"privileged\":true}}]}}' | kubectl apply -f -",
+		},
+		MustNot: []string{
+			"kubectl apply -f - <<EOF\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  mode: prod\nEOF",
+			"cat <<EOF | kubectl apply -f -\nkind: Pod\nspec:\n  containers:\n  - name: web\n    image: nginx\n    volumeMounts:\n    - mountPath: /cache\n      name: c\n  volumes:\n  - name: c\n    hostPath:\n      path: /var/cache/web\nEOF",
+		},
+		check: checkManifestEscape,
+	},
+	{
+		ID: "kill-security-daemon", Class: "defense evasion", Sev: high,
+		Msg:  "kills or stops a security or logging daemon found by name (ATT&CK T1562.001)",
+		Must: []string{"kill -9 $(pgrep auditd)", "pkill -9 falcon-sensor", "killall -9 osqueryd", "kill $(pidof rsyslogd)"},
+		MustNot: []string{
+			"pkill -f 'node server.js'", "kill $(pgrep -f webpack)", "pgrep auditd",
+		},
+		check: checkKillSecurity,
+	},
+	{
+		ID: "proc-sys-hardening-off", Class: "defense evasion", Sev: high,
+		Msg:     "turns off a kernel hardening setting by writing to /proc/sys (ATT&CK T1562.001)",
+		Must:    []string{"echo 0 > /proc/sys/kernel/randomize_va_space", "echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope"},
+		MustNot: []string{"cat /proc/sys/kernel/randomize_va_space", "echo 1 > /proc/sys/net/ipv4/ip_forward"},
+		check:   checkProcSys,
+	},
+}
+
+func init() { rules = append(rules, flowRules...) }
+
+var (
+	// manifestEscapeRe finds the pod settings that reach the node, in YAML
+	// or JSON, in lower case.
+	manifestEscapeRe = regexp.MustCompile(`"?(privileged|hostpid|hostnetwork|hostipc|allowprivilegeescalation)"?\s*:\s*true\b|"?add"?\s*:\s*\[?\s*-?\s*"?(sys_admin|all|sys_ptrace|sys_module)\b`)
+	hostPathRe       = regexp.MustCompile(`hostpath"?\s*:\s*\{?\s*"?path"?\s*:\s*"?(/|/etc|/root|/var/run/docker\.sock|/run/containerd/containerd\.sock|/var/lib/kubelet|/proc|/dev|/var/run|/home)"?\s*(\n|,|\}|$)`)
+)
+
+func checkManifestEscape(c *call, _ *config) *hit {
+	if c.name != "kubectl" && c.name != "oc" {
+		return nil
+	}
+	sub := c.arg(1)
+	if sub != "apply" && sub != "create" && sub != "replace" && sub != "run" {
+		return nil
+	}
+	stdin := false
+	for i, a := range c.args() {
+		if a == "-f=-" || a == "--filename=-" || (a == "-f" || a == "--filename") && c.arg(i+2) == "-" {
+			stdin = true
+		}
+	}
+	if !stdin {
+		return nil
+	}
+	body := c.stdin
+	for _, p := range upstream(c) {
+		if p.stdin != "" {
+			body += "\n" + p.stdin
+		}
+		if p.name == "echo" || p.name == "printf" {
+			body += "\n" + strings.Join(p.args(), " ")
+		}
+	}
+	if body == "" {
+		return nil
+	}
+	l := strings.ToLower(body)
+	if manifestEscapeRe.MatchString(l) || hostPathRe.MatchString(l) {
+		return c.rule()
+	}
+	return nil
+}
+
+// securityDaemons are security agents and logging daemons.
+var securityDaemons = set("auditd", "auditbeat", "falcon-sensor", "falcond", "falcon", "osqueryd", "osquery", "wazuh-agentd", "ossec-agentd",
+	"sysmon", "sysmonforlinux", "rsyslogd", "syslog-ng", "systemd-journald", "filebeat", "elastic-agent", "elastic-endpoint",
+	"cbagentd", "cbdaemon", "sentinelone", "sentineld", "mdatp", "wdavdaemon", "clamd", "freshclam", "aide", "tripwire", "snort",
+	"suricata", "zeek", "apparmor", "splunkd", "td-agent", "fluentd", "fluent-bit", "amazon-ssm-agent", "google_osconfig_agent", "qualys-cloud-agent")
+
+func checkKillSecurity(c *call, _ *config) *hit {
+	names := func(args []string) bool {
+		for _, a := range args {
+			if securityDaemons[strings.ToLower(strings.Trim(a, "'\""))] {
+				return true
+			}
+		}
+		return false
+	}
+	switch c.name {
+	case "pkill", "killall":
+		if names(c.args()) {
+			return c.rule()
+		}
+	case "kill":
+		for _, s := range c.substs {
+			if (s.name == "pgrep" || s.name == "pidof") && names(s.args()) {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+var procSysHardening = set("/proc/sys/kernel/randomize_va_space", "/proc/sys/kernel/yama/ptrace_scope", "/proc/sys/kernel/kptr_restrict",
+	"/proc/sys/kernel/dmesg_restrict", "/proc/sys/kernel/unprivileged_bpf_disabled", "/proc/sys/fs/protected_symlinks", "/proc/sys/fs/protected_hardlinks")
+
+func checkProcSys(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		if procSysHardening[normPath(w)] {
+			return c.rule()
+		}
+	}
+	return nil
+}
