@@ -113,14 +113,27 @@ func QuarantineSeverity(level string) sdk.Severity {
 	return 0
 }
 
-// Sink forwards findings at or above a severity to a SIEM.
+// Sink forwards findings at or above a severity to a SIEM (host/sink),
+// through a durable spool under DataDir/sinks/Name.
 type Sink struct {
 	Name        string
 	Type        string // webhook | syslog
 	URL         string // webhook
 	Address     string // syslog host:port
-	Network     string // syslog: udp | tcp
+	Network     string // syslog: udp | tcp | tls
 	MinSeverity sdk.Severity
+	// Syslog over TLS: CA bundle, client certificate and key (PEM files),
+	// name to verify ("" means the address's host).
+	CAFile, CertFile, KeyFile, ServerName string
+	// Webhook: the names of the environment variables that hold the
+	// bearer token and the HMAC key (never the secrets themselves).
+	BearerTokenEnv, HMACKeyEnv string
+	// Delivery: per-attempt timeout and the retry backoff's first and
+	// longest wait; 0 means the sink's defaults.
+	Timeout, Backoff, MaxBackoff time.Duration
+	// Spool bounds; 0 means the spool's defaults (64 MiB, 100 000 alerts).
+	SpoolMaxBytes   int64
+	SpoolMaxRecords int
 }
 
 // Tenant is one customer of the host, found by the hash of its API key.

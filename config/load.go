@@ -110,6 +110,31 @@ type rawSink struct {
 	MinSevRange  hcl.Range `hcl:"min_severity,attr_range"`
 	DefRange     hcl.Range `hcl:",def_range"`
 	LabelRange   hcl.Range `hcl:"name,label_range"`
+	URLRange     hcl.Range `hcl:"url,attr_range"`
+	AddrRange    hcl.Range `hcl:"address,attr_range"`
+	// Syslog over TLS, webhook secrets, delivery and spool (sink.go).
+	CAFile       *string   `hcl:"ca_file,optional"`
+	CAFileRange  hcl.Range `hcl:"ca_file,attr_range"`
+	CertFile     *string   `hcl:"cert_file,optional"`
+	CertRange    hcl.Range `hcl:"cert_file,attr_range"`
+	KeyFile      *string   `hcl:"key_file,optional"`
+	KeyRange     hcl.Range `hcl:"key_file,attr_range"`
+	ServerName   *string   `hcl:"server_name,optional"`
+	ServerRange  hcl.Range `hcl:"server_name,attr_range"`
+	BearerEnv    *string   `hcl:"bearer_token_env,optional"`
+	BearerRange  hcl.Range `hcl:"bearer_token_env,attr_range"`
+	HMACEnv      *string   `hcl:"hmac_key_env,optional"`
+	HMACRange    hcl.Range `hcl:"hmac_key_env,attr_range"`
+	Timeout      *string   `hcl:"timeout,optional"`
+	TimeoutRange hcl.Range `hcl:"timeout,attr_range"`
+	Backoff      *string   `hcl:"backoff,optional"`
+	BackoffRange hcl.Range `hcl:"backoff,attr_range"`
+	MaxBackoff   *string   `hcl:"max_backoff,optional"`
+	MaxBackRange hcl.Range `hcl:"max_backoff,attr_range"`
+	SpoolSize    *string   `hcl:"spool_max_size,optional"`
+	SpoolSizeRng hcl.Range `hcl:"spool_max_size,attr_range"`
+	SpoolRecords *int      `hcl:"spool_max_records,optional"`
+	SpoolRecRng  hcl.Range `hcl:"spool_max_records,attr_range"`
 }
 
 type rawTenant struct {
@@ -358,29 +383,7 @@ func (v *validator) build(raw *rawFile) *Config {
 		}
 	}
 	for _, rs := range raw.Sinks {
-		s := Sink{Name: rs.Name, Type: rs.Type, MinSeverity: sdk.SeverityHigh, Network: "udp"}
-		field := fmt.Sprintf("sink %q", rs.Name)
-		v.oneOf(rs.TypeRange, field+" type", rs.Type, "webhook", "syslog")
-		if rs.URL != nil {
-			s.URL = *rs.URL
-		}
-		if rs.Address != nil {
-			s.Address = *rs.Address
-		}
-		if rs.Network != nil {
-			s.Network = *rs.Network
-			v.oneOf(rs.NetworkRange, field+" network", s.Network, "udp", "tcp")
-		}
-		if rs.MinSeverity != nil {
-			s.MinSeverity = v.severity(rs.MinSevRange, field+" min_severity", *rs.MinSeverity)
-		}
-		if rs.Type == "webhook" && s.URL == "" {
-			v.errorf(rs.DefRange, field+" url", "a webhook sink needs a url")
-		}
-		if rs.Type == "syslog" && s.Address == "" {
-			v.errorf(rs.DefRange, field+" address", "a syslog sink needs an address")
-		}
-		cfg.Sinks = append(cfg.Sinks, s)
+		cfg.Sinks = append(cfg.Sinks, v.sink(rs, cfg.Sinks))
 	}
 	if rs := raw.Session; rs != nil {
 		v.session(rs, &cfg.Session)

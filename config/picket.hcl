@@ -30,16 +30,30 @@ store {
   # max_events = 1000000
 }
 
-# Forward findings at or above a severity to a SIEM (any number of sinks).
+# Forward findings at or above a severity to a SIEM (any number of sinks; README
+# "Alerts to a SIEM"). Each spools its alerts under data_dir/sinks/<name> before
+# sending them, in order, and retries until the receiver takes them; a full spool
+# drops its oldest (counted in picket_sink_dropped_total). Changes need a restart.
 # sink "siem" {
-#   type         = "webhook"              # "webhook" or "syslog"
-#   url          = "https://siem.internal/picket"
-#   min_severity = "high"
+#   type              = "webhook"              # "webhook" or "syslog"
+#   url               = "https://siem.internal/picket"
+#   min_severity      = "high"
+#   bearer_token_env  = "PICKET_SIEM_TOKEN"    # env var holding a bearer token (optional)
+#   hmac_key_env      = "PICKET_SIEM_HMAC"     # env var holding an HMAC key: X-Picket-Signature (optional)
+#   timeout           = "10s"                  # per attempt
+#   backoff           = "500ms"                # first retry wait, doubled up to max_backoff, with jitter
+#   max_backoff       = "1m"                   # 429/503 wait for Retry-After instead (at most 15m)
+#   spool_max_size    = "64MiB"
+#   spool_max_records = 100000
 # }
 # sink "syslog" {
-#   type    = "syslog"
-#   address = "127.0.0.1:514"
-#   network = "udp"                      # "udp" or "tcp"
+#   type        = "syslog"
+#   address     = "logs.internal:6514"
+#   network     = "tls"                        # "udp" (default), "tcp" or "tls" (RFC 5425)
+#   ca_file     = "/etc/picket/syslog-ca.pem"  # tls: CA of the receiver's certificate (default: system roots)
+#   cert_file   = "/etc/picket/client.pem"     # tls: client certificate and key for mutual TLS (optional)
+#   key_file    = "/etc/picket/client.key"
+#   server_name = "logs.internal"              # tls: name to verify (default: the address's host)
 # }
 
 # Envoy ext_proc (Envoy AI Gateway, plain Envoy): a gRPC ExternalProcessor on its own

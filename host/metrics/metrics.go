@@ -29,6 +29,7 @@ type Metrics struct {
 	httpRequests     *prometheus.CounterVec
 	reloads          *prometheus.CounterVec
 	session          *sessionCollectors
+	sinks            *sinkCollectors
 }
 
 // New registers picket's collectors (and the Go and process collectors) on a
@@ -85,6 +86,7 @@ func New() *Metrics {
 		m.verdictDuration, m.storeDuration, m.storeErrors, m.queueDepth, m.queueClaimed, m.queueDead, m.queueOldest, m.httpRequests, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.session = newSessionCollectors(r)
+	m.sinks = newSinkCollectors(r)
 	return m
 }
 

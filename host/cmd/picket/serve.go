@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/picketsec/picket/host/metrics"
 	"github.com/picketsec/picket/host/runtime"
 	"github.com/picketsec/picket/host/server"
+	"github.com/picketsec/picket/host/sink"
 )
 
 func init() {
@@ -178,7 +180,7 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 	d.store = store
 	var sinks []audit.Sink
 	for _, sc := range cfg.Sinks {
-		s, err := newSink(sc, log)
+		s, err := newSink(sc, cfg.DataDir, m, log)
 		if err != nil {
 			d.close()
 			return nil, err
@@ -247,12 +249,27 @@ func (d *daemon) close() {
 	}
 }
 
-func newSink(sc config.Sink, log hclog.Logger) (audit.Sink, error) {
+// newSink starts the sink of sc, with its spool under dataDir/sinks.
+func newSink(sc config.Sink, dataDir string, m *metrics.Metrics, log hclog.Logger) (audit.Sink, error) {
+	opts := sink.Options{
+		Name: sc.Name, Dir: filepath.Join(dataDir, "sinks", sc.Name), MinSeverity: sc.MinSeverity,
+		MaxBytes: sc.SpoolMaxBytes, MaxRecords: sc.SpoolMaxRecords,
+		Timeout: sc.Timeout, Backoff: sc.Backoff, MaxBackoff: sc.MaxBackoff,
+		Metrics: m, Logger: log.Named("sink").With("sink", sc.Name),
+	}
 	switch sc.Type {
 	case "webhook":
-		return audit.NewWebhookSink(audit.WebhookConfig{URL: sc.URL, MinSeverity: sc.MinSeverity, Logger: log.Named("sink").With("sink", sc.Name)})
+		wc := sink.WebhookConfig{Options: opts, URL: sc.URL}
+		if sc.BearerTokenEnv != "" {
+			wc.BearerToken = os.Getenv(sc.BearerTokenEnv)
+		}
+		if sc.HMACKeyEnv != "" {
+			wc.HMACKey = []byte(os.Getenv(sc.HMACKeyEnv))
+		}
+		return sink.NewWebhook(wc)
 	case "syslog":
-		return audit.NewSyslogSink(audit.SyslogConfig{Address: sc.Address, Network: sc.Network, MinSeverity: sc.MinSeverity, Logger: log.Named("sink").With("sink", sc.Name)})
+		return sink.NewSyslog(sink.SyslogConfig{Options: opts, Address: sc.Address, Network: sc.Network,
+			CAFile: sc.CAFile, CertFile: sc.CertFile, KeyFile: sc.KeyFile, ServerName: sc.ServerName})
 	}
 	return nil, fmt.Errorf("sink %q: unknown type %q", sc.Name, sc.Type)
 }
@@ -363,6 +380,10 @@ func reload(ctx context.Context, file, dataDir string, running *config.Config, d
 	if l, r := cfg.Limits, running.Limits; l.MaxConnections != r.MaxConnections || l.QueueLease != r.QueueLease || l.WasmMemory != r.WasmMemory {
 		log.Warn("limits.max_connections, queue_lease and wasm_memory changes take effect at the next restart")
 		cfg.Limits.MaxConnections, cfg.Limits.QueueLease, cfg.Limits.WasmMemory = r.MaxConnections, r.QueueLease, r.WasmMemory
+	}
+	if !reflect.DeepEqual(cfg.Sinks, running.Sinks) {
+		log.Warn("sink changes take effect at the next restart (the running sinks keep their spools)")
+		cfg.Sinks = running.Sinks
 	}
 	skipped, err := d.eng.Load(ctx, cfg)
 	d.metrics.Reload(err == nil)

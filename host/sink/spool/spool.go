@@ -473,6 +473,14 @@ func (s *Spool) Ack(seq uint64) error {
 	return nil
 }
 
+// Pending says whether record seq is still to be done: false once it is
+// acknowledged or dropped (by a bound, meanwhile).
+func (s *Spool) Pending(seq uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && seq > s.acked
+}
+
 // Flush writes the ack file if acknowledgements are pending.
 func (s *Spool) Flush() error {
 	s.mu.Lock()
