@@ -58,7 +58,9 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 		return nil, fmt.Errorf("sink %q: url does not parse", cfg.Name)
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+		// A redirect is an answer to fix in the config, not to follow: a
+		// 302 would turn the POST into a GET that "succeeds" empty.
+		cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	b, err := newBase(cfg.Options, &webhook{cfg: cfg})
 	if err != nil {
