@@ -29,7 +29,24 @@ func TestACMatcherStreams(t *testing.T) {
 		}
 		m := newACMatcher(kws)
 		size := []int{0, 1, 7, acStreamMin - 1, acStreamMin, acStreamMin + 3, 3 * acStreamMin, 100_003}[round%8]
-		text := word(size)
+		tb := []byte(word(size))
+		if size >= acStreamMin {
+			// The longest keyword across each cut between streams, ending
+			// one and two bytes past it, where a short lead-in would lose it.
+			long := kws[0]
+			for _, k := range kws {
+				if len(k) > len(long) {
+					long = k
+				}
+			}
+			for j := 1; j < acStreams; j++ {
+				cut := size * j / acStreams
+				for _, end := range []int{cut + 1, cut + 2 + len(long)} {
+					copy(tb[end-len(long):], long)
+				}
+			}
+		}
+		text := string(tb)
 		type hit struct {
 			id  int32
 			end int

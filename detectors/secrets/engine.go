@@ -120,6 +120,12 @@ type engine struct {
 	allowFP        map[string]bool
 	maxDepth       int
 	maxDecodeBytes int
+
+	// plain selects the reference scan (tests only): keywords found by a
+	// plain search for each, every regex run without the gates that skip
+	// it, so that a differential test can check the fast path finds the
+	// same.
+	plain bool
 }
 
 var lockfileRe = regexp.MustCompile(`(?i)(?:go\.sum|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|cargo\.lock|poetry\.lock|pipfile\.lock|gemfile\.lock|composer\.lock|packages\.lock\.json|flake\.lock|uv\.lock|\.terraform\.lock\.hcl)\b`)

@@ -284,6 +284,51 @@ func anchorRegex(src string) (anchored string, lits []string, boundary, ok bool)
 	return anchored, out, boundary, true
 }
 
+// gateRegex returns src without the optional character-class runs that
+// lead it or each of its top-level alternatives (`[\w.-]{0,50}?` in the
+// field's rules), or "" when there are none. Such a run can be empty, so
+// the result matches somewhere in a text exactly when src does; without
+// it the regex machine runs one short-lived thread per byte instead of
+// up to fifty, so it makes a cheap test of whether a window can hold a
+// match at all before the submatch search.
+func gateRegex(src string) string {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	stripped := false
+	strip := func(t *syntax.Regexp) *syntax.Regexp {
+		if t.Op != syntax.OpConcat {
+			return t
+		}
+		i := 0
+		for i < len(t.Sub)-1 && optionalRun(t.Sub[i]) {
+			i++
+		}
+		if i == 0 {
+			return t
+		}
+		stripped = true
+		if len(t.Sub)-i == 1 {
+			return t.Sub[i]
+		}
+		return &syntax.Regexp{Op: syntax.OpConcat, Flags: t.Flags, Sub: t.Sub[i:]}
+	}
+	if t.Op == syntax.OpAlternate {
+		alts := make([]*syntax.Regexp, len(t.Sub))
+		for i, a := range t.Sub {
+			alts[i] = strip(a)
+		}
+		t = &syntax.Regexp{Op: syntax.OpAlternate, Flags: t.Flags, Sub: alts}
+	} else {
+		t = strip(t)
+	}
+	if !stripped {
+		return ""
+	}
+	return t.String()
+}
+
 // optionalRun reports whether t is a possibly empty run of a character
 // class ([\w.-]{0,50}?, \w*).
 func optionalRun(t *syntax.Regexp) bool {

@@ -123,7 +123,13 @@ var bigRepeat = regexp.MustCompile(`\{(\d+),(?:[6-9]\d|\d{3,})\}`)
 // compiledRule is a Rule ready to run.
 type compiledRule struct {
 	*Rule
-	re    *regexp.Regexp
+	re *regexp.Regexp
+	// gate, when set, matches somewhere in a window exactly when re does,
+	// more cheaply (gateRegex): a window it finds nothing in is skipped.
+	gate *regexp.Regexp
+	// gates: necessary conditions checked at a keyword hit before an
+	// anchored rule's regex runs (byteGates).
+	gates []byteGate
 	group int
 	back  int
 	ahead int
@@ -161,7 +167,11 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	// instruction per repetition; an open bound behaves the same inside
 	// the bounded windows the rules run in and keeps programs small.
 	src := bigRepeat.ReplaceAllString(r.Regex, "{$1,}")
+	var gates []byteGate
 	if !r.Float && len(r.Keywords) > 0 {
+		if r.Match == nil {
+			gates = byteGates(src)
+		}
 		src = `^(?:` + src + `)`
 	}
 	re, maxLen, err := compileCached(src, r.Origin != "")
@@ -175,7 +185,14 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	if g > re.NumSubexp() {
 		return nil, fmt.Errorf("secrets: rule %q: secretGroup %d but regex has %d groups", r.ID, g, re.NumSubexp())
 	}
-	c := &compiledRule{Rule: r, re: re, group: g, back: r.Back, ahead: r.Ahead}
+	c := &compiledRule{Rule: r, re: re, gates: gates, group: g, back: r.Back, ahead: r.Ahead}
+	if r.Float || len(r.Keywords) == 0 {
+		if gs := gateRegex(src); gs != "" {
+			if c.gate, _, err = compileCached(gs, true); err != nil {
+				c.gate = nil
+			}
+		}
+	}
 	if c.back == 0 {
 		c.back = 64
 	}

@@ -1,0 +1,202 @@
+package secrets
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// window is a byte range of the text that one rule scans; for anchored
+// rules start is the keyword hit and the regex is tried only there.
+type window struct {
+	rule       int32
+	start, end int
+}
+
+// scanText runs the rules over text and, below the depth limit, over the
+// decoded forms of encoded runs in it. Spans are in text's coordinates.
+func (e *engine) scanText(ctx context.Context, text string, depth int, budget *int) ([]match, error) {
+	var wins, anchors []window
+	e.keywordHits(text, func(id int32, end int) {
+		start := end - len(e.keywords[id])
+		for _, ri := range e.kwRules[id] {
+			r := e.rules[ri]
+			if !r.Float {
+				anchors = append(anchors, window{rule: ri, start: start, end: end})
+				continue
+			}
+			ws, we := start-r.back, end+r.ahead
+			if ws < 0 {
+				ws = 0
+			}
+			if we > len(text) {
+				we = len(text)
+			}
+			// Merge with this rule's previous window when they touch.
+			merged := false
+			for k := len(wins) - 1; k >= 0 && k >= len(wins)-8; k-- {
+				if wins[k].rule == ri {
+					if ws <= wins[k].end {
+						if we > wins[k].end {
+							wins[k].end = we
+						}
+						if ws < wins[k].start {
+							wins[k].start = ws
+						}
+						merged = true
+					}
+					break
+				}
+			}
+			if !merged {
+				wins = append(wins, window{rule: ri, start: ws, end: we})
+			}
+		}
+	})
+	for _, ri := range e.noKeyword {
+		wins = append(wins, window{rule: ri, start: 0, end: len(text)})
+	}
+	var ms []match
+	// Anchored rules: one attempt at each keyword start.
+	for k, a := range anchors {
+		if k > 0 && anchors[k-1] == a {
+			continue
+		}
+		if k%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		r := e.rules[a.rule]
+		if r.boundary && a.start > 0 && (isAlnum(text[a.start-1]) || text[a.start-1] == '_') && isWordByte(text[a.start]) {
+			continue
+		}
+		if r.WordStart && a.start > 1 && isAlnum(text[a.start-1]) && isAlnum(text[a.start-2]) &&
+			!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
+			continue
+		}
+		// A generic name must not merely begin with the keyword
+		// ("passwords", "tokenizer", "keying"); a plural "credentials" is
+		// fine.
+		if r.Generic && a.end < len(text) && text[a.end] >= 'a' && text[a.end] <= 'z' && isAlnum(text[a.end-1]) &&
+			!(text[a.end] == 's' && strings.HasSuffix(strings.ToLower(text[a.start:a.end]), "credential")) {
+			continue
+		}
+		if len(r.gates) > 0 && !e.plain && !gatesPass(r.gates, text, a.start) {
+			continue
+		}
+		end := min(a.start+r.ahead, len(text))
+		var loc []int
+		if r.Match != nil {
+			loc = r.Match(text, a.start, end)
+		} else {
+			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+			if loc != nil && a.start+loc[1] == end && end < len(text) {
+				// The match ran into the limit: let a long token run on
+				// to its end (whitespace or a quote) and match again.
+				for i := 0; i < 8192 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
+					end++
+				}
+				loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+			}
+		}
+		if loc != nil {
+			ms = e.handleMatch(text, r, a.start, end, loc, ms)
+		}
+	}
+	// Floating rules: merged windows around keyword hits.
+	sort.Slice(wins, func(i, j int) bool {
+		if wins[i].rule != wins[j].rule {
+			return wins[i].rule < wins[j].rule
+		}
+		return wins[i].start < wins[j].start
+	})
+	for k := 0; k < len(wins); {
+		w := wins[k]
+		k++
+		for k < len(wins) && wins[k].rule == w.rule && wins[k].start <= w.end {
+			if wins[k].end > w.end {
+				w.end = wins[k].end
+			}
+			k++
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ws, we := snap(text, w.start, w.end)
+		r := e.rules[w.rule]
+		if e.plain {
+			// The reference path: the submatch search alone.
+		} else if r.gate != nil {
+			if r.gate.FindStringIndex(text[ws:we]) == nil {
+				continue
+			}
+		} else if r.Origin != "" && r.re.FindStringIndex(text[ws:we]) == nil {
+			continue // cheaper than the submatch search that finds nothing
+		}
+		for _, loc := range r.re.FindAllStringSubmatchIndex(text[ws:we], -1) {
+			ms = e.handleMatch(text, r, ws, we, loc, ms)
+		}
+	}
+	if depth < e.maxDepth {
+		dm, err := e.scanDecoded(ctx, text, depth, budget)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, dm...)
+	}
+	return ms, nil
+}
+
+// keywordHits calls fn for every keyword occurrence in text, in order of
+// end offset and, at one offset, longest keyword first (the automaton's
+// order): with the automaton, or on the reference path by a plain search
+// for each keyword.
+func (e *engine) keywordHits(text string, fn func(id int32, end int)) {
+	if !e.plain {
+		e.ac.scan(text, fn)
+		return
+	}
+	lt := []byte(text)
+	for i, c := range lt {
+		lt[i] = lower(c)
+	}
+	low := string(lt)
+	type hit struct {
+		id       int32
+		end, len int
+	}
+	var hs []hit
+	for id, k := range e.keywords {
+		for i := 0; ; {
+			j := strings.Index(low[i:], k)
+			if j < 0 {
+				break
+			}
+			hs = append(hs, hit{int32(id), i + j + len(k), len(k)})
+			i += j + 1
+		}
+	}
+	sort.Slice(hs, func(a, b int) bool {
+		if hs[a].end != hs[b].end {
+			return hs[a].end < hs[b].end
+		}
+		return hs[a].len > hs[b].len
+	})
+	for _, h := range hs {
+		fn(h.id, h.end)
+	}
+}
+
+// snap widens [start, end) to nearby whitespace so that a window does not
+// begin or end inside a token (which would let a regex see a suffix of a
+// longer token as a whole one).
+func snap(text string, start, end int) (int, int) {
+	for i := 0; i < 128 && start > 0 && !isSpace(text[start-1]); i++ {
+		start--
+	}
+	for i := 0; i < 128 && end < len(text) && !isSpace(text[end]); i++ {
+		end++
+	}
+	return start, end
+}
