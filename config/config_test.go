@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +135,37 @@ func TestSyntaxErrorStillReportsOtherProblems(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, w := range []string{"t.hcl:1,", "invalid mode", "t.hcl:3,", "t.hcl:5,", "invalid budget"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}
+
+// TestErrorKeepsWhatCouldBeBuilt: past the errors, the warnings and the
+// detectors whose blocks hold no error are kept for config check to load.
+func TestErrorKeepsWhatCouldBeBuilt(t *testing.T) {
+	t.Parallel()
+	src := "mode = \"enforcing\"\n" +
+		"tenant \"a\" {\n  api_key_sha256 = [\"" + strings.Repeat("0", 64) + "\"]\n}\n" +
+		"detector \"clean\" {\n  source = \"builtin\"\n}\n" +
+		"detector \"badmode\" {\n  mode = \"loud\"\n}\n" +
+		"detector \"broken\" {\n  timeout = \n}\n"
+	_, err := Parse("t.hcl", []byte(src))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Partial == nil {
+		t.Fatalf("error %v carries nothing of the file", err)
+	}
+	var names []string
+	for _, d := range ce.Partial.Detectors {
+		names = append(names, d.Name)
+	}
+	if !slices.Equal(names, []string{"clean"}) || ce.Partial.Detectors[0].Where.Block != "t.hcl:5,1" {
+		t.Errorf("partial detectors %v (%+v), want only the clean one", names, ce.Partial.Detectors)
+	}
+	if len(ce.Partial.Warnings) != 1 || !strings.Contains(ce.Partial.Warnings[0], "placeholder") {
+		t.Errorf("partial warnings %q, want the placeholder key's", ce.Partial.Warnings)
+	}
+	for _, w := range []string{"t.hcl:1,", "t.hcl:9,", "t.hcl:12,"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not contain %q", err, w)
 		}

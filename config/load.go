@@ -21,6 +21,11 @@ import (
 // names the file position and the field.
 type Error struct {
 	Diags hcl.Diagnostics
+	// Partial is what could be built of the file despite the errors: its
+	// warnings, and only the detectors whose blocks hold no error, so that
+	// config check can load those too and report every problem in one run.
+	// Nothing may serve it.
+	Partial *Config
 }
 
 func (e *Error) Error() string {
@@ -226,14 +231,51 @@ func Parse(filename string, src []byte) (*Config, error) {
 	cfg.File = filename
 	all := append(syntax, afterSyntax(syntax, append(decode, v.diags...))...)
 	if all.HasErrors() {
-		all = errorsOnly(all)
-		sort.SliceStable(all, func(i, j int) bool { return line(all[i]) < line(all[j]) })
-		return nil, &Error{Diags: all}
+		errs := errorsOnly(all)
+		sort.SliceStable(errs, func(i, j int) bool { return line(errs[i]) < line(errs[j]) })
+		for _, d := range all {
+			if d.Severity == hcl.DiagWarning {
+				cfg.Warnings = append(cfg.Warnings, (&Error{Diags: hcl.Diagnostics{d}}).Error())
+			}
+		}
+		cfg.Detectors = cleanDetectors(file, cfg.Detectors, errs)
+		return nil, &Error{Diags: errs, Partial: cfg}
 	}
 	for _, d := range all {
 		cfg.Warnings = append(cfg.Warnings, (&Error{Diags: hcl.Diagnostics{d}}).Error())
 	}
 	return cfg, nil
+}
+
+// cleanDetectors keeps the detectors whose block in file holds none of
+// errs.
+func cleanDetectors(file *hcl.File, ds []Detector, errs hcl.Diagnostics) []Detector {
+	if file == nil {
+		return nil
+	}
+	body, ok := file.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	bad := map[string]bool{}
+	for _, b := range body.Blocks {
+		if b.Type != "detector" || len(b.Labels) != 1 {
+			continue
+		}
+		rng := b.Range()
+		for _, e := range errs {
+			if e.Subject != nil && e.Subject.Start.Line >= rng.Start.Line && e.Subject.Start.Line <= rng.End.Line {
+				bad[b.Labels[0]] = true
+			}
+		}
+	}
+	var out []Detector
+	for _, d := range ds {
+		if !bad[d.Name] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // afterSyntax drops from ds what follows from the syntax errors rather

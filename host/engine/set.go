@@ -99,6 +99,59 @@ func (s *Set) retire() <-chan struct{} {
 	return s.drained
 }
 
+// LoadError is a detector of the config that did not load, with the field
+// at fault and where it is in the config file, so that serve, scan and
+// detectors refuse it as config check does.
+type LoadError struct {
+	Detector string
+	Field    string // "detector", "path", "sha256", "config" or "kinds"
+	Where    string // file:line of the field; "" for the embedded defaults
+	Err      error
+}
+
+func (e *LoadError) Error() string {
+	msg := fmt.Sprintf("invalid detector %q %s: %v", e.Detector, e.Field, e.Err)
+	if e.Where == "" {
+		return msg
+	}
+	return e.Where + ": " + msg
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// Locate returns err, from loading or checking pol, as a *LoadError naming
+// the field the runtime blamed (runtime.FieldError) and its position.
+func Locate(pol config.Detector, err error) *LoadError {
+	le := &LoadError{Detector: pol.Name, Field: "detector", Where: pol.Where.Block, Err: err}
+	var fe *runtime.FieldError
+	if errors.As(err, &fe) {
+		switch fe.Field {
+		case "path":
+			le.Field, le.Where = "path", pol.Where.Path
+		case "sha256":
+			le.Field, le.Where = "sha256", pol.Where.SHA256
+		case "config":
+			le.Field, le.Where = "config", pol.Where.Config
+		}
+	}
+	return le
+}
+
+// CheckKinds returns an error when a detector's configured kinds share
+// nothing with the kinds it declares (it would never be called).
+func CheckKinds(pol config.Detector, declared []sdk.Kind) error {
+	if len(pol.Kinds) == 0 {
+		return nil
+	}
+	for _, k := range declared {
+		if slices.Contains(pol.Kinds, k) {
+			return nil
+		}
+	}
+	return &LoadError{Detector: pol.Name, Field: "kinds", Where: pol.Where.Block,
+		Err: fmt.Errorf("config kinds %v share nothing with the kinds it declares %v", pol.Kinds, declared)}
+}
+
 // Skipped is a detector of the config that could not be loaded.
 type Skipped struct {
 	Name string
@@ -147,6 +200,7 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 			loaded, err := runtime.Load(ctx, spec, runtime.Options{Logger: e.log.Named("plugin"), CacheDir: e.cacheDir, Builtins: e.builtins,
 				WasmMemory: cfg.Limits.WasmMemory})
 			if err != nil {
+				err = Locate(pol, err)
 				if strict {
 					return fail(err)
 				}
@@ -172,7 +226,10 @@ func (e *Engine) buildSet(ctx context.Context, cfg *config.Config, prev *Set, st
 			}
 		}
 		if len(d.kinds) == 0 {
-			err := fmt.Errorf("detector %q: config kinds %v share nothing with the kinds it declares %v", pol.Name, pol.Kinds, info.Kinds)
+			err := CheckKinds(pol, info.Kinds)
+			if err == nil {
+				err = &LoadError{Detector: pol.Name, Field: "kinds", Where: pol.Where.Block, Err: fmt.Errorf("declares no kinds")}
+			}
 			refs.release()
 			if strict {
 				return fail(err)

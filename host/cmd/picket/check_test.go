@@ -91,4 +91,59 @@ detector "commands" {
 	if _, err := os.Stat(filepath.Join(data, "picket.db")); err == nil {
 		t.Error("serve created its store before refusing the config")
 	}
+
+	// serve, scan and detectors refuse an unknown detector with its
+	// position, as config check does.
+	unknown := filepath.Join(dir, "unknown.hcl")
+	if err := os.WriteFile(unknown, []byte(fmt.Sprintf("tenant \"default\" {\n  api_key_sha256 = [%q]\n}\ndetector \"secretz\" {\n}\n", server.HashKey("pk_x"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"config check": {"config", "check", unknown},
+		"serve":        {"serve", "--config", unknown, "--data-dir", data, "--listen", "127.0.0.1:0"},
+		"scan":         {"scan", "--config", unknown, "--data-dir", data, "--text", "-"},
+		"detectors":    {"detectors", "--config", unknown, "--data-dir", data},
+	} {
+		cmd := exec.Command(picketBin, args...)
+		cmd.Stdin = strings.NewReader("hello")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), `unknown.hcl:4,1: invalid detector "secretz" detector:`) || !strings.Contains(string(out), "unknown builtin detector") {
+			t.Errorf("%s: %v, want a refusal with the detector's position:\n%s", name, err, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "picket.db")); err == nil {
+		t.Error("serve created its store before refusing the unknown detector")
+	}
+}
+
+// TestConfigCheckReportsEverythingInOneRun: a file with a syntax error, a
+// bad value, an unknown detector and the placeholder key: config check
+// prints all four, each with its position.
+func TestConfigCheckReportsEverythingInOneRun(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "all.hcl")
+	src := "mode = \"enforcee\"\n" +
+		"tenant \"default\" {\n  api_key_sha256 = [\"" + strings.Repeat("0", 64) + "\"]\n}\n" +
+		"detector \"secretz\" {\n  source = \"builtin\"\n}\n" +
+		"detector \"commands\" {\n  timeout = \n}\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(picketBin, "config", "check", path).CombinedOutput()
+	if err == nil {
+		t.Fatalf("config check passed:\n%s", out)
+	}
+	for _, want := range []string{
+		"all.hcl:1,1", `invalid mode: "enforcee"`,
+		"all.hcl:9,", "Invalid expression",
+		`all.hcl:5,1: invalid detector "secretz" detector:`,
+		"all.hcl:3,3", "warning:", "placeholder",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("config check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), `invalid detector "commands"`) {
+		t.Errorf("the broken block is loaded too:\n%s", out)
+	}
 }

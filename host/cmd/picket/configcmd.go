@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/picketsec/picket/config"
+	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/runtime"
 )
 
@@ -25,10 +26,18 @@ func runConfig(args []string) int {
 	if len(args) != 2 || args[0] != "check" {
 		return fail("usage: picket config check FILE")
 	}
+	// Every problem in one run: the file's errors, its warnings, and the
+	// detectors that do not load (of those whose blocks have no error).
 	cfg, err := config.Load(args[1])
+	var problems []string
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Partial == nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		problems = append(problems, err.Error())
+		cfg = ce.Partial
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(os.Stderr, w)
@@ -37,7 +46,7 @@ func runConfig(args []string) int {
 	// port: each detector loads (name, file, sha256, handshake, Info) and
 	// accepts its config.
 	defer runtime.Shutdown()
-	problems := checkDetectors(cfg)
+	problems = append(problems, checkDetectors(cfg)...)
 	for _, p := range problems {
 		fmt.Fprintln(os.Stderr, p)
 	}
@@ -49,8 +58,9 @@ func runConfig(args []string) int {
 }
 
 // checkDetectors loads and closes every enabled detector of cfg and
-// returns one line per detector that does not load: where, which field,
-// why.
+// returns one line per detector that does not load, or whose kinds it
+// would never be called for: where, which field, why (engine.LoadError,
+// as serve reports it).
 func checkDetectors(cfg *config.Config) []string {
 	var problems []string
 	for _, d := range cfg.Detectors {
@@ -62,26 +72,20 @@ func checkDetectors(cfg *config.Config) []string {
 			MaxMemory: d.MaxMemory, MaxCPU: d.MaxCPU}
 		h, err := runtime.Load(ctx, spec, runtime.Options{})
 		cancel()
+		var le *engine.LoadError
 		if err == nil {
+			kerr := engine.CheckKinds(d, h.Info().Kinds)
 			h.Close()
-			continue
-		}
-		field, where := "detector", d.Where.Block
-		var fe *runtime.FieldError
-		if errors.As(err, &fe) {
-			switch fe.Field {
-			case "path":
-				field, where = "path", d.Where.Path
-			case "sha256":
-				field, where = "sha256", d.Where.SHA256
-			case "config":
-				field, where = "config", d.Where.Config
+			if !errors.As(kerr, &le) {
+				continue
 			}
+		} else {
+			le = engine.Locate(d, err)
 		}
-		if where == "" {
-			where = orDefaults(cfg.File)
+		if le.Where == "" {
+			le.Where = orDefaults(cfg.File)
 		}
-		problems = append(problems, fmt.Sprintf("%s: invalid detector %q %s: %v", where, d.Name, field, err))
+		problems = append(problems, le.Error())
 	}
 	return problems
 }
