@@ -111,7 +111,8 @@ fuzz:
 	  ./host/llmapi/jsonscan:FuzzValidate ./host/adapters/claudecode:FuzzDecode ./host/adapters/shield:FuzzGuard \
 	  ./host/adapters/litellm:FuzzGuardrail ./host/adapters/extproc:FuzzBodies ./detectors/injection/internal/norm:FuzzNormalize \
 	  ./detectors/secrets:FuzzDetect ./detectors/injection:FuzzDetect ./detectors/commands:FuzzDetect \
-	  ./detectors/commands/internal/pwsh:FuzzParse ./detectors/commands/internal/cmdexe:FuzzParse; do \
+	  ./detectors/commands/internal/pwsh:FuzzParse ./detectors/commands/internal/cmdexe:FuzzParse \
+	  ./host/sink/spool:FuzzDecodeRecord ./host/sink/spool:FuzzDecodeAck ./host/sink/spool:FuzzReplay; do \
 	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
 	  echo "== $$pkg $$fn"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \

@@ -486,11 +486,28 @@ func TestSyslogTLSOutageLosesNothing(t *testing.T) {
 	}
 	checkInOrder(t, ids, seq(0, n+1))
 
-	// A client without the CA's trust is refused at the handshake, and
-	// its alert waits.
 	if _, err := sink.NewSyslog(sink.SyslogConfig{Options: opts(t, t.TempDir()), Network: sink.NetworkTLS, Address: r.addr, CAFile: pki.clientCert + ".missing"}); err == nil {
 		t.Error("a missing ca_file was accepted")
 	}
+
+	// A receiver whose certificate another CA signed is refused at the
+	// handshake, and the alert waits in the spool.
+	other := newPKI(t)
+	o = opts(t, t.TempDir())
+	o.Name = "untrusting"
+	u, err := sink.NewSyslog(sink.SyslogConfig{Options: o, Network: sink.NetworkTLS, Address: r.addr, Hostname: "testhost",
+		CAFile: other.caFile, CertFile: pki.clientCert, KeyFile: pki.clientKey, ServerName: "syslog.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Emit(event(100))
+	waitFor(t, "handshake failures", func() bool { return u.Stats().Retries >= 2 })
+	if st := u.Stats(); st.Delivered != 0 || st.Depth != 1 || len(r.messages()) != n+1 {
+		t.Errorf("an untrusted receiver got the alert: %+v", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	u.Close(ctx)
 }
 
 func TestSyslogTCPAndUDP(t *testing.T) {
