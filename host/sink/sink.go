@@ -27,7 +27,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -422,4 +425,34 @@ func (b *base) Close(ctx context.Context) error {
 		b.log.Info("sink: closed with alerts still spooled; they are sent after the next start", "alerts", n)
 	}
 	return errors.Join(err, b.sp.Close())
+}
+
+// Orphans returns the spools under root (data_dir/sinks) that belong to
+// none of the sinks named and still hold alerts, with how many: a sink
+// taken out of the config leaves its undelivered alerts behind, and serve
+// says so at start instead of forgetting them silently.
+func Orphans(root string, names []string) map[string]int {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, n := range names {
+		known[n] = true
+	}
+	out := map[string]int{}
+	for _, e := range entries {
+		if !e.IsDir() || known[e.Name()] {
+			continue
+		}
+		sp, err := spool.Open(spool.Options{Dir: filepath.Join(root, e.Name()), MaxBytes: math.MaxInt64, MaxRecords: math.MaxInt})
+		if err != nil {
+			continue
+		}
+		if n, _ := sp.Depth(); n > 0 {
+			out[e.Name()] = n
+		}
+		sp.Close()
+	}
+	return out
 }

@@ -725,3 +725,29 @@ func TestBackoffAndRetryAfter(t *testing.T) {
 		t.Errorf("a large attempt: %v", d)
 	}
 }
+
+// TestOrphans: the spool of a sink taken out of the config is reported
+// with the alerts it still holds.
+func TestOrphans(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	o := opts(t, filepath.Join(root, "old"))
+	w, err := sink.NewWebhook(sink.WebhookConfig{Options: o, URL: "http://127.0.0.1:1/alerts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		w.Emit(event(i))
+	}
+	waitFor(t, "alerts spooled", func() bool { return w.Stats().Spooled == 3 })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	w.Close(ctx)
+	os.MkdirAll(filepath.Join(root, "empty"), 0o700)
+	if got := sink.Orphans(root, []string{"new"}); len(got) != 1 || got["old"] != 3 {
+		t.Errorf("orphans %v", got)
+	}
+	if got := sink.Orphans(root, []string{"old"}); len(got) != 0 {
+		t.Errorf("a configured sink reported: %v", got)
+	}
+}

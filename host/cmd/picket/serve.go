@@ -179,6 +179,13 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 	}
 	d.store = store
 	var sinks []audit.Sink
+	var names []string
+	for _, sc := range cfg.Sinks {
+		names = append(names, sc.Name)
+	}
+	for name, n := range sink.Orphans(filepath.Join(cfg.DataDir, "sinks"), names) {
+		log.Warn("a sink no longer in the config left undelivered alerts in its spool: add it back to send them, or remove the directory", "sink", name, "alerts", n, "dir", filepath.Join(cfg.DataDir, "sinks", name))
+	}
 	for _, sc := range cfg.Sinks {
 		s, err := newSink(sc, cfg.DataDir, m, log)
 		if err != nil {
