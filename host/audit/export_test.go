@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,18 @@ func TestExport(t *testing.T) {
 			}
 			prev = r.ReceivedAt
 			findings += len(r.Findings)
+			// Every finding of a built-in category carries its taxonomy.
+			for _, f := range r.Findings {
+				if f.Category == "command" && (f.Taxonomy == nil || !slices.Contains(f.Taxonomy.ATTACK, "T1059.004") || !slices.Contains(f.Taxonomy.CWE, "CWE-78")) {
+					t.Errorf("line %d: command finding %s exported without its taxonomy: %+v", i, f.Rule, f.Taxonomy)
+				}
+				if f.Category == "secrets" && (f.Taxonomy == nil || !slices.Contains(f.Taxonomy.OWASP, "LLM02:2025")) {
+					t.Errorf("line %d: secrets finding %s exported without its taxonomy: %+v", i, f.Rule, f.Taxonomy)
+				}
+			}
+		}
+		if !strings.Contains(buf.String(), `"owasp_llm":["LLM01:2025"]`) {
+			t.Error("jsonl export lacks the injection finding's OWASP id")
 		}
 		if findings != 9 {
 			t.Errorf("%d findings exported, want 9", findings)
@@ -71,9 +84,16 @@ func TestExport(t *testing.T) {
 		if rows[0][0] != "event_id" || len(rows) != 1+9+4 {
 			t.Errorf("csv has %d rows (header %v), want 14", len(rows), rows[0])
 		}
+		col := map[string]int{}
+		for i, h := range rows[0] {
+			col[h] = i
+		}
 		for _, r := range rows[1:] {
 			if r[2] != "acme" || len(r) != len(rows[0]) {
 				t.Errorf("csv row %v", r)
+			}
+			if r[col["rule"]] == "reverse-shell" && (!strings.Contains(r[col["attack"]], "T1059.004") || r[col["owasp_llm"]] != "LLM06:2025" || r[col["cwe"]] != "CWE-78" || r[col["atlas"]] != "AML.T0050") {
+				t.Errorf("csv reverse-shell row lacks its taxonomy: %v", r)
 			}
 		}
 		if err := audit.Export(ctx, s, "acme", time.Time{}, "xml", io.Discard); err == nil {
