@@ -59,6 +59,9 @@ type Config struct {
 	// ExtProc, when set, serves Envoy's ext_proc gRPC protocol on its own
 	// listener.
 	ExtProc *ExtProc
+	// Telemetry, when set, exports traces and decision logs over OTLP
+	// (host/telemetry); nil means off.
+	Telemetry *Telemetry
 	// Warnings are problems that do not stop the config from loading
 	// (each with its file:line), for `config check` and serve to print.
 	Warnings []string

@@ -62,6 +62,7 @@ type rawFile struct {
 	Defaults    *rawDetDefault `hcl:"defaults,block"`
 	ExtProc     *rawExtProc    `hcl:"extproc,block"`
 	Limits      *rawLimits     `hcl:"limits,block"`
+	Telemetry   *rawTelemetry  `hcl:"telemetry,block"`
 }
 
 // rawExtProc is the Envoy ext_proc listener (host/adapters/extproc).
@@ -484,6 +485,7 @@ func (v *validator) build(raw *rawFile) *Config {
 			}
 		}
 	}
+	cfg.Telemetry = v.telemetry(raw.Telemetry)
 
 	// Policy defaults for detectors that say nothing.
 	def := Detector{Enabled: true, MinSeverity: sdk.SeverityHigh, Action: ActionBlock, Fail: FailOpen}

@@ -65,6 +65,26 @@ store {
 #   tenant = "default"
 # }
 
+# OpenTelemetry (README "Telemetry"): a span per hook call with a child span per
+# detector, and a log record per decision, exported over OTLP. Off without this block.
+# Spans and records carry ids, names, modes, outcomes, counts and durations: never item
+# text, a match, a payload or a header value. Headers may instead come from
+# OTEL_EXPORTER_OTLP_HEADERS (keeps a token out of the file); the block's replace them.
+# telemetry {
+#   endpoint      = "127.0.0.1:4318"     # host:port, or "https://host:4318/base" (http: signals at /base/v1/traces, /base/v1/logs)
+#   protocol      = "http"               # "http" (OTLP/HTTP protobuf, port 4318) or "grpc" (port 4317)
+#   insecure      = true                 # plain text; default TLS with the system roots (an http:// or https:// endpoint says it)
+#   # ca_file     = "/etc/picket/collector-ca.pem"   # TLS: trust this CA instead
+#   # cert_file   = "/etc/picket/client.pem"         # TLS: a client certificate (with key_file)
+#   # key_file    = "/etc/picket/client-key.pem"
+#   headers       = { "x-scope-orgid" = "picket" }
+#   sample_ratio  = 1.0                  # share of traces started here that are kept; a gateway's traceparent decides for its own
+#   service_name  = "picket"
+#   timeout       = "10s"                # one export request
+#   decision_logs = true                 # false: spans only (a collector without a logs pipeline, such as Jaeger)
+#   # enabled     = false                # keep the block, export nothing
+# }
+
 # Session memory (README "Sessions"): items judged once per session, credentials
 # and injected leads tracked across steps, quarantine after an asynchronous
 # block-level finding.
