@@ -152,6 +152,8 @@ type callResult struct {
 	err      error
 	outcome  string
 	dur      time.Duration
+	start    time.Time // when the call started, for its span
+	items    int       // items sent to the detector
 }
 
 // ErrNotLoaded is returned by Evaluate before the first Load.
@@ -226,6 +228,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	}
 	results := make(chan callResult)
 	launched := 0
+	tr := detectorTracer(ctx) // nil unless ctx's span records
 	// Built-ins first, so that they are running before any plugin call
 	// takes a CPU.
 	for _, builtin := range []bool{true, false} {
@@ -243,7 +246,11 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 			}
 			sub := subEvent(ev, d.kinds, judged, d.history)
 			if len(sub.Items) == 0 {
-				v.Detectors = append(v.Detectors, audit.DetectorRun{Detector: d.policy.Name, Runtime: d.handle.Runtime(), Outcome: OutcomeSkipped})
+				run := audit.DetectorRun{Detector: d.policy.Name, Runtime: d.handle.Runtime(), Outcome: OutcomeSkipped}
+				v.Detectors = append(v.Detectors, run)
+				if tr != nil {
+					traceDetector(ctx, tr, ev, d, run, mode, 0, time.Time{}, nil)
+				}
 				continue
 			}
 			launched++
@@ -288,6 +295,9 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 		}
 		e.metrics.DetectorCall(r.d.policy.Name, r.d.handle.Runtime(), r.outcome, r.dur, failedOpen)
 		v.Detectors = append(v.Detectors, run)
+		if tr != nil {
+			traceDetector(ctx, tr, ev, r.d, run, mode, r.items, r.start, v.Findings[len(v.Findings)-run.Findings:])
+		}
 		if certain {
 			stop() // the verdict is block whatever the others find
 		}
@@ -337,6 +347,7 @@ func (e *Engine) call(ctx context.Context, d *detector, ev *sdk.Event, sync bool
 		defer cancel()
 	}
 	start := time.Now()
+	r := callResult{d: d, start: start, items: len(ev.Items)}
 	type out struct {
 		f   []sdk.Finding
 		err error
@@ -351,7 +362,6 @@ func (e *Engine) call(ctx context.Context, d *detector, ev *sdk.Event, sync bool
 		f, err := d.handle.Detect(ctx, ev)
 		done <- out{f, err}
 	}()
-	r := callResult{d: d}
 	select {
 	case o := <-done:
 		r.findings, r.err = o.f, o.err

@@ -27,7 +27,9 @@ func (s *Server) mountAdapters(r *gin.Engine, list []HTTPAdapter) {
 				s.shared = append(s.shared, rt)
 				continue
 			}
-			r.Handle(rt.Method, rt.Path, gin.WrapF(rt.Handler))
+			h := rt.Handler
+			// A caller's traceparent makes the evaluation's span its child.
+			r.Handle(rt.Method, rt.Path, gin.WrapF(func(w http.ResponseWriter, r *http.Request) { h(w, s.tel.WithRemoteParent(r)) }))
 		}
 	}
 }
@@ -78,6 +80,8 @@ func (s *Server) Detectors() []engine.DetectorStatus { return s.eng.Detectors() 
 // trail as the Aperture endpoint's pre_request, with the adapter's source.
 func (s *Server) Evaluate(ctx context.Context, req adapters.Request) (*engine.Verdict, error) {
 	start := time.Now()
+	ctx, call := s.tel.StartHook(ctx, req.Source, nil)
+	defer call.End(0)
 	cfg := s.config()
 	if cfg == nil {
 		return nil, engine.ErrNotLoaded
@@ -93,10 +97,12 @@ func (s *Server) Evaluate(ctx context.Context, req adapters.Request) (*engine.Ve
 	ev := req.Event
 	ev.Tenant = tenant.Name
 	ev.ID = newEventID(start)
+	call.Event(ev, mode)
 	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode, RequestBody: req.RequestBody})
 	if err != nil {
 		return nil, err
 	}
+	call.Decided(ctx, ev, v)
 	s.metrics.Verdict(ev.Type, time.Since(start))
 	s.metrics.Event(ev.Type, tenant.Name, v.Decision, v.WouldBlock)
 	d := s.decided(ev, v)

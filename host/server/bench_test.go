@@ -32,7 +32,7 @@ func (n noop) Info() sdk.Info {
 func (noop) Configure(context.Context, []byte) error                   { return nil }
 func (noop) Detect(context.Context, *sdk.Event) ([]sdk.Finding, error) { return nil, nil }
 
-func benchServer(b *testing.B, firstParty bool) (*Server, func()) {
+func benchServer(b *testing.B, firstParty bool, more ...func(*Options)) (*Server, func()) {
 	b.Helper()
 	dir := b.TempDir()
 	cfg := config.Default()
@@ -57,8 +57,12 @@ func benchServer(b *testing.B, firstParty bool) (*Server, func()) {
 	if _, err := eng.Load(ctx, cfg); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32),
-		Adapters: []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}})
+	opts := Options{Engine: eng, Store: store, SpoolKey: bytes.Repeat([]byte{7}, 32),
+		Adapters: []HTTPAdapter{shield.New(), litellm.New(), claudecode.New(claudecode.Options{})}}
+	for _, m := range more {
+		m(&opts)
+	}
+	srv, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,12 +18,18 @@ import (
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/session"
+	"github.com/picketsec/picket/host/telemetry"
 	"github.com/picketsec/picket/sdk"
 )
 
 // hook serves POST /v1/agent/events[/:event] for all three Aperture events.
 func (s *Server) hook(c *gin.Context) {
 	start := time.Now()
+	ctx, call := s.tel.StartHook(c.Request.Context(), telemetry.SourceAperture, c.Request.Header)
+	if ctx != c.Request.Context() {
+		c.Request = c.Request.WithContext(ctx)
+	}
+	defer func() { call.End(c.Writer.Status()) }()
 	// Aperture learns from this which codings it may use for later bodies.
 	c.Header("Accept-Encoding", "zstd, gzip")
 	body, err := readBody(c.Request)
@@ -68,17 +74,18 @@ func (s *Server) hook(c *gin.Context) {
 		session.Assign(s.sessions, ev)
 	}
 	c.Header("X-Picket-Event-Id", ev.ID)
+	call.Event(ev, tenant.Mode)
 
 	if ev.Type == sdk.EventPreRequest {
-		s.preRequest(c, ev, tenant, hook.RequestBody, start)
+		s.preRequest(c, ev, tenant, hook.RequestBody, start, call)
 		return
 	}
-	s.async(c, ev, tenant)
+	s.async(c, ev, tenant, call)
 }
 
 // preRequest evaluates synchronously, records, and answers Aperture's
 // GuardrailResponse.
-func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, requestBody []byte, start time.Time) {
+func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, requestBody []byte, start time.Time, call telemetry.Call) {
 	turn := s.beginSession(c.Request.Context(), ev)
 	v, err := s.eng.Evaluate(c.Request.Context(), engine.Input{Event: ev, TenantMode: tenant.Mode, RequestBody: requestBody, Session: turn.Input()})
 	if err != nil {
@@ -89,6 +96,7 @@ func (s *Server) preRequest(c *gin.Context, ev *sdk.Event, tenant *config.Tenant
 	}
 	s.metrics.Verdict(ev.Type, time.Since(start))
 	s.metrics.Event(ev.Type, tenant.Name, v.Decision, v.WouldBlock)
+	call.Decided(c.Request.Context(), ev, v)
 	s.sessions.Commit(context.WithoutCancel(c.Request.Context()), turn, v)
 	s.recordLater(ev, v)
 
@@ -245,8 +253,8 @@ func (s *Server) emit(ev *audit.Event, res *audit.Result) {
 
 // async records the event durably (which puts it on the work queue),
 // answers {}, and leaves the evaluation to the workers.
-func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
-	spool := &spoolData{Event: ev, TenantMode: tenant.Mode}
+func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, call telemetry.Call) {
+	spool := &spoolData{Event: ev, TenantMode: tenant.Mode, Trace: telemetry.Traceparent(c.Request.Context())}
 	sealed, err := s.sealer.seal(spool)
 	if err != nil {
 		s.log.Error("seal spool", "event_id", ev.ID, "error", err)
@@ -263,6 +271,7 @@ func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant) {
 	// Recorded means queued (a duplicate still unevaluated is queued
 	// again): the workers take it from the store.
 	s.work.notify()
+	call.Queued(dup)
 	if dup {
 		c.Header("X-Picket-Event-Id", id)
 		c.Header("X-Picket-Duplicate", "true")

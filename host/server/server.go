@@ -20,6 +20,7 @@ import (
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/metrics"
 	"github.com/picketsec/picket/host/session"
+	"github.com/picketsec/picket/host/telemetry"
 )
 
 // Options wire a Server.
@@ -47,6 +48,9 @@ type Options struct {
 	// SessionKey keys session memory's digests and fingerprints. Replicas
 	// that share a store must share it. Empty: derived from SpoolKey.
 	SessionKey []byte
+	// Telemetry exports a span per hook call and a log record per
+	// decision; nil means off.
+	Telemetry *telemetry.Telemetry
 }
 
 // Server serves the hook endpoint and the API. Start the async workers
@@ -71,6 +75,7 @@ type Server struct {
 	recWG   sync.WaitGroup
 
 	sessions *session.Manager // nil when the store keeps no session memory
+	tel      *telemetry.Telemetry
 }
 
 // New builds the server and its routes.
@@ -98,7 +103,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
 		sinks: opts.Sinks, workers: opts.Workers, soleUser: opts.SoleUser, bodyTime: opts.BodyTimeout,
-		records: make(chan audit.Decided, 4096),
+		records: make(chan audit.Decided, 4096), tel: opts.Telemetry,
 	}
 	s.work = newWorkQueue(s, opts.Inflight, opts.Lease)
 	if mem, ok := audit.MemoryOf(opts.Store); ok {

@@ -16,6 +16,9 @@ import (
 type spoolData struct {
 	Event      *sdk.Event `json:"event"`
 	TenantMode string     `json:"tenant_mode,omitempty"`
+	// Trace is the W3C traceparent of the hook call that queued the event,
+	// so that its evaluation's span joins that trace ("" without telemetry).
+	Trace string `json:"trace,omitempty"`
 }
 
 // sealer encrypts spools with AES-256-GCM, so that the content of events

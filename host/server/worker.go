@@ -373,12 +373,15 @@ func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, *session.Turn, bool
 			mode = t.Mode
 		}
 	}
-	ctx := context.Background()
+	ctx, call := s.tel.StartEvaluation(context.Background(), j.spool.Trace)
+	defer call.End(0)
+	call.Event(ev, mode)
 	turn := s.beginSession(ctx, ev)
 	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode, Session: turn.Input()})
 	if err != nil {
 		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)
 		return nil, nil, false
 	}
+	call.Decided(ctx, ev, v)
 	return v, turn, true
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/picketsec/picket/host/runtime"
 	"github.com/picketsec/picket/host/server"
 	"github.com/picketsec/picket/host/sink"
+	"github.com/picketsec/picket/host/telemetry"
 )
 
 func init() {
@@ -148,6 +149,7 @@ type daemon struct {
 	retain  func()
 	log     hclog.Logger
 	metrics *metrics.Metrics
+	tel     *telemetry.Telemetry
 }
 
 func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, bodyTimeout time.Duration) (*daemon, error) {
@@ -178,6 +180,10 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	d.store = store
+	if d.tel, err = telemetry.New(cfg.Telemetry, telemetry.Options{Logger: log.Named("telemetry"), Version: version}); err != nil {
+		d.close()
+		return nil, err
+	}
 	var sinks []audit.Sink
 	var names []string
 	for _, sc := range cfg.Sinks {
@@ -205,7 +211,7 @@ func startDaemon(ctx context.Context, cfg *config.Config, log hclog.Logger, body
 	d.srv, err = server.New(server.Options{Engine: eng, Store: store, Metrics: m, Logger: log.Named("server"), SpoolKey: spoolKey, Sinks: sinks, Lease: lease, BodyTimeout: bodyTimeout,
 		// SQLite serves one process: claims left by a crash are its own.
 		SoleUser: cfg.Store.Driver != "postgres",
-		Adapters: httpAdapters()})
+		Adapters: httpAdapters(), Telemetry: d.tel})
 	if err != nil {
 		d.close()
 		return nil, err
@@ -244,6 +250,10 @@ func (d *daemon) close() {
 	}
 	if d.retain != nil {
 		d.retain()
+	}
+	// After the server: its last spans and decisions are queued by now.
+	if err := d.tel.Shutdown(ctx); err != nil {
+		d.log.Warn("telemetry: flushing at shutdown", "error", err)
 	}
 	for _, s := range d.sinks {
 		s.Close(ctx)
@@ -397,6 +407,9 @@ func reload(ctx context.Context, file, dataDir string, running *config.Config, d
 	if err != nil {
 		log.Error("config reload failed; keeping the last good config", "reason", why, "error", err)
 		return running
+	}
+	if err := d.tel.Apply(cfg.Telemetry); err != nil {
+		log.Error("telemetry: keeping the running exporter", "reason", why, "error", err)
 	}
 	log.Info("config reloaded", "reason", why, "summary", cfg.Summary(), "detectors_refused", len(skipped))
 	return cfg
