@@ -240,3 +240,178 @@ func maxRunes(t *syntax.Regexp) int {
 	}
 	return -1
 }
+
+// runGate is a necessary condition for a match: a run of at least min
+// consecutive bytes of set. It comes from a stretch of the regex made of
+// character classes that every match passes through (a token's body,
+// `[A-Za-z0-9+/]{86}==`, `[MNO][\w-]{20,30}\.[\w-]{6}`): text without such
+// a run cannot match, and a match lies within the regex's reach of one.
+// Tokens are long runs of a few classes, and prose, logs and code rarely
+// have them, so the gate skips most regex runs of rules whose keywords are
+// common words, and lets the rules without keywords scan only around runs
+// instead of the whole text.
+type runGate struct {
+	set [256]bool
+	min int
+	// whole: the regex consumes nothing but the run (its other parts are
+	// \b or \B), so a match lies within one maximal run of set.
+	whole bool
+}
+
+// minRunGate is the shortest run worth a gate.
+const minRunGate = 16
+
+// runGateOf derives the gate with the longest run from src, or nil.
+func runGateOf(src string) *runGate {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	var atoms []*syntax.Regexp
+	var flatten func(t *syntax.Regexp)
+	flatten = func(t *syntax.Regexp) {
+		switch t.Op {
+		case syntax.OpConcat:
+			for _, s := range t.Sub {
+				flatten(s)
+			}
+		case syntax.OpCapture:
+			flatten(t.Sub[0])
+		default:
+			atoms = append(atoms, t)
+		}
+	}
+	flatten(t)
+	var best *runGate
+	var cur runGate
+	parts := 0     // runs flushed, of any length
+	other := false // a part that is no run
+	flush := func() {
+		if cur.min > 0 || cur.set != ([256]bool{}) {
+			parts++
+		}
+		if cur.min >= minRunGate && (best == nil || cur.min > best.min) {
+			g := cur
+			best = &g
+		}
+		cur = runGate{}
+	}
+	for _, a := range atoms {
+		if a.Op == syntax.OpWordBoundary || a.Op == syntax.OpNoWordBoundary {
+			continue // consumes nothing: the run goes on
+		}
+		set, n, ok := classRun(a)
+		if !ok || set[' '] || set['\n'] {
+			other = true
+			flush()
+			continue
+		}
+		for c, in := range set {
+			cur.set[c] = cur.set[c] || in
+		}
+		cur.min += n
+	}
+	flush()
+	if best != nil && parts == 1 && !other {
+		best.whole = true
+	}
+	return best
+}
+
+// classRun reports whether t matches only runs of bytes of one set (a
+// literal, a class, a repetition of either) and the fewest runes it takes
+// (each at least one byte).
+func classRun(t *syntax.Regexp) (set [256]bool, n int, ok bool) {
+	switch t.Op {
+	case syntax.OpLiteral:
+		for i := range t.Rune {
+			s, ok := firstBytes(&syntax.Regexp{Op: syntax.OpLiteral, Rune: t.Rune[i : i+1], Flags: t.Flags})
+			if !ok {
+				return set, 0, false
+			}
+			merge(&set, &s)
+		}
+		n = len(t.Rune)
+	case syntax.OpCharClass:
+		if set, ok = firstBytes(t); !ok {
+			return set, 0, false
+		}
+		n = 1
+	case syntax.OpCapture:
+		return classRun(t.Sub[0])
+	case syntax.OpConcat:
+		// (?:-[A-Z0-9]{5}): parts that are all runs of bytes.
+		for _, p := range t.Sub {
+			if p.Op == syntax.OpWordBoundary || p.Op == syntax.OpNoWordBoundary {
+				continue
+			}
+			ps, pn, ok := classRun(p)
+			if !ok {
+				return set, 0, false
+			}
+			merge(&set, &ps)
+			n += pn
+		}
+		return set, n, true
+	case syntax.OpPlus, syntax.OpStar, syntax.OpQuest, syntax.OpRepeat:
+		if set, n, ok = classRun(t.Sub[0]); !ok {
+			return set, 0, false
+		}
+		switch t.Op {
+		case syntax.OpStar, syntax.OpQuest:
+			n = 0
+		case syntax.OpRepeat:
+			n *= t.Min
+		}
+		return set, n, true
+	default:
+		return set, 0, false
+	}
+	// A rune beyond ASCII is a lead byte (firstBytes marks them all) and
+	// continuation bytes: those belong to the run too.
+	if set[0xC0] {
+		for c := 0x80; c < 0xC0; c++ {
+			set[c] = true
+		}
+	}
+	return set, n, true
+}
+
+func merge(dst, src *[256]bool) {
+	for c, in := range src {
+		dst[c] = dst[c] || in
+	}
+}
+
+// has reports whether s holds a run of at least g.min bytes of g.set.
+func (g *runGate) has(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if g.set[s[i]] {
+			if n++; n >= g.min {
+				return true
+			}
+		} else {
+			n = 0
+		}
+	}
+	return false
+}
+
+// runs calls fn with the start and end of each maximal run of at least
+// g.min bytes of g.set in s.
+func (g *runGate) runs(s string, fn func(start, end int)) {
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && g.set[s[i]] {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= g.min {
+			fn(start, i)
+		}
+		start = -1
+	}
+}

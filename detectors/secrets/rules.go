@@ -130,9 +130,15 @@ type compiledRule struct {
 	// gates: necessary conditions checked at a keyword hit before an
 	// anchored rule's regex runs (byteGates).
 	gates []byteGate
-	group int
-	back  int
-	ahead int
+	// run, when set, is a run of token bytes every match holds (runGate):
+	// a window without one is skipped, and a rule without keywords scans
+	// only around such runs.
+	run *runGate
+	// bounded: back and ahead are the regex's longest match.
+	bounded bool
+	group   int
+	back    int
+	ahead   int
 }
 
 // compiledRegexps caches compiled rule regexes (and their longest match)
@@ -168,6 +174,10 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	// the bounded windows the rules run in and keeps programs small.
 	src := bigRepeat.ReplaceAllString(r.Regex, "{$1,}")
 	var gates []byteGate
+	var run *runGate
+	if r.Match == nil {
+		run = runGateOf(src)
+	}
 	if !r.Float && len(r.Keywords) > 0 {
 		if r.Match == nil {
 			gates = byteGates(src)
@@ -185,7 +195,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	if g > re.NumSubexp() {
 		return nil, fmt.Errorf("secrets: rule %q: secretGroup %d but regex has %d groups", r.ID, g, re.NumSubexp())
 	}
-	c := &compiledRule{Rule: r, re: re, gates: gates, group: g, back: r.Back, ahead: r.Ahead}
+	c := &compiledRule{Rule: r, re: re, gates: gates, run: run, group: g, back: r.Back, ahead: r.Ahead}
 	if r.Float || len(r.Keywords) == 0 {
 		if gs := gateRegex(src); gs != "" {
 			if c.gate, _, err = compileCached(gs, true); err != nil {
@@ -204,7 +214,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 		// match on either side of a keyword hit, no more. Character
 		// classes count 4 bytes (UTF-8), so ASCII matches fit with room.
 		if maxLen >= 0 {
-			c.back, c.ahead = maxLen, maxLen
+			c.back, c.ahead, c.bounded = maxLen, maxLen, true
 		}
 	}
 	if r.Confidence == 0 {

@@ -11,6 +11,9 @@ import (
 type window struct {
 	rule       int32
 	start, end int
+	// tight: the window is exactly a run of a whole-run rule (runGate),
+	// which holds any match: it is not widened to whitespace.
+	tight bool
 }
 
 // scanText runs the rules over text and, below the depth limit, over the
@@ -54,7 +57,30 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		}
 	})
 	for _, ri := range e.noKeyword {
-		wins = append(wins, window{rule: ri, start: 0, end: len(text)})
+		r := e.rules[ri]
+		if r.run == nil || !r.bounded || e.plain {
+			wins = append(wins, window{rule: ri, start: 0, end: len(text)})
+			continue
+		}
+		// Every match holds a run of the rule's token bytes and lies
+		// within the regex's reach of it.
+		if r.run.whole {
+			// The regex consumes only the run: a match lies within one.
+			// The byte on either side stays in the window, so that \b
+			// there sees what it sees in the whole text.
+			r.run.runs(text, func(start, end int) {
+				wins = append(wins, window{rule: ri, start: max(0, start-1), end: min(len(text), end+1), tight: true})
+			})
+			continue
+		}
+		r.run.runs(text, func(start, end int) {
+			ws, we := max(0, start-r.back), min(len(text), end+r.ahead)
+			if n := len(wins) - 1; n >= 0 && wins[n].rule == ri && ws <= wins[n].end {
+				wins[n].end = we
+				return
+			}
+			wins = append(wins, window{rule: ri, start: ws, end: we})
+		})
 	}
 	var ms []match
 	// Anchored rules: one attempt at each keyword start.
@@ -86,6 +112,9 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			continue
 		}
 		end := min(a.start+r.ahead, len(text))
+		if r.run != nil && !e.plain && !r.run.has(text[a.start:end]) {
+			continue
+		}
 		var loc []int
 		if r.Match != nil {
 			loc = r.Match(text, a.start, end)
@@ -114,7 +143,7 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 	for k := 0; k < len(wins); {
 		w := wins[k]
 		k++
-		for k < len(wins) && wins[k].rule == w.rule && wins[k].start <= w.end {
+		for k < len(wins) && wins[k].rule == w.rule && wins[k].start <= w.end && !(w.tight && wins[k].tight) {
 			if wins[k].end > w.end {
 				w.end = wins[k].end
 			}
@@ -123,10 +152,15 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ws, we := snap(text, w.start, w.end)
+		ws, we := w.start, w.end
+		if !w.tight {
+			ws, we = snap(text, w.start, w.end)
+		}
 		r := e.rules[w.rule]
 		if e.plain {
 			// The reference path: the submatch search alone.
+		} else if r.run != nil && !r.run.has(text[ws:we]) {
+			continue
 		} else if r.gate != nil {
 			if r.gate.FindStringIndex(text[ws:we]) == nil {
 				continue
