@@ -294,7 +294,7 @@ func (c *canon) hasSub(sub []string) bool {
 }
 
 // matches reports whether a row flags an invocation.
-func (e *entry) matches(in inv, cc map[bool]*canon) bool {
+func (e *entry) matches(in inv, cc *[2]*canon) bool {
 	switch e.Platform {
 	case "posix":
 		if in.win {
@@ -310,13 +310,20 @@ func (e *entry) matches(in inv, cc map[bool]*canon) bool {
 	if e.Sudo && !in.sudo {
 		return false
 	}
+	if len(e.Keywords) > 0 && !keywordsMay(in, e.Keywords) {
+		return false
+	}
 	win := e.Platform == "windows"
 	cmdlet := win && strings.Contains(in.name, "-")
-	c := cc[win]
+	k := 0
+	if win {
+		k = 1
+	}
+	c := cc[k]
 	if c == nil {
 		x := canonOf(in, win)
 		c = &x
-		cc[win] = c
+		cc[k] = c
 	}
 	if len(e.Keywords) > 0 && !containsAny(in.name, e.Keywords...) && !containsAny(c.line, e.Keywords...) && !containsAny(c.prog, e.Keywords...) {
 		return false
@@ -383,9 +390,9 @@ func (e *entry) nameMatches(n string) bool {
 func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 	for _, in := range a.invocations() {
 		es := catalogueIndex[in.name]
-		cc := map[bool]*canon{}
+		var cc [2]*canon // the invocation as the rows read it, POSIX and Windows, made once
 		for _, e := range es {
-			if e.matches(in, cc) {
+			if e.matches(in, &cc) {
 				put(e.rule, in.start, in.end)
 			}
 		}
@@ -393,9 +400,48 @@ func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 			if e.names != nil && !e.nameMatches(in.name) {
 				continue
 			}
-			if e.matches(in, cc) {
+			if e.matches(in, &cc) {
 				put(e.rule, in.start, in.end)
 			}
 		}
 	}
+}
+
+// keywordsMay reports whether one of a row's keywords can occur in the
+// invocation as the rows read it, looking at the words as written (ASCII
+// case ignored, /flag for -flag), so that the invocation is not
+// canonicalized for a row that cannot match. Text that is not ASCII is
+// left to the exact test (Unicode lower-casing can turn it into ASCII).
+func keywordsMay(in inv, kws []string) bool {
+	word := func(i int) string {
+		switch i {
+		case 0:
+			return in.name
+		case 1:
+			return in.raw
+		}
+		return in.args[i-2]
+	}
+	n := len(in.args) + 2
+	for i := 0; i < n; i++ {
+		w := word(i)
+		for j := 0; j < len(w); j++ {
+			if w[j] >= 0x80 {
+				return true
+			}
+		}
+	}
+	for _, k := range kws {
+		alt := ""
+		if strings.HasPrefix(k, "-") {
+			alt = "/" + k[1:]
+		}
+		for i := 0; i < n; i++ {
+			w := word(i)
+			if containsFold(w, k) || alt != "" && containsFold(w, alt) {
+				return true
+			}
+		}
+	}
+	return false
 }

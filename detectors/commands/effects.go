@@ -293,7 +293,7 @@ var persistPathRe = regexp.MustCompile(`^(~/\.lessfilter|~/\.lessopen|/etc/syste
 
 var editors = set("vim", "vi", "nvim", "nano", "emacs", "pico", "joe", "mcedit", "micro", "ed", "ex", "sensible-editor", "editor")
 
-var aptHookRe = regexp.MustCompile(`(?i)\b(apt::update::(pre|post)-invoke(-success)?|dpkg::(pre|post)-invoke|dpkg::pre-install-pkgs)\b`)
+var aptHookRe = mustLitRe(`(?i)\b(apt::update::(pre|post)-invoke(-success)?|dpkg::(pre|post)-invoke|dpkg::pre-install-pkgs)\b`)
 
 func checkPersistService(c *call, _ *config) *hit {
 	switch {

@@ -369,3 +369,33 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// needles is a set of strings looked for together: each position of the
+// text is tried only against the needles that begin with its byte, so a
+// long list costs about one pass over the text.
+type needles struct {
+	by [256][]string
+}
+
+func newNeedles(xs ...string) *needles {
+	n := &needles{}
+	for _, x := range xs {
+		if x == "" {
+			continue
+		}
+		n.by[x[0]] = append(n.by[x[0]], x)
+	}
+	return n
+}
+
+// in reports whether s holds one of the needles.
+func (n *needles) in(s string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, x := range n.by[s[i]] {
+			if strings.HasPrefix(s[i:], x) {
+				return true
+			}
+		}
+	}
+	return false
+}

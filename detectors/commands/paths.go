@@ -93,12 +93,14 @@ var sensitiveKeywords = []string{".ssh", "id_", ".aws", "gcloud", ".azure", ".ku
 	"passwd", "environ", "login data", "cookies", "web data", "logins.json", "key3", "key4", "signons", "keychain", "keyrings",
 	"sam", "system", "security", "ntds", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
 
+var sensitiveNeedles = newNeedles(sensitiveKeywords...)
+
 // sensitive classifies a path that holds secrets.
 func sensitive(p string) (secret, bool) {
 	if len(p) > 1024 || len(p) < 3 {
 		return secret{}, false
 	}
-	if !containsAny(asciiLower(p), sensitiveKeywords...) {
+	if !sensitiveNeedles.in(asciiLower(p)) {
 		return secret{}, false
 	}
 	n := normPath(p)

@@ -18,11 +18,52 @@ type litRe struct {
 	*regexp.Regexp
 	lits []string // nil: no prefilter (the pattern needs no literal)
 	fold bool     // a part is case-insensitive: lits are lower case and looked for ignoring ASCII case
+	// alts are the branches of a pattern that is an alternation at the top,
+	// each with its own prefilter: a match of the whole is a match of one
+	// branch, so MatchString asks only the branches whose strings occur.
+	// Go's regexp runs a long alternation with word boundaries as slowly
+	// as a backtracker over every branch at every position.
+	alts []*litRe
 }
 
 func newLitRe(re *regexp.Regexp) *litRe {
 	ls, fold := requiredLits(re.String())
-	return &litRe{Regexp: re, lits: ls, fold: fold}
+	r := &litRe{Regexp: re, lits: ls, fold: fold}
+	r.alts = branches(re.String())
+	return r
+}
+
+// branches compiles the branches of a top-level alternation (under any
+// capturing group), or returns nil when the pattern is not one, has fewer
+// than three branches, or no branch has a prefilter.
+func branches(pat string) []*litRe {
+	t, err := syntax.Parse(pat, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	for t.Op == syntax.OpCapture && len(t.Sub) == 1 {
+		t = t.Sub[0]
+	}
+	if t.Op != syntax.OpAlternate || len(t.Sub) < 3 {
+		return nil
+	}
+	var out []*litRe
+	useful := false
+	for _, b := range t.Sub {
+		re, err := regexp.Compile(b.String())
+		if err != nil {
+			return nil
+		}
+		ls, fold := requiredLits(re.String())
+		if ls != nil {
+			useful = true
+		}
+		out = append(out, &litRe{Regexp: re, lits: ls, fold: fold})
+	}
+	if !useful {
+		return nil
+	}
+	return out
 }
 
 func mustLitRe(pat string) *litRe { return newLitRe(regexp.MustCompile(pat)) }
@@ -66,10 +107,25 @@ func containsFold(s, lit string) bool {
 	return false
 }
 
-func (r *litRe) MatchString(s string) bool { return r.may(s) && r.Regexp.MatchString(s) }
-
-func (r *litRe) FindStringIndex(s string) []int {
+func (r *litRe) MatchString(s string) bool {
 	if !r.may(s) {
+		return false
+	}
+	if r.alts == nil {
+		return r.Regexp.MatchString(s)
+	}
+	for _, b := range r.alts {
+		if b.may(s) && b.Regexp.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// FindStringIndex is the whole pattern's leftmost match; the branches only
+// decide, cheaply, whether there is one.
+func (r *litRe) FindStringIndex(s string) []int {
+	if !r.MatchString(s) {
 		return nil
 	}
 	return r.Regexp.FindStringIndex(s)

@@ -98,11 +98,15 @@ func TestPrefilterNeverRejectsAMatch(t *testing.T) {
 	for _, r := range res {
 		plain := regexp.MustCompile(r.String())
 		for _, s := range texts {
-			if plain.MatchString(s) {
+			m := plain.MatchString(s)
+			if m {
 				n++
 				if !r.may(s) {
 					t.Fatalf("prefilter %q of %q rejects %q, which matches", r.lits, r.String(), s)
 				}
+			}
+			if r.MatchString(s) != m {
+				t.Fatalf("%q (%d branches) answers %v on %q, the plain expression %v", r.String(), len(r.alts), !m, s, m)
 			}
 		}
 	}
