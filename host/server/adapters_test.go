@@ -28,10 +28,11 @@ func extprocClient(t testing.TB, srv *Server) extprocv3.ExternalProcessorClient 
 }
 
 // envoyRequest plays Envoy for one request: headers, then the buffered
-// body; it returns the answer to the body.
-func envoyRequest(t testing.TB, c extprocv3.ExternalProcessorClient, path string, body []byte) *extprocv3.ProcessingResponse {
+// body; it returns the answer to the body. md are more metadata pairs of
+// the stream.
+func envoyRequest(t testing.TB, c extprocv3.ExternalProcessorClient, path string, body []byte, md ...string) *extprocv3.ProcessingResponse {
 	t.Helper()
-	ctx := metadata.NewOutgoingContext(context.Background(), metadata.Pairs("x-api-key", testKey))
+	ctx := metadata.NewOutgoingContext(context.Background(), metadata.Pairs(append([]string{"x-api-key", testKey}, md...)...))
 	st, err := c.Process(ctx)
 	if err != nil {
 		t.Fatal(err)

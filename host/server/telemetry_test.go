@@ -245,3 +245,31 @@ func integer(sp *tracepb.Span, key string) int64 {
 func boolean(sp *tracepb.Span, key string) bool {
 	return telemetrytest.Attr(sp.Attributes, key).GetBoolValue()
 }
+
+// TestTelemetryExtProcTraceparent: Envoy's ext_proc stream carries its
+// trace context in the gRPC metadata; the hook span is its child.
+func TestTelemetryExtProcTraceparent(t *testing.T) {
+	t.Parallel()
+	rcv := telemetrytest.Start(t, config.TelemetryHTTP)
+	tel, err := telemetry.New(rcv.Config(), telemetry.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := telemetryHarness(t, tel)
+	const envoyTrace, envoySpan = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+	body, _ := json.Marshal(map[string]any{"model": "m", "messages": []any{map[string]any{"role": "user", "content": "key " + awsShapedKey() + " for prod"}}})
+	envoyRequest(t, extprocClient(t, h.srv), "/v1/chat/completions", body, "traceparent", "00-"+envoyTrace+"-"+envoySpan+"-01")
+	h.srv.Shutdown(context.Background())
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range rcv.Spans() {
+		if str(sp.Span, "picket.source") == "envoy" && strings.HasPrefix(sp.Name, "picket.hook") {
+			if telemetrytest.ID(sp.TraceId) != envoyTrace || telemetrytest.ID(sp.ParentSpanId) != envoySpan {
+				t.Errorf("ext_proc hook span in trace %x under %x, want Envoy's", sp.TraceId, sp.ParentSpanId)
+			}
+			return
+		}
+	}
+	t.Errorf("no ext_proc hook span among %d", len(rcv.Spans()))
+}

@@ -11,6 +11,7 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/sdk"
@@ -35,8 +36,9 @@ type Call struct {
 }
 
 // StartHook begins the span of a hook call that came in by source: a
-// child of the caller's span when hdr carries a traceparent, else the root
-// of a trace sampled at the configured ratio. The returned context carries
+// child of the caller's span when hdr (or, with no hdr, the incoming gRPC
+// metadata of ctx) carries a traceparent, else the root of a trace
+// sampled at the configured ratio. The returned context carries
 // the span: the engine's detector spans are its children.
 func (t *Telemetry) StartHook(ctx context.Context, source string, hdr http.Header) (context.Context, Call) {
 	p := t.pipeline()
@@ -45,6 +47,10 @@ func (t *Telemetry) StartHook(ctx context.Context, source string, hdr http.Heade
 	}
 	if hdr != nil {
 		ctx = traceContext.Extract(ctx, propagation.HeaderCarrier(hdr))
+	} else if md, ok := metadata.FromIncomingContext(ctx); ok && !trace.SpanContextFromContext(ctx).IsValid() {
+		// A gRPC caller (Envoy's ext_proc stream) sends its trace context
+		// in the stream's metadata.
+		ctx = traceContext.Extract(ctx, mdCarrier(md))
 	}
 	ctx, sp := p.tracer.Start(ctx, "picket.hook", trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(attribute.String("picket.source", source)))
@@ -209,4 +215,25 @@ func (t *Telemetry) WithRemoteParent(r *http.Request) *http.Request {
 		return r
 	}
 	return r.WithContext(traceContext.Extract(r.Context(), propagation.HeaderCarrier(r.Header)))
+}
+
+// mdCarrier reads W3C trace context from gRPC metadata (keys are lower
+// case there, as propagation asks for them).
+type mdCarrier metadata.MD
+
+func (c mdCarrier) Get(key string) string {
+	if v := metadata.MD(c).Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (c mdCarrier) Set(key, value string) { metadata.MD(c).Set(key, value) }
+
+func (c mdCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
 }
