@@ -117,6 +117,14 @@ type Result struct {
 	Latency     time.Duration `json:"latency_ns"`
 }
 
+// Recorded is the outcome of recording one event of a RecordBatch: what
+// Record returns.
+type Recorded struct {
+	ID  string
+	Dup bool
+	Err error
+}
+
 // Decided is an event with the result it was evaluated to.
 type Decided struct {
 	Event  *Event
@@ -130,6 +138,11 @@ type Store interface {
 	// dup = true with the ID of the existing event.
 	Record(ctx context.Context, ev *Event) (id string, dup bool, err error)
 	// Record also puts a new event on the work queue (see Queue).
+	// RecordBatch records each event of evs as Record does, all in one
+	// transaction (one commit serves them all), and returns one outcome
+	// per event, in order. When the transaction fails, each event is
+	// recorded on its own, so that one bad event fails only itself.
+	RecordBatch(ctx context.Context, evs []*Event) []Recorded
 	// Complete stores the result of evaluating event id, drops its spool
 	// and takes it off the work queue.
 	Complete(ctx context.Context, id string, res *Result) error

@@ -40,6 +40,20 @@ func (i *instrumented) Record(ctx context.Context, ev *Event) (string, bool, err
 	return id, dup, err
 }
 
+func (i *instrumented) RecordBatch(ctx context.Context, evs []*Event) []Recorded {
+	start := time.Now()
+	out := i.s.RecordBatch(ctx, evs)
+	var err error
+	for _, r := range out {
+		if r.Err != nil {
+			err = r.Err
+			break
+		}
+	}
+	i.done("record_batch", start, err)
+	return out
+}
+
 func (i *instrumented) Complete(ctx context.Context, id string, res *Result) error {
 	start := time.Now()
 	err := i.s.Complete(ctx, id, res)

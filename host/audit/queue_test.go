@@ -299,3 +299,58 @@ func TestQueuePruneDropsWork(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordBatch: a batch records and queues each event as Record would,
+// in one transaction: duplicates of stored events and of each other are
+// reported as such, and a bad event fails alone.
+func TestRecordBatch(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, s audit.Store) {
+		ctx := testCtx(t)
+		mustRecord(t, s, ev("acme", "stored", sdk.EventEntireRequest, "req-stored", "", t0))
+		mustRecord(t, s, ev("acme", "taken", sdk.EventEntireRequest, "", "", t0))
+		batch := []*audit.Event{
+			ev("acme", "b0", sdk.EventEntireRequest, "req-0", "s1", t0.Add(time.Millisecond)),
+			ev("acme", "b1", sdk.EventEntireRequest, "req-stored", "", t0.Add(2*time.Millisecond)), // a redelivery
+			ev("acme", "b2", sdk.EventEntireRequest, "req-2", "", t0.Add(3*time.Millisecond)),
+			ev("acme", "b3", sdk.EventEntireRequest, "req-2", "", t0.Add(4*time.Millisecond)), // a duplicate in the batch
+			ev("", "b4", sdk.EventEntireRequest, "req-4", "", t0.Add(5*time.Millisecond)),     // no tenant
+			ev("acme", "b5", sdk.EventEntireRequest, "req-5", "", t0.Add(6*time.Millisecond)),
+		}
+		got := s.RecordBatch(ctx, batch)
+		want := []struct {
+			id  string
+			dup bool
+			err bool
+		}{{"b0", false, false}, {"stored", true, false}, {"b2", false, false}, {"b2", true, false}, {"", false, true}, {"b5", false, false}}
+		if len(got) != len(want) {
+			t.Fatalf("%d outcomes for %d events", len(got), len(batch))
+		}
+		for i, w := range want {
+			if got[i].ID != w.id || got[i].Dup != w.dup || (got[i].Err != nil) != w.err {
+				t.Errorf("event %d: %+v, want id=%s dup=%v err=%v", i, got[i], w.id, w.dup, w.err)
+			}
+		}
+		if b := backlog(t, s); b.Depth != 5 {
+			t.Errorf("backlog %+v, want stored, taken, b0, b2 and b5 queued", b)
+		}
+		// An event that breaks the transaction (its ID is taken and it has
+		// no request ID) fails alone; the others are recorded.
+		got = s.RecordBatch(ctx, []*audit.Event{
+			ev("acme", "c0", sdk.EventEntireRequest, "req-c0", "", t0.Add(7*time.Millisecond)),
+			ev("acme", "taken", sdk.EventEntireRequest, "", "", t0.Add(8*time.Millisecond)),
+			ev("acme", "c2", sdk.EventEntireRequest, "req-c2", "", t0.Add(9*time.Millisecond)),
+		})
+		if got[0].Err != nil || got[0].ID != "c0" || got[1].Err == nil || got[2].Err != nil || got[2].ID != "c2" {
+			t.Errorf("a batch with a bad event: %+v", got)
+		}
+		for _, id := range []string{"b0", "b2", "b5", "c0", "c2"} {
+			if _, err := s.GetEvent(ctx, "acme", id); err != nil {
+				t.Errorf("%s not recorded: %v", id, err)
+			}
+		}
+		if b := backlog(t, s); b.Depth != 7 {
+			t.Errorf("backlog %+v, want 7", b)
+		}
+	})
+}

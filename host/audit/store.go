@@ -144,6 +144,44 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	return id, true, nil
 }
 
+// RecordBatch implements Store.
+func (s *sqlStore) RecordBatch(ctx context.Context, evs []*Event) []Recorded {
+	out := make([]Recorded, len(evs))
+	items := make([]string, len(evs))
+	for i, ev := range evs {
+		items[i], out[i].Err = s.prepareRecord(ev)
+	}
+	err := s.db.write(ctx, func(c conn) error {
+		for i, ev := range evs {
+			if out[i].Err != nil {
+				continue
+			}
+			id, dup, err := s.recordIn(ctx, c, ev, items[i], true)
+			if err != nil {
+				return err
+			}
+			out[i].ID, out[i].Dup = id, dup
+		}
+		return nil
+	})
+	if err == nil || len(evs) == 1 {
+		for i := range out {
+			if err != nil && out[i].Err == nil {
+				out[i] = Recorded{Err: s.errf("record", err)}
+			}
+		}
+		return out
+	}
+	// One event broke the transaction (PostgreSQL aborts all of it on an
+	// error): each on its own.
+	for i, ev := range evs {
+		if out[i].Err == nil {
+			out[i].ID, out[i].Dup, out[i].Err = s.Record(ctx, ev)
+		}
+	}
+	return out
+}
+
 // RecordDecided implements Store: Record and Complete for every event of
 // the batch in one transaction, so that one commit (one fsync) serves many
 // events.

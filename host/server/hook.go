@@ -261,7 +261,7 @@ func (s *Server) async(c *gin.Context, ev *sdk.Event, tenant *config.Tenant, cal
 		abort(c, http.StatusServiceUnavailable, "cannot record event")
 		return
 	}
-	id, dup, err := s.store.Record(c.Request.Context(), s.auditEvent(ev, sealed))
+	id, dup, err := s.recordAsync(c.Request.Context(), s.auditEvent(ev, sealed))
 	if err != nil {
 		// Not recorded: say so, so that the gateway's logs show it.
 		s.log.Error("record event", "event_id", ev.ID, "tenant", ev.Tenant, "error", err)

@@ -71,6 +71,7 @@ type Server struct {
 	once     sync.Once
 
 	records chan audit.Decided // decided pre_request events waiting to be written
+	intake  chan intakeReq     // async events waiting to be recorded (intake.go)
 	shared  []adapters.Route   // adapter routes on paths picket serves too
 	recWG   sync.WaitGroup
 
@@ -103,7 +104,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		eng: opts.Engine, store: store, metrics: opts.Metrics, log: opts.Logger, sealer: sl,
 		sinks: opts.Sinks, workers: opts.Workers, soleUser: opts.SoleUser, bodyTime: opts.BodyTimeout,
-		records: make(chan audit.Decided, 4096), tel: opts.Telemetry,
+		records: make(chan audit.Decided, 4096), tel: opts.Telemetry, intake: make(chan intakeReq, intakeBatch),
 	}
 	s.work = newWorkQueue(s, opts.Inflight, opts.Lease)
 	if mem, ok := audit.MemoryOf(opts.Store); ok {
@@ -137,8 +138,9 @@ func New(opts Options) (*Server, error) {
 	s.mountObservatory(r)
 	s.router = r
 	// The recorder runs from the start: handlers wait on its queue.
-	s.recWG.Add(1)
+	s.recWG.Add(2)
 	go s.recorder()
+	go s.intaker()
 	return s, nil
 }
 
@@ -174,6 +176,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() {
 		err = s.work.shutdown(ctx)
 		close(s.records)
+		close(s.intake)
 	})
 	done := make(chan struct{})
 	go func() {
