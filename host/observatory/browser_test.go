@@ -2,6 +2,7 @@ package observatory_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -232,12 +233,13 @@ func TestBrowser(t *testing.T) {
 
 	// The filtered views at 420 px: inside the viewport, toolbars wrap.
 	do("narrow", chromedp.EmulateViewport(420, 860))
-	for _, page := range []string{"threats?since=720h&tool=Bash", "sessions?min_risk=40&agent=claude-cli"} {
+	for i, page := range []string{"threats?since=720h&tool=Bash", "sessions?min_risk=40&agent=claude-cli",
+		"threats?since=2000-01-01T00%3A00%3A00Z&until=2000-02-01T00%3A00%3A00Z", "sessions?since=2000-01-01T00%3A00%3A00Z&until=2000-02-01T00%3A00%3A00Z"} {
 		do(page+" at 420", chromedp.Navigate(base+"#/"+page), chromedp.WaitVisible(chromedp.CSS(`#view table tbody tr`)))
 		if w := run(t, bctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w != 420 {
 			t.Errorf("%s at 420 px: the page is %d px wide", page, w)
 		}
-		browsertest.Shot(t, bctx, arts, "05c-"+strings.SplitN(page, "?", 2)[0]+"-filtered-420", 420)
+		browsertest.Shot(t, bctx, arts, fmt.Sprintf("05c-%d-%s-filtered-420", i, strings.SplitN(page, "?", 2)[0]), 420)
 	}
 	do("wide again", chromedp.EmulateViewport(1280, 900))
 
