@@ -163,6 +163,18 @@ const (
 // The independent loads overlap; the first part's hits go to fn at once,
 // the others' are kept and passed on after it, in order.
 func (m *acMatcher) scan(text string, fn func(id int32, end int)) {
+	var buf acScratch
+	m.scanWith(text, &buf, fn)
+}
+
+// acScratch holds the hits of the streams after the first, reused from
+// scan to scan.
+type acScratch struct {
+	held [acStreams - 1][]acHit
+}
+
+// scanWith is scan with the held hits kept in buf.
+func (m *acMatcher) scanWith(text string, buf *acScratch, fn func(id int32, end int)) {
 	if m == nil || m.nclass <= 1 {
 		return
 	}
@@ -192,7 +204,10 @@ func (m *acMatcher) scan(text string, fn func(id int32, end int)) {
 	t1 := text[from[1] : from[1]+common]
 	t2 := text[from[2] : from[2]+common]
 	t3 := text[from[3] : from[3]+common]
-	var held [acStreams - 1][]acHit
+	held := &buf.held
+	for j := range held {
+		held[j] = held[j][:0]
+	}
 	var s0, s1, s2, s3 int32
 	for k := 0; k < len(t0) && k < len(t1) && k < len(t2) && k < len(t3); k++ {
 		s0 = next[s0+int32(class[t0[k]])]

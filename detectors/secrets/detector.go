@@ -767,7 +767,31 @@ func (e *engine) allowed(it *sdk.Item, text string, m *match) bool {
 				return true
 			}
 		}
-		if m.rule.Generic && lockfileRe.MatchString(c) {
+		if m.rule.Generic && mayNameLockfile(c) && lockfileRe.MatchString(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayNameLockfile is a cheap necessary condition for lockfileRe: every
+// name it lists holds "lock", "go.sum" or "shrinkwrap" (in any case).
+func mayNameLockfile(c string) bool {
+	return containsFoldASCII(c, "lock") || containsFoldASCII(c, "go.sum") || containsFoldASCII(c, "shrinkwrap")
+}
+
+// containsFoldASCII reports whether s contains sub (lower-case ASCII),
+// ignoring ASCII case, without allocating.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if lower(s[i]) != sub[0] {
+			continue
+		}
+		j := 1
+		for j < len(sub) && lower(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
 			return true
 		}
 	}

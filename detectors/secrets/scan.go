@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // window is a byte range of the text that one rule scans; for anchored
@@ -19,13 +20,30 @@ type window struct {
 // scanText runs the rules over text and, below the depth limit, over the
 // decoded forms of encoded runs in it. Spans are in text's coordinates.
 func (e *engine) scanText(ctx context.Context, text string, depth int, budget *int) ([]match, error) {
-	var wins, anchors []window
-	e.keywordHits(text, func(id int32, end int) {
+	sc := scratchPool.Get().(*scanScratch)
+	wins := sc.wins[:0]
+	var ms []match
+	// Anchored rules: one attempt at each keyword start, as the hits come
+	// (in order of the hits; a rule listed twice for a keyword once).
+	var err error
+	attempts := 0
+	last := window{rule: -1}
+	e.keywordHits(text, &sc.ac, func(id int32, end int) {
 		start := end - len(e.keywords[id])
 		for _, ri := range e.kwRules[id] {
 			r := e.rules[ri]
 			if !r.Float {
-				anchors = append(anchors, window{rule: ri, start: start, end: end})
+				a := window{rule: ri, start: start, end: end}
+				if a == last || err != nil {
+					continue
+				}
+				last = a
+				if attempts++; attempts%256 == 0 {
+					if err = ctx.Err(); err != nil {
+						continue
+					}
+				}
+				ms = e.anchored(text, r, a, ms)
 				continue
 			}
 			ws, we := start-r.back, end+r.ahead
@@ -82,56 +100,9 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			wins = append(wins, window{rule: ri, start: ws, end: we})
 		})
 	}
-	var ms []match
-	// Anchored rules: one attempt at each keyword start.
-	for k, a := range anchors {
-		if k > 0 && anchors[k-1] == a {
-			continue
-		}
-		if k%256 == 255 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		r := e.rules[a.rule]
-		if r.boundary && a.start > 0 && (isAlnum(text[a.start-1]) || text[a.start-1] == '_') && isWordByte(text[a.start]) {
-			continue
-		}
-		if r.WordStart && a.start > 1 && isAlnum(text[a.start-1]) && isAlnum(text[a.start-2]) &&
-			!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
-			continue
-		}
-		// A generic name must not merely begin with the keyword
-		// ("passwords", "tokenizer", "keying"); a plural "credentials" is
-		// fine.
-		if r.Generic && a.end < len(text) && text[a.end] >= 'a' && text[a.end] <= 'z' && isAlnum(text[a.end-1]) &&
-			!(text[a.end] == 's' && strings.HasSuffix(strings.ToLower(text[a.start:a.end]), "credential")) {
-			continue
-		}
-		if len(r.gates) > 0 && !e.plain && !gatesPass(r.gates, text, a.start) {
-			continue
-		}
-		end := min(a.start+r.ahead, len(text))
-		if r.run != nil && !e.plain && !r.run.has(text[a.start:end]) {
-			continue
-		}
-		var loc []int
-		if r.Match != nil {
-			loc = r.Match(text, a.start, end)
-		} else {
-			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
-			if loc != nil && a.start+loc[1] == end && end < len(text) {
-				// The match ran into the limit: let a long token run on
-				// to its end (whitespace or a quote) and match again.
-				for i := 0; i < 8192 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
-					end++
-				}
-				loc = r.re.FindStringSubmatchIndex(text[a.start:end])
-			}
-		}
-		if loc != nil {
-			ms = e.handleMatch(text, r, a.start, end, loc, ms)
-		}
+	if err != nil {
+		scratchPool.Put(sc)
+		return nil, err
 	}
 	// Floating rules: merged windows around keyword hits.
 	sort.Slice(wins, func(i, j int) bool {
@@ -150,6 +121,8 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			k++
 		}
 		if err := ctx.Err(); err != nil {
+			sc.wins = wins[:0]
+			scratchPool.Put(sc)
 			return nil, err
 		}
 		ws, we := w.start, w.end
@@ -172,6 +145,8 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			ms = e.handleMatch(text, r, ws, we, loc, ms)
 		}
 	}
+	sc.wins = wins[:0]
+	scratchPool.Put(sc)
 	if depth < e.maxDepth {
 		dm, err := e.scanDecoded(ctx, text, depth, budget)
 		if err != nil {
@@ -182,13 +157,68 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 	return ms, nil
 }
 
+// anchored tries an anchored rule once at a keyword hit a and appends
+// what it accepts to ms.
+func (e *engine) anchored(text string, r *compiledRule, a window, ms []match) []match {
+	if r.boundary && a.start > 0 && (isAlnum(text[a.start-1]) || text[a.start-1] == '_') && isWordByte(text[a.start]) {
+		return ms
+	}
+	if r.WordStart && a.start > 1 && isAlnum(text[a.start-1]) && isAlnum(text[a.start-2]) &&
+		!(text[a.start-1] >= 'a' && text[a.start-1] <= 'z' && text[a.start] >= 'A' && text[a.start] <= 'Z') {
+		return ms
+	}
+	// A generic name must not merely begin with the keyword
+	// ("passwords", "tokenizer", "keying"); a plural "credentials" is
+	// fine.
+	if r.Generic && a.end < len(text) && text[a.end] >= 'a' && text[a.end] <= 'z' && isAlnum(text[a.end-1]) &&
+		!(text[a.end] == 's' && strings.HasSuffix(strings.ToLower(text[a.start:a.end]), "credential")) {
+		return ms
+	}
+	if len(r.gates) > 0 && !e.plain && !gatesPass(r.gates, text, a.start) {
+		return ms
+	}
+	end := min(a.start+r.ahead, len(text))
+	if r.run != nil && !e.plain && !r.run.has(text[a.start:end]) {
+		return ms
+	}
+	var loc []int
+	if r.Match != nil {
+		loc = r.Match(text, a.start, end)
+	} else {
+		loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+		if loc != nil && a.start+loc[1] == end && end < len(text) {
+			// The match ran into the limit: let a long token run on
+			// to its end (whitespace or a quote) and match again.
+			for i := 0; i < 8192 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
+				end++
+			}
+			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+		}
+	}
+	if loc != nil {
+		ms = e.handleMatch(text, r, a.start, end, loc, ms)
+	}
+	return ms
+}
+
+// scanScratch holds a scan's reusable buffers: the floating windows and
+// the automaton's held hits (a 10 MiB text has ~10^5 keyword hits, so
+// fresh slices per scan cost more in allocation and collection than the
+// automaton takes to find them).
+type scanScratch struct {
+	wins []window
+	ac   acScratch
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+
 // keywordHits calls fn for every keyword occurrence in text, in order of
 // end offset and, at one offset, longest keyword first (the automaton's
 // order): with the automaton, or on the reference path by a plain search
 // for each keyword.
-func (e *engine) keywordHits(text string, fn func(id int32, end int)) {
+func (e *engine) keywordHits(text string, buf *acScratch, fn func(id int32, end int)) {
 	if !e.plain {
-		e.ac.scan(text, fn)
+		e.ac.scanWith(text, buf, fn)
 		return
 	}
 	lt := []byte(text)
