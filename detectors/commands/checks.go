@@ -1750,6 +1750,9 @@ func checkMassKill(c *call, _ *config) *hit {
 	switch c.name {
 	case "kill":
 		for _, a := range c.args() {
+			if a == "1" && !hasFlag(c, "l") && len(operands(c, "-s -n")) == 1 {
+				return hitf(c, 0, "kills init (process 1), which brings the machine down")
+			}
 			if a == "-1" && !hasFlag(c, "l") {
 				ops := operands(c, "-s -n")
 				for _, o := range ops {

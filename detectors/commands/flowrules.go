@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
@@ -39,9 +40,83 @@ var flowRules = []*rule{
 		MustNot: []string{"cat /proc/sys/kernel/randomize_va_space", "echo 1 > /proc/sys/net/ipv4/ip_forward"},
 		check:   checkProcSys,
 	},
+	{
+		ID: "decode-then-run", Class: "obfuscated execution", Sev: high,
+		Msg: "decodes a hidden payload into a file and then runs it (ATT&CK T1140)",
+		Must: []string{
+			"base64 -d /tmp/p.b64 > /tmp/p && chmod +x /tmp/p && /tmp/p",
+			"echo f0VMRgIBAQ | base64 -d > /tmp/x; chmod +x /tmp/x; /tmp/x",
+			"xxd -r -p payload.hex > run.sh; bash run.sh",
+		},
+		MustNot: []string{
+			"base64 -d cert.b64 > cert.pem && openssl x509 -in cert.pem -noout -text",
+			"base64 -d tool.b64 > tool.tgz && tar xzf tool.tgz",
+		},
+		check: checkDecodeThenRun,
+	},
+	{
+		ID: "sysrq-trigger", Class: "denial of service", Sev: medium,
+		Msg:     "crashes, reboots or powers off the machine through the kernel's SysRq trigger (ATT&CK T1529)",
+		Must:    []string{"echo b > /proc/sysrq-trigger", "echo c | sudo tee /proc/sysrq-trigger"},
+		MustNot: []string{"cat /proc/sys/kernel/sysrq"},
+		check:   checkSysrq,
+	},
 }
 
 func init() { rules = append(rules, flowRules...) }
+
+// checkDecodeThenRun: a decoder writes a file (a redirection or -o) that a
+// later command of the same text runs.
+func checkDecodeThenRun(c *call, _ *config) *hit {
+	if !isDecoder(c) && !(c.next == nil && c.prev != nil && isDecoder(c.prev) && c.name == "tee") {
+		return nil
+	}
+	var out []string
+	for _, w := range writes(c) {
+		if !isDevice(w) && w != "/dev/null" {
+			out = append(out, baseName(w))
+		}
+	}
+	if v, ok := optValue(c, "-o", "--output"); ok {
+		out = append(out, baseName(v))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	seen := false
+	for _, o := range c.a.calls {
+		if o == c {
+			seen = true
+			continue
+		}
+		if !seen {
+			continue
+		}
+		x := executes(o)
+		if x == "" {
+			continue
+		}
+		for _, f := range out {
+			if baseName(x) == f {
+				switch path.Ext(f) {
+				case ".tgz", ".gz", ".zip", ".tar", ".json", ".txt", ".pem", ".crt", ".key", ".csv", ".xml", ".yaml", ".yml":
+					return nil
+				}
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+func checkSysrq(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		if normPath(w) == "/proc/sysrq-trigger" {
+			return c.rule()
+		}
+	}
+	return nil
+}
 
 var (
 	// manifestEscapeRe finds the pod settings that reach the node, in YAML

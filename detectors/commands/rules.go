@@ -611,7 +611,7 @@ var rules = []*rule{
 	{
 		ID: "mass-kill", Class: "denial of service", Sev: high,
 		Msg:     "kills every process",
-		Must:    []string{"kill -9 -1", "killall5 -9", "sudo pkill -u root sshd"},
+		Must:    []string{"kill -9 -1", "killall5 -9", "sudo pkill -u root sshd", "sudo kill -9 1"},
 		MustNot: []string{"kill -9 4242", "pkill -f 'node server.js'", "systemctl restart app"},
 		check:   checkMassKill,
 	},
