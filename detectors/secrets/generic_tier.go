@@ -104,7 +104,7 @@ func credWordAt(text string, i int) int {
 
 // nameChar is a byte of a credential name (identifier characters and the
 // joiners of dotted, kebab and shell names).
-func nameChar(c byte) bool { return isIdentChar(c) || c == '.' || c == '-' || c == '$' || c == '@' }
+func nameChar(c byte) bool { return isIdentChar(c) || c == '.' || c == '-' || c == '$' }
 
 // valueStop ends a bare value.
 func valueStop(c byte) bool {
@@ -162,6 +162,9 @@ func matchCredential(text string, start, limit int) []int {
 	for n := 0; n < 48 && ns > 0 && nameChar(text[ns-1]); n++ {
 		ns--
 	}
+	if ns > 0 && (text[ns-1] == '/' || text[ns-1] == '@') {
+		return nil // a path segment or an image name (ghcr.io/org/token@sha256:…)
+	}
 	ne := ke
 	for ne < limit && ne-ns < 80 && nameChar(text[ne]) {
 		ne++
@@ -205,7 +208,7 @@ func matchCredential(text string, start, limit int) []int {
 	if j >= limit {
 		return nil
 	}
-	sepLen := 0
+	sepLen, spaceSep := 0, false
 	for _, sep := range []string{":::=", "::=", "===", "!==", ":=", "=>", "->", ".=", "+=", "?=", "==", "!=", "=", ":"} {
 		if strings.HasPrefix(text[j:limit], sep) {
 			sepLen = len(sep)
@@ -227,11 +230,12 @@ func matchCredential(text string, start, limit int) []int {
 		j++
 	case sawBlank && !quotedName:
 		// "provider KEY value", --token value: the value on the same line.
+		spaceSep = true
 	default:
 		return nil
 	}
-	if j >= limit {
-		return nil
+	if j >= limit || (text[j] == '-' && sepLen == 0) || (sepLen == 0 && !quotedName && text[ns] == '$') {
+		return nil // a flag after a flag, a variable used rather than assigned
 	}
 	// An auth scheme before the value (Bearer, Token, Basic).
 	for _, s := range []string{"bearer ", "token ", "basic ", "apikey ", "key "} {
@@ -270,7 +274,29 @@ func matchCredential(text string, start, limit int) []int {
 	if ve-vs < 8 || ve-vs > 1000 {
 		return nil
 	}
+	if spaceSep && !tokenShaped(text[vs:ve]) {
+		return nil // prose: "the secret credential handler …"
+	}
 	return []int{ns - start, ve - start, ns - start, ne - start, vs - start, ve - start}
+}
+
+// tokenShaped reports whether a value that follows its name after blanks
+// only (where prose follows such words all the time) looks like a token:
+// two character classes and not mostly dictionary words.
+func tokenShaped(v string) bool {
+	return charClasses(v) >= 2 && !(wordCover(v) >= 0.6 && !strings.ContainsAny(v, "0123456789"))
+}
+
+// wordy reports a value made of dictionary words with at most a
+// digit or two (management, serverName, application-default).
+func wordy(v string) bool {
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
+			digits++
+		}
+	}
+	return digits <= 2 && wordCover(v) >= 0.75
 }
 
 // credContext is what the scorer knows of a candidate's surroundings.
@@ -480,6 +506,9 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 		return match{}, false
 	}
 	quoted := start > 0 && (text[start-1] == '"' || text[start-1] == '\'' || text[start-1] == '`')
+	if wordy(secret) || credWordAt(strings.ToLower(secret), 0) == len(secret) {
+		return match{}, false // words, not a machine-made value
+	}
 	ent := shannon(secret)
 	lineStart := max(0, start-300)
 	if k := strings.LastIndexByte(text[lineStart:start], '\n'); k >= 0 {
@@ -519,6 +548,11 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 		parts = append(parts, nameParts(before)...)
 	}
 	pw := providerWordSet()
+	for _, p := range nameParts(key) {
+		if p == "pub" || strings.HasPrefix(p, "pubkey") || p == "public" || p == "publishable" {
+			return match{}, false // a public key is published on purpose
+		}
+	}
 	for _, p := range parts {
 		if strongCredWords[p] || strings.HasSuffix(p, "token") || strings.HasSuffix(p, "secret") {
 			c.strong = true

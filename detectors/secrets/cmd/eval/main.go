@@ -63,9 +63,11 @@ func main() {
 	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table and generic-tier model refit without each source)")
 	fitGeneric := flag.String("fit-generic", "", "fit the generic tier's model on the corpus and write it (Go source) to this file, then exit")
 	flag.Float64Var(&credHighFPR, "tier-fpr", credHighFPR, "generic tier: the largest share of training look-alikes its high threshold may block")
+	flag.Float64Var(&credBalance, "tier-balance", credBalance, "generic tier: weigh each row 1/n^x, n the candidate rows of its source and label")
 	quick := flag.Bool("quick", false, "skip the throughput runs and the other families' benign rows")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
+	looVerbose = *verbose
 
 	var rows []row
 	for _, f := range []string{"secrets.malicious.jsonl", "secrets.benign.jsonl"} {
@@ -75,6 +77,22 @@ func main() {
 			os.Exit(1)
 		}
 		rows = append(rows, rs...)
+	}
+	// The other families' benign rows (prose, documentation, commands)
+	// are look-alikes too: the generic tier trains on them as negatives
+	// (all but the evaluation-only BIPIA tables) and they are held out by
+	// source like the rest.
+	var extra []row
+	for _, f := range []string{"command.benign.jsonl", "injection.benign.jsonl"} {
+		rs, err := readRows(filepath.Join(*corpus, f))
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if !strings.Contains(r.ID, ".context-table.") && !strings.Contains(r.ID, ".embedded-table.") {
+				extra = append(extra, r)
+			}
+		}
 	}
 	d := secrets.New()
 	detCfg := map[string]any{}
@@ -97,12 +115,12 @@ func main() {
 		}
 	}
 	if *fitGeneric != "" {
-		feats, err := credSamples(d, rows)
+		feats, err := credSamples(d, append(append([]row(nil), rows...), extra...))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
 		}
-		m, st := fitCred(rows, feats, nil)
+		m, st := fitCred(append(append([]row(nil), rows...), extra...), feats, nil)
 		if err := writeCredModel(*fitGeneric, m, st); err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
@@ -125,12 +143,13 @@ func main() {
 			fmt.Printf("wrote %s (%d classes)\n", *fitOut, len(table))
 			return
 		}
-		feats, err := credSamples(d, rows)
+		all := append(append([]row(nil), rows...), extra...)
+		feats, err := credSamples(d, all)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
 		}
-		if err := looReport(rows, classes, generic, feats); err != nil {
+		if err := looReport(rows, classes, generic, all, feats); err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
 		}
