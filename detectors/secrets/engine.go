@@ -112,6 +112,7 @@ type engine struct {
 	rules     []*compiledRule
 	keywords  []string
 	kwRules   [][]int32 // keyword id -> rule indices
+	kwLits    [][]int32 // keyword id -> rules it is a secondary literal of
 	noKeyword []int32
 	ac        *acMatcher
 
@@ -246,18 +247,29 @@ func newEngine(cfg *Config) (*engine, error) {
 			if k == "" {
 				continue
 			}
-			id, ok := kwIndex[k]
-			if !ok {
-				id = int32(len(e.keywords))
-				kwIndex[k] = id
-				e.keywords = append(e.keywords, k)
-				e.kwRules = append(e.kwRules, nil)
-			}
+			id := e.keywordID(kwIndex, k)
 			e.kwRules[id] = append(e.kwRules[id], ri)
+		}
+		for _, k := range c.lits {
+			id := e.keywordID(kwIndex, k)
+			e.kwLits[id] = append(e.kwLits[id], ri)
 		}
 	}
 	e.ac = newACMatcher(e.keywords)
 	return e, nil
+}
+
+// keywordID returns the automaton's id of keyword k, adding it.
+func (e *engine) keywordID(index map[string]int32, k string) int32 {
+	id, ok := index[k]
+	if !ok {
+		id = int32(len(e.keywords))
+		index[k] = id
+		e.keywords = append(e.keywords, k)
+		e.kwRules = append(e.kwRules, nil)
+		e.kwLits = append(e.kwLits, nil)
+	}
+	return id
 }
 
 // Rules returns the built-in rules (fresh copies), for documentation and

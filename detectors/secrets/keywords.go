@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode/utf8"
 )
 
 // regexKeywords derives prefilter keywords for a rule that has none
@@ -60,17 +61,21 @@ func litScore(set []string) int {
 
 // requiredLits returns literals one of which every match of t contains, or
 // nil when it cannot tell.
-func requiredLits(t *syntax.Regexp) []string {
+func requiredLits(t *syntax.Regexp) []string { return requiredLitsScored(t, litScore) }
+
+// requiredLitsScored is requiredLits choosing, of the sets a sequence
+// offers, the one score ranks highest (a negative score refuses a set).
+func requiredLitsScored(t *syntax.Regexp, score func([]string) int) []string {
 	switch t.Op {
 	case syntax.OpLiteral:
 		return []string{string(t.Rune)}
 	case syntax.OpCapture:
-		return requiredLits(t.Sub[0])
+		return requiredLitsScored(t.Sub[0], score)
 	case syntax.OpPlus:
-		return requiredLits(t.Sub[0])
+		return requiredLitsScored(t.Sub[0], score)
 	case syntax.OpRepeat:
 		if t.Min >= 1 {
-			return requiredLits(t.Sub[0])
+			return requiredLitsScored(t.Sub[0], score)
 		}
 		return nil
 	case syntax.OpCharClass:
@@ -85,7 +90,7 @@ func requiredLits(t *syntax.Regexp) []string {
 		}
 		return nil
 	case syntax.OpAlternate:
-		return unionLits(t.Sub, requiredLits)
+		return unionLits(t.Sub, func(a *syntax.Regexp) []string { return requiredLitsScored(a, score) })
 	case syntax.OpConcat:
 		// Join runs of single-literal children into longer literals, then
 		// take the best child set.
@@ -93,13 +98,13 @@ func requiredLits(t *syntax.Regexp) []string {
 		bestScore := -1
 		var run []string // cross product of the current run of literal sets
 		flush := func() {
-			if sc := litScore(run); sc > bestScore {
+			if sc := score(run); sc > bestScore {
 				best, bestScore = run, sc
 			}
 			run = nil
 		}
 		for _, s := range t.Sub {
-			ls := requiredLits(s)
+			ls := requiredLitsScored(s, score)
 			exact := ls != nil && exactLits(s)
 			if ls == nil {
 				flush()
@@ -107,7 +112,7 @@ func requiredLits(t *syntax.Regexp) []string {
 			}
 			if !exact {
 				flush()
-				if sc := litScore(ls); sc > bestScore {
+				if sc := score(ls); sc > bestScore {
 					best, bestScore = ls, sc
 				}
 				continue
@@ -125,6 +130,58 @@ func requiredLits(t *syntax.Regexp) []string {
 		return best
 	}
 	return nil
+}
+
+// secondaryLits returns literals one of which every match of a floating
+// rule's regex holds and that are no mere part of its keywords (gitleaks'
+// datadog rule is keyed on "token" but every match holds "datadog" or
+// "dd"), lower-cased, or nil. A window around a keyword hit holding none
+// of them cannot hold a match. Literals the regex matches ignoring case
+// must not hold s or k, which also match ſ and K (Kelvin sign), beyond
+// the keyword automaton's ASCII folding.
+func secondaryLits(src string, keywords []string) []string {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	fold := strings.Contains(t.String(), "(?i")
+	score := func(set []string) int {
+		if len(set) == 0 || len(set) > maxKeywordSet {
+			return -1
+		}
+		m := 1 << 30
+		for _, l := range set {
+			ll := strings.ToLower(l)
+			if len(l) < 2 || (fold && strings.ContainsAny(ll, "sk")) {
+				return -1
+			}
+			for i := 0; i < len(ll); i++ {
+				if ll[i] >= utf8.RuneSelf {
+					return -1
+				}
+			}
+			for _, k := range keywords {
+				if strings.Contains(k, ll) {
+					return -1 // wherever the keyword is, so is it
+				}
+			}
+			m = min(m, len(l))
+		}
+		return min(m, 8)*100 - len(set)
+	}
+	set := requiredLitsScored(t, score)
+	if score(set) < 0 {
+		return nil
+	}
+	out := make([]string, 0, len(set))
+	seen := map[string]bool{}
+	for _, l := range set {
+		if l = strings.ToLower(l); !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // exactLits reports whether t matches exactly one of its required

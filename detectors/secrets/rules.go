@@ -134,6 +134,9 @@ type compiledRule struct {
 	// a window without one is skipped, and a rule without keywords scans
 	// only around such runs.
 	run *runGate
+	// lits: literals one of which every match holds besides the keywords
+	// (secondaryLits); a floating window without one is skipped.
+	lits []string
 	// bounded: back and ahead are the regex's longest match.
 	bounded bool
 	group   int
@@ -196,6 +199,9 @@ func compileRule(r *Rule) (*compiledRule, error) {
 		return nil, fmt.Errorf("secrets: rule %q: secretGroup %d but regex has %d groups", r.ID, g, re.NumSubexp())
 	}
 	c := &compiledRule{Rule: r, re: re, gates: gates, run: run, group: g, back: r.Back, ahead: r.Ahead}
+	if r.Float && len(r.Keywords) > 0 {
+		c.lits = secondaryLits(src, r.Keywords)
+	}
 	if r.Float || len(r.Keywords) == 0 {
 		if gs := gateRegex(src); gs != "" {
 			if c.gate, _, err = compileCached(gs, true); err != nil {

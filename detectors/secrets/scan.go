@@ -28,8 +28,12 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 	var err error
 	attempts := 0
 	last := window{rule: -1}
+	lits := sc.lits[:0]
 	e.keywordHits(text, &sc.ac, func(id int32, end int) {
 		start := end - len(e.keywords[id])
+		for _, ri := range e.kwLits[id] {
+			lits = append(lits, window{rule: ri, start: start, end: end})
+		}
 		for _, ri := range e.kwRules[id] {
 			r := e.rules[ri]
 			if !r.Float {
@@ -104,6 +108,12 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		scratchPool.Put(sc)
 		return nil, err
 	}
+	sort.Slice(lits, func(i, j int) bool {
+		if lits[i].rule != lits[j].rule {
+			return lits[i].rule < lits[j].rule
+		}
+		return lits[i].start < lits[j].start
+	})
 	// Floating rules: merged windows around keyword hits.
 	sort.Slice(wins, func(i, j int) bool {
 		if wins[i].rule != wins[j].rule {
@@ -121,7 +131,7 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			k++
 		}
 		if err := ctx.Err(); err != nil {
-			sc.wins = wins[:0]
+			sc.wins, sc.lits = wins[:0], lits[:0]
 			scratchPool.Put(sc)
 			return nil, err
 		}
@@ -134,6 +144,8 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			// The reference path: the submatch search alone.
 		} else if r.run != nil && !r.run.has(text[ws:we]) {
 			continue
+		} else if len(r.lits) > 0 && !litWithin(lits, w.rule, ws, we) {
+			continue
 		} else if r.gate != nil {
 			if r.gate.FindStringIndex(text[ws:we]) == nil {
 				continue
@@ -145,7 +157,7 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			ms = e.handleMatch(text, r, ws, we, loc, ms)
 		}
 	}
-	sc.wins = wins[:0]
+	sc.wins, sc.lits = wins[:0], lits[:0]
 	scratchPool.Put(sc)
 	if depth < e.maxDepth {
 		dm, err := e.scanDecoded(ctx, text, depth, budget)
@@ -207,7 +219,22 @@ func (e *engine) anchored(text string, r *compiledRule, a window, ms []match) []
 // automaton takes to find them).
 type scanScratch struct {
 	wins []window
+	lits []window // secondary literal occurrences, by rule and start
 	ac   acScratch
+}
+
+// litWithin reports whether a secondary literal of rule lies within
+// [ws, we) (lits sorted by rule, then start).
+func litWithin(lits []window, rule int32, ws, we int) bool {
+	i := sort.Search(len(lits), func(i int) bool {
+		return lits[i].rule > rule || (lits[i].rule == rule && lits[i].start >= ws)
+	})
+	for ; i < len(lits) && lits[i].rule == rule && lits[i].start < we; i++ {
+		if lits[i].end <= we {
+			return true
+		}
+	}
+	return false
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
