@@ -364,3 +364,19 @@ func TestConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestCredentialSeverityOverride(t *testing.T) {
+	t.Parallel()
+	text := expandExample(`planyo_api_key = "{an:40}"`, "override")
+	d := newDetector(t, `{}`)
+	fs := detect(t, d, sdk.Item{Text: text})
+	if len(fs) == 0 {
+		t.Fatalf("no finding for %q", text)
+	}
+	d = newDetector(t, `{"rule_severity": {"generic-credential": "low"}}`)
+	for _, f := range detect(t, d, sdk.Item{Text: text}) {
+		if f.Rule == "generic-credential" && f.Severity > sdk.SeverityLow {
+			t.Errorf("severity %v above the operator's cap", f.Severity)
+		}
+	}
+}

@@ -580,6 +580,9 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	case p >= credentialModel.Medium:
 		sev = sdk.SeverityMedium
 	}
+	if sev > r.Severity {
+		sev = r.Severity // an operator's rule_severity caps the model's grade
+	}
 	for _, a := range r.allow {
 		if a.matches(secret, text[start:end], lineAt(text, start)) {
 			return match{}, false
