@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -22,15 +23,17 @@ type litRe struct {
 	// each with its own prefilter: a match of the whole is a match of one
 	// branch, so MatchString asks only the branches whose strings occur.
 	// Go's regexp runs a long alternation with word boundaries as slowly
-	// as a backtracker over every branch at every position.
-	alts []*litRe
+	// as a backtracker over every branch at every position. They are
+	// compiled at the first match, not at package init: the detector's
+	// hundreds of patterns would otherwise cost its start (and a WASM
+	// instance's _initialize) several times what they save.
+	alts     []*litRe
+	altsOnce sync.Once
 }
 
 func newLitRe(re *regexp.Regexp) *litRe {
 	ls, fold := requiredLits(re.String())
-	r := &litRe{Regexp: re, lits: ls, fold: fold}
-	r.alts = branches(re.String())
-	return r
+	return &litRe{Regexp: re, lits: ls, fold: fold}
 }
 
 // branches compiles the branches of a top-level alternation (under any
@@ -111,6 +114,7 @@ func (r *litRe) MatchString(s string) bool {
 	if !r.may(s) {
 		return false
 	}
+	r.altsOnce.Do(func() { r.alts = branches(r.String()) })
 	if r.alts == nil {
 		return r.Regexp.MatchString(s)
 	}
