@@ -104,6 +104,22 @@ EOF`,
 	`powershell -NoProfile -Command "Get-ChildItem -Recurse -Filter *.cs | Measure-Object"`,
 	`cmd /c dir /s /b *.csproj`,
 	`pwsh -c "Invoke-WebRequest https://example.org/file.zip -OutFile file.zip; Expand-Archive file.zip -DestinationPath out"`,
+	// Cloud, cluster and platform work near this round's rows.
+	`aws s3 cp s3://my-app-config/prod.env .`,
+	`aws sts assume-role --role-arn arn:aws:iam::111122223333:role/deploy --role-session-name ci`,
+	`aws iam create-role --role-name lambda-exec --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'`,
+	`aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp --port 443 --cidr 0.0.0.0/0`,
+	`kubectl exec -it api-0 -- python manage.py migrate`,
+	`gcloud run deploy api --image gcr.io/p/api --service-account api@p.iam.gserviceaccount.com`,
+	`touch -d "2 hours ago" stamp`,
+	`find . -name "*.pem" -path "./certs/*"`,
+	`Get-ChildItem -Recurse -Include *.pfx .\certs`,
+	`xattr -dr com.apple.quarantine /Applications/MyApp.app`,
+	`tcpdump -i lo port 8080`,
+	`openssl enc -d -aes-256-cbc -in secrets.enc -out secrets.json -pass env:KEY`,
+	`base64 -d logo.b64 > logo.png && open logo.png`,
+	`winword.exe C:\Users\bob\Documents\plan.docx`,
+	`export HISTSIZE=5000`,
 }
 
 func TestBenignAgentCommands(t *testing.T) {
