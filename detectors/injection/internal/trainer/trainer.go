@@ -83,21 +83,9 @@ func RowExamples(r *corpus.Row) []linear.Example {
 	var ex []linear.Example
 	add := func(text string, s linear.Speaker, label bool, inserted string) {
 		b := norm.Normalize(text).B
-		lo, hi := -1, -1
-		if label && inserted != "" {
-			ib := norm.Normalize(inserted).B
-			if k := bytes.Index(b, ib); k >= 0 && len(ib) > 0 {
-				lo, hi = k, k+len(ib)
-			}
-		}
-		for _, w := range windows(len(b)) {
-			l := label
-			if lo >= 0 {
-				// The window holds the insertion, or most of it.
-				ov := min(w[1], hi) - max(w[0], lo)
-				l = ov >= min(hi-lo, w[1]-w[0])/2 && ov > 0
-			}
-			ex = append(ex, linear.Example{X: linear.Vectorize(b[w[0]:w[1]], s), Label: l})
+		ws := windows(len(b))
+		for i, l := range windowLabels(b, ws, label, inserted) {
+			ex = append(ex, linear.Example{X: linear.Vectorize(b[ws[i][0]:ws[i][1]], s), Label: l})
 		}
 	}
 	own := SpeakerOf(r)
@@ -111,6 +99,35 @@ func RowExamples(r *corpus.Row) []linear.Example {
 		add(r.Inserted, linear.Direct, false, "")
 	}
 	return ex
+}
+
+// windowLabels labels the windows ws of normalized text b: all as label,
+// except that in a poisoned document whose inserted text is known only the
+// windows that hold the insertion, or most of it, are malicious.
+func windowLabels(b []byte, ws [][2]int, label bool, inserted string) []bool {
+	lo, hi := -1, -1
+	if label && inserted != "" {
+		ib := norm.Normalize(inserted).B
+		if k := bytes.Index(b, ib); k >= 0 && len(ib) > 0 {
+			lo, hi = k, k+len(ib)
+		}
+	}
+	out := make([]bool, len(ws))
+	for i, w := range ws {
+		out[i] = label
+		if lo >= 0 {
+			ov := min(w[1], hi) - max(w[0], lo)
+			out[i] = ov >= min(hi-lo, w[1]-w[0])/2 && ov > 0
+		}
+	}
+	return out
+}
+
+// WindowLabels are the labels of the detector's windows of a row's text as
+// its own speaker (see RowExamples).
+func WindowLabels(r *corpus.Row) []bool {
+	b := norm.Normalize(r.Text).B
+	return windowLabels(b, windows(len(b)), r.Malicious, r.Inserted)
 }
 
 // Cache holds rows' training examples and calibration vectors so that
