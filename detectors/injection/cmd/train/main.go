@@ -32,15 +32,16 @@ func main() {
 	extra := flag.String("extra", "detectors/injection/model/extra.jsonl", "project-written rows added to the fit split (\"\" for none)")
 	repo := flag.String("repo", ".", "this repository's checkout, whose files at -commit become benign agent traffic (\"\" for none)")
 	commit := flag.String("commit", trainer.RepoCommit, "commit of -repo to read")
+	combiner := flag.Bool("combiner", true, "fit the combiner on leave-one-source-group-out scores (false: the fixed combination of the previous model, no folds)")
 	check := flag.Bool("check", false, "do not write: train and compare with -out and its recorded sha256 (exit 1 when they differ)")
 	flag.Parse()
-	if err := run(*dir, *out, *extra, *repo, *commit, *check); err != nil {
+	if err := run(*dir, *out, *extra, *repo, *commit, *check, *combiner); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, out, extra, repo, commit string, check bool) error {
+func run(dir, out, extra, repo, commit string, check, combiner bool) error {
 	rows, err := corpus.Load(dir, linear.DefaultParams.Seed)
 	if err != nil {
 		return err
@@ -66,11 +67,13 @@ func run(dir, out, extra, repo, commit string, check bool) error {
 	m := trainer.Build(fit, cal, linear.DefaultParams)
 	// The combiner: fitted on what classifiers trained without each source
 	// group make of that group (package stacking).
-	held, err := stacking.Folds(context.Background(), rows, ex, agent, os.Stderr)
-	if err != nil {
-		return err
+	if combiner {
+		held, err := stacking.Folds(context.Background(), rows, ex, agent, os.Stderr)
+		if err != nil {
+			return err
+		}
+		m.Stack = stacking.Fit(held, func(*stacking.Held) bool { return true })
 	}
-	m.Stack = stacking.Fit(held, func(*stacking.Held) bool { return true })
 	b, err := m.MarshalBinary()
 	if err != nil {
 		return err
@@ -105,7 +108,9 @@ func run(dir, out, extra, repo, commit string, check bool) error {
 	fmt.Printf("rows: fit %d (+%d project rows, %d of them agent traffic built from %s at %.12s), cal %d, val %d, evalonly %d\n",
 		counts[corpus.Fit], len(fit)-counts[corpus.Fit], len(agent), repo, commit, counts[corpus.Cal], counts[corpus.Val], counts[corpus.EvalOnly])
 	fmt.Printf("platt: A=%.4f B=%.4f bias=%.4f\n", m.A, m.B, m.Bias)
-	fmt.Printf("combiner c = σ(A·logit(p) + B), [A B]: direct %.3f; untrusted %.3f\n", m.Stack.W[linear.Direct], m.Stack.W[linear.Untrusted])
+	if m.Stack != nil {
+		fmt.Printf("combiner c = min(p, σ(A·logit(p) + B)), [A B]: direct %.3f; untrusted %.3f\n", m.Stack.W[linear.Direct], m.Stack.W[linear.Untrusted])
+	}
 	fmt.Printf("wrote %s (%d bytes, sha256 %s) and %s\n", out, len(b), sum, sumFile)
 	return nil
 }
