@@ -12,8 +12,10 @@ package secrets
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/picketsec/picket/sdk"
@@ -37,7 +39,7 @@ var _ sdk.Detector = (*Detector)(nil)
 // configuration; Configure may replace the configuration.
 func New() sdk.Detector {
 	d := &Detector{}
-	e, err := newEngine(&Config{})
+	e, err := engineFor(&Config{})
 	if err != nil {
 		// The built-in rules are compiled and tested; failing here is a
 		// programming error.
@@ -66,12 +68,33 @@ func (d *Detector) Configure(ctx context.Context, config []byte) error {
 	if err != nil {
 		return err
 	}
-	e, err := newEngine(cfg)
+	e, err := engineFor(cfg)
 	if err != nil {
 		return err
 	}
 	d.eng.Store(e)
 	return nil
+}
+
+// defaultEngine is the engine of the default configuration, compiled once
+// per process and shared: an engine is never changed once built, and
+// compiling 250 rules' gates and automaton is most of a detector's start
+// (in a WASM instance, New and the host's Configure with the default
+// config would otherwise compile it twice, per instance).
+var defaultEngine struct {
+	once sync.Once
+	e    *engine
+	err  error
+}
+
+// engineFor returns the engine of cfg: the shared one for the default
+// configuration, a new one otherwise.
+func engineFor(cfg *Config) (*engine, error) {
+	if !reflect.DeepEqual(cfg, &Config{}) {
+		return newEngine(cfg)
+	}
+	defaultEngine.once.Do(func() { defaultEngine.e, defaultEngine.err = newEngine(&Config{}) })
+	return defaultEngine.e, defaultEngine.err
 }
 
 // Detect scans every item of ev. It is safe for concurrent use and returns

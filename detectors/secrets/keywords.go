@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -144,7 +145,7 @@ func secondaryLits(src string, keywords []string) []string {
 	if err != nil {
 		return nil
 	}
-	fold := strings.Contains(t.String(), "(?i")
+	fold := foldsCase(t)
 	score := func(set []string) int {
 		if len(set) == 0 || len(set) > maxKeywordSet {
 			return -1
@@ -182,6 +183,25 @@ func secondaryLits(src string, keywords []string) []string {
 		}
 	}
 	return out
+}
+
+// foldsCase reports whether a literal of t is matched ignoring case, as
+// "(?i" in t.String() would say; printing a large expression costs more
+// than the rest of compiling its rule (String recomputes case folds).
+func foldsCase(t *syntax.Regexp) bool {
+	if t.Op == syntax.OpLiteral && t.Flags&syntax.FoldCase != 0 {
+		for _, r := range t.Rune {
+			if unicode.SimpleFold(r) != r {
+				return true
+			}
+		}
+	}
+	for _, s := range t.Sub {
+		if foldsCase(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // exactLits reports whether t matches exactly one of its required
