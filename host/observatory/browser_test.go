@@ -126,7 +126,7 @@ func TestBrowser(t *testing.T) {
 	change := func(id, value string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
 			chromedp.Evaluate[chromedp.Void](`(function () { var m = document.createElement("i"); m.id = "stale"; document.getElementById("view").appendChild(m);
-				var c = document.getElementById(` + jsString(id) + `); c.value = ` + jsString(value) + `; c.dispatchEvent(new Event("change")); })()`),
+				var c = document.getElementById(`+jsString(id)+`); c.value = `+jsString(value)+`; c.dispatchEvent(new Event("change")); })()`),
 			chromedp.Poll[chromedp.Void](`!document.getElementById("stale") && !document.querySelector("#view .loading") && document.querySelector("#view table tbody tr") !== null`),
 		)
 	}
