@@ -415,3 +415,35 @@ func (g *runGate) runs(s string, fn func(start, end int)) {
 		start = -1
 	}
 }
+
+// runNeedsOf returns, for a whole-run regex, the byte sets of its parts
+// that every match passes through and that start with one of a few
+// punctuation bytes (the dots of `[MNO][\w-]{20,30}\.[\w-]{6}\.…`): a
+// run can hold a match only if it holds a byte of each.
+func runNeedsOf(src string) [][256]bool {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	var needs [][256]bool
+	var walk func(t *syntax.Regexp)
+	walk = func(t *syntax.Regexp) {
+		switch t.Op {
+		case syntax.OpConcat:
+			for _, s := range t.Sub {
+				walk(s)
+			}
+		case syntax.OpCapture:
+			walk(t.Sub[0])
+		default:
+			if minRunes(t) == 0 || len(needs) == maxGates {
+				return
+			}
+			if set, ok := firstBytes(t); ok && selective(&set) {
+				needs = append(needs, set)
+			}
+		}
+	}
+	walk(t)
+	return needs
+}

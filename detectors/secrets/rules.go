@@ -137,6 +137,9 @@ type compiledRule struct {
 	// lits: literals one of which every match holds besides the keywords
 	// (secondaryLits); a floating window without one is skipped.
 	lits []string
+	// runNeeds: byte sets a run must each hold a byte of for a whole-run
+	// rule to match in it.
+	runNeeds [][256]bool
 	// bounded: back and ahead are the regex's longest match.
 	bounded bool
 	group   int
@@ -201,6 +204,11 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	c := &compiledRule{Rule: r, re: re, gates: gates, run: run, group: g, back: r.Back, ahead: r.Ahead}
 	if r.Float && len(r.Keywords) > 0 {
 		c.lits = secondaryLits(src, r.Keywords)
+	}
+	if run != nil && run.whole && len(r.Keywords) == 0 {
+		// A run that can hold a match also holds the bytes of the
+		// regex's punctuation parts (the dots of a Discord token).
+		c.runNeeds = runNeedsOf(src)
 	}
 	if r.Float || len(r.Keywords) == 0 {
 		if gs := gateRegex(src); gs != "" {

@@ -91,6 +91,11 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			// The byte on either side stays in the window, so that \b
 			// there sees what it sees in the whole text.
 			r.run.runs(text, func(start, end int) {
+				for k := range r.runNeeds {
+					if !anyByte(text[start:end], &r.runNeeds[k]) {
+						return
+					}
+				}
 				wins = append(wins, window{rule: ri, start: max(0, start-1), end: min(len(text), end+1), tight: true})
 			})
 			continue
@@ -221,6 +226,16 @@ type scanScratch struct {
 	wins []window
 	lits []window // secondary literal occurrences, by rule and start
 	ac   acScratch
+}
+
+// anyByte reports whether s holds a byte of set.
+func anyByte(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // litWithin reports whether a secondary literal of rule lies within
