@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/picketsec/picket/sdk"
 )
@@ -104,6 +105,9 @@ func FittedSeverity() map[string]sdk.Severity {
 func SetFittedSeverity(m map[string]sdk.Severity) map[string]sdk.Severity {
 	old := fittedSeverity
 	fittedSeverity = m
+	// The shared default-config engine was built with the old table.
+	defaultEngine.once = sync.Once{}
+	defaultEngine.e, defaultEngine.err = nil, nil
 	return old
 }
 
