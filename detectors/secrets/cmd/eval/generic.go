@@ -33,7 +33,7 @@ const (
 
 // credHighFPR caps the look-alikes the tier may block, as a share of the
 // training look-alikes (-tier-fpr).
-var credHighFPR = 0.006
+var credHighFPR = 0.008
 
 // credBalance evens out the sources in the fit: a row weighs
 // 1/n^credBalance, n the rows of its source and label with candidates, so
