@@ -346,6 +346,14 @@ type wasmHandle struct {
 	gen     int // config generation; instances with an older one are reconfigured
 	lastErr error
 	closed  bool
+	// Instances are made in the background (grow), never on a caller's
+	// deadline: a caller that finds none idle waits for whichever comes
+	// first, an instance another call gives back or the one being made.
+	making   int           // instances being made
+	waiting  int           // callers waiting for an instance
+	changed  chan struct{} // closed (and replaced) when an instance is made or fails to be
+	failures int           // instances that could not be made
+	growErr  error         // why the last one could not
 }
 
 // Interface guard.
@@ -401,6 +409,7 @@ func loadWasmOn(ctx context.Context, host *wasmHost, spec Spec, opts Options, su
 		compiled: compiled,
 		sem:      make(chan struct{}, n),
 		max:      n,
+		changed:  make(chan struct{}),
 	}
 	// One instance now: it fails fast on a broken module and gives the
 	// ABI version and the Info.
@@ -455,6 +464,12 @@ func (h *wasmHandle) instantiate(ctx context.Context, spare bool) (*wasmInstance
 	if err := h.host.reserve(ctx, h, spare); err != nil {
 		return nil, err
 	}
+	return h.instantiateReserved(ctx)
+}
+
+// instantiateReserved makes an instance in a slot already reserved for it;
+// the slot is given back when it fails.
+func (h *wasmHandle) instantiateReserved(ctx context.Context) (*wasmInstance, error) {
 	reserved := true
 	defer func() {
 		if reserved {
@@ -566,7 +581,11 @@ func (h *wasmHandle) Healthy() error {
 	return h.lastErr
 }
 
-// get takes an idle instance, or makes one, waiting while all are in use.
+// get takes an idle instance, waiting while all are in use. When none is
+// idle, one is made in the background and the caller takes whichever is
+// free first, that one or one another call gives back: a detector whose
+// instance takes seconds to make (rule sets compiled in _initialize and
+// configure) is never made on, nor lost with, a caller's short deadline.
 func (h *wasmHandle) get(ctx context.Context) (*wasmInstance, error) {
 	select {
 	case h.sem <- struct{}{}:
@@ -574,45 +593,117 @@ func (h *wasmHandle) get(ctx context.Context) (*wasmInstance, error) {
 		return nil, fmt.Errorf("wasm: waiting for an instance: %w", ctx.Err())
 	}
 	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		<-h.sem
-		return nil, errors.New("wasm: detector is closed")
-	}
-	var inst *wasmInstance
-	if n := len(h.idle); n > 0 {
-		inst, h.idle = h.idle[n-1], h.idle[:n-1]
-	}
-	config, gen := h.config, h.gen
-	h.mu.Unlock()
-
-	if inst == nil {
-		var err error
-		inst, err = h.instantiate(ctx, false)
-		var busy *slotsBusy
-		if !errors.As(err, &busy) {
-			h.mu.Lock()
-			h.lastErr = err
+	failures := h.failures
+	for {
+		if h.closed {
 			h.mu.Unlock()
+			<-h.sem
+			return nil, errors.New("wasm: detector is closed")
 		}
-		if err != nil {
+		if n := len(h.idle); n > 0 {
+			inst := h.idle[n-1]
+			h.idle = h.idle[:n-1]
+			config, gen := h.config, h.gen
+			h.mu.Unlock()
+			if inst.gen != gen {
+				if msg, err := inst.configureWith(h.callCtx(ctx), config); err != nil || msg != "" {
+					h.discard(inst, err)
+					if err == nil {
+						err = errors.New(msg)
+					}
+					return nil, fmt.Errorf("wasm: configure: %w", err)
+				}
+				inst.gen = gen
+			}
+			return inst, nil
+		}
+		if h.failures != failures {
+			err := h.growErr
+			h.mu.Unlock()
 			<-h.sem
 			h.logger.Error("cannot make a wasm instance", "error", err)
 			return nil, fmt.Errorf("wasm: %w", err)
 		}
-		inst.gen = -1
-	}
-	if inst.gen != gen {
-		if msg, err := inst.configureWith(h.callCtx(ctx), config); err != nil || msg != "" {
-			h.discard(inst, err)
-			if err == nil {
-				err = errors.New(msg)
+		if h.making <= h.waiting {
+			// The slot is reserved on the caller's deadline, as a call
+			// would; only the making is left to the background.
+			h.making++
+			h.mu.Unlock()
+			if err := h.host.reserve(ctx, h, false); err != nil {
+				h.mu.Lock()
+				h.making--
+				h.mu.Unlock()
+				<-h.sem
+				return nil, fmt.Errorf("wasm: %w", err)
 			}
-			return nil, fmt.Errorf("wasm: configure: %w", err)
+			go h.grow()
+			h.mu.Lock()
+			continue
 		}
-		inst.gen = gen
+		h.waiting++
+		changed := h.changed
+		h.mu.Unlock()
+		select {
+		case <-changed:
+			h.mu.Lock()
+			h.waiting--
+		case <-ctx.Done():
+			h.mu.Lock()
+			h.waiting--
+			h.mu.Unlock()
+			<-h.sem
+			return nil, fmt.Errorf("wasm: waiting for an instance: %w", ctx.Err())
+		}
 	}
-	return inst, nil
+}
+
+// grow makes and configures one instance for the pool in a slot reserved
+// for it, bounded by wasmInstantiateTimeout, and wakes the callers waiting
+// for one.
+func (h *wasmHandle) grow() {
+	ctx, cancel := context.WithTimeout(context.Background(), wasmInstantiateTimeout)
+	defer cancel()
+	inst, err := h.instantiateReserved(ctx)
+	if err == nil {
+		h.mu.Lock()
+		config, gen := h.config, h.gen
+		h.mu.Unlock()
+		inst.gen = -1
+		if config != nil {
+			msg, cerr := inst.configureWith(h.callCtx(ctx), config)
+			switch {
+			case cerr != nil:
+				err = fmt.Errorf("configure: %w", cerr)
+			case msg != "":
+				err = fmt.Errorf("configure: %s", msg)
+			default:
+				inst.gen = gen
+			}
+			if err != nil {
+				inst.close()
+				inst = nil
+			}
+		}
+	}
+	h.mu.Lock()
+	h.making--
+	var busy *slotsBusy
+	switch {
+	case err != nil:
+		if !errors.As(err, &busy) {
+			h.lastErr = err
+		}
+		h.failures++
+		h.growErr = err
+	case h.closed || len(h.idle) >= h.max:
+		defer inst.close()
+	default:
+		h.lastErr = nil
+		h.idle = append(h.idle, inst)
+	}
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
 }
 
 // configureWith sends config to one instance. It returns the detector's
@@ -647,9 +738,19 @@ func (h *wasmHandle) put(inst *wasmInstance) {
 		inst.close()
 	} else {
 		h.idle = append(h.idle, inst)
+		h.wake()
 		h.mu.Unlock()
 	}
 	<-h.sem
+}
+
+// wake tells the callers waiting for an instance that one may be idle;
+// h.mu is held.
+func (h *wasmHandle) wake() {
+	if h.waiting > 0 {
+		close(h.changed)
+		h.changed = make(chan struct{})
+	}
 }
 
 // discard closes an instance that failed and makes a replacement in the
@@ -674,6 +775,7 @@ func (h *wasmHandle) discard(inst *wasmInstance, cause error) {
 		}
 		repl.gen = -1 // configured on first use
 		h.idle = append(h.idle, repl)
+		h.wake()
 		h.mu.Unlock()
 	}()
 }

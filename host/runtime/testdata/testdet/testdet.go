@@ -39,7 +39,7 @@ func (d *Detector) Info() sdk.Info {
 		ID: ID, Version: "1.0.0", APIVersion: sdk.APIVersion,
 		Description:  "flags a configured word (runtime tests)",
 		Kinds:        []sdk.Kind{sdk.KindPrompt, sdk.KindToolCall, sdk.KindToolResult, sdk.KindResponse},
-		ConfigSchema: `{"type":"object","properties":{"word":{"type":"string","minLength":1},"plain":{"type":"boolean"}},"additionalProperties":false}`,
+		ConfigSchema: `{"type":"object","properties":{"word":{"type":"string","minLength":1},"plain":{"type":"boolean"},"configure_ms":{"type":"integer","minimum":0}},"additionalProperties":false}`,
 	}
 }
 
@@ -48,6 +48,9 @@ func (d *Detector) Configure(_ context.Context, config []byte) error {
 	var c struct {
 		Word  *string `json:"word"`
 		Plain bool    `json:"plain"`
+		// ConfigureMS makes Configure take that long, as a detector that
+		// compiles a large rule set does.
+		ConfigureMS int `json:"configure_ms"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
@@ -61,6 +64,7 @@ func (d *Detector) Configure(_ context.Context, config []byte) error {
 		d.word = *c.Word
 	}
 	d.plain = c.Plain
+	time.Sleep(time.Duration(c.ConfigureMS) * time.Millisecond)
 	return nil
 }
 
@@ -127,6 +131,10 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 				if _, err := rawStdout.Write(line); err != nil {
 					return nil, err
 				}
+			case "pause":
+				// Holds its instance a moment, then answers as usual.
+				time.Sleep(300 * time.Millisecond)
+				continue
 			case "panic":
 				panic("deliberate panic")
 			case "garbage":
