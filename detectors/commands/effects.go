@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
@@ -750,6 +751,7 @@ var effectRules3 = []*rule{
 			"echo -e 'pw\\npw' | passwd",
 			"passwd ops <<< $'pw\\npw'",
 			"chattr +i /etc/resolv.conf",
+			"chattr +ia ~/.ssh/authorized_keys",
 			"cp --attributes-only --preserve=all /usr/bin/passwd ./x",
 		},
 		MustNot: []string{
@@ -758,6 +760,8 @@ var effectRules3 = []*rule{
 			"setfacl -m u:deploy:rx /srv/app",
 			"passwd -S ops",
 			"chattr -i notes.txt",
+			"chattr +i ./release.lock",
+			"chattr +a build/audit.log",
 			"lsattr /etc/resolv.conf",
 		},
 		check: checkTakeOwnership,
@@ -871,9 +875,25 @@ func checkTakeOwnership(c *call, _ *config) *hit {
 			return hitf(c, 0, "sets an account password non-interactively")
 		}
 	case "chattr":
+		// Locking a file of one's own project is housekeeping; locking a
+		// system file, or a dotfile that runs at login, pins a change
+		// against the administrator's cleanup.
+		lock := false
 		for _, a := range c.args() {
 			if strings.HasPrefix(a, "+") && strings.ContainsAny(a, "ia") {
-				return hitf(c, 0, "makes a file immutable so that it cannot be changed or deleted (pins it against cleanup)")
+				lock = true
+			}
+		}
+		if !lock {
+			return nil
+		}
+		for _, o := range c.args() {
+			if strings.HasPrefix(o, "+") || strings.HasPrefix(o, "-") || strings.HasPrefix(o, "=") {
+				continue
+			}
+			n := normPath(o)
+			if foreign(o) || systemBinOrConf(o) || strings.HasPrefix(o, "~/.") || strings.Contains(n, "/.ssh/") || strings.HasPrefix(path.Base(n), ".") && strings.HasPrefix(n, "/") {
+				return hitf(c, 0, "makes "+n+" immutable so that it cannot be changed or deleted (pins it against cleanup)")
 			}
 		}
 	case "cp":
