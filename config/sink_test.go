@@ -1,13 +1,6 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,15 +12,14 @@ import (
 	"github.com/picketsec/picket/sdk"
 )
 
-const sinkTenant = `tenant "a" { api_key_sha256 = ["abababababababababababababababababababababababababababababababab"] }` + "\n"
-
 func TestSinkConfig(t *testing.T) {
 	t.Setenv("PICKET_TEST_HOOK_TOKEN", "tok")
 	t.Setenv("PICKET_TEST_HOOK_HMAC", "key")
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
-	os.WriteFile(ca, testCA(t), 0o600)
-	src := sinkTenant + `
+	caPEM, _ := selfSigned(t)
+	os.WriteFile(ca, caPEM, 0o600)
+	src := testTenant + `
 sink "siem" {
   type             = "webhook"
   url              = "https://siem.internal/picket"
@@ -92,7 +84,7 @@ func TestBadSinkRefusedWithPosition(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			src := sinkTenant + "sink \"s\" {\n" + tc.body + "\n}\n"
+			src := testTenant + "sink \"s\" {\n" + tc.body + "\n}\n"
 			_, err := Parse("t.hcl", []byte(src))
 			if err == nil {
 				t.Fatalf("accepted:\n%s", src)
@@ -108,25 +100,9 @@ func TestBadSinkRefusedWithPosition(t *testing.T) {
 		"dup":      "sink \"s\" {\ntype = \"webhook\"\nurl = \"https://x\"\n}\nsink \"s\" {\ntype = \"webhook\"\nurl = \"https://y\"\n}",
 		"bad name": "sink \"../x\" {\ntype = \"webhook\"\nurl = \"https://x\"\n}",
 	} {
-		_, err := Parse("t.hcl", []byte(sinkTenant+src))
+		_, err := Parse("t.hcl", []byte(testTenant+src))
 		if err == nil || !strings.Contains(err.Error(), "invalid sink") || !strings.Contains(err.Error(), "t.hcl:") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-}
-
-// testCA is a self-signed certificate made for the test, as PEM.
-func testCA(t *testing.T) []byte {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "picket config test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

@@ -1,13 +1,6 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,21 +10,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const telemetryTenant = `tenant "a" { api_key_sha256 = ["abababababababababababababababababababababababababababababababab"] }` + "\n"
-
 func TestTelemetryOffByDefault(t *testing.T) {
 	t.Parallel()
 	if Default().Telemetry != nil {
 		t.Error("the embedded defaults export telemetry")
 	}
-	cfg, err := Parse("t.hcl", []byte(telemetryTenant))
+	cfg, err := Parse("t.hcl", []byte(testTenant))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Telemetry != nil {
 		t.Error("a file without a telemetry block exports telemetry")
 	}
-	cfg, err = Parse("t.hcl", []byte(telemetryTenant+"telemetry {\n  enabled = false\n  endpoint = \"127.0.0.1:4318\"\n}\n"))
+	cfg, err = Parse("t.hcl", []byte(testTenant+"telemetry {\n  enabled = false\n  endpoint = \"127.0.0.1:4318\"\n}\n"))
 	if err != nil || cfg.Telemetry != nil {
 		t.Errorf("enabled = false: %v, %+v", err, cfg.Telemetry)
 	}
@@ -64,7 +55,7 @@ func TestTelemetryBlock(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := Parse("t.hcl", []byte(telemetryTenant+"telemetry {\n"+tc.block+"\n}\n"))
+			cfg, err := Parse("t.hcl", []byte(testTenant+"telemetry {\n"+tc.block+"\n}\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +107,7 @@ func TestBadTelemetryNamesFieldAndPosition(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Parse("t.hcl", []byte(telemetryTenant+"telemetry {\n"+tc.block+"\n}\n"))
+			_, err := Parse("t.hcl", []byte(testTenant+"telemetry {\n"+tc.block+"\n}\n"))
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -139,7 +130,7 @@ func TestTelemetryTLSFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src := telemetryTenant + "telemetry {\nendpoint = \"c:4318\"\nca_file = \"" + ca + "\"\ncert_file = \"" + cert + "\"\nkey_file = \"" + key + "\"\n}\n"
+	src := testTenant + "telemetry {\nendpoint = \"c:4318\"\nca_file = \"" + ca + "\"\ncert_file = \"" + cert + "\"\nkey_file = \"" + key + "\"\n}\n"
 	first, err := Parse("t.hcl", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -196,27 +187,6 @@ func TestTelemetryStringHidesHeaders(t *testing.T) {
 	}
 }
 
-// selfSigned makes a certificate and its key, in PEM.
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "collector"}, DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb})
-}
-
 // TestExampleTelemetryBlockLoads uncomments the example config's
 // telemetry block and loads it: the documented block is a valid one.
 func TestExampleTelemetryBlockLoads(t *testing.T) {
@@ -246,7 +216,7 @@ func TestExampleTelemetryBlockLoads(t *testing.T) {
 	if len(block) < 5 {
 		t.Fatal("no telemetry block in picket.hcl")
 	}
-	cfg, err := Parse("t.hcl", []byte(telemetryTenant+strings.Join(block, "\n")+"\n"))
+	cfg, err := Parse("t.hcl", []byte(testTenant+strings.Join(block, "\n")+"\n"))
 	if err != nil {
 		t.Fatalf("the example telemetry block: %v", err)
 	}
