@@ -263,25 +263,10 @@ const minRunGate = 16
 
 // runGateOf derives the gate with the longest run from src, or nil.
 func runGateOf(src string) *runGate {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
+	atoms, ok := concatAtoms(src)
+	if !ok {
 		return nil
 	}
-	var atoms []*syntax.Regexp
-	var flatten func(t *syntax.Regexp)
-	flatten = func(t *syntax.Regexp) {
-		switch t.Op {
-		case syntax.OpConcat:
-			for _, s := range t.Sub {
-				flatten(s)
-			}
-		case syntax.OpCapture:
-			flatten(t.Sub[0])
-		default:
-			atoms = append(atoms, t)
-		}
-	}
-	flatten(t)
 	var best *runGate
 	var cur runGate
 	parts := 0     // runs flushed, of any length
@@ -421,29 +406,46 @@ func (g *runGate) runs(s string, fn func(start, end int)) {
 // punctuation bytes (the dots of `[MNO][\w-]{20,30}\.[\w-]{6}\.…`): a
 // run can hold a match only if it holds a byte of each.
 func runNeedsOf(src string) [][256]bool {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
+	atoms, ok := concatAtoms(src)
+	if !ok {
 		return nil
 	}
 	var needs [][256]bool
-	var walk func(t *syntax.Regexp)
-	walk = func(t *syntax.Regexp) {
+	for _, a := range atoms {
+		if len(needs) == maxGates {
+			break
+		}
+		if minRunes(a) == 0 {
+			continue
+		}
+		if set, ok := firstBytes(a); ok && selective(&set) {
+			needs = append(needs, set)
+		}
+	}
+	return needs
+}
+
+// concatAtoms parses src and returns the parts every match passes through
+// in order: its top-level concatenation, through capture groups, flattened.
+func concatAtoms(src string) ([]*syntax.Regexp, bool) {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	var atoms []*syntax.Regexp
+	var flatten func(t *syntax.Regexp)
+	flatten = func(t *syntax.Regexp) {
 		switch t.Op {
 		case syntax.OpConcat:
 			for _, s := range t.Sub {
-				walk(s)
+				flatten(s)
 			}
 		case syntax.OpCapture:
-			walk(t.Sub[0])
+			flatten(t.Sub[0])
 		default:
-			if minRunes(t) == 0 || len(needs) == maxGates {
-				return
-			}
-			if set, ok := firstBytes(t); ok && selective(&set) {
-				needs = append(needs, set)
-			}
+			atoms = append(atoms, t)
 		}
 	}
-	walk(t)
-	return needs
+	flatten(t)
+	return atoms, true
 }

@@ -753,30 +753,27 @@ func (h *wasmHandle) wake() {
 	}
 }
 
-// discard closes an instance that failed and makes a replacement in the
-// background, so that the next call does not pay for it.
+// discard closes an instance that failed and makes (and configures) a
+// replacement in the background, so that the next call does not pay for it.
 func (h *wasmHandle) discard(inst *wasmInstance, cause error) {
 	inst.close()
 	<-h.sem
 	h.logger.Warn("wasm instance discarded", "error", cause)
 	go func() {
-		repl, err := h.instantiate(context.Background(), true)
-		if errors.Is(err, errNoSpareSlot) {
-			return // made on demand when there is room
-		}
-		h.mu.Lock()
-		h.lastErr = err
-		if err != nil || h.closed || len(h.idle) >= h.max {
-			h.mu.Unlock()
-			if repl != nil {
-				repl.close()
-			}
+		// A spare slot only: a replacement never evicts another
+		// detector's instance; without one, it is made on demand.
+		if err := h.host.reserve(context.Background(), h, true); err != nil {
 			return
 		}
-		repl.gen = -1 // configured on first use
-		h.idle = append(h.idle, repl)
-		h.wake()
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			h.host.unreserve()
+			return
+		}
+		h.making++
 		h.mu.Unlock()
+		h.grow()
 	}()
 }
 

@@ -109,30 +109,38 @@ func BenchmarkPreRequest(b *testing.B) {
 			h := srv.Handler()
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
-			// A fresh request_id each time, or every delivery after the first
-			// would be a duplicate and skip the write.
-			var reqID struct {
-				Metadata struct {
-					RequestID string `json:"request_id"`
-				} `json:"metadata"`
-			}
-			json.Unmarshal(body, &reqID)
-			old := []byte(`"` + reqID.Metadata.RequestID + `"`)
-			i := 0
-			for b.Loop() {
-				nb := bytes.Replace(body, old, []byte(fmt.Sprintf(`"bench-%09d"`, i)), 1)
-				req := httptest.NewRequest(http.MethodPost, "/v1/agent/events", bytes.NewReader(nb))
-				req.Header.Set("Authorization", "Bearer "+testKey)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != 200 {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-				i++
-			}
+			postFreshHooks(b, h, body, "bench")
 			if baseline > 0 {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/baseline, "x-baseline")
 			}
 		})
+	}
+}
+
+// postFreshHooks posts body to the hook endpoint once per b.Loop, each
+// time with a fresh request_id (prefix and a counter): a delivery that
+// repeated one would be a duplicate and skip the write.
+func postFreshHooks(b *testing.B, h http.Handler, body []byte, prefix string) {
+	b.Helper()
+	var reqID struct {
+		Metadata struct {
+			RequestID string `json:"request_id"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(body, &reqID); err != nil {
+		b.Fatal(err)
+	}
+	old := []byte(`"` + reqID.Metadata.RequestID + `"`)
+	i := 0
+	for b.Loop() {
+		nb := bytes.Replace(body, old, []byte(fmt.Sprintf(`"%s-%09d"`, prefix, i)), 1)
+		req := httptest.NewRequest(http.MethodPost, "/v1/agent/events", bytes.NewReader(nb))
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		i++
 	}
 }

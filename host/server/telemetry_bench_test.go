@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,26 +48,8 @@ func BenchmarkTelemetry(b *testing.B) {
 			srv, done := benchServer(b, true, func(o *Options) { o.Telemetry = tel })
 			defer done()
 			h := srv.Handler()
-			var reqID struct {
-				Metadata struct {
-					RequestID string `json:"request_id"`
-				} `json:"metadata"`
-			}
-			json.Unmarshal(body, &reqID)
-			old := []byte(`"` + reqID.Metadata.RequestID + `"`)
 			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				nb := bytes.Replace(body, old, []byte(fmt.Sprintf(`"tel-%09d"`, i)), 1)
-				req := httptest.NewRequest(http.MethodPost, "/v1/agent/events", bytes.NewReader(nb))
-				req.Header.Set("Authorization", "Bearer "+testKey)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != 200 {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-				i++
-			}
+			postFreshHooks(b, h, body, "tel")
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			if tc.cfg == nil {
 				off = ns
