@@ -271,6 +271,9 @@ func (w *walker) unwrap(c *call) {
 		for _, h := range hookCommands(c) {
 			w.nested(c, h, -1, "hook", c.name)
 		}
+		for _, h := range remoteScripts(c) {
+			w.nested(c, h, -1, "-c", c.name)
+		}
 		if _, ok := runners[name]; ok {
 			if name == "command" && len(argv) > 1 && (argv[1] == "-v" || argv[1] == "-V") {
 				return
@@ -539,4 +542,104 @@ func hookOpt(k string) bool {
 		return true
 	}
 	return false
+}
+
+// remoteScripts returns the shell commands that a call hands to another
+// machine or to a later moment to run: aws ssm send-command --parameters
+// commands=…, az vm run-command --scripts …, gcloud compute ssh --command …,
+// a startup-script in instance metadata, and the command of trap. They are
+// judged as if run here: what they do there is what the call does.
+func remoteScripts(c *call) []string {
+	args := c.args()
+	has := func(w string) bool {
+		for _, a := range args {
+			if a == w {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	switch c.name {
+	case "trap":
+		if len(args) > 1 && !strings.HasPrefix(args[0], "-") {
+			out = append(out, args[0])
+		}
+	case "aws":
+		if !has("send-command") && !has("send-command-invocation") {
+			return nil
+		}
+		for i, a := range args {
+			v, ok := optArg(args, i, a, "--parameters")
+			if !ok {
+				continue
+			}
+			out = append(out, ssmCommands(v)...)
+		}
+	case "az":
+		if !has("run-command") {
+			return nil
+		}
+		for i := 0; i < len(args); i++ {
+			if args[i] != "--scripts" && args[i] != "--script" {
+				if v, ok := strings.CutPrefix(args[i], "--scripts="); ok {
+					out = append(out, v)
+				}
+				continue
+			}
+			for j := i + 1; j < len(args) && !strings.HasPrefix(args[j], "--"); j++ {
+				out = append(out, strings.TrimPrefix(args[j], "@"))
+			}
+		}
+	case "gcloud":
+		for i, a := range args {
+			if v, ok := optArg(args, i, a, "--command"); ok {
+				out = append(out, v)
+			}
+			if v, ok := optArg(args, i, a, "--metadata"); ok {
+				for _, kv := range strings.Split(v, ",startup-script") {
+					if _, sc, ok := strings.Cut(kv, "startup-script="); ok {
+						out = append(out, sc)
+					} else if sc, ok := strings.CutPrefix(kv, "="); ok {
+						out = append(out, sc)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// optArg reads --name value or --name=value at args[i].
+func optArg(args []string, i int, a, name string) (string, bool) {
+	if a == name && i+1 < len(args) {
+		return args[i+1], true
+	}
+	if v, ok := strings.CutPrefix(a, name+"="); ok {
+		return v, true
+	}
+	return "", false
+}
+
+// ssmCommandsRe finds the commands of an SSM document's parameters, in the
+// shorthand (commands=…, commands=["…","…"]) or JSON ({"commands":[…]}).
+var ssmCommandsRe = regexp.MustCompile(`(?i)"?commands"?\s*[=:]\s*(\[[^\]]*\]|"(?:[^"\\]|\\.)*"|'[^']*'|.+)`)
+
+func ssmCommands(v string) []string {
+	m := ssmCommandsRe.FindStringSubmatch(v)
+	if m == nil {
+		return nil
+	}
+	body := strings.TrimSpace(m[1])
+	if !strings.HasPrefix(body, "[") {
+		return []string{strings.Trim(strings.TrimSuffix(body, "}"), "\"' ")}
+	}
+	body = strings.Trim(body, "[]")
+	var out []string
+	for _, part := range strings.Split(body, "\",") {
+		if p := strings.Trim(part, "\" '"); p != "" {
+			out = append(out, strings.ReplaceAll(p, `\"`, `"`))
+		}
+	}
+	return out
 }

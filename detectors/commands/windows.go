@@ -144,7 +144,16 @@ func (a *analysis) isWindowsish() bool {
 			return true
 		}
 	}
-	return a.parseErr && strings.ContainsAny(a.text, "$`") && containsAny(asciiLower(a.text), "-object", "invoke-", "iex", "[system.", "[convert]", "$env:")
+	if !a.parseErr {
+		return false
+	}
+	// Text the POSIX parser refuses: PowerShell (.NET static calls,
+	// cmdlet-style words) or cmd.exe (for /f loops, programs named with
+	// .exe).
+	low := asciiLower(a.text)
+	return strings.Contains(a.text, "]::") || strings.HasPrefix(strings.TrimSpace(low), "for /") ||
+		containsAny(low, ".exe ", ".exe\"", ".exe'") ||
+		strings.ContainsAny(a.text, "$`") && containsAny(low, "-object", "invoke-", "iex", "[system.", "[convert]", "$env:")
 }
 
 // hasWinPath reports what only Windows command lines hold: drive paths
