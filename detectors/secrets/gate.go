@@ -26,11 +26,7 @@ const maxGates = 3
 // empty and whose first byte is one of a few punctuation bytes, the set
 // of those bytes and the longest run of runes the parts before it can
 // take. It stops at the first part of unbounded length.
-func byteGates(src string) []byteGate {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
-		return nil
-	}
+func byteGates(t *syntax.Regexp) []byteGate {
 	seq := []*syntax.Regexp{t}
 	if t.Op == syntax.OpConcat {
 		seq = t.Sub
@@ -261,12 +257,9 @@ type runGate struct {
 // minRunGate is the shortest run worth a gate.
 const minRunGate = 16
 
-// runGateOf derives the gate with the longest run from src, or nil.
-func runGateOf(src string) *runGate {
-	atoms, ok := concatAtoms(src)
-	if !ok {
-		return nil
-	}
+// runGateOf derives the gate with the longest run from the regex t, or nil.
+func runGateOf(t *syntax.Regexp) *runGate {
+	atoms := concatAtoms(t)
 	var best *runGate
 	var cur runGate
 	parts := 0     // runs flushed, of any length
@@ -405,11 +398,8 @@ func (g *runGate) runs(s string, fn func(start, end int)) {
 // that every match passes through and that start with one of a few
 // punctuation bytes (the dots of `[MNO][\w-]{20,30}\.[\w-]{6}\.…`): a
 // run can hold a match only if it holds a byte of each.
-func runNeedsOf(src string) [][256]bool {
-	atoms, ok := concatAtoms(src)
-	if !ok {
-		return nil
-	}
+func runNeedsOf(t *syntax.Regexp) [][256]bool {
+	atoms := concatAtoms(t)
 	var needs [][256]bool
 	for _, a := range atoms {
 		if len(needs) == maxGates {
@@ -425,13 +415,9 @@ func runNeedsOf(src string) [][256]bool {
 	return needs
 }
 
-// concatAtoms parses src and returns the parts every match passes through
-// in order: its top-level concatenation, through capture groups, flattened.
-func concatAtoms(src string) ([]*syntax.Regexp, bool) {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
-		return nil, false
-	}
+// concatAtoms returns the parts every match of t passes through in order:
+// its top-level concatenation, through capture groups, flattened.
+func concatAtoms(t *syntax.Regexp) []*syntax.Regexp {
 	var atoms []*syntax.Regexp
 	var flatten func(t *syntax.Regexp)
 	flatten = func(t *syntax.Regexp) {
@@ -447,5 +433,5 @@ func concatAtoms(src string) ([]*syntax.Regexp, bool) {
 		}
 	}
 	flatten(t)
-	return atoms, true
+	return atoms
 }

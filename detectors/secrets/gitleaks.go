@@ -165,12 +165,14 @@ func parseGitleaksPack(src string, ps packSource) ([]*Rule, error) {
 			}
 			return nil, fail("regex: missing")
 		}
-		re, err := regexp.Compile(gr.Regex)
+		// Parsed once: the loader's checks, the keywords, the anchoring
+		// and every gate compileRule derives read this tree.
+		t, err := parseRegex(gr.Regex)
 		if err != nil {
 			return nil, fail("regex: %v", err)
 		}
-		if gr.SecretGroup < 0 || gr.SecretGroup > re.NumSubexp() {
-			return nil, fail("secretGroup: %d but regex has %d groups", gr.SecretGroup, re.NumSubexp())
+		if n := t.MaxCap(); gr.SecretGroup < 0 || gr.SecretGroup > n {
+			return nil, fail("secretGroup: %d but regex has %d groups", gr.SecretGroup, n)
 		}
 		if gr.Entropy < 0 || gr.Entropy > 8 {
 			return nil, fail("entropy: %v out of range 0..8", gr.Entropy)
@@ -178,7 +180,7 @@ func parseGitleaksPack(src string, ps packSource) ([]*Rule, error) {
 		r := &Rule{
 			ID: ps.Prefix + gr.ID, Class: classFromID(gr.ID), Description: gr.Description, Severity: ps.Severity, Confidence: 0.8,
 			Regex: gr.Regex, SecretGroup: gr.SecretGroup, Entropy: gr.Entropy, Back: 256, Ahead: 1024, Float: true,
-			Origin: ps.Origin, skipReport: gr.SkipReport,
+			Origin: ps.Origin, skipReport: gr.SkipReport, tree: t,
 		}
 		if ps.Origin == "custom" {
 			r.Class = "custom"
@@ -196,7 +198,7 @@ func parseGitleaksPack(src string, ps packSource) ([]*Rule, error) {
 			}
 		}
 		if len(r.Keywords) == 0 {
-			if r.Keywords = regexKeywords(re); len(r.Keywords) == 0 {
+			if r.Keywords = regexKeywords(t); len(r.Keywords) == 0 {
 				r.noKeywordOK = true
 			}
 		}

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"strings"
 	"unicode"
@@ -9,16 +8,12 @@ import (
 )
 
 // regexKeywords derives prefilter keywords for a rule that has none
-// (noseyparker / Titus rules carry no keywords): a set of literals such
-// that every match of re contains at least one of them, lower-cased for
-// the ASCII case-insensitive automaton. It returns nil when no such set of
-// literals of at least three bytes (at most 24 of them) exists; the rule
-// then has to scan whole texts.
-func regexKeywords(re *regexp.Regexp) []string {
-	t, err := syntax.Parse(re.String(), syntax.Perl)
-	if err != nil {
-		return nil
-	}
+// (noseyparker / Titus rules carry no keywords) from its parsed regex t:
+// a set of literals such that every match contains at least one of them,
+// lower-cased for the ASCII case-insensitive automaton. It returns nil
+// when no such set of literals of at least three bytes (at most 24 of
+// them) exists; the rule then has to scan whole texts.
+func regexKeywords(t *syntax.Regexp) []string {
 	set := requiredLits(t.Simplify())
 	if !goodLits(set) {
 		return nil
@@ -140,11 +135,7 @@ func requiredLitsScored(t *syntax.Regexp, score func([]string) int) []string {
 // of them cannot hold a match. Literals the regex matches ignoring case
 // must not hold s or k, which also match ſ and K (Kelvin sign), beyond
 // the keyword automaton's ASCII folding.
-func secondaryLits(src string, keywords []string) []string {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
-		return nil
-	}
+func secondaryLits(t *syntax.Regexp, keywords []string) []string {
 	fold := foldsCase(t)
 	score := func(set []string) int {
 		if len(set) == 0 || len(set) > maxKeywordSet {
@@ -224,16 +215,12 @@ func exactLits(t *syntax.Regexp) bool {
 	return false
 }
 
-// maxMatchLen returns the longest match re can produce in bytes, or -1
+// maxMatchLen returns the longest match of the regex t in bytes, or -1
 // when unbounded (or over limit). Imported rules whose matches are
 // bounded scan windows of exactly that reach around each keyword hit
 // instead of the default 256 bytes before and 1024 after.
-func maxMatchLen(re *regexp.Regexp, limit int) int {
-	t, err := syntax.Parse(re.String(), syntax.Perl)
-	if err != nil {
-		return -1
-	}
-	n := maxLen(t.Simplify(), limit)
+func maxMatchLen(t *syntax.Regexp, limit int) int {
+	n := maxLen(t, limit)
 	if n > limit {
 		return -1
 	}
@@ -309,11 +296,7 @@ func runeBytes(r rune) int {
 // check that a token is not glued to more token text stands in for \b),
 // so the rest of the pattern, anchored at a hit of its leading literals,
 // finds the same secrets. ok is false when the regex has no such shape.
-func anchorRegex(src string) (anchored string, lits []string, boundary, ok bool) {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
-		return "", nil, false, false
-	}
+func anchorRegex(t *syntax.Regexp) (anchored *syntax.Regexp, lits []string, boundary, ok bool) {
 	subs := []*syntax.Regexp{t}
 	if t.Op == syntax.OpConcat {
 		subs = t.Sub
@@ -331,24 +314,20 @@ func anchorRegex(src string) (anchored string, lits []string, boundary, ok bool)
 		boundary = true
 	}
 	if i >= len(subs) {
-		return "", nil, false, false
+		return nil, nil, false, false
 	}
 	lits = leadLits(subs[i:])
 	if len(lits) == 0 || len(lits) > maxKeywordSet {
-		return "", nil, false, false
+		return nil, nil, false, false
 	}
 	for _, l := range lits {
 		if len(l) < 2 {
-			return "", nil, false, false
+			return nil, nil, false, false
 		}
 	}
-	rest := &syntax.Regexp{Op: syntax.OpConcat, Flags: t.Flags, Sub: subs[i:]}
+	anchored = &syntax.Regexp{Op: syntax.OpConcat, Flags: t.Flags, Sub: subs[i:]}
 	if len(subs[i:]) == 1 {
-		rest = subs[i]
-	}
-	anchored = rest.String()
-	if _, err := regexp.Compile(anchored); err != nil {
-		return "", nil, false, false
+		anchored = subs[i]
 	}
 	seen := map[string]bool{}
 	out := lits[:0:0]
@@ -361,18 +340,14 @@ func anchorRegex(src string) (anchored string, lits []string, boundary, ok bool)
 	return anchored, out, boundary, true
 }
 
-// gateRegex returns src without the optional character-class runs that
-// lead it or each of its top-level alternatives (`[\w.-]{0,50}?` in the
-// field's rules), or "" when there are none. Such a run can be empty, so
+// gateRegex returns the regex t without the optional character-class runs
+// that lead it or each of its top-level alternatives (`[\w.-]{0,50}?` in
+// the field's rules), or nil when there are none. Such a run can be empty, so
 // the result matches somewhere in a text exactly when src does; without
 // it the regex machine runs one short-lived thread per byte instead of
 // up to fifty, so it makes a cheap test of whether a window can hold a
 // match at all before the submatch search.
-func gateRegex(src string) string {
-	t, err := syntax.Parse(src, syntax.Perl)
-	if err != nil {
-		return ""
-	}
+func gateRegex(t *syntax.Regexp) *syntax.Regexp {
 	stripped := false
 	strip := func(t *syntax.Regexp) *syntax.Regexp {
 		if t.Op != syntax.OpConcat {
@@ -401,9 +376,9 @@ func gateRegex(src string) string {
 		t = strip(t)
 	}
 	if !stripped {
-		return ""
+		return nil
 	}
-	return t.String()
+	return t
 }
 
 // optionalRun reports whether t is a possibly empty run of a character

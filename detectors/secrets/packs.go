@@ -155,7 +155,7 @@ func parseNoseyParker(src []byte, ps packSource) ([]*Rule, error) {
 			// own examples rely on it); noseyparker's are case-sensitive.
 			src = "(?i)" + src
 		}
-		re, err := regexp.Compile(src)
+		t, err := parseRegex(src)
 		if err != nil {
 			return nil, fail("pattern: %v", err)
 		}
@@ -182,7 +182,7 @@ func parseNoseyParker(src []byte, ps packSource) ([]*Rule, error) {
 		}
 		r := &Rule{
 			ID: ps.Prefix + nr.ID, Class: classFromID(nr.ID), Description: desc, Severity: sev, Confidence: 0.8,
-			Regex: src, Entropy: nr.MinEntropy, Back: 256, Ahead: 1024, Float: true, Origin: ps.Origin,
+			Regex: src, Entropy: nr.MinEntropy, Back: 256, Ahead: 1024, Float: true, Origin: ps.Origin, tree: t,
 		}
 		if nr.Visible != nil && !*nr.Visible {
 			r.skipReport = true
@@ -201,13 +201,20 @@ func parseNoseyParker(src []byte, ps packSource) ([]*Rule, error) {
 				}
 			}
 		}
-		if r.Keywords = regexKeywords(re); len(r.Keywords) == 0 {
+		if r.Keywords = regexKeywords(t); len(r.Keywords) == 0 {
 			r.noKeywordOK = true
 		}
 		anchorImported(r)
 		// The pack's own examples, checked against the pattern (not
 		// picket's filters: a pack's example may be a documented
-		// placeholder that picket rightly ignores).
+		// placeholder that picket rightly ignores). Only a rule with
+		// examples needs the pattern compiled as written.
+		var re *regexp.Regexp
+		if len(nr.Examples)+len(nr.NegativeExamples) > 0 {
+			if re, err = regexp.Compile(src); err != nil {
+				return nil, fail("pattern: %v", err)
+			}
+		}
 		for j, ex := range nr.Examples {
 			if !re.MatchString(ex) {
 				line = exampleLine(&n, "examples", j, n.Line)
@@ -433,8 +440,8 @@ func abs(x int) int {
 // keywords. A pack's own keywords are then not needed to gate the rule,
 // since the anchored literal itself must occur.
 func anchorImported(r *Rule) {
-	if a, lits, boundary, ok := anchorRegex(r.Regex); ok {
-		r.Regex, r.Keywords, r.Float, r.noKeywordOK, r.boundary = a, lits, false, false, boundary
+	if a, lits, boundary, ok := anchorRegex(r.tree); ok {
+		r.tree, r.Keywords, r.Float, r.noKeywordOK, r.boundary = a, lits, false, false, boundary
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"hash/crc32"
 	"math/rand/v2"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
@@ -102,6 +103,10 @@ type Rule struct {
 	// boundary: the imported regex began with \b, which anchoring
 	// dropped: a keyword hit right after a word character is skipped.
 	boundary bool
+	// tree: an imported rule's regex as the loader parsed it (and, for an
+	// anchored rule, cut to start at its literals); compileRule reads it
+	// instead of parsing Regex again.
+	tree *syntax.Regexp
 }
 
 // requirement is one of a composite rule's required rules: a match of id
@@ -117,8 +122,6 @@ type allowRule struct {
 	stopwords []string
 	and       bool // condition AND: every set criterion must hold
 }
-
-var bigRepeat = regexp.MustCompile(`\{(\d+),(?:[6-9]\d|\d{3,})\}`)
 
 // compiledRule is a Rule ready to run.
 type compiledRule struct {
@@ -149,7 +152,9 @@ type compiledRule struct {
 
 // compiledRegexps caches compiled rule regexes (and their longest match)
 // by source for the process: a reload with 1,000+ rules then compiles only
-// what changed. A *regexp.Regexp is safe for concurrent use.
+// what changed, and the packs' copies of one pattern (gitleaks' rules
+// and Betterleaks' share many) share one program. A *regexp.Regexp is
+// safe for concurrent use.
 var compiledRegexps sync.Map // string -> compiledRegexp
 
 type compiledRegexp struct {
@@ -157,7 +162,9 @@ type compiledRegexp struct {
 	maxLen int
 }
 
-func compileCached(src string, wantLen bool) (*regexp.Regexp, int, error) {
+// compileCached compiles src, or returns the cached program. maxLen, when
+// set, is asked for the longest match on a miss (-1 without it).
+func compileCached(src string, maxLen func() int) (*regexp.Regexp, int, error) {
 	if v, ok := compiledRegexps.Load(src); ok {
 		c := v.(compiledRegexp)
 		return c.re, c.maxLen, nil
@@ -167,30 +174,42 @@ func compileCached(src string, wantLen bool) (*regexp.Regexp, int, error) {
 		return nil, 0, err
 	}
 	n := -1
-	if wantLen {
-		n = maxMatchLen(re, 2048)
+	if maxLen != nil {
+		n = maxLen()
 	}
 	compiledRegexps.Store(src, compiledRegexp{re, n})
 	return re, n, nil
 }
 
+// compileRule compiles a rule: its regex parsed once (the tree the
+// loader parsed, or Regex), every gate derived from that tree, and the
+// tree printed back for the regexp package.
 func compileRule(r *Rule) (*compiledRule, error) {
-	// Counted repetitions with a large upper bound compile to one
-	// instruction per repetition; an open bound behaves the same inside
-	// the bounded windows the rules run in and keeps programs small.
-	src := bigRepeat.ReplaceAllString(r.Regex, "{$1,}")
+	t := r.tree
+	if t == nil {
+		var err error
+		if t, err = parseRegex(r.Regex); err != nil {
+			return nil, fmt.Errorf("secrets: rule %q: regex: %w", r.ID, err)
+		}
+	}
+	t = capRepeats(t)
+	src := printRegex(t)
 	var gates []byteGate
 	var run *runGate
 	if r.Match == nil {
-		run = runGateOf(src)
+		run = runGateOf(t)
 	}
 	if !r.Float && len(r.Keywords) > 0 {
 		if r.Match == nil {
-			gates = byteGates(src)
+			gates = byteGates(t)
 		}
 		src = `^(?:` + src + `)`
 	}
-	re, maxLen, err := compileCached(src, r.Origin != "")
+	var lenOf func() int
+	if r.Origin != "" {
+		lenOf = func() int { return maxMatchLen(t, 2048) }
+	}
+	re, maxLen, err := compileCached(src, lenOf)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: rule %q: regex: %w", r.ID, err)
 	}
@@ -203,16 +222,16 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	}
 	c := &compiledRule{Rule: r, re: re, gates: gates, run: run, group: g, back: r.Back, ahead: r.Ahead}
 	if r.Float && len(r.Keywords) > 0 {
-		c.lits = secondaryLits(src, r.Keywords)
+		c.lits = secondaryLits(t, r.Keywords)
 	}
 	if run != nil && run.whole && len(r.Keywords) == 0 {
 		// A run that can hold a match also holds the bytes of the
 		// regex's punctuation parts (the dots of a Discord token).
-		c.runNeeds = runNeedsOf(src)
+		c.runNeeds = runNeedsOf(t)
 	}
 	if r.Float || len(r.Keywords) == 0 {
-		if gs := gateRegex(src); gs != "" {
-			if c.gate, _, err = compileCached(gs, true); err != nil {
+		if gt := gateRegex(t); gt != nil {
+			if c.gate, _, err = compileCached(printRegex(gt), nil); err != nil {
 				c.gate = nil
 			}
 		}
