@@ -120,21 +120,12 @@ func writeRegex(b *strings.Builder, t *syntax.Regexp) {
 		if t.Flags&syntax.NonGreedy != 0 {
 			b.WriteByte('?')
 		}
-	case syntax.OpConcat:
-		for _, s := range t.Sub {
-			if s.Op == syntax.OpAlternate {
-				b.WriteString(`(?:`)
-				writeRegex(b, s)
-				b.WriteByte(')')
-				continue
-			}
-			writeRegex(b, s)
-		}
-	case syntax.OpAlternate:
+	case syntax.OpConcat, syntax.OpAlternate:
 		for i, s := range t.Sub {
-			if i > 0 {
+			if i > 0 && t.Op == syntax.OpAlternate {
 				b.WriteByte('|')
 			}
+			// An alternation inside either needs its own group.
 			if s.Op == syntax.OpAlternate {
 				b.WriteString(`(?:`)
 				writeRegex(b, s)
