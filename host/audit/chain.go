@@ -155,65 +155,94 @@ func (w hashWriter) int(v int64) { w.str(strconv.FormatInt(v, 10)) }
 // errEventGone is decisionHash's error when the event row does not exist.
 var errEventGone = errors.New("event row missing")
 
+// hashEventCols are the columns of an event row that its chain link
+// hashes; hashFindingCols those of each of its findings, in seq order.
+const (
+	hashEventCols = `id, tenant, type, COALESCE(request_id, ''), session_id, login, tailnet, node, user_agent, model, provider, api_format,
+items, decision, mode, category, message, received_ns, evaluated_ns, would_block, max_severity, findings, latency_ns`
+	hashFindingCols = `seq, detector, rule, category, class, severity, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end`
+)
+
+// hashedEvent is an event row as read with hashEventCols.
+type hashedEvent struct {
+	cols                                      [17]string // cols[0] is the ID, cols[1] the tenant
+	received, wouldBlock, maxSev, nf, latency int64
+	evaluated                                 sql.NullInt64
+}
+
+func (e *hashedEvent) dest() []any {
+	dest := make([]any, 0, len(e.cols)+6)
+	for i := range e.cols {
+		dest = append(dest, &e.cols[i])
+	}
+	return append(dest, &e.received, &e.evaluated, &e.wouldBlock, &e.maxSev, &e.nf, &e.latency)
+}
+
+// hashedFinding is a finding row as read with hashFindingCols.
+type hashedFinding struct {
+	fs                                  [10]string
+	fseq, sev, item, start, end, ts, te int64
+}
+
+func (f *hashedFinding) dest() []any {
+	return []any{&f.fseq, &f.fs[0], &f.fs[1], &f.fs[2], &f.fs[3], &f.sev, &f.item, &f.start, &f.end, &f.fs[4], &f.fs[5], &f.fs[6], &f.fs[7], &f.fs[8], &f.fs[9], &f.ts, &f.te}
+}
+
 // decisionHash hashes link seq of tenant's chain, after prev, over event
 // id's row and findings as c reads them.
 func decisionHash(ctx context.Context, c conn, tenant, id string, seq int64, prev string) (string, error) {
-	w := hashWriter{sha256.New()}
-	w.str("picket-chain-v1")
-	w.str(tenant)
-	w.int(seq)
-	w.str(prev)
-	var (
-		cols                                      [17]string
-		received, wouldBlock, maxSev, nf, latency int64
-		evaluated                                 sql.NullInt64
-	)
-	dest := make([]any, 0, len(cols)+6)
-	for i := range cols {
-		dest = append(dest, &cols[i])
-	}
-	dest = append(dest, &received, &evaluated, &wouldBlock, &maxSev, &nf, &latency)
-	err := c.queryRow(ctx, `SELECT id, tenant, type, COALESCE(request_id, ''), session_id, login, tailnet, node, user_agent, model, provider, api_format,
-items, decision, mode, category, message, received_ns, evaluated_ns, would_block, max_severity, findings, latency_ns FROM events WHERE id = ?`, id).Scan(dest...)
+	var ev hashedEvent
+	err := c.queryRow(ctx, `SELECT `+hashEventCols+` FROM events WHERE id = ?`, id).Scan(ev.dest()...)
 	if errors.Is(err, errNoRows) {
 		return "", errEventGone
 	}
 	if err != nil {
 		return "", err
 	}
-	if cols[1] != tenant {
-		return "", errEventGone // moved to another tenant: gone from this chain
-	}
-	for _, v := range cols {
-		w.str(v)
-	}
-	for _, v := range []int64{received, evaluated.Int64, wouldBlock, maxSev, nf, latency} {
-		w.int(v)
-	}
-	rows, err := c.query(ctx, `SELECT seq, detector, rule, category, class, severity, item, start_pos, end_pos, message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end
-FROM findings WHERE event_id = ? ORDER BY seq`, id)
+	rows, err := c.query(ctx, `SELECT `+hashFindingCols+` FROM findings WHERE event_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return "", err
 	}
 	defer rows.Close()
+	var fs []hashedFinding
 	for rows.Next() {
-		var (
-			fs                                  [10]string
-			fseq, sev, item, start, end, ts, te int64
-		)
-		if err := rows.Scan(&fseq, &fs[0], &fs[1], &fs[2], &fs[3], &sev, &item, &start, &end, &fs[4], &fs[5], &fs[6], &fs[7], &fs[8], &fs[9], &ts, &te); err != nil {
+		var f hashedFinding
+		if err := rows.Scan(f.dest()...); err != nil {
 			return "", err
 		}
-		w.str("finding")
-		for _, v := range []int64{fseq, sev, item, start, end, ts, te} {
-			w.int(v)
-		}
-		for _, v := range fs {
-			w.str(v)
-		}
+		fs = append(fs, f)
 	}
 	if err := rows.Err(); err != nil {
 		return "", err
+	}
+	return linkHash(tenant, seq, prev, &ev, fs)
+}
+
+// linkHash is the hash of link seq of tenant's chain, after prev, over an
+// event row and its findings (in seq order) as read from the database.
+func linkHash(tenant string, seq int64, prev string, ev *hashedEvent, fs []hashedFinding) (string, error) {
+	if ev.cols[1] != tenant {
+		return "", errEventGone // moved to another tenant: gone from this chain
+	}
+	w := hashWriter{sha256.New()}
+	w.str("picket-chain-v1")
+	w.str(tenant)
+	w.int(seq)
+	w.str(prev)
+	for _, v := range ev.cols {
+		w.str(v)
+	}
+	for _, v := range []int64{ev.received, ev.evaluated.Int64, ev.wouldBlock, ev.maxSev, ev.nf, ev.latency} {
+		w.int(v)
+	}
+	for _, f := range fs {
+		w.str("finding")
+		for _, v := range []int64{f.fseq, f.sev, f.item, f.start, f.end, f.ts, f.te} {
+			w.int(v)
+		}
+		for _, v := range f.fs {
+			w.str(v)
+		}
 	}
 	return hex.EncodeToString(w.h.Sum(nil)), nil
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -66,4 +67,44 @@ func CheckSessions(ctx context.Context, s Store) error {
 		}
 	}
 	return nil
+}
+
+// CompleteOneByOne makes s complete claimed batches statement by
+// statement, as on SQLite, instead of pipelined (PostgreSQL), so that tests
+// can compare the two.
+func CompleteOneByOne(s Store) { s.(*sqlStore).oneByOne = true }
+
+// DumpTables returns the rows of tables of a PostgreSQL store as JSON
+// text, sorted, without the columns drop names (times of writing), for
+// comparing two stores.
+func DumpTables(ctx context.Context, s Store, drop []string, tables ...string) (map[string][]string, error) {
+	ss := s.(*sqlStore)
+	out := map[string][]string{}
+	for _, t := range tables {
+		q := `SELECT (to_jsonb(t)`
+		for _, d := range drop {
+			q += ` - '` + d + `'`
+		}
+		rows, err := ss.db.query(ctx, q+`)::text FROM `+t+` t`)
+		if err != nil {
+			return nil, err
+		}
+		var got []string
+		for rows.Next() {
+			var row string
+			if err := rows.Scan(&row); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			got = append(got, row)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(got)
+		out[t] = got
+	}
+	return out, nil
 }

@@ -197,7 +197,7 @@ func scanMemory(r scanner) (*MemoryState, error) {
 // Recall implements MemoryStore.
 func (s *sqlStore) Recall(ctx context.Context, tenant, session string, digests []string) (*Recall, error) {
 	rc := &Recall{Items: map[string]JudgedItem{}}
-	st, err := scanMemory(s.db.queryRow(ctx, `SELECT `+memoryCols+` FROM session_memory WHERE tenant = ? AND session_key = ?`, tenant, session))
+	st, err := scanMemory(s.work.queryRow(ctx, `SELECT `+memoryCols+` FROM session_memory WHERE tenant = ? AND session_key = ?`, tenant, session))
 	switch {
 	case errors.Is(err, errNoRows):
 		return rc, nil // nothing remembered: no items or marks either
@@ -229,7 +229,7 @@ func (s *sqlStore) Recall(ctx context.Context, tenant, session string, digests [
 }
 
 func (s *sqlStore) scanItems(ctx context.Context, into map[string]JudgedItem, q string, args ...any) error {
-	rows, err := s.db.query(ctx, q, args...)
+	rows, err := s.work.query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func (s *sqlStore) marks(ctx context.Context, tenant, session string, limit int)
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := s.db.query(ctx, q, tenant, session)
+	rows, err := s.work.query(ctx, q, tenant, session)
 	if err != nil {
 		return nil, err
 	}
@@ -273,12 +273,17 @@ func (s *sqlStore) marks(ctx context.Context, tenant, session string, limit int)
 	return out, rows.Err()
 }
 
-const memoryUpsert = `INSERT INTO session_memory (tenant, session_key, first_ns, last_ns, steps, risk) VALUES (?, ?, ?, ?, 1, ?)
+// memoryUpsertPlain counts one more step of a session; memoryUpsert also
+// returns what remember needs of the row.
+const (
+	memoryUpsertPlain = `INSERT INTO session_memory (tenant, session_key, first_ns, last_ns, steps, risk) VALUES (?, ?, ?, ?, 1, ?)
 ON CONFLICT (tenant, session_key) DO UPDATE SET
   steps = session_memory.steps + 1,
   last_ns = CASE WHEN excluded.last_ns > session_memory.last_ns THEN excluded.last_ns ELSE session_memory.last_ns END,
-  risk = CASE WHEN excluded.risk > session_memory.risk THEN excluded.risk ELSE session_memory.risk END
+  risk = CASE WHEN excluded.risk > session_memory.risk THEN excluded.risk ELSE session_memory.risk END`
+	memoryUpsert = memoryUpsertPlain + `
 RETURNING steps, items, marks, q_since_ns, q_until_ns, q_lifted_ns`
+)
 
 // Remember implements MemoryStore.
 func (s *sqlStore) Remember(ctx context.Context, ups ...*MemoryUpdate) (int, error) {
@@ -288,7 +293,7 @@ func (s *sqlStore) Remember(ctx context.Context, ups ...*MemoryUpdate) (int, err
 		}
 	}
 	dropped := 0
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.work.write(ctx, func(c conn) error {
 		for _, up := range ups {
 			n, err := s.remember(ctx, c, up)
 			if err != nil {
@@ -373,7 +378,18 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, session_key, fp) DO N
 const findingUpsert = `INSERT INTO session_findings (tenant, session_key, fkey, detector, rule, category, class, severity, message, redacted, fingerprint, suppressed,
   first_ns, first_event, first_step, last_ns, last_event, requests)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-ON CONFLICT (tenant, session_key, fkey) DO UPDATE SET
+` + findingConflict
+
+// findingUpsertStep is findingUpsert taking the step from the session's
+// row (written earlier in the transaction) instead of an argument. For
+// PostgreSQL only: $1 and $2 are the first two arguments once rebind has
+// numbered the '?'s.
+const findingUpsertStep = `INSERT INTO session_findings (tenant, session_key, fkey, detector, rule, category, class, severity, message, redacted, fingerprint, suppressed,
+  first_ns, first_event, first_step, last_ns, last_event, requests)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT steps FROM session_memory WHERE tenant = $1 AND session_key = $2), ?, ?, 1)
+` + findingConflict
+
+const findingConflict = `ON CONFLICT (tenant, session_key, fkey) DO UPDATE SET
   requests = session_findings.requests + (CASE WHEN session_findings.last_event = excluded.last_event THEN 0 ELSE 1 END),
   last_ns = excluded.last_ns, last_event = excluded.last_event,
   suppressed = CASE WHEN excluded.suppressed = '' THEN '' ELSE session_findings.suppressed END,

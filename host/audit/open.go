@@ -34,6 +34,8 @@ type Config struct {
 	// created when missing. Empty means the connection's search_path.
 	Schema string
 	// MaxConns bounds the connections (readers for SQLite). 0 means 8.
+	// PostgreSQL has two pools of MaxConns: one for recording and
+	// reading, one for the work queue and session memory.
 	MaxConns int
 	// BusyTimeout is how long SQLite waits for a lock held by another
 	// process. 0 means 5s.
@@ -78,7 +80,16 @@ func Open(ctx context.Context, cfg Config) (Store, error) {
 		_ = db.close()
 		return nil, err
 	}
-	return &sqlStore{db: db, log: log, now: time.Now}, nil
+	work := db
+	if db.driver() == "postgres" {
+		w, err := openPostgres(ctx, cfg)
+		if err != nil {
+			_ = db.close()
+			return nil, err
+		}
+		work = w
+	}
+	return &sqlStore{db: db, work: work, log: log, now: time.Now}, nil
 }
 
 func openSQLite(ctx context.Context, cfg Config) (database, error) {

@@ -117,7 +117,7 @@ func (s *sqlStore) Claim(ctx context.Context, owner string, limit int, lease tim
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []*Event
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.work.write(ctx, func(c conn) error {
 		out = out[:0]
 		now := s.now().UnixNano()
 		rows, err := c.query(ctx, `UPDATE work_queue SET owner = ?, lease_until_ns = ?, attempts = attempts + 1
@@ -174,7 +174,7 @@ RETURNING event_id`, owner, now+int64(lease), now, MaxAttempts)
 // Renew implements Queue.
 func (s *sqlStore) Renew(ctx context.Context, owner string, lease time.Duration) (int64, error) {
 	var n int64
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.work.write(ctx, func(c conn) error {
 		now := s.now().UnixNano()
 		var err error
 		n, err = c.exec(ctx, `UPDATE work_queue SET lease_until_ns = ? WHERE owner = ? AND lease_until_ns >= ?`, now+int64(lease), owner, now)
@@ -189,7 +189,7 @@ func (s *sqlStore) Renew(ctx context.Context, owner string, lease time.Duration)
 // Release implements Queue.
 func (s *sqlStore) Release(ctx context.Context, owner string) (int64, error) {
 	var n int64
-	err := s.db.write(ctx, func(c conn) error {
+	err := s.work.write(ctx, func(c conn) error {
 		var err error
 		if owner == "" {
 			n, err = c.exec(ctx, `UPDATE work_queue SET owner = '', lease_until_ns = 0 WHERE owner <> '' OR lease_until_ns <> 0`)
@@ -231,7 +231,12 @@ func (s *sqlStore) CompleteClaimed(ctx context.Context, batch []Completion) ([]s
 		}
 	}
 	var skipped []string
-	err := s.db.write(ctx, func(tx conn) error {
+	err := s.work.write(ctx, func(tx conn) error {
+		if pipe, ok := pgBatchOf(tx); ok && !s.oneByOne {
+			var err error
+			skipped, err = s.completeClaimedPG(ctx, tx, pipe, ids, results, comps, memory)
+			return err
+		}
 		skipped = skipped[:0]
 		// Lock in one order (chain heads by tenant, then sessions, then
 		// events), so that two replicas completing overlapping batches do
@@ -306,7 +311,7 @@ func (s *sqlStore) Backlog(ctx context.Context) (Backlog, error) {
 		oldest, live int64
 	)
 	now := s.now().UnixNano()
-	err := s.db.queryRow(ctx, `SELECT COUNT(*),
+	err := s.work.queryRow(ctx, `SELECT COUNT(*),
 COALESCE(SUM(CASE WHEN lease_until_ns >= ? THEN 1 ELSE 0 END), 0),
 COALESCE(SUM(CASE WHEN lease_until_ns < ? AND attempts >= ? THEN 1 ELSE 0 END), 0),
 COALESCE(MIN(enqueued_ns), 0),
