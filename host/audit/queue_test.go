@@ -352,5 +352,21 @@ func TestRecordBatch(t *testing.T) {
 		if b := backlog(t, s); b.Depth != 7 {
 			t.Errorf("backlog %+v, want 7", b)
 		}
+		// Several events of one session in a batch count into it as they
+		// would one by one (PostgreSQL counts each session once per batch).
+		got = s.RecordBatch(ctx, []*audit.Event{
+			ev("acme", "d0", sdk.EventEntireRequest, "req-d0", "s1", t0.Add(10*time.Millisecond)),
+			ev("acme", "d2", sdk.EventEntireRequest, "req-d2", "s2", t0.Add(11*time.Millisecond)),
+			ev("acme", "d1", sdk.EventEntireRequest, "req-d1", "s1", t0.Add(10*time.Millisecond)),
+			ev("acme", "d3", sdk.EventEntireRequest, "req-d3", "s1", t0),
+		})
+		for i, r := range got {
+			if r.Err != nil || r.Dup {
+				t.Errorf("session batch, event %d: %+v", i, r)
+			}
+		}
+		if err := audit.CheckSessions(ctx, s); err != nil {
+			t.Error(err)
+		}
 	})
 }

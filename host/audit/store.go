@@ -162,6 +162,9 @@ func (s *sqlStore) RecordBatch(ctx context.Context, evs []*Event) []Recorded {
 		items[i], out[i].Err = s.prepareRecord(ev)
 	}
 	err := s.db.write(ctx, func(c conn) error {
+		if s.db.driver() == "postgres" {
+			return s.recordBatchPGIn(ctx, c, evs, items, out)
+		}
 		for i, ev := range evs {
 			if out[i].Err != nil {
 				continue
