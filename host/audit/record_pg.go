@@ -31,19 +31,12 @@ s AS (
   SELECT tenant, session_id, MAX(login), MAX(user_agent), MIN(received_ns), MAX(received_ns), COUNT(*),
     (ARRAY_AGG(id ORDER BY received_ns DESC, id DESC))[1]
   FROM ins WHERE session_id <> '' GROUP BY tenant, session_id ORDER BY tenant, session_id
-  ON CONFLICT (tenant, session_id) DO UPDATE SET
-    login = CASE WHEN excluded.login > sessions.login THEN excluded.login ELSE sessions.login END,
-    user_agent = CASE WHEN excluded.user_agent > sessions.user_agent THEN excluded.user_agent ELSE sessions.user_agent END,
-    first_ns = CASE WHEN excluded.first_ns < sessions.first_ns THEN excluded.first_ns ELSE sessions.first_ns END,
-    last_event_id = CASE WHEN excluded.last_ns > sessions.last_ns OR (excluded.last_ns = sessions.last_ns AND excluded.last_event_id > sessions.last_event_id)
-      THEN excluded.last_event_id ELSE sessions.last_event_id END,
-    last_ns = CASE WHEN excluded.last_ns > sessions.last_ns THEN excluded.last_ns ELSE sessions.last_ns END,
-    requests = sessions.requests + excluded.requests
+  ` + sessionCount + `
 )
 SELECT id FROM ins`
 
-// recordBatchPGIn records evs (those with ok[i]) in the transaction c; see
-// RecordBatch.
+// recordBatchPGIn records the events of evs not refused already (out) in
+// the transaction c; see RecordBatch.
 func (s *sqlStore) recordBatchPGIn(ctx context.Context, c conn, evs []*Event, items []string, out []Recorded) error {
 	var (
 		ids, tenants, types, sessions, logins, tailnets, nodes, agents, models, providers, formats, its, sources []string
@@ -85,22 +78,14 @@ func (s *sqlStore) recordBatchPGIn(ctx context.Context, c conn, evs []*Event, it
 	if err != nil {
 		return err
 	}
+	done := make([]bool, len(evs))
 	for i, ev := range evs {
-		if out[i].Err != nil {
-			continue
-		}
-		if inserted[ev.ID] {
+		if out[i].Err == nil && inserted[ev.ID] {
 			delete(inserted, ev.ID) // a second event of the batch with this ID is not this one
-			out[i].ID = ev.ID
-			continue
+			out[i], done[i] = Recorded{ID: ev.ID}, true
 		}
-		// Not inserted: a redelivery (or an ID taken); recordIn's insert
-		// does nothing and it resolves the event as it always has.
-		id, dup, err := s.recordIn(ctx, c, ev, items[i], true)
-		if err != nil {
-			return err
-		}
-		out[i].ID, out[i].Dup = id, dup
 	}
-	return nil
+	// The others: redeliveries (or IDs taken); recordIn's insert does
+	// nothing and it resolves them as it always has.
+	return s.recordEach(ctx, c, evs, items, out, done)
 }

@@ -21,14 +21,18 @@ import (
 // sessionRecord counts a newly recorded event into its session.
 const sessionRecord = `INSERT INTO sessions (tenant, session_id, login, user_agent, first_ns, last_ns, requests, last_event_id)
 VALUES (?, ?, ?, ?, ?, ?, 1, ?)
-ON CONFLICT (tenant, session_id) DO UPDATE SET
+` + sessionCount
+
+// sessionCount adds the events of an inserted sessions row to the
+// session's row when there is one.
+const sessionCount = `ON CONFLICT (tenant, session_id) DO UPDATE SET
   login = CASE WHEN excluded.login > sessions.login THEN excluded.login ELSE sessions.login END,
   user_agent = CASE WHEN excluded.user_agent > sessions.user_agent THEN excluded.user_agent ELSE sessions.user_agent END,
   first_ns = CASE WHEN excluded.first_ns < sessions.first_ns THEN excluded.first_ns ELSE sessions.first_ns END,
   last_event_id = CASE WHEN excluded.last_ns > sessions.last_ns OR (excluded.last_ns = sessions.last_ns AND excluded.last_event_id > sessions.last_event_id)
     THEN excluded.last_event_id ELSE sessions.last_event_id END,
   last_ns = CASE WHEN excluded.last_ns > sessions.last_ns THEN excluded.last_ns ELSE sessions.last_ns END,
-  requests = sessions.requests + 1`
+  requests = sessions.requests + excluded.requests`
 
 // sessionComplete adds a first result to its session.
 const sessionComplete = `UPDATE sessions SET findings = findings + ?, blocked = blocked + ?, would_block = would_block + ?,

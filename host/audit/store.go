@@ -165,17 +165,7 @@ func (s *sqlStore) RecordBatch(ctx context.Context, evs []*Event) []Recorded {
 		if s.db.driver() == "postgres" {
 			return s.recordBatchPGIn(ctx, c, evs, items, out)
 		}
-		for i, ev := range evs {
-			if out[i].Err != nil {
-				continue
-			}
-			id, dup, err := s.recordIn(ctx, c, ev, items[i], true)
-			if err != nil {
-				return err
-			}
-			out[i].ID, out[i].Dup = id, dup
-		}
-		return nil
+		return s.recordEach(ctx, c, evs, items, out, nil)
 	})
 	if err == nil || len(evs) == 1 {
 		for i := range out {
@@ -193,6 +183,22 @@ func (s *sqlStore) RecordBatch(ctx context.Context, evs []*Event) []Recorded {
 		}
 	}
 	return out
+}
+
+// recordEach records, one by one in the transaction c, the events of evs
+// that are neither refused already (out[i].Err) nor done[i] (nil: none).
+func (s *sqlStore) recordEach(ctx context.Context, c conn, evs []*Event, items []string, out []Recorded, done []bool) error {
+	for i, ev := range evs {
+		if out[i].Err != nil || (done != nil && done[i]) {
+			continue
+		}
+		id, dup, err := s.recordIn(ctx, c, ev, items[i], true)
+		if err != nil {
+			return err
+		}
+		out[i].ID, out[i].Dup = id, dup
+	}
+	return nil
 }
 
 // RecordDecided implements Store: Record and Complete for every event of
