@@ -36,27 +36,37 @@ type classCount struct {
 }
 
 // rowClasses runs the detector (any severity) over rows and returns, per
-// row, the class keys of its findings.
+// row, the class keys of its findings. A class counts on a row only
+// through findings graded at its severity or above (grade >= 0): a weak
+// value is reported one severity lower by design, so it does not measure
+// the precision of what the class reports at its own severity.
 func rowClasses(d sdk.Detector, rows []row) ([]map[string]bool, map[string]bool, error) {
 	out := make([]map[string]bool, len(rows))
 	generic := map[string]bool{}
 	for i, r := range rows {
-		fs, err := d.Detect(context.Background(), event(r.Text))
+		fs, grades, err := secrets.DetectGraded(context.Background(), d, event(r.Text))
 		if err != nil {
 			return nil, nil, err
 		}
 		m := map[string]bool{}
-		for _, f := range fs {
+		for j, f := range fs {
 			k := secrets.ClassKey(f.Rule, f.Class)
-			m[k] = true
 			if secrets.GenericRule(f.Rule) {
 				generic[k] = true
 			}
+			if gradedFit && grades[j] < 0 {
+				continue
+			}
+			m[k] = true
 		}
 		out[i] = m
 	}
 	return out, generic, nil
 }
+
+// gradedFit measures classes on their findings of grade >= 0 only
+// (-graded-fit).
+var gradedFit = true
 
 func fitTable(rows []row, classes []map[string]bool, generic map[string]bool, skip func(row) bool) (map[string]sdk.Severity, map[string]*classCount, [2]float64) {
 	counts := map[string]*classCount{}
@@ -163,6 +173,11 @@ func sourceOf(r row) string {
 // looVerbose lists the held-out false positives (ids and rules only).
 var looVerbose bool
 
+// looWhy buckets each held-out miss by mechanism (-why): a finding below
+// high (by its class), a generic-tier candidate scored below its low
+// threshold, or nothing at all; with -v each miss's id and bucket.
+var looWhy bool
+
 func looReport(rows []row, classes []map[string]bool, generic map[string]bool, all []row, feats [][][]float64) error {
 	sources := map[string]bool{}
 	for _, r := range rows {
@@ -179,6 +194,7 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 	secrets.SetCredentialModel(shippedCred)
 	defer secrets.SetCredentialModel(shippedCred)
 	var tot score
+	why := map[string]int{}
 	worstRecall, worstFPR := 2.0, -1.0
 	var wr, wf string
 	fmt.Println("leave-one-source-out (severity table and generic-tier model refit without the source; blocked = finding >= high):")
@@ -202,7 +218,7 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 			return err
 		}
 		var s score
-		for _, r := range rows {
+		for i, r := range rows {
 			if sourceOf(r) != src {
 				continue
 			}
@@ -220,6 +236,13 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 			}
 			if looVerbose && r.Label == "benign" && hit {
 				fmt.Printf("  LOSO FP %s %v\n", r.ID, rules)
+			}
+			if looWhy && r.Label == "malicious" && !hit {
+				b := missBucket(fs, len(feats[i]) > 0)
+				why[b]++
+				if looVerbose {
+					fmt.Printf("  LOSO MISS %s %s\n", r.ID, b)
+				}
 			}
 			tally(&s, r.Label, hit)
 		}
@@ -243,6 +266,9 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 	}
 	fmt.Printf("  all sources held out in turn: recall %.2f%% FPR %.2f%%; worst recall %s %.2f%%, worst FPR %s %.2f%% (sources with >= 20 rows)\n",
 		100*ratio(tot.tp, tot.tp+tot.fn), 100*ratio(tot.fp, tot.fp+tot.tn), wr, 100*worstRecall, wf, 100*math.Max(worstFPR, 0))
+	if looWhy {
+		printBuckets(why)
+	}
 	// The other families' benign rows, each source held out from the
 	// generic tier's fit in turn (the severity table never sees them).
 	secretsSource := map[string]bool{}
@@ -285,4 +311,39 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 		fmt.Printf("  other families' benign rows (prose, docs, commands), each source held out: %d/%d (%.2f%%) with a finding >= high\n", hitsX, nX, 100*ratio(hitsX, nX))
 	}
 	return nil
+}
+
+// missBucket names why a malicious row was not blocked.
+func missBucket(fs []sdk.Finding, candidates bool) string {
+	if len(fs) == 0 {
+		if candidates {
+			return "tier-rejected (a generic-tier candidate scored below low)"
+		}
+		return "no-finding (no rule, no generic-tier candidate)"
+	}
+	best := fs[0]
+	for _, f := range fs[1:] {
+		if f.Severity > best.Severity {
+			best = f
+		}
+	}
+	return "below-high " + best.Severity.String() + " " + secrets.ClassKey(best.Rule, best.Class)
+}
+
+func printBuckets(why map[string]int) {
+	type kv struct {
+		k string
+		n int
+	}
+	var kvs []kv
+	total := 0
+	for k, n := range why {
+		kvs = append(kvs, kv{k, n})
+		total += n
+	}
+	sort.Slice(kvs, func(i, j int) bool { return kvs[i].n > kvs[j].n || kvs[i].n == kvs[j].n && kvs[i].k < kvs[j].k })
+	fmt.Printf("  held-out misses by mechanism (%d):\n", total)
+	for _, x := range kvs {
+		fmt.Printf("    %5d  %s\n", x.n, x.k)
+	}
 }

@@ -64,6 +64,8 @@ func main() {
 	fitGeneric := flag.String("fit-generic", "", "fit the generic tier's model on the corpus and write it (Go source) to this file, then exit")
 	flag.Float64Var(&credHighFPR, "tier-fpr", credHighFPR, "generic tier: the largest share of training look-alikes its high threshold may block")
 	flag.Float64Var(&credBalance, "tier-balance", credBalance, "generic tier: weigh each row 1/n^x, n the candidate rows of its source and label")
+	flag.BoolVar(&gradedFit, "graded-fit", gradedFit, "severity fit: measure a class on its findings at its own grade (weak values, reported one lower, left out)")
+	flag.BoolVar(&looWhy, "why", false, "bucket the leave-one-source-out misses by mechanism (with -v: each miss)")
 	quick := flag.Bool("quick", false, "skip the throughput runs and the other families' benign rows")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
