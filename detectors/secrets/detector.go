@@ -131,6 +131,9 @@ type match struct {
 	verified   bool
 	via        string   // "" or the decoding that exposed it
 	also       []string // other rules that matched the same span
+	// grade is the per-match grading against the rule's severity: -1 a
+	// weak or hand-edited value, +1 a random quoted literal, 0 neither.
+	grade int8
 }
 
 // originRank orders rule origins for overlapping matches of equal
@@ -169,6 +172,9 @@ func removeID(list []string, id string) []string {
 }
 
 func (m *match) finding(item int) sdk.Finding {
+	if collectGrade != nil {
+		collectGrade(int(m.grade))
+	}
 	msg := m.rule.Description + " found"
 	if m.verified && m.rule.Check != nil && strings.HasPrefix(m.rule.ID, "github") {
 		msg += " (checksum valid)"
@@ -450,13 +456,15 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 		return match{}, false
 	}
 	if edited {
-		m.severity, m.confidence = sdk.SeverityLow, m.confidence-0.3
+		m.severity, m.confidence, m.grade = sdk.SeverityLow, m.confidence-0.3, -1
 		return m, true
 	}
 	if !weak && r.HighEntropy > 0 && quoted && ent >= r.HighEntropy && len(secret) >= r.HighLen && charClasses(secret) >= 3 {
 		m.severity++
 		m.confidence += 0.15
+		m.grade = 1
 	} else if weak || (r.StrongEntropy > 0 && ent < r.StrongEntropy) || (r.StrongLen > 0 && len(secret) < r.StrongLen) {
+		m.grade = -1
 		if m.severity > sdk.SeverityLow {
 			m.severity--
 		}

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"context"
 	"strings"
 	"sync"
 
@@ -125,4 +126,25 @@ var genericIDs = func() map[string]bool {
 // generic tier, an imported generic rule) rather than a provider rule.
 func GenericRule(id string) bool {
 	return genericIDs[id] || strings.Contains(id, "generic")
+}
+
+// collectGrade, when set, receives the per-match grade of every reported
+// finding, in order (evaluation only).
+var collectGrade func(grade int)
+
+// DetectGraded runs d over ev and returns its findings with each one's
+// per-match grade: -1 a weak or hand-edited value (reported one severity
+// below its class), +1 a random quoted literal (one above), 0 neither.
+// The severity fit measures a class's precision on its grade-0 and +1
+// findings, the ones reported at the class's severity or above. Not safe
+// concurrently with Detect.
+func DetectGraded(ctx context.Context, d sdk.Detector, ev *sdk.Event) ([]sdk.Finding, []int, error) {
+	var grades []int
+	collectGrade = func(g int) { grades = append(grades, g) }
+	defer func() { collectGrade = nil }()
+	fs, err := d.Detect(ctx, ev)
+	if err != nil || len(grades) != len(fs) {
+		return fs, make([]int, len(fs)), err
+	}
+	return fs, grades, nil
 }

@@ -6,7 +6,7 @@ import "github.com/picketsec/picket/sdk"
 
 // fittedSeverity: per rule class, the severity its precision on the corpus
 // earns (rows with a finding of the class: tp malicious, fp benign; p
-// smoothed toward the tier's precision, provider 0.9954, generic 0.9535, with
+// smoothed toward the tier's precision, provider 0.9954, generic 0.9722, with
 // 10 prior rows; high at p >= 0.97, medium at p >= 0.85).
 var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
@@ -22,7 +22,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/bittrex":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"gitleaks/cisco":                    sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/clickhouse":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/cloudflare":               sdk.SeverityMedium, // tp 12 fp 1 p 0.955
+	"gitleaks/cloudflare":               sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"gitleaks/codecov":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/cohere":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"gitleaks/coinbase":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
@@ -101,25 +101,26 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/age":                        sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/airtable":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/alibaba":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/android-build-config-field": sdk.SeverityMedium, // tp 1 fp 0 p 0.958
+	"picket/android-build-config-field": sdk.SeverityHigh,   // tp 1 fp 0 p 0.975
 	"picket/anthropic":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/atlassian":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/auth0":                      sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.983
-	"picket/authorization-token":        sdk.SeverityHigh,   // tp 11 fp 0 p 0.978
+	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.990
+	"picket/authorization-token":        sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
 	"picket/aws":                        sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
 	"picket/azure":                      sdk.SeverityHigh,   // tp 25 fp 0 p 0.999
-	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 62 fp 1 p 0.986
+	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 52 fp 1 p 0.983
 	"picket/bitbucket":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/blynk":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/buildkite":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/clojars":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/cloudflare":                 sdk.SeverityMedium, // tp 9 fp 1 p 0.948
 	"picket/codeclimate":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/cohere":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/credential-constructor":     sdk.SeverityMedium, // tp 4 fp 0 p 0.967
-	"picket/database-url":               sdk.SeverityMedium, // tp 11 fp 1 p 0.952
+	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.979
+	"picket/database-url":               sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
 	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
 	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/dependencytrack":            sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
@@ -136,10 +137,10 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/frameio":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/gcp":                        sdk.SeverityHigh,   // tp 21 fp 0 p 0.999
-	"picket/generic-api-key":            sdk.SeverityMedium, // tp 18 fp 2 p 0.918
-	"picket/generic-password":           sdk.SeverityMedium, // tp 48 fp 3 p 0.943
-	"picket/generic-password-flag":      sdk.SeverityMedium, // tp 3 fp 0 p 0.964
-	"picket/generic-password-xml":       sdk.SeverityMedium, // tp 2 fp 0 p 0.961
+	"picket/generic-api-key":            sdk.SeverityMedium, // tp 12 fp 1 p 0.944
+	"picket/generic-password":           sdk.SeverityHigh,   // tp 15 fp 0 p 0.989
+	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 1 fp 0 p 0.975
+	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 2 fp 0 p 0.977
 	"picket/github":                     sdk.SeverityHigh,   // tp 27 fp 0 p 0.999
 	"picket/gitlab":                     sdk.SeverityHigh,   // tp 37 fp 0 p 0.999
 	"picket/grafana":                    sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
@@ -160,8 +161,8 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/mapbox":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/name-value-secret":          sdk.SeverityMedium, // tp 4 fp 0 p 0.967
-	"picket/netrc-credentials":          sdk.SeverityMedium, // tp 2 fp 0 p 0.961
+	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 4 fp 0 p 0.980
+	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 1 fp 0 p 0.975
 	"picket/newrelic":                   sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
 	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
@@ -173,7 +174,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/openshift":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/particle":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/password-hash":              sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
-	"picket/password-in-prose":          sdk.SeverityHigh,   // tp 10 fp 0 p 0.977
+	"picket/password-in-prose":          sdk.SeverityHigh,   // tp 6 fp 0 p 0.983
 	"picket/perplexity":                 sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/planetscale":                sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
 	"picket/postman":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
@@ -187,7 +188,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/salesforce":                 sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/saucelabs":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
-	"picket/securestring-password":      sdk.SeverityMedium, // tp 1 fp 0 p 0.958
+	"picket/securestring-password":      sdk.SeverityHigh,   // tp 1 fp 0 p 0.975
 	"picket/segment":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/sentry":                     sdk.SeverityHigh,   // tp 11 fp 0 p 0.998
@@ -200,10 +201,11 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/square":                     sdk.SeverityHigh,   // tp 15 fp 0 p 0.998
 	"picket/stackhawk":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/stripe":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/supabase":                   sdk.SeverityMedium, // tp 4 fp 1 p 0.930
 	"picket/tavily":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/telegram":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/terraform":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
-	"picket/terraform-variable-default": sdk.SeverityMedium, // tp 1 fp 0 p 0.958
+	"picket/terraform-variable-default": sdk.SeverityHigh,   // tp 1 fp 0 p 0.975
 	"picket/thingsboard":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/truenas":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
