@@ -813,21 +813,7 @@ func mayNameLockfile(c string) bool {
 
 // containsFoldASCII reports whether s contains sub (lower-case ASCII),
 // ignoring ASCII case, without allocating.
-func containsFoldASCII(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if lower(s[i]) != sub[0] {
-			continue
-		}
-		j := 1
-		for j < len(sub) && lower(s[i+j]) == sub[j] {
-			j++
-		}
-		if j == len(sub) {
-			return true
-		}
-	}
-	return false
-}
+func containsFoldASCII(s, sub string) bool { return indexFoldASCII(s, sub) >= 0 }
 
 func fingerprintOf(m *match) string { return sdk.Fingerprint(ID, m.rule.ID, m.secret) }
 

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"regexp/syntax"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -106,6 +107,13 @@ func firstBytes(t *syntax.Regexp) (set [256]bool, ok bool) {
 		if fold {
 			set[lower(byte(r))] = true
 			set[upper(byte(r))] = true
+			if c := lower(byte(r)); c == 'k' || c == 's' {
+				// (?i)k matches K (Kelvin sign), (?i)s ſ (long s):
+				// lead bytes of runes beyond ASCII, as above.
+				for c := 0xC0; c < 256; c++ {
+					set[c] = true
+				}
+			}
 		}
 	}
 	switch t.Op {
@@ -252,6 +260,13 @@ type runGate struct {
 	// whole: the regex consumes nothing but the run (its other parts are
 	// \b or \B), so a match lies within one maximal run of set.
 	whole bool
+	// within: the most runes a match takes before the run starts, or -1
+	// when unbounded. At a keyword hit of an anchored rule the run must
+	// then begin within that many runes of the hit.
+	within int
+	// at: the index of the run's first part among the regex's
+	// concatAtoms.
+	at int
 }
 
 // minRunGate is the shortest run worth a gate.
@@ -264,6 +279,7 @@ func runGateOf(t *syntax.Regexp) *runGate {
 	var cur runGate
 	parts := 0     // runs flushed, of any length
 	other := false // a part that is no run
+	off := 0       // most runes the parts so far take, -1 when unbounded
 	flush := func() {
 		if cur.min > 0 || cur.set != ([256]bool{}) {
 			parts++
@@ -274,7 +290,7 @@ func runGateOf(t *syntax.Regexp) *runGate {
 		}
 		cur = runGate{}
 	}
-	for _, a := range atoms {
+	for i, a := range atoms {
 		if a.Op == syntax.OpWordBoundary || a.Op == syntax.OpNoWordBoundary {
 			continue // consumes nothing: the run goes on
 		}
@@ -282,18 +298,346 @@ func runGateOf(t *syntax.Regexp) *runGate {
 		if !ok || set[' '] || set['\n'] {
 			other = true
 			flush()
-			continue
+		} else {
+			if cur.min == 0 && cur.set == ([256]bool{}) {
+				cur.within, cur.at = off, i
+			}
+			for c, in := range set {
+				cur.set[c] = cur.set[c] || in
+			}
+			cur.min += n
 		}
-		for c, in := range set {
-			cur.set[c] = cur.set[c] || in
+		if m := maxRunes(a); m < 0 || off < 0 {
+			off = -1
+		} else {
+			off += m
 		}
-		cur.min += n
 	}
 	flush()
 	if best != nil && parts == 1 && !other {
 		best.whole = true
 	}
 	return best
+}
+
+// runLimit is where, in text, a run of an anchored rule's gate must have
+// reached its length if the regex matches at start: the run begins
+// within g.within runes (as many bytes when those are ASCII, at most four
+// times as many otherwise) and its first g.min bytes follow. limit is
+// returned when the gate cannot bound it.
+func (g *runGate) runLimit(text string, start, limit int) int {
+	if g.within < 0 {
+		return limit
+	}
+	w := g.within
+	if !isASCII(text[start:min(len(text), start+w)]) {
+		w *= utf8.UTFMax
+	}
+	return min(limit, start+w+g.min)
+}
+
+// isASCII reports whether s holds no byte of 0x80 or above.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// tailGate is a necessary condition for a floating rule's regex to match
+// in a window, checked before the regex searches it: one of lits (lower-
+// case ASCII) ends somewhere in the window and the rule's run gate's run
+// begins after it, past at most budget bytes that are not in gap. It
+// comes from the field's usual shape, a name, a short separator, a token
+// (`okta…[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|:|…)…([a-z0-9]{32})`, `client_id\s*=\s*…`):
+// lits are the endings of the last part before the token that always
+// ends in a literal, budget the most runes of the parts between taking
+// no unbounded repetition, gap the bytes of those repetitions (`\s*`).
+// A window in which a name and a token are not that close, the common
+// case around words like `key` and `client`, is skipped without the
+// regex's search.
+//
+// Like litGate it folds ASCII case only and passes every window (or
+// stretch after a literal) holding a byte of 0x80 or above.
+type tailGate struct {
+	lits   []string
+	budget int
+	gap    [256]bool
+}
+
+// tailGateOf derives the tail gate of a floating rule's regex t whose
+// run gate is run, or nil.
+func tailGateOf(t *syntax.Regexp, run *runGate) *tailGate {
+	if run == nil {
+		return nil
+	}
+	atoms := concatAtoms(t)
+	g := &tailGate{}
+	for j := run.at - 1; j >= 0; j-- {
+		if lits := suffixLits(atoms[j]); minRunes(atoms[j]) > 0 && goodTailLits(lits) {
+			for _, l := range lits {
+				g.lits = append(g.lits, strings.ToLower(l))
+			}
+			g.lits = dropSuffixed(g.lits)
+			return g
+		}
+		budget, ok := gapOf(atoms[j], &g.gap)
+		if !ok {
+			return nil
+		}
+		g.budget += budget
+	}
+	return nil
+}
+
+// goodTailLits: at most eight ASCII literals, each of two bytes or more
+// or one punctuation byte (the `|` of Facebook's `\d{15}\|token`).
+func goodTailLits(lits []string) bool {
+	if len(lits) == 0 || len(lits) > 8 {
+		return false
+	}
+	for _, l := range lits {
+		if l == "" || !isASCII(l) || (len(l) == 1 && isWordByte(l[0])) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropSuffixed removes every literal that ends with another of lits
+// (ending with "accountkey" is ending with "key").
+func dropSuffixed(lits []string) []string {
+	var out []string
+	for i, l := range lits {
+		keep := true
+		for j, m := range lits {
+			if i != j && strings.HasSuffix(l, m) && (len(m) < len(l) || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// suffixLits returns literals one of which every match of t ends with,
+// or nil when it cannot tell.
+func suffixLits(t *syntax.Regexp) []string {
+	switch t.Op {
+	case syntax.OpLiteral:
+		return []string{string(t.Rune)}
+	case syntax.OpCapture:
+		return suffixLits(t.Sub[0])
+	case syntax.OpAlternate:
+		return unionLits(t.Sub, suffixLits)
+	case syntax.OpConcat:
+		for k := len(t.Sub) - 1; k >= 0; k-- {
+			s := t.Sub[k]
+			if s.Op == syntax.OpWordBoundary || s.Op == syntax.OpNoWordBoundary {
+				continue
+			}
+			if minRunes(s) == 0 {
+				return nil
+			}
+			return suffixLits(s)
+		}
+	}
+	return nil
+}
+
+// gapOf returns the most runes a match of t takes outside unbounded
+// repetitions of one class, whose bytes it adds to gap; ok is false when
+// t holds another unbounded part.
+func gapOf(t *syntax.Regexp, gap *[256]bool) (budget int, ok bool) {
+	if n := maxRunes(t); n >= 0 {
+		return n, true
+	}
+	switch t.Op {
+	case syntax.OpStar, syntax.OpPlus, syntax.OpRepeat:
+		set, _, ok := classRun(t.Sub[0])
+		if !ok {
+			return 0, false
+		}
+		if t.Op == syntax.OpRepeat && t.Max >= 0 {
+			return maxRunes(t), true
+		}
+		merge(gap, &set)
+		return 0, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return gapOf(t.Sub[0], gap)
+	case syntax.OpConcat, syntax.OpAlternate:
+		for _, s := range t.Sub {
+			b, ok := gapOf(s, gap)
+			if !ok {
+				return 0, false
+			}
+			if t.Op == syntax.OpConcat {
+				budget += b
+			} else {
+				budget = max(budget, b)
+			}
+		}
+		return budget, true
+	}
+	return 0, false
+}
+
+// pass reports whether the window text[ws:we] may hold a match: a
+// literal of g ends in it and a run of run starts after it within g's
+// reach.
+func (g *tailGate) pass(text string, ws, we int, run *runGate) bool {
+	w := text[ws:we]
+	if !isASCII(w) {
+		return true
+	}
+	for _, l := range g.lits {
+		for i := 0; ; {
+			j := indexFoldASCII(w[i:], l)
+			if j < 0 {
+				break
+			}
+			p := ws + i + j + len(l)
+			// The run starts where at most budget bytes outside gap
+			// have passed.
+			q, n := p, 0
+			for q < we && (g.gap[text[q]] || n < g.budget) {
+				if !g.gap[text[q]] {
+					n++
+				}
+				q++
+			}
+			if run.has(text[p:min(we, q+run.min)]) {
+				return true
+			}
+			i += j + 1
+		}
+	}
+	return false
+}
+
+// indexFoldASCII is the index of the first occurrence of sub (lower-case
+// ASCII) in s ignoring ASCII case, or -1.
+func indexFoldASCII(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if lower(s[i]) != sub[0] {
+			continue
+		}
+		j := 1
+		for j < len(sub) && lower(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// litGate is a necessary condition for an anchored rule's regex to match
+// at a keyword hit: one of lits (lower-case ASCII) ends within the first
+// within runes from the hit. It comes from a part of the regex that every
+// match passes through, after the keyword, whose matches each hold one of
+// the literals (`(?:SECRET|PRIVATE|ACCESS|KEY|TOKEN)` 16 runes after the
+// provider name of Kingfisher's rules, the `s.` of noseyparker's Vault
+// token), after parts of bounded length. Rules keyed on short or common
+// words (`ic`, `dd`, `key`) are tried at thousands of hits per MiB; the
+// gate answers most with a few dozen byte compares.
+//
+// The check folds ASCII case only; a window holding a byte of 0x80 or
+// above always passes (a fold of s or k may be ſ or K, and runes of more
+// than one byte stretch the window), so the gate never drops a match.
+type litGate struct {
+	lits   []string
+	within int
+}
+
+// maxLitGates is the most literal gates kept per rule.
+const maxLitGates = 2
+
+// litGates derives literal gates from an anchored rule's regex t (not
+// wrapped in ^(?:…)) keyed on keywords: for the parts of its top-level
+// sequence that lie wholly after the shortest keyword, the literals one
+// of which each part's matches hold and the most runes a match takes up
+// to the part's end. It stops at the first part of unbounded length, and
+// keeps the gates whose shortest literal is longest.
+func litGates(t *syntax.Regexp, keywords []string) []litGate {
+	minKw := 1 << 30
+	for _, k := range keywords {
+		minKw = min(minKw, len(k))
+	}
+	score := func(set []string) int {
+		if len(set) == 0 || len(set) > 8 {
+			return -1
+		}
+		m := 1 << 30
+		for _, l := range set {
+			if len(l) < 2 || !isASCII(l) {
+				return -1
+			}
+			m = min(m, len(l))
+		}
+		return min(m, 8)*100 - len(set)
+	}
+	var gates []litGate
+	var scores []int
+	minOff, maxOff := 0, 0
+	for _, a := range concatAtoms(t) {
+		n := maxRunes(a)
+		if n < 0 {
+			break
+		}
+		if minOff >= minKw && minRunes(a) > 0 {
+			if set := requiredLitsScored(a, score); score(set) >= 0 {
+				g := litGate{within: maxOff + n}
+				for _, l := range set {
+					g.lits = append(g.lits, strings.ToLower(l))
+				}
+				gates, scores = append(gates, g), append(scores, score(set))
+			}
+		}
+		minOff += minRunes(a)
+		maxOff += n
+	}
+	// Keep the best few, in the order they occur.
+	for len(gates) > maxLitGates {
+		worst := 0
+		for i := range scores {
+			if scores[i] < scores[worst] {
+				worst = i
+			}
+		}
+		gates = append(gates[:worst], gates[worst+1:]...)
+		scores = append(scores[:worst], scores[worst+1:]...)
+	}
+	return gates
+}
+
+// litGatesPass reports whether each gate finds one of its literals within
+// its reach of start in text.
+func litGatesPass(gates []litGate, text string, start int) bool {
+	for g := range gates {
+		gt := &gates[g]
+		w := text[start:min(len(text), start+gt.within)]
+		if !isASCII(w) {
+			continue
+		}
+		ok := false
+		for _, l := range gt.lits {
+			if containsFoldASCII(w, l) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // classRun reports whether t matches only runs of bytes of one set (a

@@ -130,9 +130,10 @@ type compiledRule struct {
 	// gate, when set, matches somewhere in a window exactly when re does,
 	// more cheaply (gateRegex): a window it finds nothing in is skipped.
 	gate *regexp.Regexp
-	// gates: necessary conditions checked at a keyword hit before an
-	// anchored rule's regex runs (byteGates).
-	gates []byteGate
+	// gates, litGates: necessary conditions checked at a keyword hit
+	// before an anchored rule's regex runs (byteGates, litGates).
+	gates    []byteGate
+	litGates []litGate
 	// run, when set, is a run of token bytes every match holds (runGate):
 	// a window without one is skipped, and a rule without keywords scans
 	// only around such runs.
@@ -140,6 +141,9 @@ type compiledRule struct {
 	// lits: literals one of which every match holds besides the keywords
 	// (secondaryLits); a floating window without one is skipped.
 	lits []string
+	// tail: a name and a token that every match holds close together
+	// (tailGateOf); a floating window without them is skipped.
+	tail *tailGate
 	// runNeeds: byte sets a run must each hold a byte of for a whole-run
 	// rule to match in it.
 	runNeeds [][256]bool
@@ -195,6 +199,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	t = capRepeats(t)
 	src := printRegex(t)
 	var gates []byteGate
+	var lgates []litGate
 	var run *runGate
 	if r.Match == nil {
 		run = runGateOf(t)
@@ -202,6 +207,7 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	if !r.Float && len(r.Keywords) > 0 {
 		if r.Match == nil {
 			gates = byteGates(t)
+			lgates = litGates(t, r.Keywords)
 		}
 		src = `^(?:` + src + `)`
 	}
@@ -220,9 +226,10 @@ func compileRule(r *Rule) (*compiledRule, error) {
 	if g > re.NumSubexp() {
 		return nil, fmt.Errorf("secrets: rule %q: secretGroup %d but regex has %d groups", r.ID, g, re.NumSubexp())
 	}
-	c := &compiledRule{Rule: r, re: re, gates: gates, run: run, group: g, back: r.Back, ahead: r.Ahead}
+	c := &compiledRule{Rule: r, re: re, gates: gates, litGates: lgates, run: run, group: g, back: r.Back, ahead: r.Ahead}
 	if r.Float && len(r.Keywords) > 0 {
 		c.lits = secondaryLits(t, r.Keywords)
+		c.tail = tailGateOf(t, run)
 	}
 	if run != nil && run.whole && len(r.Keywords) == 0 {
 		// A run that can hold a match also holds the bytes of the

@@ -151,6 +151,8 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			continue
 		} else if len(r.lits) > 0 && !litWithin(lits, w.rule, ws, we) {
 			continue
+		} else if r.tail != nil && !r.tail.pass(text, ws, we, r.run) {
+			continue
 		} else if r.gate != nil {
 			if r.gate.FindStringIndex(text[ws:we]) == nil {
 				continue
@@ -194,8 +196,11 @@ func (e *engine) anchored(text string, r *compiledRule, a window, ms []match) []
 	if len(r.gates) > 0 && !e.plain && !gatesPass(r.gates, text, a.start) {
 		return ms
 	}
+	if len(r.litGates) > 0 && !e.plain && !litGatesPass(r.litGates, text, a.start) {
+		return ms
+	}
 	end := min(a.start+r.ahead, len(text))
-	if r.run != nil && !e.plain && !r.run.has(text[a.start:end]) {
+	if r.run != nil && !e.plain && !r.run.has(text[a.start:r.run.runLimit(text, a.start, end)]) {
 		return ms
 	}
 	var loc []int
