@@ -1779,7 +1779,13 @@ func checkContainer(c *call, _ *config) *hit {
 	switch c.name {
 	case "docker", "podman", "nerdctl":
 		sub := ""
-		for _, a := range c.args() {
+		gargs := c.args()
+		for i := 0; i < len(gargs); i++ {
+			a := gargs[i]
+			if a == "-H" || a == "--host" || a == "--context" || a == "-c" || a == "--config" || a == "-l" || a == "--log-level" {
+				i++ // a global option's value (docker -H tcp://… run …)
+				continue
+			}
 			if !strings.HasPrefix(a, "-") {
 				sub = a
 				break

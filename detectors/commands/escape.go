@@ -11,7 +11,7 @@ var launchers = set("chroot", "sg", "newgrp", "capsh", "unshare", "nsenter", "ma
 // noEscapeWrappers run a shell without that being an escape: the shell
 // replacing itself (exec bash -l), a remote shell, a recorded session.
 var noEscapeWrappers = set("exec", "command", "builtin", "script", "ssh", "sudo", "doas", "pkexec", "su", "runuser", "watch",
-	"docker", "kubectl", "podman", "gcloud", "az", "aws")
+	"docker", "kubectl", "podman", "gcloud", "az", "aws", "tmux", "screen", "oc")
 
 // strongEscapeRe matches what is only written around a shell started to
 // take over a terminal: stdio duplicated onto the terminal's descriptors,

@@ -186,6 +186,16 @@ func checkKillSecurity(c *call, _ *config) *hit {
 			if (s.name == "pgrep" || s.name == "pidof") && names(s.args()) {
 				return c.rule()
 			}
+			// kill $(ps aux | grep -i falcon | awk '{print $2}')
+			for _, u := range append([]*call{s}, upstream(s)...) {
+				if u.name == "grep" || u.name == "egrep" || u.name == "pgrep" {
+					for _, a := range u.args() {
+						if daemonPrefix(strings.ToLower(strings.Trim(a, "'\""))) {
+							return c.rule()
+						}
+					}
+				}
+			}
 		}
 	}
 	return nil
@@ -201,4 +211,18 @@ func checkProcSys(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+// daemonPrefix reports whether a grep pattern names a security daemon: the
+// name itself or a prefix of it of five letters or more (falcon, osquery).
+func daemonPrefix(p string) bool {
+	if len(p) < 5 || strings.HasPrefix(p, "-") {
+		return false
+	}
+	for d := range securityDaemons {
+		if strings.HasPrefix(d, p) {
+			return true
+		}
+	}
+	return false
 }

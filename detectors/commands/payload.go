@@ -266,6 +266,10 @@ func readsStdinProgram(c *call) bool {
 		return !hasFlag(c, "flcdr", "--file")
 	case c.name == "iex" || c.name == "invoke-expression":
 		return true
+	case c.name == "powershell" || c.name == "pwsh":
+		// powershell - (and -Command -) runs what is piped in.
+		args := c.args()
+		return len(args) > 0 && args[len(args)-1] == "-"
 	case isInterp(c.name):
 		if strings.HasSuffix(c.name, "awk") || c.name == "gdb" || c.name == "vim" || c.name == "vi" || c.name == "nvim" {
 			return false

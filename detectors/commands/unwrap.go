@@ -261,6 +261,21 @@ func (w *walker) unwrap(c *call) {
 		if i := sshCommand(argv); i >= 0 {
 			w.nested(c, strings.Join(argv[i:], " "), c.atArg(i), "-c", "ssh")
 		}
+	case (name == "kubectl" || name == "oc") && len(argv) > 1 && argv[1] == "exec":
+		for i := 2; i+1 < len(argv); i++ {
+			if argv[i] == "--" {
+				w.inner(c, i+1, len(argv), name)
+				break
+			}
+		}
+	case name == "screen":
+		if i := screenCommand(argv); i >= 0 {
+			w.inner(c, i, len(argv), name)
+		}
+	case name == "tmux":
+		if i := tmuxCommand(argv); i >= 0 {
+			w.nested(c, strings.Join(argv[i:], " "), c.atArg(i), "-c", name)
+		}
 	case name == "busybox" || name == "toybox":
 		if len(argv) > 1 {
 			w.inner(c, 1, len(argv), name)
@@ -453,7 +468,7 @@ func interpCodeArgs(c *call) []string {
 // codeExecRe matches calls that hand a string to a shell in common
 // scripting languages: os.system("…"), subprocess.call("…"), system('…'),
 // exec("…"), `…`, popen, spawn, shell_exec, passthru, child_process.
-var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]?p?e?|shell_exec|passthru|proc_open|execsync|spawnsync|check_output|check_call|getoutput|getstatusoutput|call|run|popen[234]?|pty\.spawn|io\.popen|os\.execute|do shell script|%x|qx|Runtime\.getRuntime\(\)\.exec)\s*[\(\[{ ]*\s*(?:"([^"]{1,1000})"|'([^']{1,1000})'|\x60([^\x60]{1,1000})\x60)`)
+var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]?p?e?|shell_exec|passthru|proc_open|execsync|spawnsync|check_output|check_call|getoutput|getstatusoutput|call|run|popen[234]?|pty\.spawn|io\.popen|os\.execute|do shell script|do script|%x|qx|Runtime\.getRuntime\(\)\.exec)\s*[\(\[{ ]*\s*(?:"([^"]{1,1000})"|'([^']{1,1000})'|\x60([^\x60]{1,1000})\x60)`)
 
 // editorBangRe matches an editor or debugger's shell escape (":!cmd", "!cmd",
 // "shell cmd").
@@ -577,6 +592,19 @@ func remoteScripts(c *call) []string {
 			out = append(out, ssmCommands(v)...)
 		}
 	case "az":
+		if has("extension") {
+			// az vm extension set --name CustomScript --settings '{"commandToExecute": "…"}'
+			for i, a := range args {
+				for _, o := range []string{"--settings", "--protected-settings"} {
+					if v, ok := optArg(args, i, a, o); ok {
+						if m := commandToExecuteRe.FindStringSubmatch(v); m != nil {
+							out = append(out, strings.ReplaceAll(m[1], `\"`, `"`))
+						}
+					}
+				}
+			}
+			return out
+		}
 		if !has("run-command") {
 			return nil
 		}
@@ -643,3 +671,62 @@ func ssmCommands(v string) []string {
 	}
 	return out
 }
+
+// screenCommand returns where the command of a detached screen session
+// (screen -dm [-S name] cmd …) starts, or -1.
+func screenCommand(argv []string) int {
+	detached := false
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if !strings.HasPrefix(a, "-") || len(a) < 2 {
+			if detached {
+				return i
+			}
+			return -1
+		}
+		if strings.Contains(a, "d") && strings.Contains(a, "m") || a == "-D" {
+			detached = true
+		}
+		// The last letter of a group may take a value: -dmS name, -c file.
+		switch a[len(a)-1] {
+		case 'S', 'c', 't', 'p', 'X', 'T', 'e', 'h', 's', 'L':
+			if a != "-L" {
+				i++
+			}
+		}
+	}
+	return -1
+}
+
+// tmuxCommand returns where the shell command of tmux new-session /
+// new-window / split-window starts, or -1.
+func tmuxCommand(argv []string) int {
+	i := 1
+	for i < len(argv) && strings.HasPrefix(argv[i], "-") {
+		if argv[i] == "-L" || argv[i] == "-S" || argv[i] == "-f" {
+			i++
+		}
+		i++
+	}
+	if i >= len(argv) {
+		return -1
+	}
+	switch argv[i] {
+	case "new", "new-session", "neww", "new-window", "splitw", "split-window":
+	default:
+		return -1
+	}
+	for i++; i < len(argv); i++ {
+		a := argv[i]
+		if !strings.HasPrefix(a, "-") {
+			return i
+		}
+		if len(a) == 2 && strings.ContainsRune("sntcxyFeBlpt", rune(a[1])) {
+			i++
+		}
+	}
+	return -1
+}
+
+// commandToExecuteRe finds the command of a custom-script VM extension.
+var commandToExecuteRe = regexp.MustCompile(`(?i)"commandToExecute"\s*:\s*"((?:[^"\\]|\\.)*)"`)
