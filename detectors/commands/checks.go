@@ -544,7 +544,13 @@ func checkDiskWipe(c *call, _ *config) *hit {
 			return hitf(c, 0, "writes directly over the disk "+normPath(r.target))
 		}
 	}
-	ops := func() []string { return operands(c, "-t -L -n -b -c -O -E -N -U -m -o -T -F -I") }
+	ops := func() []string {
+		// -F is mke2fs's "force" but the FAT size of mkfs.vfat (-F 32).
+		if c.name == "mkfs.vfat" || c.name == "mkfs.fat" || c.name == "mkfs.msdos" || c.name == "mkdosfs" {
+			return operands(c, "-t -L -n -b -c -O -E -N -U -m -o -T -F -I")
+		}
+		return operands(c, "-t -L -n -b -c -O -E -N -U -m -o -T -I")
+	}
 	switch {
 	case c.name == "dd":
 		for _, a := range c.args() {
@@ -1878,7 +1884,7 @@ func checkContainer(c *call, _ *config) *hit {
 }
 
 var (
-	fetchAPIRe = regexp.MustCompile(`(?i)urlopen|urllib|requests\.get|http\.get|https\.get|net::http|open-uri|uri\.open|lwp::simple|lwp::useragent|file_get_contents\(\s*['"]https?:|curl_exec|fetch\(|downloadstring|webclient|httpclient|invoke-webrequest|socket\.http`)
+	fetchAPIRe = regexp.MustCompile(`(?i)datawithcontentsofurl|stringwithcontentsofurl|urlopen|urllib|requests\.get|http\.get|https\.get|net::http|open-uri|uri\.open|lwp::simple|lwp::useragent|file_get_contents\(\s*['"]https?:|curl_exec|fetch\(|downloadstring|webclient|httpclient|invoke-webrequest|socket\.http`)
 	execAPIRe  = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\beval\b|\bsystem\s*\(|\bload\s*\(|loadstring|new function|\biex\b|invoke-expression|instance_eval|\bdo\s*\(|compile\(`)
 )
 

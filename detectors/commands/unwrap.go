@@ -178,7 +178,7 @@ func runnerCommand(name string, argv []string) int {
 			i++
 			break
 		}
-		if name == "env" && strings.Contains(a, "=") && !strings.HasPrefix(a, "-") {
+		if (name == "env" || name == "sudo" || name == "doas") && strings.Contains(a, "=") && !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "/") {
 			i++
 			continue
 		}
@@ -294,7 +294,7 @@ func (w *walker) unwrap(c *call) {
 				return
 			}
 			if i := runnerCommand(name, argv); i >= 0 {
-				if name == "env" {
+				if name == "env" || name == "sudo" || name == "doas" {
 					for j := 1; j < i; j++ {
 						if k := strings.Index(argv[j], "="); k > 0 && !strings.HasPrefix(argv[j], "-") {
 							c.assigns[argv[j][:k]] = argv[j][k+1:]
