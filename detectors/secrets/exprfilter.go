@@ -65,13 +65,22 @@ var exprOptions = []expr.Option{
 	}),
 }
 
+// exprFilters holds the process's compiled filters by source: a program
+// is immutable and safe for concurrent runs, and Betterleaks' 308 rule
+// filters are 42 distinct expressions.
+var exprFilters sync.Map // string -> *exprFilter
+
 func compileExprFilter(src string) (*exprFilter, error) {
+	if f, ok := exprFilters.Load(src); ok {
+		return f.(*exprFilter), nil
+	}
 	opts := append([]expr.Option{expr.Env(exprEnv(findingEnv("", "", "", "", 0, 0)))}, exprOptions...)
 	p, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("expression: %s", firstLine(err.Error()))
 	}
-	return &exprFilter{prog: p}, nil
+	f, _ := exprFilters.LoadOrStore(src, &exprFilter{prog: p})
+	return f.(*exprFilter), nil
 }
 
 func firstLine(s string) string {

@@ -441,7 +441,9 @@ func abs(x int) int {
 // since the anchored literal itself must occur.
 func anchorImported(r *Rule) {
 	if a, lits, boundary, ok := anchorRegex(r.tree); ok {
-		r.tree, r.Keywords, r.Float, r.noKeywordOK, r.boundary = a, lits, false, false, boundary
+		// Regex says what runs, so that the rule compiles the same
+		// without its tree.
+		r.tree, r.Regex, r.Keywords, r.Float, r.noKeywordOK, r.boundary = a, printRegex(a), lits, false, false, boundary
 	}
 }
 

@@ -154,13 +154,13 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		} else if r.tail != nil && !r.tail.pass(text, ws, we, r.run) {
 			continue
 		} else if r.gate != nil {
-			if r.gate.FindStringIndex(text[ws:we]) == nil {
+			if r.gate.get().FindStringIndex(text[ws:we]) == nil {
 				continue
 			}
-		} else if r.Origin != "" && r.re.FindStringIndex(text[ws:we]) == nil {
+		} else if r.Origin != "" && r.re.get().FindStringIndex(text[ws:we]) == nil {
 			continue // cheaper than the submatch search that finds nothing
 		}
-		for _, loc := range r.re.FindAllStringSubmatchIndex(text[ws:we], -1) {
+		for _, loc := range r.re.get().FindAllStringSubmatchIndex(text[ws:we], -1) {
 			ms = e.handleMatch(text, r, ws, we, loc, ms)
 		}
 	}
@@ -207,14 +207,14 @@ func (e *engine) anchored(text string, r *compiledRule, a window, ms []match) []
 	if r.Match != nil {
 		loc = r.Match(text, a.start, end)
 	} else {
-		loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+		loc = r.re.get().FindStringSubmatchIndex(text[a.start:end])
 		if loc != nil && a.start+loc[1] == end && end < len(text) {
 			// The match ran into the limit: let a long token run on
 			// to its end (whitespace or a quote) and match again.
 			for i := 0; i < 8192 && end < len(text) && !isSpace(text[end]) && text[end] != '"' && text[end] != '\'' && text[end] != '<'; i++ {
 				end++
 			}
-			loc = r.re.FindStringSubmatchIndex(text[a.start:end])
+			loc = r.re.get().FindStringSubmatchIndex(text[a.start:end])
 		}
 	}
 	if loc != nil {
