@@ -310,6 +310,18 @@ func builtinRules() []*Rule {
 		tok("slack-webhook-url", "slack", "Slack incoming webhook URL", high, s("hooks.slack.com"),
 			`(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9+/]{43,120})`,
 			s("https://hooks.slack.com/services/T{AN:8}/B{AN:8}/{an:24}"), s("https://hooks.slack.com/services/T000/B000/XXXX")),
+		// A capability URL: many chat and automation services (Mattermost,
+		// Rocket.Chat, self-hosted CI and alerting) take an incoming webhook
+		// at /hooks/<random id>: whoever holds the URL can post. The last
+		// path segment must be machine-made (letters and digits, no words).
+		{ID: "webhook-capability-url", Float: true, Class: "webhook", Description: "incoming webhook URL with a secret path", Severity: high, Confidence: 0.75,
+			Keywords: s("/hooks/", "/webhook/", "/webhooks/"), Back: 120, Ahead: 160, Entropy: 3.3,
+			Regex: `\bhttps?://[\w.\-]+(?::\d{2,5})?(?:/[\w.\-]+){0,4}?/(?:hooks|webhooks?)/(?:[\w\-]{1,40}/){0,2}?([A-Za-z0-9_\-]{20,100})(?:[/"'\s?#]|$)`,
+			Check: func(v string) (bool, bool) {
+				return charClasses(v) >= 2 && strings.ContainsAny(v, "0123456789") && !wordy(v) && !isUUID(strings.ToLower(v)), false
+			},
+			Examples:    s("https://chat.example.org/hooks/{lc:26}", `WEBHOOK = "https://mm.internal:8065/hooks/{an:26}"`),
+			NonExamples: s("https://api.github.com/repos/o/r/hooks/{dig:9}", "https://example.com/webhooks/stripe-payment-events", "https://chat.example.org/hooks/{uuid}", "https://hooks.example.org/hooks/incoming")},
 		{ID: "discord-bot-token", Float: true, Class: "discord", Description: "Discord bot token", Severity: high, Confidence: 0.8, Keywords: s("discord"), Back: 200, Ahead: 300, Entropy: 3.5,
 			Regex:    `\b([MNO][A-Za-z\d_\-]{23,27}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,40})\b`,
 			Examples: s("DISCORD_BOT_TOKEN=MT{an:22}.{url:6}.{url:38}"), NonExamples: s("discord token: MT.abc.def")},
