@@ -522,7 +522,39 @@ func weakValue(r *compiledRule, v, key string) bool {
 	if strings.Contains(lv, "password") || strings.Contains(lv, "passwd") || defaultPassword(v) {
 		return true
 	}
+	if dl := deleet.Replace(lv); strings.Contains(dl, "password") || strings.Contains(dl, "passwd") {
+		return true // P@s$w0rd!, pa55word: the word everyone tries first
+	}
+	// A default word padded with digits and symbols (Test@123, admin#2024).
+	var letters []byte
+	for i := 0; i < len(lv); i++ {
+		if isLetter(lv[i]) {
+			letters = append(letters, lv[i])
+		}
+	}
+	if len(letters) >= 4 && len(letters) < len(lv) && defaultPassword(string(letters)) {
+		return true
+	}
 	return charClasses(v) == 1 && len(v) < 16
+}
+
+// deleet undoes the usual letter-for-symbol swaps of hand-made passwords.
+var deleet = strings.NewReplacer("@", "a", "4", "a", "$", "s", "5", "s", "0", "o", "3", "e", "1", "i", "!", "i", "7", "t")
+
+// cmdletCall reports a bare PowerShell cmdlet name (Verb-Noun:
+// Read-Host, Get-Credential): `$Password = Read-Host …` reads a password,
+// it does not hold one.
+func cmdletCall(v string) bool {
+	i := strings.IndexByte(v, '-')
+	if i < 2 || i == len(v)-1 || v[0] < 'A' || v[0] > 'Z' || v[i+1] < 'A' || v[i+1] > 'Z' {
+		return false
+	}
+	for j := 1; j < len(v); j++ {
+		if j != i && !isLetter(v[j]) {
+			return false
+		}
+	}
+	return isLowerByte(v[1])
 }
 
 // placeholderRun reports a long run of one character or a value made of
@@ -686,6 +718,9 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 	if r.ID == "generic-password" && !(strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "passphrase") ||
 		strings.Contains(k, "pwd") || k == "pass" || strings.HasSuffix(k, "_pass") || strings.HasSuffix(k, "-pass") || strings.HasSuffix(k, ".pass") ||
 		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
+		return false
+	}
+	if !quoted && cmdletCall(v) {
 		return false
 	}
 	flag := r.ID == "generic-password-flag" || cliRules[r.ID] || r.ID == "piped-password" || r.ID == "securestring-password"

@@ -4,44 +4,45 @@ package secrets
 
 // credentialModel: the generic tier's scorer, fitted on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2126 rows with candidates, 2570 candidates; -tier-fpr 0.008,
+// other families; 2140 rows with candidates, 2599 candidates; -tier-fpr 0.008,
 // -tier-balance 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.7656 (precision >= 0.97, FPR <= 0.8 %): precision  99.16%  recall  59.84%  FPR  0.74%  (tp 1775 fn 1191 fp 15 tn 2012)
-//	medium p >= 0.4701 (precision >= 0.85, FPR <= 2.0 %): precision  98.03%  recall  67.06%  FPR  1.97%  (tp 1989 fn 977 fp 40 tn 1987)
-//	low    p >= 0.0377 (precision >= 0.60): precision  96.86%  recall  68.58%  FPR  3.26%  (tp 2034 fn 932 fp 66 tn 1961)
+//	high   p >= 0.7446 (precision >= 0.97, FPR <= 0.8 %): precision  99.13%  recall  61.56%  FPR  0.79%  (tp 1826 fn 1140 fp 16 tn 2011)
+//	medium p >= 0.5207 (precision >= 0.85, FPR <= 2.0 %): precision  98.02%  recall  66.89%  FPR  1.97%  (tp 1984 fn 982 fp 40 tn 1987)
+//	low    p >= 0.0405 (precision >= 0.60): precision  96.78%  recall  69.02%  FPR  3.35%  (tp 2047 fn 919 fp 68 tn 1959)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-5.1379, // bias
-		2.6096,  // len
-		2.1071,  // loglen
-		1.4264,  // entropy
-		-0.0190, // entropy_ratio
-		-0.3510, // classes
-		1.5485,  // digit_share
-		0.9082,  // upper_share
-		-1.0073, // other_share
-		2.2249,  // lm_bits
-		-0.4497, // few_letters
-		-0.3271, // word_cover
-		1.0947,  // hex
-		-0.7845, // uuid
-		-0.8725, // walk
-		0.5663,  // provider
-		1.0667,  // brand
-		1.0548,  // strong_name
-		-0.3081, // quoted
-		-0.6153, // sep_assign
-		0.0728,  // sep_space
-		0.5368,  // sep_glued
-		-0.5273, // prefixed
-		-1.0386, // marker
-		0.1090,  // distinct_ratio
-		0.7589,  // repeat
+		-5.0870, // bias
+		2.5839,  // len
+		2.1175,  // loglen
+		1.4840,  // entropy
+		-0.0603, // entropy_ratio
+		-0.3737, // classes
+		1.3797,  // digit_share
+		0.7543,  // upper_share
+		-0.9786, // other_share
+		2.3446,  // lm_bits
+		-0.4501, // few_letters
+		-0.2644, // word_cover
+		0.9805,  // hex
+		-0.5686, // uuid
+		-0.8285, // walk
+		0.3972,  // provider
+		0.9874,  // brand
+		1.0554,  // strong_name
+		-0.3827, // quoted
+		-0.5192, // sep_assign
+		-0.0111, // sep_space
+		0.5248,  // sep_glued
+		-0.4046, // prefixed
+		-1.0215, // marker
+		0.0154,  // distinct_ratio
+		0.8678,  // repeat
+		-1.1914, // no_cred_word
 	},
-	High: 0.7656, Medium: 0.4701, Low: 0.0377,
+	High: 0.7446, Medium: 0.5207, Low: 0.0405,
 }

@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"math"
+	"sort"
 	"strings"
 	"sync"
 
@@ -87,6 +88,67 @@ func providerWordSet() map[string]bool {
 	return providerWords
 }
 
+var (
+	providerNameOnce sync.Once
+	providerNames    map[string]bool
+)
+
+// providerNameSet is the set of provider names that name a credential on
+// their own when a machine-made value is assigned to them (`deepgram =
+// …`, `"launchdarkly": "…"`, TruffleHog's provider keyword before a
+// token): the provider words of the rules (picket's, passed in, and
+// gitleaks' defaults) of four letters or more that are no dictionary word
+// (`vault`, `segment`, `square` name other things too).
+func providerNameSet(own []*Rule) map[string]bool {
+	providerNameOnce.Do(func() {
+		providerNames = map[string]bool{}
+		add := func(r *Rule) {
+			if r.Generic {
+				return
+			}
+			for _, w := range strings.FieldsFunc(strings.ToLower(r.Class), func(c rune) bool { return c == '-' || c == '_' || c == ' ' }) {
+				if len(w) >= 4 && isLetter(w[0]) && !genericNameWords[w] && !lmWords[w] && credWordAt(w, 0) == 0 {
+					providerNames[w] = true
+				}
+			}
+		}
+		for _, r := range own {
+			add(r)
+		}
+		if gl, err := gitleaksDefaultRules(); err == nil {
+			for _, r := range gl {
+				add(r)
+			}
+		}
+		// Tools whose names are also configuration sections and package
+		// names (docker: image…, django==4.2, terraform { … }).
+		for _, w := range []string{"generic", "private", "password", "database", "basic", "http", "netrc", "hash", "webhook", "curl",
+			"docker", "kubernetes", "jenkins", "terraform", "django", "vault", "azure", "crates", "particle", "octopus", "kraken"} {
+			delete(providerNames, w)
+		}
+	})
+	return providerNames
+}
+
+// providerNameAt returns the length of a provider name at text[i:] that is
+// a whole name part (not the start of a longer word), 0 if none.
+func providerNameAt(text string, i int) int {
+	if i > 0 && isAlnum(text[i-1]) && !(isLowerByte(text[i-1]) && !isLowerByte(text[i]) && isLetter(text[i])) {
+		return 0
+	}
+	j := i
+	for j < len(text) && j-i < 24 && (isLetter(text[j]) || (j > i && text[j] >= '0' && text[j] <= '9')) {
+		if j > i && isLowerByte(text[j-1]) && isLetter(text[j]) && !isLowerByte(text[j]) {
+			break // a camelCase boundary: deepgramApi
+		}
+		j++
+	}
+	if j == i || !providerNames[strings.ToLower(text[i:j])] {
+		return 0
+	}
+	return j - i
+}
+
 func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
 func isLowerByte(c byte) bool { return c >= 'a' && c <= 'z' }
@@ -127,12 +189,19 @@ const (
 // (offsets relative to start; the name may begin before it).
 func matchCredential(text string, start, limit int) []int {
 	kw := credWordAt(text, start)
+	provider := false
 	if kw == 0 {
-		return nil
+		// A provider's name alone (deepgram = …): parsed like a credential
+		// name, unless the name also holds a credential word (that hit
+		// reads it) or says password.
+		if kw = providerNameAt(text, start); kw == 0 {
+			return nil
+		}
+		provider = true
 	}
 	// Left edge: a word boundary, a case change, or a credential compound
 	// (apikey, clientSecret is a case change).
-	if start > 0 && isLetter(text[start-1]) && isLowerByte(text[start-1]) == isLowerByte(text[start]) {
+	if !provider && start > 0 && isLetter(text[start-1]) && isLowerByte(text[start-1]) == isLowerByte(text[start]) {
 		ok := false
 		pre := strings.ToLower(text[max(0, start-16):start])
 		for _, c := range credCompounds {
@@ -172,10 +241,18 @@ func matchCredential(text string, start, limit int) []int {
 	for ne > ke && (text[ne-1] == '.' || text[ne-1] == '-') {
 		ne-- // a sentence's full stop, a trailing dash
 	}
+	if provider {
+		l := strings.ToLower(text[ns:ne])
+		for i := 0; i < len(l); i++ {
+			if credWordAt(l, i) > 0 || strings.HasPrefix(l[i:], "pass") || strings.HasPrefix(l[i:], "pwd") {
+				return nil
+			}
+		}
+	}
 	// Glued value: nameKEY-ab12…, provider-secret-123e…: split the name
 	// run at the first joiner after the keyword whose next segment holds a
 	// digit or is long.
-	if ne-ke > 10 {
+	if ne-ke > 10 && !provider {
 		for i := ke; i < ne-1; i++ {
 			if text[i] != '-' && text[i] != '_' && text[i] != '.' {
 				continue
@@ -306,12 +383,13 @@ type credContext struct {
 	strong   bool // the name holds a strong credential word
 	provider bool // a known provider's name in the name or just before it
 	brand    bool // the name (or the word before it) has a part that is not a generic word
+	nocred   bool // the name is a provider's name with no credential word
 }
 
 // credFeatureNames names the scorer's inputs, in order.
 var credFeatureNames = []string{"bias", "len", "loglen", "entropy", "entropy_ratio", "classes", "digit_share", "upper_share", "other_share",
 	"lm_bits", "few_letters", "word_cover", "hex", "uuid", "walk", "provider", "brand", "strong_name", "quoted", "sep_assign", "sep_space",
-	"sep_glued", "prefixed", "marker", "distinct_ratio", "repeat"}
+	"sep_glued", "prefixed", "marker", "distinct_ratio", "repeat", "no_cred_word"}
 
 // credFeatures describes a candidate value for the scorer.
 func credFeatures(v string, c credContext) []float64 {
@@ -384,7 +462,7 @@ func credFeatures(v string, c credContext) []float64 {
 	return []float64{1, math.Min(n, 80) / 80, math.Log2(n) / 7, ent / 6, math.Min(ratio, 1.2), float64(charClasses(v)) / 4,
 		float64(di) / n, float64(up) / n, float64(ot) / n, bits / 6, few, wordCover(v), b(hex && len(v) >= 16), b(uuidLike(v)), walk,
 		b(c.provider), b(c.brand), b(c.strong), b(c.quoted), b(c.sep == sepAssign || c.sep == sepPair || c.sep == sepXML), b(c.sep == sepSpace),
-		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v)}
+		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v), b(c.nocred)}
 }
 
 // markerWords are words that documentation and tests put in fake keys.
@@ -547,6 +625,13 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	if before != "" && len(before) <= 32 {
 		parts = append(parts, nameParts(before)...)
 	}
+	c.nocred = true
+	for i, lk := 0, strings.ToLower(key); i < len(lk); i++ {
+		if credWordAt(lk, i) > 0 {
+			c.nocred = false
+			break
+		}
+	}
 	pw := providerWordSet()
 	for _, p := range nameParts(key) {
 		if p == "pub" || strings.HasPrefix(p, "pubkey") || p == "public" || p == "publishable" {
@@ -600,10 +685,17 @@ func nameParts(name string) []string {
 }
 
 // credentialRule is the generic tier's rule.
-func credentialRule() *Rule {
+func credentialRule(own []*Rule) *Rule {
+	kws := append([]string(nil), credWords...)
+	var names []string
+	for w := range providerNameSet(own) {
+		names = append(names, w)
+	}
+	sort.Strings(names)
+	kws = append(kws, names...)
 	return &Rule{ID: "generic-credential", Class: "generic", Description: "machine-made value under a credential name", Severity: sdk.SeverityHigh,
 		Confidence: 0.6, Generic: true, scored: true, SecretGroup: 2, MinLen: 10, Ahead: 420, Match: matchCredential,
-		Keywords: credWords,
+		Keywords: kws,
 		// The regex documents the shape; matchCredential parses it.
 		Regex: `(?i)([\w.\-]*(?:key|secret|token|auth|access|private|cred)[\w.\-]*)["'\]]*\s*[:=]?\s*["']?([^\s"']{8,300})`,
 		Examples: s(`planyo_api_key = "{an:40}"`, "ZENDESK_SECRET_TOKEN={url:48}", "mailjet KEY {hex:32}", `--auth-token {an:36}`, `"apiKey": "{an:32}"`,

@@ -133,15 +133,15 @@ func genericRules() []*Rule {
 			Regex:    `(?i)((?:password|passwd|passphrase|pwd)[\w.\-]{0,25})["'\x60\]]{0,2}` + sep + value,
 			Examples: s(`DB_PASSWORD="{an:14}"`, "login = zed\npassword = tangerine_sky", `define('DB_PASSWORD', '{an:12}');`, `props.setProperty("mail.password", "{an:12}")`, "PASS = '{an:12}'", ":password       => '{an:8}',", `password: '{an:10}!'`, "SSHpassword = {lc:9}", `"db_password": "{an:12}"`),
 			NonExamples: s(`password = os.getenv("DB_PASSWORD")`, `password: ${DB_PASSWORD}`, `password = "password"`, `passwordHint:"Your password:"`,
-				`password = ""`, `SMTP_PASSWORD=SMTP_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, `check("password", input)`, `os.getenv('DB_PASSWORD', '')`, `flash('Please check your email and password.', 'danger')`, "s_password = newPassword;",
+				`password = ""`, `SMTP_PASSWORD=SMTP_PASSWORD`, "compass = {an:12}", `const password = process.env.APP_PASSWORD || "not-set"`, "password = extra$pepper", "password = hashed_pw", "pwd = user_input", `$password = $request->input('password');`, `check("password", input)`, `os.getenv('DB_PASSWORD', '')`, `flash('Please check your email and password.', 'danger')`, "s_password = newPassword;", "$Password = Read-Host -AsSecureString",
 				"Use a strong Wi-Fi password: Create a strong passphrase", "export PASSWORD_REGION=eu-west-{dig:1}", "password: changeme", "password = <PASSWORD_HERE>", "ftp->user = \"anonymous\";\nftp->password = \"{lc:6}@\";")},
 		{ID: "generic-password-xml", Float: true, Class: "generic", Description: "hard-coded password (XML element)", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("password>", "passwd>", "passphrase>", "pass>", "master>", "secret>", "token>", "apikey>", "api_key>", "<password ", "<pass "), Back: 40, Ahead: 260, MinLen: 6, SecretGroup: 2,
 			// <Pass> (FileZilla), <passphrase> and <master> (Maven's settings and
 			// settings-security), attributes (<Pass encoding="base64">) and
 			// blanks around the value.
-			Regex:    `(?i)<([\w.\-]{0,30}(?:password|passwd|passphrase|secret|token|api_?key)[\w.\-]{0,20}|(?:[\w.\-]{0,20}[_.\-])?pass|master)(?:\s[^<>]{0,60})?>[ \t]{0,8}([^<\s]{4,200})[ \t]{0,8}</`,
-			Examples: s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>", "<Server><Pass>{an:10}!</Pass></Server>", `<Pass encoding="base64">{b64:24}</Pass>`, "<passphrase>  {an:14}  </passphrase>", "<master>{b64:24}</master>"),
+			Regex:       `(?i)<([\w.\-]{0,30}(?:password|passwd|passphrase|secret|token|api_?key)[\w.\-]{0,20}|(?:[\w.\-]{0,20}[_.\-])?pass|master)(?:\s[^<>]{0,60})?>[ \t]{0,8}([^<\s]{4,200})[ \t]{0,8}</`,
+			Examples:    s("<password>{an:12}</password>", "<ApiKey>{an:32}</ApiKey>", "<Server><Pass>{an:10}!</Pass></Server>", `<Pass encoding="base64">{b64:24}</Pass>`, "<passphrase>  {an:14}  </passphrase>", "<master>{b64:24}</master>"),
 			NonExamples: s("<compass>{an:12}</compass>", "<bypass>true</bypass>", "<password>password</password>", "<password>${DB_PASSWORD}</password>", "<MasterUserPassword><PASSWORD_HERE></MasterUserPassword>")},
 		{ID: "generic-password-flag", Class: "generic", Description: "password on a command line", Severity: med, Confidence: 0.5, Generic: true,
 			Keywords: s("-p ", "--password", "-password", "/p:"), Ahead: 140, MinLen: 6, WordStart: true,

@@ -131,7 +131,17 @@ func main() {
 		return
 	}
 	if *fitOut != "" || *loso {
-		classes, generic, err := rowClasses(d, rows)
+		// Classes are measured with no fitted table in place (each rule at
+		// its own severity), so which rule wins a shared span does not
+		// depend on the table being fitted: one pass, no cycle.
+		shipped := secrets.SetFittedSeverity(map[string]sdk.Severity{})
+		dFit := secrets.New()
+		if err := dFit.Configure(context.Background(), cfgJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		classes, generic, err := rowClasses(dFit, rows)
+		secrets.SetFittedSeverity(shipped)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "eval:", err)
 			os.Exit(1)
