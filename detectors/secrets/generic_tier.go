@@ -63,24 +63,11 @@ var (
 func providerWordSet() map[string]bool {
 	providerOnce.Do(func() {
 		providerWords = map[string]bool{}
-		add := func(r *Rule) {
-			if r.Generic {
-				return
+		eachProviderWord(builtinRules(), func(w string) {
+			if len(w) >= 3 && !genericNameWords[w] {
+				providerWords[w] = true
 			}
-			for _, w := range strings.FieldsFunc(strings.ToLower(r.Class), func(c rune) bool { return c == '-' || c == '_' || c == ' ' }) {
-				if len(w) >= 3 && !genericNameWords[w] {
-					providerWords[w] = true
-				}
-			}
-		}
-		for _, r := range builtinRules() {
-			add(r)
-		}
-		if gl, err := gitleaksDefaultRules(); err == nil {
-			for _, r := range gl {
-				add(r)
-			}
-		}
+		})
 		for _, w := range []string{"generic", "private", "password", "database", "basic", "http", "jwt", "netrc", "hash", "url"} {
 			delete(providerWords, w)
 		}
@@ -93,6 +80,27 @@ var (
 	providerNames    map[string]bool
 )
 
+// eachProviderWord calls f with each word of the classes of the provider
+// rules among own and gitleaks' defaults (lower-case).
+func eachProviderWord(own []*Rule, f func(w string)) {
+	add := func(r *Rule) {
+		if r.Generic {
+			return
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(r.Class), func(c rune) bool { return c == '-' || c == '_' || c == ' ' }) {
+			f(w)
+		}
+	}
+	for _, r := range own {
+		add(r)
+	}
+	if gl, err := gitleaksDefaultRules(); err == nil {
+		for _, r := range gl {
+			add(r)
+		}
+	}
+}
+
 // providerNameSet is the set of provider names that name a credential on
 // their own when a machine-made value is assigned to them (`deepgram =
 // …`, `"launchdarkly": "…"`, TruffleHog's provider keyword before a
@@ -102,24 +110,11 @@ var (
 func providerNameSet(own []*Rule) map[string]bool {
 	providerNameOnce.Do(func() {
 		providerNames = map[string]bool{}
-		add := func(r *Rule) {
-			if r.Generic {
-				return
+		eachProviderWord(own, func(w string) {
+			if len(w) >= 4 && isLetter(w[0]) && !genericNameWords[w] && !lmWords[w] && credWordAt(w, 0) == 0 {
+				providerNames[w] = true
 			}
-			for _, w := range strings.FieldsFunc(strings.ToLower(r.Class), func(c rune) bool { return c == '-' || c == '_' || c == ' ' }) {
-				if len(w) >= 4 && isLetter(w[0]) && !genericNameWords[w] && !lmWords[w] && credWordAt(w, 0) == 0 {
-					providerNames[w] = true
-				}
-			}
-		}
-		for _, r := range own {
-			add(r)
-		}
-		if gl, err := gitleaksDefaultRules(); err == nil {
-			for _, r := range gl {
-				add(r)
-			}
-		}
+		})
 		// Tools whose names are also configuration sections and package
 		// names (docker: image…, django==4.2, terraform { … }).
 		for _, w := range []string{"generic", "private", "password", "database", "basic", "http", "netrc", "hash", "webhook", "curl",
