@@ -36,6 +36,7 @@ type entry struct {
 	Flags     []string `toml:"flags"`     // any of these flags
 	AllFlags  []string `toml:"all_flags"` // every one of these flags
 	Args      string   `toml:"args"`      // regular expression over the arguments (lower case, joined by spaces)
+	Also      string   `toml:"also"`      // a second one that must match too (two simple patterns run faster than one with both orders)
 	Not       string   `toml:"not"`       // regular expression that must not match the arguments
 	Sudo      bool     `toml:"sudo"`      // only when run by sudo or doas
 	Keywords  []string `toml:"keywords"`  // one of these must occur in the name or the arguments (a cheap prefilter, lower case)
@@ -43,7 +44,7 @@ type entry struct {
 	Must      []string `toml:"must"`
 	MustNot   []string `toml:"must_not"`
 
-	re, not, names, path *litRe
+	re, also, not, names, path *litRe
 	open                 bool     // a row for any program ("*") or names_re: args may match the program word too
 	nameHits             sync.Map // name → bool: names_re results (names repeat across calls)
 	nameHitsN            atomic.Int32
@@ -140,7 +141,7 @@ func loadCatalogue(src string) ([]*entry, error) {
 		default:
 			return nil, fmt.Errorf("%s: platform %q is not windows, posix or any", where, e.Platform)
 		}
-		for _, pat := range []string{e.Args, e.Not, e.NamesRe, e.Path} {
+		for _, pat := range []string{e.Args, e.Also, e.Not, e.NamesRe, e.Path} {
 			if upperRe.MatchString(escapeRe.ReplaceAllString(pat, "")) {
 				return nil, fmt.Errorf("%s: pattern %q has upper-case letters; the text it reads is lower case", where, pat)
 			}
@@ -154,6 +155,13 @@ func loadCatalogue(src string) ([]*entry, error) {
 				return nil, fmt.Errorf("%s: args: %w", where, err)
 			}
 			e.re = newLitRe(re)
+		}
+		if e.Also != "" {
+			var re *regexp.Regexp
+			if re, err = regexp.Compile(e.Also); err != nil {
+				return nil, fmt.Errorf("%s: also: %w", where, err)
+			}
+			e.also = newLitRe(re)
 		}
 		if e.Not != "" {
 			var re *regexp.Regexp
@@ -361,6 +369,9 @@ func (e *entry) matches(in inv, cc *[2]*canon) bool {
 		}
 	}
 	if e.re != nil && !e.re.MatchString(c.line) && !(e.open && e.re.MatchString(c.prog+" "+c.line)) {
+		return false
+	}
+	if e.also != nil && !e.also.MatchString(c.line) && !(e.open && e.also.MatchString(c.prog+" "+c.line)) {
 		return false
 	}
 	if e.not != nil && e.not.MatchString(c.line) {

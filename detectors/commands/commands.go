@@ -214,10 +214,22 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 			put(encodedRule, sev, "", x.start, x.end)
 		}
 	}
+	var cand []bool
 	for _, t := range texts {
 		n := normWin(t.s)
-		for _, r := range textRules {
-			loc := r.match(n)
+		if cand == nil {
+			cand = make([]bool, len(textRules))
+		} else {
+			clear(cand)
+		}
+		if !textKeywords.candidates(n, cand) {
+			continue
+		}
+		for i, r := range textRules {
+			if !cand[i] {
+				continue
+			}
+			loc := r.matchKW(n)
 			if loc == nil {
 				continue
 			}

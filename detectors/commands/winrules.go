@@ -30,6 +30,11 @@ func (t *textRule) match(s string) []int {
 	if !containsAny(s, t.keywords...) {
 		return nil
 	}
+	return t.matchKW(s)
+}
+
+// matchKW is match for a text known to hold one of the rule's keywords.
+func (t *textRule) matchKW(s string) []int {
 	var loc []int
 	if len(s) > 1024 && strings.Count(s, "\n") > 4 {
 		// A long script: the pattern is looked for on the lines that hold
@@ -98,9 +103,9 @@ var textRules = []*textRule{
 	// Code decoded or inflated in memory and run at once: obfuscated
 	// execution whatever it holds.
 	tr("ps-iex-decoded", "obfuscated execution", high, "decodes or decompresses a payload in memory and runs it with Invoke-Expression (ATT&CK T1027)",
-		[]string{"iex", "invoke-expression"},
-		`(\biex\b|invoke-expression)`,
+		[]string{"frombase64string", "gzipstream", "deflatestream", "-bxor", "[char[]]", "securestringtoglobalallocunicode", "convertto-securestring"},
 		`frombase64string|gzipstream|deflatestream|-bxor\b|\[char\[\]\]|securestringtoglobalallocunicode|convertto-securestring\s+-key`,
+		`(\biex\b|invoke-expression)`,
 		[]string{"$s=New-Object IO.MemoryStream(,[Convert]::FromBase64String($b)); IEX (New-Object IO.StreamReader(New-Object IO.Compression.GzipStream($s,[IO.Compression.CompressionMode]::Decompress))).ReadToEnd()"},
 		[]string{"Invoke-Expression 'Get-Date'", "[Convert]::FromBase64String($b) | Set-Content -AsByteStream out.bin"}),
 	tr("ps-eventlog-clear-api", "defense evasion", high, "clears event logs through the .NET event-log API (ATT&CK T1070.001)",
@@ -112,13 +117,13 @@ var textRules = []*textRule{
 	// Files found recursively under the profiles or a drive root, then
 	// deleted or renamed one by one: wiping or a ransom rename.
 	tr("ps-mass-file-impact", "destructive filesystem", high, "deletes or renames every file found recursively under the user profiles or a drive (ATT&CK T1485, T1486)",
-		[]string{"-recurse", "-r "},
+		[]string{"remove-item", "rename-item", "| ri ", "|ri ", "| del ", "| ren ", "set-content", "encrypt("},
 		`(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~)(\\|\s|$))[^|;]*-r(ecurse)?\b[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)|(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*-r(ecurse)?\b[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~)(\\|\s|$))[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)`,
 		``,
 		[]string{"Get-ChildItem -Path C:\\Users -Include *.docx,*.pdf -Recurse | Remove-Item -Force", "Get-ChildItem C:\\Users\\*\\Documents -Recurse | ForEach-Object { Rename-Item $_.FullName ($_.FullName + '.locked') }"},
 		[]string{"Get-ChildItem -Path .\\bin -Recurse | Remove-Item -Force", "Get-ChildItem -Path $env:TEMP -Filter *.log | Remove-Item"}),
 	tr("ps-config-password-search", "credential access", high, "searches configuration files across a drive or the profiles for passwords (ATT&CK T1552.001)",
-		[]string{"select-string", "sls"},
+		[]string{"password", "passwd", "pwd", "connectionstring", "credential"},
 		`(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*-r(ecurse)?\b[^|;]*\|\s*(select-string|sls)\s[^|;]*(password|passwd|pwd|cpassword|connectionstring|credential)`,
 		``,
 		[]string{"Get-ChildItem -Path C:\\ -Include *.config,*.xml -Recurse -ErrorAction SilentlyContinue | Select-String -Pattern 'password'"},
@@ -145,7 +150,7 @@ var textRules = []*textRule{
 	// written or run (file.txt:payload.exe): where payloads hide. The
 	// Zone.Identifier stream a download carries has no such extension.
 	tr("win-ads-payload", "defense evasion", high, "writes or runs a program or script hidden in an alternate data stream (ATT&CK T1564.004)",
-		[]string{":"},
+		[]string{".exe", ".dll", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".hta", ".sct", ".cab", ".reg", ".ini", ".scr", ".msi", ".tgz", ".zip", ".bin"},
 		`[a-z0-9_)\]-]\.[a-z0-9]{1,5}:[a-z0-9_$-][a-z0-9_.$-]*\.(exe|dll|bat|cmd|ps1|vbs|vbe|js|jse|hta|sct|cab|reg|ini|scr|msi|tgz|zip|bin)\b`,
 		``,
 		[]string{"print /D:C:\\Users\\Public\\notes.txt:x.exe C:\\Users\\Public\\x.exe", "makecab C:\\Users\\Public\\a.exe C:\\Users\\Public\\n.txt:a.cab", "cmd.exe - < report.doc:run.bat"},
@@ -282,4 +287,56 @@ var hiddenWindowRe = regexp.MustCompile(`(?i)\s[-/]w(indowstyle)?\s+(h|hidden|1)
 
 func isEncodedHidden(s string) bool {
 	return hiddenWindowRe.MatchString(s) || strings.Contains(strings.ToLower(s), "-noni") && strings.Contains(strings.ToLower(s), "-nop")
+}
+
+// textKeywords finds, in one pass over a text, the text rules one of whose
+// keywords it holds: with some fifty rules, asking each rule for each of
+// its keywords cost more than the rules' patterns.
+var textKeywords = func() *kwIndex {
+	k := &kwIndex{}
+	for i, r := range textRules {
+		for _, w := range r.keywords {
+			k.add(w, i)
+		}
+	}
+	return k
+}()
+
+type kwEntry struct {
+	s     string
+	rules []int
+}
+
+type kwIndex struct {
+	by [256][]*kwEntry
+}
+
+func (k *kwIndex) add(w string, rule int) {
+	if w == "" {
+		return
+	}
+	for _, e := range k.by[w[0]] {
+		if e.s == w {
+			e.rules = append(e.rules, rule)
+			return
+		}
+	}
+	k.by[w[0]] = append(k.by[w[0]], &kwEntry{s: w, rules: []int{rule}})
+}
+
+// candidates marks in out (len(textRules)) the rules whose keywords occur
+// in s, and reports whether any does.
+func (k *kwIndex) candidates(s string, out []bool) bool {
+	any := false
+	for i := 0; i < len(s); i++ {
+		for _, e := range k.by[s[i]] {
+			if strings.HasPrefix(s[i:], e.s) {
+				for _, r := range e.rules {
+					out[r] = true
+				}
+				any = true
+			}
+		}
+	}
+	return any
 }
