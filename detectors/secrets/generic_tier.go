@@ -102,7 +102,7 @@ func eachProviderWord(own []*Rule, f func(w string)) {
 }
 
 // providerNameSet is the set of provider names that name a credential on
-// their own when a machine-made value is assigned to them (`deepgram =
+// their own when a machine-made value is assigned to them (`mailgun =
 // …`, `"launchdarkly": "…"`, TruffleHog's provider keyword before a
 // token): the provider words of the rules (picket's, passed in, and
 // gitleaks' defaults) of four letters or more that are no dictionary word
@@ -134,7 +134,7 @@ func providerNameAt(text string, i int) int {
 	j := i
 	for j < len(text) && j-i < 24 && (isLetter(text[j]) || (j > i && text[j] >= '0' && text[j] <= '9')) {
 		if j > i && isLowerByte(text[j-1]) && isLetter(text[j]) && !isLowerByte(text[j]) {
-			break // a camelCase boundary: deepgramApi
+			break // a camelCase boundary: mailgunApi
 		}
 		j++
 	}
@@ -186,7 +186,7 @@ func matchCredential(text string, start, limit int) []int {
 	kw := credWordAt(text, start)
 	provider := false
 	if kw == 0 {
-		// A provider's name alone (deepgram = …): parsed like a credential
+		// A provider's name alone (mailgun = …): parsed like a credential
 		// name, unless the name also holds a credential word (that hit
 		// reads it) or says password.
 		if kw = providerNameAt(text, start); kw == 0 {
