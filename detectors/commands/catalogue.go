@@ -45,13 +45,13 @@ type entry struct {
 	MustNot   []string `toml:"must_not"`
 
 	re, also, not, names, path *litRe
-	open                 bool     // a row for any program ("*") or names_re: args may match the program word too
-	nameHits             sync.Map // name → bool: names_re results (names repeat across calls)
-	nameHitsN            atomic.Int32
-	subs                 [][]string
-	flags                []string
-	all                  []string
-	rule                 *rule
+	open                       bool     // a row for any program ("*") or names_re: args may match the program word too
+	nameHits                   sync.Map // name → bool: names_re results (names repeat across calls)
+	nameHitsN                  atomic.Int32
+	subs                       [][]string
+	flags                      []string
+	all                        []string
+	rule                       *rule
 }
 
 type catalogueFile struct {
