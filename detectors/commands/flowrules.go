@@ -25,6 +25,19 @@ var flowRules = []*rule{
 		check: checkManifestEscape,
 	},
 	{
+		ID: "encrypt-then-delete", Class: "impact", Sev: high,
+		Msg: "encrypts a file and then deletes the original (the ransomware technique, ATT&CK T1486)",
+		Must: []string{
+			"gpg --batch --yes --passphrase x -c /home/bob/notes.db && rm /home/bob/notes.db",
+			"for f in $(find /srv/data -type f); do openssl enc -aes-256-cbc -in \"$f\" -out \"$f.enc\" -pass pass:x && rm \"$f\"; done",
+		},
+		MustNot: []string{
+			"gpg -c backup.tar && rm backup.tar.old",
+			"openssl enc -d -aes-256-cbc -in a.enc -out a.tar -pass pass:x && rm a.enc",
+		},
+		check: checkEncryptThenDelete,
+	},
+	{
 		ID: "kill-security-daemon", Class: "defense evasion", Sev: high,
 		Msg:  "kills or stops a security or logging daemon found by name (ATT&CK T1562.001)",
 		Must: []string{"kill -9 $(pgrep auditd)", "pkill -9 falcon-sensor", "killall -9 osqueryd", "kill $(pidof rsyslogd)"},
@@ -225,4 +238,55 @@ func daemonPrefix(p string) bool {
 		}
 	}
 	return false
+}
+
+// encryptedInput returns the file an encrypting call reads (openssl enc
+// -in F, gpg -c F, ccrypt F, age … F), or "".
+func encryptedInput(c *call) string {
+	args := c.args()
+	switch c.name {
+	case "openssl":
+		if c.arg(1) != "enc" && !strings.HasPrefix(c.arg(1), "aes") && !strings.HasPrefix(c.arg(1), "des") || hasFlag(c, "d") {
+			return ""
+		}
+		if v, ok := optValue(c, "-in", ""); ok {
+			return v
+		}
+	case "gpg", "gpg2":
+		if !hasFlag(c, "c", "--symmetric") && !hasFlag(c, "e", "--encrypt") {
+			return ""
+		}
+		if len(args) > 0 && !strings.HasPrefix(args[len(args)-1], "-") {
+			return args[len(args)-1]
+		}
+	case "ccrypt", "ccencrypt", "age":
+		if hasFlag(c, "d", "--decrypt") {
+			return ""
+		}
+		if len(args) > 0 && !strings.HasPrefix(args[len(args)-1], "-") {
+			return args[len(args)-1]
+		}
+	}
+	return ""
+}
+
+func checkEncryptThenDelete(c *call, _ *config) *hit {
+	if c.name != "rm" && c.name != "shred" && c.name != "unlink" && c.name != "srm" {
+		return nil
+	}
+	del := map[string]bool{}
+	for _, a := range c.args() {
+		if !strings.HasPrefix(a, "-") {
+			del[a] = true
+		}
+	}
+	for _, o := range c.a.calls {
+		if o == c {
+			return nil // only encryptions before the deletion count
+		}
+		if in := encryptedInput(o); in != "" && del[in] {
+			return c.rule()
+		}
+	}
+	return nil
 }
