@@ -318,8 +318,16 @@ func (e *entry) matches(in inv, cc *[2]*canon) bool {
 	if e.Sudo && !in.sudo {
 		return false
 	}
-	if len(e.Keywords) > 0 && !keywordsMay(in, e.Keywords) {
-		return false
+	if len(e.Keywords) > 0 {
+		if e.Path != "" && e.Args == "" && e.Also == "" {
+			// Only the program as written is read: the keywords are looked
+			// for there alone (a row for any program runs on every call).
+			if !containsAnyFold(in.raw, e.Keywords) {
+				return false
+			}
+		} else if !keywordsMay(in, e.Keywords) {
+			return false
+		}
 	}
 	win := e.Platform == "windows"
 	cmdlet := win && strings.Contains(in.name, "-")
@@ -452,6 +460,15 @@ func keywordsMay(in inv, kws []string) bool {
 			if containsFold(w, k) || alt != "" && containsFold(w, alt) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func containsAnyFold(s string, kws []string) bool {
+	for _, k := range kws {
+		if containsFold(s, k) {
+			return true
 		}
 	}
 	return false
