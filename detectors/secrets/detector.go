@@ -365,8 +365,11 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if r.scored {
 		return e.acceptCredential(r, secret, key, text, start, end)
 	}
-	if len(secret) < r.MinLen || secret == "" {
-		return match{}, false
+	if len(secret) < r.MinLen || secret == "" || strings.Trim(secret, "*•") == "" {
+		return match{}, false // too short, or masked (user:*****@host)
+	}
+	if r.Origin != "" && selfNamed(secret) {
+		return match{}, false // an imported rule's `password = "password"`
 	}
 	// edited: a sequence run ("abcdef", "1234567") in a password is a
 	// weak human choice, not a placeholder: reported at low severity.
@@ -536,6 +539,16 @@ func weakValue(r *compiledRule, v, key string) bool {
 		return true
 	}
 	return charClasses(v) == 1 && len(v) < 16
+}
+
+// selfNamed reports a value that is only the name of what it stands
+// for (password, secret, token): a template, not a credential.
+func selfNamed(v string) bool {
+	switch strings.ToLower(strings.Trim(v, "<>[]{}_")) {
+	case "password", "passwd", "pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "key", "credentials":
+		return true
+	}
+	return false
 }
 
 // deleet undoes the usual letter-for-symbol swaps of hand-made passwords.
