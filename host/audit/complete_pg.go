@@ -21,16 +21,17 @@ import (
 //  1. lock the chain heads of the batch's tenants (lockHeadsOf);
 //  2. lock the batch's event rows, in (tenant, session, id) order, and
 //     tell the pending ones from those evaluated meanwhile or gone;
-//  3. one pipeline: take the batch off the queue, write results, findings,
-//     detector runs and session counts, and read the rows back for the
-//     chain (the link hashes what the database holds, as VerifyChain does);
-//  4. one pipeline: append the links, write session memory (each update's
-//     statements in order, so that each sees the ones before it) and move
-//     the chain heads.
+//  3. one pipeline: take the batch off the queue, write results, findings
+//     and detector runs, and read the rows back for the chain (the link
+//     hashes what the database holds, as VerifyChain does);
+//  4. one pipeline: count the results into their sessions, append the
+//     links, write session memory (each update's statements in order, so
+//     that each sees the ones before it) and move the chain heads.
 //
 // Measured with `make load`: the completer, one goroutine, waited on these
 // round trips while the evaluators sat idle (README, "Bursts, crashes and
-// replicas").
+// replicas"). The batch's IDs are joined as unnest rows, whose small
+// row estimate keeps the planner on the primary keys.
 
 // batchSender is a transaction that pipelines statements.
 type batchSender interface {
@@ -72,7 +73,7 @@ func (s *sqlStore) completeClaimedPG(ctx context.Context, tx conn, pipe batchSen
 		}
 	}
 	rows, err := c.query(ctx, `SELECT id, tenant, received_ns, session_id, evaluated_ns IS NOT NULL, CASE WHEN id = ANY(?) THEN items END
-FROM events WHERE id = ANY(?) ORDER BY tenant, session_id, id FOR UPDATE`, needItems, ids)
+FROM events JOIN unnest(?::text[]) AS u(eid) ON id = u.eid ORDER BY tenant, session_id, id FOR UPDATE OF events`, needItems, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +110,16 @@ FROM events WHERE id = ANY(?) ORDER BY tenant, session_id, id FOR UPDATE`, needI
 
 	// 3. Results, findings, runs, session counts; then read back.
 	b := &pgx.Batch{}
-	b.Queue(`DELETE FROM work_queue WHERE event_id = ANY($1)`, ids)
+	b.Queue(`DELETE FROM work_queue USING unnest($1::text[]) AS u(eid) WHERE event_id = u.eid`, ids)
 	if len(order) == 0 {
 		return skipped, pipe.SendBatch(ctx, b).Close()
 	}
-	if err := queueResults(b, order, results, comps); err != nil {
+	queueSessions, err := queueResults(b, order, results, comps)
+	if err != nil {
 		return nil, err
 	}
 	hashed := make(map[string]*hashedEvent, len(order))
-	b.Queue(`SELECT `+hashEventCols+` FROM events WHERE id = ANY($1)`, pendingIDs).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT `+hashEventCols+` FROM events JOIN unnest($1::text[]) AS u(eid) ON id = u.eid`, pendingIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			ev := &hashedEvent{}
 			if err := rows.Scan(ev.dest()...); err != nil {
@@ -128,7 +130,7 @@ FROM events WHERE id = ANY(?) ORDER BY tenant, session_id, id FOR UPDATE`, needI
 		return rows.Err()
 	})
 	hashedFindings := map[string][]hashedFinding{}
-	b.Queue(`SELECT event_id, `+hashFindingCols+` FROM findings WHERE event_id = ANY($1) ORDER BY event_id, seq`, pendingIDs).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT event_id, `+hashFindingCols+` FROM findings JOIN unnest($1::text[]) AS u(eid) ON event_id = u.eid ORDER BY event_id, seq`, pendingIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
 			var f hashedFinding
@@ -143,8 +145,10 @@ FROM events WHERE id = ANY(?) ORDER BY tenant, session_id, id FOR UPDATE`, needI
 		return nil, err
 	}
 
-	// 4. Links in (tenant, session, id) order, memory, heads.
+	// 4. Session counts, links in (tenant, session, id) order, memory,
+	// heads.
 	b = &pgx.Batch{}
+	queueSessions(b)
 	var (
 		lTenant, lEvent, lPrev, lHash []string
 		lSeq                          []int64
@@ -186,8 +190,11 @@ SELECT t, q, e, p, h, $6 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::t
 	return skipped, nil
 }
 
-// queueResults queues the writes of completeIn for every event of order.
-func queueResults(b *pgx.Batch, order []pendingEvent, results map[string]*Result, comps map[string]completion) error {
+// queueResults queues the writes of completeIn for every event of order
+// but the session counts, and returns what queues those: they go in the
+// last pipeline, so that the hot session rows, which every intake batch
+// writes too, stay locked for as short a time as can be.
+func queueResults(b *pgx.Batch, order []pendingEvent, results map[string]*Result, comps map[string]completion) (func(*pgx.Batch), error) {
 	n := len(order)
 	var (
 		ids, decisions, modes, categories, messages  = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -210,7 +217,7 @@ func queueResults(b *pgx.Batch, order []pendingEvent, results map[string]*Result
 			its := res.Items
 			if its == nil && p.items != nil {
 				if err := json.Unmarshal([]byte(*p.items), &its); err != nil {
-					return fmt.Errorf("items of %s: %w", p.id, err)
+					return nil, fmt.Errorf("items of %s: %w", p.id, err)
 				}
 			}
 			f.add(p, res.Findings, toolMap(its))
@@ -236,10 +243,10 @@ max_severity = u.sev, findings = u.nf, latency_ns = u.lat, items = COALESCE(u.it
 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
   AS u(id, ev, d, wb, m, c, msg, sev, nf, lat, items)
 WHERE e.id = u.id`, ids, evaluated, decisions, wouldBlock, modes, categories, messages, maxSev, counting, lat, items)
-	// A result written before (a crash between two writes of an earlier
-	// version) is replaced, as completeIn does.
-	b.Queue(`DELETE FROM findings WHERE event_id = ANY($1)`, ids)
-	b.Queue(`DELETE FROM detector_runs WHERE event_id = ANY($1)`, ids)
+	// completeIn first deletes the event's findings and runs, for an
+	// event evaluated again; these events are pending, and every write
+	// of a result (findings, runs and evaluated_ns) has always been one
+	// transaction, so they have none.
 	if len(f.id) > 0 {
 		b.Queue(`INSERT INTO findings (event_id, seq, tenant, received_ns, detector, rule, category, class, severity, confidence, item, start_pos, end_pos,
 message, redacted, fingerprint, action, suppressed, evidence, text_start, text_end, tool)
@@ -253,7 +260,10 @@ SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::tex
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])`,
 			r.id, r.seq, r.detector, r.runtime, r.outcome, r.err, r.duration, r.findings)
 	}
-	if len(sessionOrder) > 0 {
+	return func(b *pgx.Batch) {
+		if len(sessionOrder) == 0 {
+			return
+		}
 		// Sessions in (tenant, session) order, as order has them, locked
 		// before they are written.
 		var ts, ss []string
@@ -268,8 +278,7 @@ ORDER BY s.tenant, s.session_id FOR UPDATE OF s`, ts, ss)
   max_severity = GREATEST(s.max_severity, u.m)
 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(t, s, f, b, w, m)
 WHERE s.tenant = u.t AND s.session_id = u.s`, ts, ss, nf, nb, nw, ms)
-	}
-	return nil
+	}, nil
 }
 
 // findingRows are the columns of the findings of a batch.

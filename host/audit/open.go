@@ -69,7 +69,7 @@ func Open(ctx context.Context, cfg Config) (Store, error) {
 	case "", "sqlite", "sqlite3":
 		db, err = openSQLite(ctx, cfg)
 	case "postgres", "postgresql", "pgx":
-		db, err = openPostgres(ctx, cfg)
+		db, err = openPostgres(ctx, cfg, nil)
 	default:
 		return nil, fmt.Errorf("audit: unknown store driver %q (want sqlite or postgres)", cfg.Driver)
 	}
@@ -82,7 +82,11 @@ func Open(ctx context.Context, cfg Config) (Store, error) {
 	}
 	work := db
 	if db.driver() == "postgres" {
-		w, err := openPostgres(ctx, cfg)
+		// The work queue's and session memory's statements are key
+		// lookups on rows a burst keeps hot; at the default
+		// random_page_cost the planner preferred scanning the whole queue
+		// (and detector_runs) to a hundred index probes.
+		w, err := openPostgres(ctx, cfg, map[string]string{"random_page_cost": "1.1"})
 		if err != nil {
 			_ = db.close()
 			return nil, err
@@ -205,13 +209,20 @@ func (p *writerPool) release(key string) error {
 	return w.db.Close()
 }
 
-func openPostgres(ctx context.Context, cfg Config) (database, error) {
+// openPostgres opens a pool on cfg's database; params are run-time
+// settings of its connections where the DSN does not set them.
+func openPostgres(ctx context.Context, cfg Config, params map[string]string) (database, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		// pgx errors may quote the DSN, password included: do not wrap.
 		return nil, fmt.Errorf("audit: postgres: bad dsn")
 	}
 	pc.MaxConns = int32(cfg.MaxConns)
+	for k, v := range params {
+		if _, set := pc.ConnConfig.RuntimeParams[k]; !set {
+			pc.ConnConfig.RuntimeParams[k] = v
+		}
+	}
 	if cfg.Schema != "" {
 		pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
 	}
