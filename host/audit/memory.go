@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,6 +141,10 @@ type MemoryStore interface {
 	// Recall returns the session's state, which of digests it has judged,
 	// and its marks.
 	Recall(ctx context.Context, tenant, session string, digests []string) (*Recall, error)
+	// RecallBatch is Recall for several sessions (a worker's claimed
+	// batch) in a few round trips whatever their number: out[i] answers
+	// reqs[i], and requests of one session each get their own Recall.
+	RecallBatch(ctx context.Context, reqs []RecallRequest) ([]*Recall, error)
 	// Remember adds each update to its session in one transaction (a group
 	// commit), in order, applies the bounds (dropping the oldest rows) and
 	// returns how many rows the bounds dropped.
@@ -227,6 +232,152 @@ func (s *sqlStore) Recall(ctx context.Context, tenant, session string, digests [
 	}
 	return rc, nil
 }
+
+// RecallRequest is one event's part of a RecallBatch.
+type RecallRequest struct {
+	Tenant, Session string
+	Digests         []string
+}
+
+// recallChunk bounds the rows one RecallBatch statement asks for (the
+// placeholders SQLite and PostgreSQL take are bounded).
+const recallChunk = 200
+
+// RecallBatch implements MemoryStore.
+func (s *sqlStore) RecallBatch(ctx context.Context, reqs []RecallRequest) ([]*Recall, error) {
+	type key struct{ tenant, session string }
+	var keys []key
+	states := map[key]*MemoryState{}
+	for _, r := range reqs {
+		k := key{r.Tenant, r.Session}
+		if _, seen := states[k]; !seen {
+			states[k] = nil
+			keys = append(keys, k)
+		}
+	}
+	for i := 0; i < len(keys); i += recallChunk {
+		part := keys[i:min(i+recallChunk, len(keys))]
+		var args []any
+		for _, k := range part {
+			args = append(args, k.tenant, k.session)
+		}
+		rows, err := s.work.query(ctx, `SELECT tenant, `+memoryCols+` FROM session_memory WHERE (tenant, session_key) IN (VALUES `+tuples(len(part), 2)+`)`, args...)
+		if err != nil {
+			return nil, s.errf("recall", err)
+		}
+		for rows.Next() {
+			var tenant string
+			st, err := scanMemory(prefixed{rows, &tenant})
+			if err != nil {
+				rows.Close()
+				return nil, s.errf("recall", err)
+			}
+			states[key{tenant, st.Session}] = st
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.errf("recall", err)
+		}
+	}
+	// The asked digests of the sessions remembered, and their marks.
+	type item struct {
+		key
+		digest string
+	}
+	var ask []item
+	asked := map[item]bool{}
+	for _, r := range reqs {
+		k := key{r.Tenant, r.Session}
+		if states[k] == nil {
+			continue
+		}
+		for _, d := range r.Digests {
+			if it := (item{k, d}); !asked[it] {
+				asked[it] = true
+				ask = append(ask, it)
+			}
+		}
+	}
+	items := map[key]map[string]JudgedItem{}
+	for i := 0; i < len(ask); i += recallChunk {
+		part := ask[i:min(i+recallChunk, len(ask))]
+		var args []any
+		for _, it := range part {
+			args = append(args, it.tenant, it.session, it.digest)
+		}
+		rows, err := s.work.query(ctx, `SELECT tenant, session_key, digest, signature, kind, first_event, first_step, findings FROM session_items
+WHERE (tenant, session_key, digest) IN (VALUES `+tuples(len(part), 3)+`)`, args...)
+		if err != nil {
+			return nil, s.errf("recall", err)
+		}
+		for rows.Next() {
+			var k key
+			var it JudgedItem
+			var kind, fs string
+			if err := rows.Scan(&k.tenant, &k.session, &it.Digest, &it.Signature, &kind, &it.FirstEvent, &it.FirstStep, &fs); err != nil {
+				rows.Close()
+				return nil, s.errf("recall", err)
+			}
+			it.Kind = sdk.Kind(kind)
+			if err := json.Unmarshal([]byte(fs), &it.Findings); err != nil {
+				rows.Close()
+				return nil, s.errf("recall", fmt.Errorf("item %s: findings: %w", it.Digest, err))
+			}
+			if items[k] == nil {
+				items[k] = map[string]JudgedItem{}
+			}
+			items[k][it.Digest] = it
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.errf("recall", err)
+		}
+	}
+	marks := map[key][]Mark{}
+	for _, k := range keys {
+		if st := states[k]; st != nil && st.Marks > 0 {
+			m, err := s.marks(ctx, k.tenant, k.session, 0)
+			if err != nil {
+				return nil, s.errf("recall", err)
+			}
+			marks[k] = m
+		}
+	}
+	out := make([]*Recall, len(reqs))
+	for i, r := range reqs {
+		k := key{r.Tenant, r.Session}
+		rc := &Recall{Items: map[string]JudgedItem{}}
+		if st := states[k]; st != nil {
+			cp := *st
+			rc.State = &cp
+			for _, d := range r.Digests {
+				if it, ok := items[k][d]; ok {
+					rc.Items[d] = it
+				}
+			}
+			rc.Marks = slices.Clone(marks[k]) // each turn appends its own
+		}
+		out[i] = rc
+	}
+	return out, nil
+}
+
+// tuples is n parenthesized groups of width placeholders: "(?, ?), (?, ?)".
+func tuples(n, width int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
+}
+
+// prefixed scans a row whose first column goes to first and the others to
+// the destinations Scan is given.
+type prefixed struct {
+	r     scanner
+	first any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append([]any{p.first}, dest...)...) }
 
 func (s *sqlStore) scanItems(ctx context.Context, into map[string]JudgedItem, q string, args ...any) error {
 	rows, err := s.work.query(ctx, q, args...)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/sdk"
 )
@@ -154,6 +156,51 @@ func TestMemoryQuarantineLiftPrune(t *testing.T) {
 		st, _ = m.MemoryState(ctx, "acme", "q2")
 		if !st.Quarantine.Active(now) || st.Quarantine.Active(now.Add(2*time.Minute)) {
 			t.Fatalf("timed quarantine: %+v", st.Quarantine)
+		}
+	})
+}
+
+// RecallBatch answers each request as Recall does, in a few statements for
+// the whole batch; requests of one session get Recalls of their own.
+func TestMemoryRecallBatch(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, s audit.Store) {
+		ctx, m := testCtx(t), memOf(t, s)
+		up := update("acme", "s1", "e1", t0, "d1", "d2")
+		up.Marks = []audit.Mark{{FP: "m1", Kind: audit.MarkSecret, Label: "secrets/aws", FirstItem: 1}}
+		up2 := update("acme", "s2", "e2", t0.Add(time.Second), "d1", "d3")
+		up3 := update("beta", "s1", "e3", t0, "d9")
+		if _, err := m.Remember(ctx, up, up2, up3); err != nil {
+			t.Fatal(err)
+		}
+		reqs := []audit.RecallRequest{
+			{Tenant: "acme", Session: "s1", Digests: []string{"d1", "d3", "d9"}},
+			{Tenant: "acme", Session: "s2", Digests: []string{"d1", "d3"}},
+			{Tenant: "acme", Session: "s1", Digests: []string{"d2"}},
+			{Tenant: "acme", Session: "unknown", Digests: []string{"d1"}},
+			{Tenant: "beta", Session: "s1"},
+		}
+		got, err := m.RecallBatch(ctx, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(reqs) {
+			t.Fatalf("%d recalls for %d requests", len(got), len(reqs))
+		}
+		for i, r := range reqs {
+			want, err := m.Recall(ctx, r.Tenant, r.Session, r.Digests)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got[i]); diff != "" {
+				t.Errorf("request %d (-Recall +RecallBatch):\n%s", i, diff)
+			}
+		}
+		// Each turn appends the marks its event adds to its own.
+		got[0].Marks = append(got[0].Marks, audit.Mark{FP: "first"})
+		got[2].Marks = append(got[2].Marks, audit.Mark{FP: "second"})
+		if got[0].Marks[1].FP != "first" {
+			t.Errorf("requests of one session share their marks: %+v", got[0].Marks)
 		}
 	})
 }

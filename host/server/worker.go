@@ -14,6 +14,7 @@ import (
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/engine"
 	"github.com/picketsec/picket/host/session"
+	"github.com/picketsec/picket/sdk"
 )
 
 // Asynchronous events are evaluated from the store's work queue (see
@@ -56,6 +57,10 @@ type asyncJob struct {
 	id     string
 	spool  *spoolData
 	tenant string
+	// recalled says that turn is the event's session memory, recalled
+	// with its claimed batch (nil: none, or judged alone).
+	recalled bool
+	turn     *session.Turn
 }
 
 type doneJob struct {
@@ -174,6 +179,7 @@ func (q *workQueue) claim(limit int) int {
 		return 0
 	}
 	q.held.Add(int64(len(evs)))
+	jobs := make([]asyncJob, 0, len(evs))
 	for _, rec := range evs {
 		sp, err := s.sealer.open(rec.Spool)
 		if err != nil {
@@ -185,9 +191,35 @@ func (q *workQueue) claim(limit int) int {
 			continue
 		}
 		sp.Event.ID, sp.Event.Tenant = rec.ID, rec.Tenant
-		q.jobs <- asyncJob{id: rec.ID, spool: sp, tenant: rec.Tenant}
+		jobs = append(jobs, asyncJob{id: rec.ID, spool: sp, tenant: rec.Tenant})
+	}
+	q.recall(ctx, jobs)
+	for _, j := range jobs {
+		q.jobs <- j
 	}
 	return len(evs)
+}
+
+// recall recalls the session memory of a claimed batch in one go (a
+// round trip per event was most of the store's work left per event on
+// PostgreSQL). On a store error the events are judged alone, as
+// beginSession does.
+func (q *workQueue) recall(ctx context.Context, jobs []asyncJob) {
+	s := q.s
+	if s.sessions == nil || len(jobs) == 0 {
+		return
+	}
+	evs := make([]*sdk.Event, len(jobs))
+	for i := range jobs {
+		evs[i] = jobs[i].spool.Event
+	}
+	turns, err := s.sessions.BeginBatch(ctx, evs, s.config(), s.eng.Signature())
+	if err != nil {
+		s.log.Warn("session memory unavailable; judging the claimed events alone", "events", len(jobs), "first_event_id", jobs[0].id, "error", err)
+	}
+	for i := range jobs {
+		jobs[i].recalled, jobs[i].turn = true, turns[i]
+	}
 }
 
 func (q *workQueue) evaluator() {
@@ -376,7 +408,10 @@ func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, *session.Turn, bool
 	ctx, call := s.tel.StartEvaluation(context.Background(), j.spool.Trace)
 	defer call.End(0)
 	call.Event(ev, mode)
-	turn := s.beginSession(ctx, ev)
+	turn := j.turn
+	if !j.recalled {
+		turn = s.beginSession(ctx, ev)
+	}
 	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode, Session: turn.Input()})
 	if err != nil {
 		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)

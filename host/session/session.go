@@ -159,7 +159,8 @@ type Turn struct {
 	ev     *sdk.Event
 	now    time.Time
 
-	digests []string // per item
+	digests []string                    // per item
+	known   map[string]audit.JudgedItem // from the cache, until recalled
 	judged  map[int][]sdk.Finding
 	state   *audit.MemoryState
 	marks   []audit.Mark // recalled, then those this event adds
@@ -202,6 +203,54 @@ func Assign(m *Manager, ev *sdk.Event) {
 // Turn (and nil error) means session memory is off or the event has no
 // items. On a store error the event is to be judged without memory.
 func (m *Manager) Begin(ctx context.Context, ev *sdk.Event, cfg *config.Config, signature string) (*Turn, error) {
+	t, ask := m.prepare(ev, cfg)
+	if t == nil {
+		return nil, nil
+	}
+	rc, err := m.store.Recall(ctx, t.tenant, t.key, ask)
+	if err != nil {
+		m.metrics.SessionError("recall")
+		return nil, err
+	}
+	t.recalled(rc, signature)
+	return t, nil
+}
+
+// BeginBatch is Begin for several events (an asynchronous worker's
+// claimed batch) with one recall from the store for all of them, instead
+// of a round trip per event: turns[i] is evs[i]'s turn, or nil. On a store
+// error every event is to be judged without memory.
+func (m *Manager) BeginBatch(ctx context.Context, evs []*sdk.Event, cfg *config.Config, signature string) ([]*Turn, error) {
+	turns := make([]*Turn, len(evs))
+	var (
+		reqs []audit.RecallRequest
+		at   []int
+	)
+	for i, ev := range evs {
+		t, ask := m.prepare(ev, cfg)
+		if t == nil {
+			continue
+		}
+		turns[i] = t
+		reqs, at = append(reqs, audit.RecallRequest{Tenant: t.tenant, Session: t.key, Digests: ask}), append(at, i)
+	}
+	if len(reqs) == 0 {
+		return turns, nil
+	}
+	rcs, err := m.store.RecallBatch(ctx, reqs)
+	if err != nil {
+		m.metrics.SessionError("recall")
+		return make([]*Turn, len(evs)), err
+	}
+	for k, i := range at {
+		turns[i].recalled(rcs[k], signature)
+	}
+	return turns, nil
+}
+
+// prepare starts ev's turn (nil when memory is off or ev has no items)
+// and returns the digests of its items that the cache does not hold.
+func (m *Manager) prepare(ev *sdk.Event, cfg *config.Config) (*Turn, []string) {
 	if m == nil || cfg == nil || !cfg.Session.Enabled || len(ev.Items) == 0 {
 		return nil, nil
 	}
@@ -213,22 +262,24 @@ func (m *Manager) Begin(ctx context.Context, ev *sdk.Event, cfg *config.Config, 
 	for i, it := range ev.Items {
 		t.digests[i] = m.digest(t.tenant, t.key, it)
 	}
-	known := make(map[string]audit.JudgedItem, len(t.digests))
+	t.known = make(map[string]audit.JudgedItem, len(t.digests))
 	var ask []string
 	m.cacheMu.Lock()
 	for _, d := range t.digests {
 		if j, ok := m.judged[t.cacheKey(d)]; ok {
-			known[d] = j
+			t.known[d] = j
 		} else {
 			ask = append(ask, d)
 		}
 	}
 	m.cacheMu.Unlock()
-	rc, err := m.store.Recall(ctx, t.tenant, t.key, ask)
-	if err != nil {
-		m.metrics.SessionError("recall")
-		return nil, err
-	}
+	return t, ask
+}
+
+// recalled completes the turn with what the store recalled.
+func (t *Turn) recalled(rc *audit.Recall, signature string) {
+	m, ev, known := t.m, t.ev, t.known
+	t.known = nil
 	if rc.State == nil {
 		// Forgotten (retention) or new: what the cache holds is stale.
 		known = map[string]audit.JudgedItem{}
@@ -258,7 +309,6 @@ func (m *Manager) Begin(ctx context.Context, ev *sdk.Event, cfg *config.Config, 
 	}
 	m.metrics.SessionItems(len(ev.Items)-reused, reused)
 	t.cwd = workingDir(ev)
-	return t, nil
 }
 
 // Input is what the engine needs from the turn.
