@@ -21,8 +21,10 @@ import (
 // fsync, are most of the rest. On PostgreSQL a batch is one set-based
 // statement (audit's RecordBatch): the intake then takes one connection
 // and one commit per batch instead of one of each per event, which leaves
-// the database's time to the evaluation of what was taken in (the burst's
-// drain went from under half of its intake rate to more than 80 %).
+// the database's time to the evaluation of what was taken in (README,
+// "Bursts, crashes and replicas": the burst's drain went from under half
+// of its intake rate to all of it, with the completion and recall batched
+// too).
 const (
 	// intakeBatch bounds the events of one intake commit.
 	intakeBatch = 256
