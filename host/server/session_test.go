@@ -397,10 +397,13 @@ func TestSessionReusesJudgedItems(t *testing.T) {
 	}
 	id := h2.Get("X-Picket-Event-Id")
 	rs.b.srv.sessions.Flush() // the background commits
-	d, err := rs.b.store.GetEvent(context.Background(), "alpha", id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The recorder writes decided events in the background too.
+	var d *audit.EventDetail
+	waitUntil(t, func() bool {
+		var err error
+		d, err = rs.b.store.GetEvent(context.Background(), "alpha", id)
+		return err == nil
+	})
 	var reused int
 	for _, f := range d.Result.Findings {
 		if f.Suppressed == audit.SuppressedReused {
