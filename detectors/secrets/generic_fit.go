@@ -4,45 +4,45 @@ package secrets
 
 // credentialModel: the generic tier's scorer, fitted on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2140 rows with candidates, 2599 candidates; -tier-fpr 0.008,
+// other families; 2155 rows with candidates, 2624 candidates; -tier-fpr 0.008,
 // -tier-balance 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.7446 (precision >= 0.97, FPR <= 0.8 %): precision  99.13%  recall  61.56%  FPR  0.79%  (tp 1826 fn 1140 fp 16 tn 2011)
-//	medium p >= 0.5207 (precision >= 0.85, FPR <= 2.0 %): precision  98.02%  recall  66.89%  FPR  1.97%  (tp 1984 fn 982 fp 40 tn 1987)
-//	low    p >= 0.0405 (precision >= 0.60): precision  96.78%  recall  69.02%  FPR  3.35%  (tp 2047 fn 919 fp 68 tn 1959)
+//	high   p >= 0.7453 (precision >= 0.97, FPR <= 0.8 %): precision  99.14%  recall  61.90%  FPR  0.79%  (tp 1836 fn 1130 fp 16 tn 2011)
+//	medium p >= 0.5186 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.43%  FPR  1.97%  (tp 2000 fn 966 fp 40 tn 1987)
+//	low    p >= 0.0403 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-5.0870, // bias
-		2.5839,  // len
-		2.1175,  // loglen
-		1.4840,  // entropy
-		-0.0603, // entropy_ratio
-		-0.3737, // classes
-		1.3797,  // digit_share
-		0.7543,  // upper_share
-		-0.9786, // other_share
-		2.3446,  // lm_bits
-		-0.4501, // few_letters
-		-0.2644, // word_cover
-		0.9805,  // hex
-		-0.5686, // uuid
-		-0.8285, // walk
-		0.3972,  // provider
-		0.9874,  // brand
-		1.0554,  // strong_name
-		-0.3827, // quoted
-		-0.5192, // sep_assign
-		-0.0111, // sep_space
-		0.5248,  // sep_glued
-		-0.4046, // prefixed
-		-1.0215, // marker
-		0.0154,  // distinct_ratio
-		0.8678,  // repeat
-		-1.1914, // no_cred_word
+		-5.0686, // bias
+		2.5903,  // len
+		2.1154,  // loglen
+		1.4797,  // entropy
+		-0.0608, // entropy_ratio
+		-0.3683, // classes
+		1.3720,  // digit_share
+		0.7544,  // upper_share
+		-0.9774, // other_share
+		2.3400,  // lm_bits
+		-0.4495, // few_letters
+		-0.2647, // word_cover
+		0.9812,  // hex
+		-0.5690, // uuid
+		-0.8275, // walk
+		0.3956,  // provider
+		0.9904,  // brand
+		1.0551,  // strong_name
+		-0.3830, // quoted
+		-0.5346, // sep_assign
+		-0.0244, // sep_space
+		0.5535,  // sep_glued
+		-0.4077, // prefixed
+		-1.0194, // marker
+		0.0107,  // distinct_ratio
+		0.8648,  // repeat
+		-1.1911, // no_cred_word
 	},
-	High: 0.7446, Medium: 0.5207, Low: 0.0405,
+	High: 0.7453, Medium: 0.5186, Low: 0.0403,
 }

@@ -258,6 +258,9 @@ func matchCredential(text string, start, limit int) []int {
 			}
 			if strings.ContainsAny(text[i+1:seg], "0123456789") || seg-i-1 >= 16 {
 				ve := ne
+				for ve < limit && ve-ne < 1000 && nameChar(text[ve]) && text[ve] != '$' {
+					ve++ // a value longer than the name run's cap
+				}
 				for ve < limit && ve-ne < 3 && text[ve] == '=' {
 					ve++ // base64 padding
 				}
