@@ -86,6 +86,7 @@ func init() {
 			catalogueIndex[n] = append(catalogueIndex[n], e)
 		}
 	}
+	winCatalogue = winCatalogueNames()
 }
 
 var (

@@ -195,12 +195,22 @@ func hasWinPath(s string) bool {
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // winCatalogue holds the Windows programs of the catalogue whose names are
-// not also POSIX programs or shell built-ins.
-var winCatalogue = func() map[string]bool {
+// not also POSIX programs or shell built-ins. It is made by the catalogue's
+// init (a package-level initializer would run before the catalogue is
+// loaded and see no row).
+var winCatalogue map[string]bool
+
+func winCatalogueNames() map[string]bool {
 	posixToo := set("expand", "more", "replace", "route", "arp", "netstat", "curl", "finger", "ftp", "tftp", "print", "at", "format",
 		"type", "start", "where", "query", "cat", "cp", "tar", "zip", "rsync", "scp", "copy", "move", "control", "explorer", "hostname",
 		"sqlite3", "whoami", "security", "w", "id", "ip", "ss", "wsl", "find", "sort", "tree", "mkdir", "echo", "set", "more", "dir",
-		"klist", "query", "print", "ping", "tracert", "nslookup", "mklink", "install", "driverquery", "fsutil")
+		"klist", "query", "print", "ping", "tracert", "nslookup", "mklink", "install", "driverquery", "fsutil",
+		// POSIX programs that some Windows rows also name (WSL, Git Bash,
+		// PowerShell aliases): a POSIX script running them is not Windows.
+		"rm", "mv", "bash", "sh", "ssh", "wget", "tee", "ln", "chmod", "touch", "sed", "awk", "kill", "rmdir", "mount", "dd",
+		"shred", "grep", "ls", "python", "python3", "node", "perl", "ruby", "git", "docker", "kubectl", "gcloud", "aws", "az",
+		"unzip", "openssl", "gpg", "xxd", "base64", "strings", "head", "tail", "less", "vim", "sftp", "plink", "tor", "socat",
+		"date", "sleep", "env", "export", "kill", "ps", "tcpdump", "nc", "ncat", "telnet", "scp", "rsync", "code", "npm", "pip")
 	m := map[string]bool{}
 	for _, e := range catalogue {
 		if e.Platform != "windows" {
@@ -213,7 +223,7 @@ var winCatalogue = func() map[string]bool {
 		}
 	}
 	return m
-}()
+}
 
 var psVerbs = set("get", "set", "new", "add", "remove", "invoke", "start", "stop", "clear", "register", "import", "export", "out",
 	"write", "read", "test", "enable", "disable", "install", "uninstall", "expand", "compress", "copy", "move", "rename", "select",
