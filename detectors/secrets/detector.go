@@ -13,6 +13,7 @@ package secrets
 import (
 	"context"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -215,6 +216,7 @@ func (e *engine) scanItem(ctx context.Context, it *sdk.Item) ([]match, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
+	ms = e.dropOffPath(it, text, ms)
 	ms = applyRequirements(text, ms)
 	ms = resolveOverlaps(ms)
 	kept := ms[:0]
@@ -900,6 +902,44 @@ func pathContexts(it *sdk.Item, text string, offset int) []string {
 		region = region[:i]
 	}
 	return appendLine(out, text, offset)
+}
+
+// dropOffPath removes the matches of path-restricted rules (gitleaks'
+// `path` beside a regex) whose text names no file of that path, before
+// they can hide another rule's finding of the same span.
+func (e *engine) dropOffPath(it *sdk.Item, text string, ms []match) []match {
+	kept := ms[:0]
+	for _, m := range ms {
+		if m.rule.pathRe == nil || pathApplies(m.rule.pathRe, it, text, m.start) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
+}
+
+// pathApplies reports whether a path-like word of the path context at
+// offset (pathContexts: the tool's arguments and command, the nearest file
+// header, the line so far) matches re: gitleaks matches a rule's path
+// against a file's path, picket against the words that may be one
+// (`+++ b/main.tf`, `{"file_path":"infra/db.tf"}`).
+func pathApplies(re *regexp.Regexp, it *sdk.Item, text string, offset int) bool {
+	for _, c := range pathContexts(it, text, offset) {
+		for _, w := range strings.FieldsFunc(c, notPathByte) {
+			if re.MatchString(w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// notPathByte separates path-like words: blanks, quotes and the
+// punctuation of JSON, shells and headers (a colon too: `main.tf:12`;
+// a Windows path keeps its tail, `C:\infra\main.tf` → `\infra\main.tf`).
+func notPathByte(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '"' || r == '\'' || r == '`' ||
+		r == ',' || r == '{' || r == '}' || r == '[' || r == ']' || r == '(' || r == ')' || r == '=' ||
+		r == '<' || r == '>' || r == '|' || r == ';' || r == ':'
 }
 
 func appendLine(out []string, text string, offset int) []string {

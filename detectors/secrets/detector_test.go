@@ -311,6 +311,52 @@ regexes = ['''acme_globalallow''']
 	}
 }
 
+// TestPathRestrictedRules: a gitleaks rule with a regex and a path (the
+// defaults' hashicorp-tf-password, kubernetes-secret-yaml, …) reports
+// only where the text names a file of that path: a diff or file header
+// above the match, the line before it, or the tool call's arguments or
+// command.
+func TestPathRestrictedRules(t *testing.T) {
+	t.Parallel()
+	toml := "[[rules]]\nid = \"tf-pass\"\nregex = '''tfpass\\s*=\\s*\"(tp_[a-z0-9]{16})\"'''\n" +
+		"path = '''(?i)\\.(?:tf|hcl)$'''\nkeywords = [\"tfpass\"]\n"
+	cfg, _ := json.Marshal(map[string]any{"gitleaks_toml": toml, "gitleaks_defaults": false,
+		"disable_rules": []string{"generic-credential", "generic-password", "generic-api-key"}})
+	d := newDetector(t, string(cfg))
+	line := expandExample(`tfpass = "tp_{lc:16}"`, "tfpass")
+	cases := map[string]struct {
+		item sdk.Item
+		want bool
+	}{
+		"no path":          {sdk.Item{Text: line}, false},
+		"diff header":      {sdk.Item{Text: "+++ b/infra/main.tf\n@@ -1 +1 @@\n+" + line}, true},
+		"file header hcl":  {sdk.Item{Text: "==> vault.HCL <==\n" + line}, true},
+		"other file":       {sdk.Item{Text: "+++ b/main.tfvars\n+" + line}, false},
+		"tool arguments":   {sdk.Item{Kind: sdk.KindToolCall, Text: line, Tool: &sdk.ToolCall{Name: "Write", Arguments: `{"file_path":"db.tf","content":"…"}`}}, true},
+		"tool other file":  {sdk.Item{Kind: sdk.KindToolCall, Text: line, Tool: &sdk.ToolCall{Name: "Write", Arguments: `{"file_path":"db.tf.md"}`}}, false},
+		"path in the line": {sdk.Item{Text: "cat main.tf: " + line}, true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fs := detect(t, d, c.item)
+			if got := len(fs) == 1 && fs[0].Rule == "tf-pass"; got != c.want || (!c.want && len(fs) != 0) {
+				t.Errorf("findings %v, want a tf-pass finding: %v", rulesOf(fs), c.want)
+			}
+		})
+	}
+	// The defaults carry gitleaks' paths.
+	gl, err := gitleaksDefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range gl {
+		if r.ID == "gitleaks.hashicorp-tf-password" && r.pathRe == nil {
+			t.Error("gitleaks.hashicorp-tf-password has no path restriction")
+		}
+	}
+}
+
 func TestContextCancel(t *testing.T) {
 	t.Parallel()
 	d := newDetector(t, "{}")

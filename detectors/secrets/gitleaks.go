@@ -102,7 +102,9 @@ func (e *ruleError) Error() string {
 
 // parseGitleaks turns gitleaks TOML into rules of severity sev. Global
 // allowlists apply to every custom rule. Rules with only a path pattern
-// (no regex) are skipped: picket scans text, not files.
+// (no regex) are skipped: picket scans text, not files. A rule with a
+// regex and a path reports only where the text names a file of that
+// path (pathApplies).
 func parseGitleaks(src string, sev sdk.Severity) ([]*Rule, error) {
 	return parseGitleaksPack(src, packSource{Origin: "custom", Severity: sev})
 }
@@ -177,10 +179,16 @@ func parseGitleaksPack(src string, ps packSource) ([]*Rule, error) {
 		if gr.Entropy < 0 || gr.Entropy > 8 {
 			return nil, fail("entropy: %v out of range 0..8", gr.Entropy)
 		}
+		var pathRe *regexp.Regexp
+		if gr.Path != "" {
+			if pathRe, err = regexp.Compile(gr.Path); err != nil {
+				return nil, fail("path: %v", err)
+			}
+		}
 		r := &Rule{
 			ID: ps.Prefix + gr.ID, Class: classFromID(gr.ID), Description: gr.Description, Severity: ps.Severity, Confidence: 0.8,
 			Regex: gr.Regex, SecretGroup: gr.SecretGroup, Entropy: gr.Entropy, Back: 256, Ahead: 1024, Float: true,
-			Origin: ps.Origin, skipReport: gr.SkipReport, tree: t,
+			Origin: ps.Origin, skipReport: gr.SkipReport, tree: t, pathRe: pathRe,
 		}
 		if ps.Origin == "custom" {
 			r.Class = "custom"

@@ -82,9 +82,12 @@ type Rule struct {
 	// severity table together with Class.
 	Origin string
 
-	// From gitleaks TOML: values or matches to ignore.
+	// From gitleaks TOML: values or matches to ignore, and the path a
+	// match's file must have (gitleaks' `path` beside a regex: Terraform
+	// passwords only in .tf / .hcl files).
 	allow     []allowRule
 	stopwords []string
+	pathRe    *regexp.Regexp
 	// From rule packs: Betterleaks filter expressions (true drops),
 	// composite requirements, rules that only feed others (skipReport),
 	// noseyparker value requirements; packGeneric marks a pack's generic
