@@ -198,3 +198,53 @@ func corpusTexts(t *testing.T, path string) []string {
 	}
 	return out
 }
+
+// TestRunWindowsMatchReference: rules without keywords scan only around
+// the runs of their run gate, all such rules' runs found in one pass; two
+// custom rules (one whose regex is its run, one with context around it)
+// must find what the reference path finds scanning the whole text.
+func TestRunWindowsMatchReference(t *testing.T) {
+	t.Parallel()
+	toml := "[[rules]]\nid = \"ctx\"\nregex = '''x\\s{0,3}=\\s{0,3}([A-Z0-9]{20})\\b'''\n\n" +
+		"[[rules]]\nid = \"bare\"\nregex = '''\\b(Q[A-Z0-9]{19}\\.[a-z0-9]{8})\\b'''\n"
+	cfg, err := parseConfig([]byte(fmt.Sprintf(`{"gitleaks_toml": %q, "gitleaks_defaults": false}`, toml)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := newEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fast.runRules) != 2 {
+		t.Fatalf("%d rules grouped by runs, want 2", len(fast.runRules))
+	}
+	ref, _ := newEngine(cfg)
+	ref.plain = true
+	var b strings.Builder
+	for i := range 400 {
+		tok := expandExample("{AN:20}", fmt.Sprint("run", i))
+		switch i % 5 {
+		case 0:
+			b.WriteString("x = " + tok + "\n")
+		case 1:
+			b.WriteString("Q" + tok[1:] + "." + expandExample("{lc:8}", fmt.Sprint("b", i)) + " ")
+		case 2:
+			b.WriteString("x=" + tok + tok + " x =\t" + tok + "\n")
+		case 3:
+			b.WriteString(tok[:12] + " prose between runs " + tok + "Q")
+		default:
+			b.WriteString("Q" + tok[1:] + "." + tok[:8] + "x=" + tok + "\n")
+		}
+	}
+	for _, text := range []string{b.String(), b.String()[:777], b.String()[1234:]} {
+		ev := &sdk.Event{Type: sdk.EventPreRequest, Items: []sdk.Item{{Kind: sdk.KindToolResult, Text: text}}}
+		var df, dr Detector
+		df.eng.Store(fast)
+		dr.eng.Store(ref)
+		got, _ := df.Detect(context.Background(), ev)
+		want, _ := dr.Detect(context.Background(), ev)
+		if len(want) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("fast path %d findings, reference %d\nfast: %s\nreference: %s", len(got), len(want), summary(got), summary(want))
+		}
+	}
+}

@@ -115,6 +115,11 @@ type engine struct {
 	kwLits    [][]int32 // keyword id -> rules it is a secondary literal of
 	noKeyword []int32
 	ac        *acMatcher
+	// runRules: the rules without keywords that scan only around runs of
+	// their run gate (at most 64), found in one pass over the text:
+	// runMask[c] has bit k set when byte c belongs to runRules[k]'s run.
+	runRules []int32
+	runMask  [256]uint64
 
 	allowRegex     []*regexp.Regexp
 	allowPaths     []*regexp.Regexp
@@ -253,6 +258,17 @@ func newEngine(cfg *Config) (*engine, error) {
 		for _, k := range c.lits {
 			id := e.keywordID(kwIndex, k)
 			e.kwLits[id] = append(e.kwLits[id], ri)
+		}
+	}
+	for _, ri := range e.noKeyword {
+		if r := e.rules[ri]; r.run != nil && r.bounded && len(e.runRules) < 64 {
+			for c, in := range r.run.set {
+				if in {
+					e.runMask[c] |= 1 << len(e.runRules)
+				}
+			}
+			e.runRules = append(e.runRules, ri)
+			r.runGrouped = true
 		}
 	}
 	e.ac = newACMatcher(e.keywords)

@@ -153,9 +153,12 @@ type compiledRule struct {
 	runNeeds [][256]bool
 	// bounded: back and ahead are the regex's longest match.
 	bounded bool
-	group   int
-	back    int
-	ahead   int
+	// runGrouped: a rule without keywords whose windows the engine finds
+	// around its runs, with the others', in one pass (engine.runRules).
+	runGrouped bool
+	group      int
+	back       int
+	ahead      int
 }
 
 // compiledRegexps holds the rule regexes of the process by source, each

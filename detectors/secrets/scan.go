@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"context"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -78,36 +79,15 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 			}
 		}
 	})
+	grouped := !e.plain && len(e.runRules) > 0
 	for _, ri := range e.noKeyword {
-		r := e.rules[ri]
-		if r.run == nil || !r.bounded || e.plain {
-			wins = append(wins, window{rule: ri, start: 0, end: len(text)})
-			continue
+		if grouped && e.rules[ri].runGrouped {
+			continue // found by runWindows below
 		}
-		// Every match holds a run of the rule's token bytes and lies
-		// within the regex's reach of it.
-		if r.run.whole {
-			// The regex consumes only the run: a match lies within one.
-			// The byte on either side stays in the window, so that \b
-			// there sees what it sees in the whole text.
-			r.run.runs(text, func(start, end int) {
-				for k := range r.runNeeds {
-					if !anyByte(text[start:end], &r.runNeeds[k]) {
-						return
-					}
-				}
-				wins = append(wins, window{rule: ri, start: max(0, start-1), end: min(len(text), end+1), tight: true})
-			})
-			continue
-		}
-		r.run.runs(text, func(start, end int) {
-			ws, we := max(0, start-r.back), min(len(text), end+r.ahead)
-			if n := len(wins) - 1; n >= 0 && wins[n].rule == ri && ws <= wins[n].end {
-				wins[n].end = we
-				return
-			}
-			wins = append(wins, window{rule: ri, start: ws, end: we})
-		})
+		wins = append(wins, window{rule: ri, start: 0, end: len(text)})
+	}
+	if grouped {
+		wins = e.runWindows(text, wins)
 	}
 	if err != nil {
 		scratchPool.Put(sc)
@@ -174,6 +154,65 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 		ms = append(ms, dm...)
 	}
 	return ms, nil
+}
+
+// runWindows appends the windows of the rules without keywords that scan
+// around runs of their run gate (e.runRules): every match holds such a
+// run and lies within the regex's reach of it. One pass over text finds
+// the maximal runs of every rule's byte set at once.
+func (e *engine) runWindows(text string, wins []window) []window {
+	var start [64]int
+	emit := func(k int, s, end int) {
+		ri := e.runRules[k]
+		r := e.rules[ri]
+		if end-s < r.run.min {
+			return
+		}
+		if r.run.whole {
+			// The regex consumes only the run: a match lies within one.
+			// The byte on either side stays in the window, so that \b
+			// there sees what it sees in the whole text.
+			for n := range r.runNeeds {
+				if !anyByte(text[s:end], &r.runNeeds[n]) {
+					return
+				}
+			}
+			wins = append(wins, window{rule: ri, start: max(0, s-1), end: min(len(text), end+1), tight: true})
+			return
+		}
+		ws, we := max(0, s-r.back), min(len(text), end+r.ahead)
+		// Runs of one rule end in order; windows of others may lie
+		// between: the merge after sorting joins what touches.
+		for n := len(wins) - 1; n >= 0 && n >= len(wins)-len(e.runRules); n-- {
+			if wins[n].rule == ri && !wins[n].tight {
+				if ws <= wins[n].end {
+					wins[n].end = we
+					return
+				}
+				break
+			}
+		}
+		wins = append(wins, window{rule: ri, start: ws, end: we})
+	}
+	var cur uint64 // the rules whose run goes on at i
+	for i := 0; i <= len(text); i++ {
+		var m uint64
+		if i < len(text) {
+			m = e.runMask[text[i]]
+		}
+		if m == cur {
+			continue
+		}
+		for ended := cur &^ m; ended != 0; ended &= ended - 1 {
+			k := bits.TrailingZeros64(ended)
+			emit(k, start[k], i)
+		}
+		for begun := m &^ cur; begun != 0; begun &= begun - 1 {
+			start[bits.TrailingZeros64(begun)] = i
+		}
+		cur = m
+	}
+	return wins
 }
 
 // anchored tries an anchored rule once at a keyword hit a and appends
