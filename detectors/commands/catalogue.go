@@ -303,7 +303,7 @@ func (c *canon) hasSub(sub []string) bool {
 }
 
 // matches reports whether a row flags an invocation.
-func (e *entry) matches(in inv, cc *[2]*canon) bool {
+func (e *entry) matches(in inv, cc *invCache) bool {
 	switch e.Platform {
 	case "posix":
 		if in.win {
@@ -326,7 +326,7 @@ func (e *entry) matches(in inv, cc *[2]*canon) bool {
 			if !containsAnyFold(in.raw, e.Keywords) {
 				return false
 			}
-		} else if !keywordsMay(in, e.Keywords) {
+		} else if !cc.keywordsMay(in, e.Keywords) {
 			return false
 		}
 	}
@@ -336,11 +336,11 @@ func (e *entry) matches(in inv, cc *[2]*canon) bool {
 	if win {
 		k = 1
 	}
-	c := cc[k]
+	c := cc.canon[k]
 	if c == nil {
 		x := canonOf(in, win)
 		c = &x
-		cc[k] = c
+		cc.canon[k] = c
 	}
 	if len(e.Keywords) > 0 && !containsAny(in.name, e.Keywords...) && !containsAny(c.line, e.Keywords...) && !containsAny(c.prog, e.Keywords...) {
 		return false
@@ -410,7 +410,7 @@ func (e *entry) nameMatches(n string) bool {
 func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 	for _, in := range a.invocations() {
 		es := catalogueIndex[in.name]
-		var cc [2]*canon // the invocation as the rows read it, POSIX and Windows, made once
+		var cc invCache // the invocation as the rows read it, POSIX and Windows, made once
 		for _, e := range es {
 			if e.matches(in, &cc) {
 				put(e.rule, in.start, in.end)
@@ -427,40 +427,56 @@ func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 	}
 }
 
-// keywordsMay reports whether one of a row's keywords can occur in the
-// invocation as the rows read it, looking at the words as written (ASCII
-// case ignored, /flag for -flag), so that the invocation is not
-// canonicalized for a row that cannot match. Text that is not ASCII is
-// left to the exact test (Unicode lower-casing can turn it into ASCII).
-func keywordsMay(in inv, kws []string) bool {
-	word := func(i int) string {
-		switch i {
-		case 0:
-			return in.name
-		case 1:
-			return in.raw
+// invCache holds what the rows read of one invocation, made at most once:
+// its canonical forms (POSIX and Windows) and its words lower-cased and
+// joined, for the keyword prefilter.
+type invCache struct {
+	canon   [2]*canon
+	words   string // name, program and arguments, ASCII lower case, NUL-separated
+	ascii   bool   // words holds ASCII only
+	wordsOK bool
+}
+
+// keywordsMay is keywordsMay on the joined words, made once per invocation
+// (the rows for any program ask it of every invocation).
+func (cc *invCache) keywordsMay(in inv, kws []string) bool {
+	if !cc.wordsOK {
+		cc.wordsOK = true
+		n := len(in.name) + len(in.raw) + 2
+		for _, a := range in.args {
+			n += len(a) + 1
 		}
-		return in.args[i-2]
-	}
-	n := len(in.args) + 2
-	for i := 0; i < n; i++ {
-		w := word(i)
-		for j := 0; j < len(w); j++ {
-			if w[j] >= 0x80 {
-				return true
+		b := make([]byte, 0, n)
+		add := func(w string) {
+			b = append(b, w...)
+			b = append(b, 0)
+		}
+		add(in.name)
+		add(in.raw)
+		for _, a := range in.args {
+			add(a)
+		}
+		cc.ascii = true
+		for i, c := range b {
+			if c >= 0x80 {
+				cc.ascii = false
+				break
+			}
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
 			}
 		}
+		cc.words = string(b)
+	}
+	if !cc.ascii {
+		return true // Unicode lower-casing can turn text into ASCII: the exact test decides
 	}
 	for _, k := range kws {
-		alt := ""
-		if strings.HasPrefix(k, "-") {
-			alt = "/" + k[1:]
+		if strings.Contains(cc.words, k) {
+			return true
 		}
-		for i := 0; i < n; i++ {
-			w := word(i)
-			if containsFold(w, k) || alt != "" && containsFold(w, alt) {
-				return true
-			}
+		if strings.HasPrefix(k, "-") && strings.Contains(cc.words, "/"+k[1:]) {
+			return true
 		}
 	}
 	return false
