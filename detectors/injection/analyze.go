@@ -33,6 +33,19 @@ const (
 	uncorroborated  = 0.7
 )
 
+// With the fitted combiner, a user-prompt window without any signal counts
+// at most promptAloneCap (medium at the default thresholds) unless the
+// classifier reaches promptAlone. Chosen on the leave-one-out scores by the
+// rule the evaluation states (most held-out recall with at most 2 % of
+// benign rows and 1 in 1,000 benign agent requests blocked): role-play and
+// prompt-engineering requests that the classifier scores 0.97–0.99 were
+// blocking whole requests, and held out a third of the benign prompts the
+// classifier alone blocked were chat prompts of sources it never saw.
+const (
+	promptAlone    = 0.995
+	promptAloneCap = 0.75
+)
+
 // hitWeight is the weight of one signal match.
 func (h *hit) weight(untrusted bool) float64 {
 	if h.fixed > 0 {
@@ -253,6 +266,12 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			// The combiner fitted on held-out sources (package
 			// stacking) weighs the classifier against the signals.
 			w.score = m.Stack.Prob(linear.StackInput{P: w.model, Fam: w.fam, Speaker: sp})
+			if !untrusted && w.heur == 0 && w.model < promptAlone {
+				// A user prompt no signal speaks against is the
+				// user's own request: the classifier alone reports
+				// it, and blocks it only when it is near certain.
+				w.score = min(w.score, promptAloneCap)
+			}
 		case untrusted && w.heur < corroboration && model < classifierAlone:
 			// Documents, code, logs and pages resemble the poisoned ones
 			// the classifier was trained on far more than user prompts
