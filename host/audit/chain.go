@@ -83,32 +83,22 @@ func (s *sqlStore) lockHeadsOf(ctx context.Context, c conn, ids []string) (*chai
 	var tenants []string
 	if len(ids) > 0 {
 		in, args := inList(ids)
-		rows, err := c.query(ctx, `SELECT DISTINCT tenant FROM events WHERE id IN `+in, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			tenants = append(tenants, t)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		var err error
+		if tenants, err = queryStrings(ctx, c, `SELECT DISTINCT tenant FROM events WHERE id IN `+in, args...); err != nil {
 			return nil, err
 		}
 	}
 	return s.lockHeads(ctx, c, tenants)
 }
 
+// headUpdate moves a tenant's chain head (arguments: seq, hash, tenant).
+const headUpdate = `UPDATE chain_heads SET seq = ?, hash = ? WHERE tenant = ?`
+
 // flush writes the heads the transaction moved.
 func (cc *chainConn) flush(ctx context.Context) error {
 	for t, h := range cc.heads {
 		if h.dirty {
-			if _, err := cc.exec(ctx, `UPDATE chain_heads SET seq = ?, hash = ? WHERE tenant = ?`, h.seq, h.hash, t); err != nil {
+			if _, err := cc.exec(ctx, headUpdate, h.seq, h.hash, t); err != nil {
 				return err
 			}
 			h.dirty = false

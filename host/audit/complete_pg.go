@@ -180,7 +180,7 @@ SELECT t, q, e, p, h, $6 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::t
 	}
 	for t, h := range c.heads {
 		if h.dirty {
-			b.Queue(`UPDATE chain_heads SET seq = $1, hash = $2 WHERE tenant = $3`, h.seq, h.hash, t)
+			b.Queue(rebind(headUpdate), h.seq, h.hash, t)
 			h.dirty = false
 		}
 	}
@@ -391,9 +391,9 @@ UPDATE session_memory SET marks = marks + (SELECT COUNT(*) FROM ins) WHERE tenan
 		if !q.Until.IsZero() {
 			until = q.Until.UnixNano()
 		}
-		b.Queue(`UPDATE session_memory SET q_since_ns = $1, q_until_ns = $2, q_severity = $3, q_reason = $4, q_event = $5, q_detector = $6, q_mode = $7,
-  q_lifted_ns = 0, q_lifted_by = '', q_lifted_reason = ''
-WHERE tenant = $8 AND session_key = $9 AND NOT (q_since_ns <> 0 AND q_lifted_ns = 0 AND (q_until_ns = 0 OR q_until_ns > $1))`,
+		// Unless a quarantine is active at $1 (remember reads the row to
+		// tell; here the statement does).
+		b.Queue(rebind(quarantineSet)+` AND NOT (q_since_ns <> 0 AND q_lifted_ns = 0 AND (q_until_ns = 0 OR q_until_ns > $1))`,
 			at, until, int(q.Severity), q.Reason, up.Event, q.Detector, q.Mode, up.Tenant, up.Session)
 	}
 	maxFindings := 0

@@ -165,7 +165,7 @@ func (t *txStmts) QueryRowContext(ctx context.Context, q string, args ...any) *s
 }
 
 func (d *sqliteDB) tables(ctx context.Context) ([]string, error) {
-	return listTables(ctx, d, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	return queryStrings(ctx, d, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 }
 
 func (d *sqliteDB) ping(ctx context.Context) error {
@@ -262,7 +262,7 @@ func (d *pgDB) write(ctx context.Context, fn func(conn) error) error {
 }
 
 func (d *pgDB) tables(ctx context.Context) ([]string, error) {
-	return listTables(ctx, d, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	return queryStrings(ctx, d, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
 func (d *pgDB) ping(ctx context.Context) error { return d.pool.Ping(ctx) }
@@ -274,8 +274,8 @@ func (d *pgDB) close() error {
 
 func (d *pgDB) driver() string { return "postgres" }
 
-// listTables returns the first column of q's rows as strings.
-func listTables(ctx context.Context, c conn, q string, args ...any) ([]string, error) {
+// queryStrings returns the first column of q's rows as strings.
+func queryStrings(ctx context.Context, c conn, q string, args ...any) ([]string, error) {
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return nil, err

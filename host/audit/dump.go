@@ -37,7 +37,7 @@ func (s *sqlStore) dumpTable(ctx context.Context, buf *bytes.Buffer, table strin
 	} else {
 		q = `SELECT name FROM pragma_table_info(?) ORDER BY cid`
 	}
-	cols, err := listTables(ctx, s.db, q, table)
+	cols, err := queryStrings(ctx, s.db, q, table)
 	if err != nil {
 		return err
 	}

@@ -85,21 +85,7 @@ func DumpTables(ctx context.Context, s Store, drop []string, tables ...string) (
 		for _, d := range drop {
 			q += ` - '` + d + `'`
 		}
-		rows, err := ss.db.query(ctx, q+`)::text FROM `+t+` t`)
-		if err != nil {
-			return nil, err
-		}
-		var got []string
-		for rows.Next() {
-			var row string
-			if err := rows.Scan(&row); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			got = append(got, row)
-		}
-		err = rows.Err()
-		rows.Close()
+		got, err := queryStrings(ctx, ss.db, q+`)::text FROM `+t+` t`)
 		if err != nil {
 			return nil, err
 		}

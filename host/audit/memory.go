@@ -218,7 +218,7 @@ func (s *sqlStore) Recall(ctx context.Context, tenant, session string, digests [
 		for _, d := range part {
 			args = append(args, d)
 		}
-		q := `SELECT digest, signature, kind, first_event, first_step, findings FROM session_items WHERE tenant = ? AND session_key = ? AND digest IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		q := `SELECT ` + judgedItemCols + ` FROM session_items WHERE tenant = ? AND session_key = ? AND digest IN (?` + strings.Repeat(",?", len(part)-1) + `)`
 		if err := s.scanItems(ctx, rc.Items, q, args...); err != nil {
 			return nil, s.errf("recall", err)
 		}
@@ -306,23 +306,17 @@ func (s *sqlStore) RecallBatch(ctx context.Context, reqs []RecallRequest) ([]*Re
 		for _, it := range part {
 			args = append(args, it.tenant, it.session, it.digest)
 		}
-		rows, err := s.work.query(ctx, `SELECT tenant, session_key, digest, signature, kind, first_event, first_step, findings FROM session_items
+		rows, err := s.work.query(ctx, `SELECT tenant, session_key, `+judgedItemCols+` FROM session_items
 WHERE (tenant, session_key, digest) IN (VALUES `+tuples(len(part), 3)+`)`, args...)
 		if err != nil {
 			return nil, s.errf("recall", err)
 		}
 		for rows.Next() {
 			var k key
-			var it JudgedItem
-			var kind, fs string
-			if err := rows.Scan(&k.tenant, &k.session, &it.Digest, &it.Signature, &kind, &it.FirstEvent, &it.FirstStep, &fs); err != nil {
+			it, err := scanJudgedItem(rows, &k.tenant, &k.session)
+			if err != nil {
 				rows.Close()
 				return nil, s.errf("recall", err)
-			}
-			it.Kind = sdk.Kind(kind)
-			if err := json.Unmarshal([]byte(fs), &it.Findings); err != nil {
-				rows.Close()
-				return nil, s.errf("recall", fmt.Errorf("item %s: findings: %w", it.Digest, err))
 			}
 			if items[k] == nil {
 				items[k] = map[string]JudgedItem{}
@@ -386,18 +380,31 @@ func (s *sqlStore) scanItems(ctx context.Context, into map[string]JudgedItem, q 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var it JudgedItem
-		var kind, fs string
-		if err := rows.Scan(&it.Digest, &it.Signature, &kind, &it.FirstEvent, &it.FirstStep, &fs); err != nil {
+		it, err := scanJudgedItem(rows)
+		if err != nil {
 			return err
-		}
-		it.Kind = sdk.Kind(kind)
-		if err := json.Unmarshal([]byte(fs), &it.Findings); err != nil {
-			return fmt.Errorf("item %s: findings: %w", it.Digest, err)
 		}
 		into[it.Digest] = it
 	}
 	return rows.Err()
+}
+
+// judgedItemCols are the columns scanJudgedItem reads, in its order.
+const judgedItemCols = `digest, signature, kind, first_event, first_step, findings`
+
+// scanJudgedItem reads a session_items row of judgedItemCols, after the
+// columns before those go to (if any).
+func scanJudgedItem(r scanner, before ...any) (JudgedItem, error) {
+	var it JudgedItem
+	var kind, fs string
+	if err := r.Scan(append(before, &it.Digest, &it.Signature, &kind, &it.FirstEvent, &it.FirstStep, &fs)...); err != nil {
+		return it, err
+	}
+	it.Kind = sdk.Kind(kind)
+	if err := json.Unmarshal([]byte(fs), &it.Findings); err != nil {
+		return it, fmt.Errorf("item %s: findings: %w", it.Digest, err)
+	}
+	return it, nil
 }
 
 func (s *sqlStore) marks(ctx context.Context, tenant, session string, limit int) ([]Mark, error) {
@@ -507,8 +514,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, session_key, fp) DO N
 				if !q.Until.IsZero() {
 					until = q.Until.UnixNano()
 				}
-				if _, err := c.exec(ctx, `UPDATE session_memory SET q_since_ns = ?, q_until_ns = ?, q_severity = ?, q_reason = ?, q_event = ?, q_detector = ?, q_mode = ?,
-  q_lifted_ns = 0, q_lifted_by = '', q_lifted_reason = '' WHERE tenant = ? AND session_key = ?`,
+				if _, err := c.exec(ctx, quarantineSet,
 					at, until, int(q.Severity), q.Reason, up.Event, q.Detector, q.Mode, up.Tenant, up.Session); err != nil {
 					return err
 				}
@@ -524,21 +530,28 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, session_key, fp) DO N
 	return n, err
 }
 
+// quarantineSet puts a session in quarantine (its arguments: since, until,
+// severity, reason, event, detector, mode, tenant, session).
+const quarantineSet = `UPDATE session_memory SET q_since_ns = ?, q_until_ns = ?, q_severity = ?, q_reason = ?, q_event = ?, q_detector = ?, q_mode = ?,
+  q_lifted_ns = 0, q_lifted_by = '', q_lifted_reason = '' WHERE tenant = ? AND session_key = ?`
+
 // findingUpsert adds a finding to its session, or counts it once more
 // (once per event: an event evaluated again does not count twice).
-const findingUpsert = `INSERT INTO session_findings (tenant, session_key, fkey, detector, rule, category, class, severity, message, redacted, fingerprint, suppressed,
-  first_ns, first_event, first_step, last_ns, last_event, requests)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+const findingUpsert = findingInsert + `?, ?, ?, 1)
 ` + findingConflict
 
 // findingUpsertStep is findingUpsert taking the step from the session's
 // row (written earlier in the transaction) instead of an argument. For
 // PostgreSQL only: $1 and $2 are the first two arguments once rebind has
 // numbered the '?'s.
-const findingUpsertStep = `INSERT INTO session_findings (tenant, session_key, fkey, detector, rule, category, class, severity, message, redacted, fingerprint, suppressed,
-  first_ns, first_event, first_step, last_ns, last_event, requests)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT steps FROM session_memory WHERE tenant = $1 AND session_key = $2), ?, ?, 1)
+const findingUpsertStep = findingInsert + `(SELECT steps FROM session_memory WHERE tenant = $1 AND session_key = $2), ?, ?, 1)
 ` + findingConflict
+
+// findingInsert is the start of both upserts of a session finding, up to
+// its first step, which each gives its own way.
+const findingInsert = `INSERT INTO session_findings (tenant, session_key, fkey, detector, rule, category, class, severity, message, redacted, fingerprint, suppressed,
+  first_ns, first_event, first_step, last_ns, last_event, requests)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `
 
 const findingConflict = `ON CONFLICT (tenant, session_key, fkey) DO UPDATE SET
   requests = session_findings.requests + (CASE WHEN session_findings.last_event = excluded.last_event THEN 0 ELSE 1 END),
