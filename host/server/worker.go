@@ -57,10 +57,9 @@ type asyncJob struct {
 	id     string
 	spool  *spoolData
 	tenant string
-	// recalled says that turn is the event's session memory, recalled
-	// with its claimed batch (nil: none, or judged alone).
-	recalled bool
-	turn     *session.Turn
+	// turn is the event's session memory, recalled with its claimed
+	// batch (nil: memory off, or judged alone).
+	turn *session.Turn
 }
 
 type doneJob struct {
@@ -218,7 +217,7 @@ func (q *workQueue) recall(ctx context.Context, jobs []asyncJob) {
 		s.log.Warn("session memory unavailable; judging the claimed events alone", "events", len(jobs), "first_event_id", jobs[0].id, "error", err)
 	}
 	for i := range jobs {
-		jobs[i].recalled, jobs[i].turn = true, turns[i]
+		jobs[i].turn = turns[i]
 	}
 }
 
@@ -409,9 +408,6 @@ func (s *Server) evaluateAsync(j asyncJob) (*engine.Verdict, *session.Turn, bool
 	defer call.End(0)
 	call.Event(ev, mode)
 	turn := j.turn
-	if !j.recalled {
-		turn = s.beginSession(ctx, ev)
-	}
 	v, err := s.eng.Evaluate(ctx, engine.Input{Event: ev, TenantMode: mode, Session: turn.Input()})
 	if err != nil {
 		s.log.Error("evaluate async event", "event_id", ev.ID, "error", err)
