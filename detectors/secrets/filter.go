@@ -66,6 +66,10 @@ var placeholderWords = []string{
 	"replaceme", "_here", "-here", "notreal", "not_real", "not-a-", "not-set", "notset", "not_set", "a1b2c3", "1a2b3c",
 }
 
+// walkMarks removes the counting walks among the placeholder words, for
+// the checks that weigh or keep walks instead of dropping them.
+var walkMarks = strings.NewReplacer("a1b2c3", "", "1a2b3c", "")
+
 // placeholderSymbols are template and masking marks; only values whose
 // alphabet allows them (generic rules) are checked for them.
 var placeholderSymbols = []string{"****", "<your", "${", "{{", "}}", "$(", "%(", "........", "••••", "____", "----------"}
@@ -324,4 +328,35 @@ func looksLikeImageData(text string, start int, run string) bool {
 	}
 	before := strings.ToLower(text[lo:start])
 	return strings.Contains(before, "image/") || strings.Contains(before, "font/") || strings.Contains(before, "application/pdf") || strings.Contains(before, "application/octet-stream")
+}
+
+// alphabetTyped reports a value holding the alphabet typed in order: a
+// letter walk of 20 or more (ABCDEFGHIJKLMNOPQRSTUVWXYZ). Shorter walks
+// inside a provider's token are kept: rule examples of real providers are
+// full of them.
+func alphabetTyped(v string) bool { return longestLetterWalk(v) >= 20 }
+
+// documentedExamples are values that vendors' own documentation prints as
+// the example (kubeadm's bootstrap token): a copy of the manual, not a
+// credential.
+var documentedExamples = map[string]bool{"abcdef.0123456789abcdef": true}
+
+// longestLetterWalk is the longest run of letters in alphabet order
+// (case-insensitive).
+func longestLetterWalk(v string) int {
+	best, run := 0, 0
+	for i := 0; i < len(v); i++ {
+		c := v[i] | 0x20
+		if c < 'a' || c > 'z' {
+			run = 0
+			continue
+		}
+		if run > 0 && c == v[i-1]|0x20+1 {
+			run++
+		} else {
+			run = 1
+		}
+		best = max(best, run)
+	}
+	return best
 }

@@ -563,7 +563,7 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	// The placeholder words and marks drop a candidate, except the
 	// counting walks (a1b2c3): those are a measured feature (walk) the
 	// model weighs, since rule examples of real providers are full of them.
-	if placeholderMarked(strings.NewReplacer("a1b2c3", "", "1a2b3c", "").Replace(strings.ToLower(secret)), true) || strings.Contains(secret, "://") {
+	if placeholderMarked(walkMarks.Replace(strings.ToLower(secret)), true) || strings.Contains(secret, "://") {
 		return match{}, false
 	}
 	if len(secret) >= 12 && distinct(secret) <= 4 {
