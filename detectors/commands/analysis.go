@@ -185,6 +185,19 @@ func (w *walker) pipeline(s *syntax.Stmt) (first, last *call) {
 		return nil, nil
 	}
 	switch cmd := s.Cmd.(type) {
+	case nil:
+		// A bare redirection (> /var/log/wtmp) truncates or creates its
+		// target: it is a command with no program.
+		if len(s.Redirs) == 0 {
+			return nil, nil
+		}
+		c := &call{assigns: map[string]string{}, a: w.a, depth: w.depth, via: w.via, wrappers: append([]string(nil), w.wrappers...)}
+		c.start, c.end = w.span(s.Pos(), s.End())
+		for _, r := range s.Redirs {
+			c.redirs = append(c.redirs, w.redirect(r, c))
+		}
+		w.add(c)
+		return c, c
 	case *syntax.BinaryCmd:
 		if cmd.Op == syntax.Pipe || cmd.Op == syntax.PipeAll {
 			fx, lx := w.pipeline(cmd.X)

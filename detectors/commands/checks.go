@@ -142,6 +142,19 @@ func executes(c *call) string {
 	if c.name == "source" || c.name == "." {
 		return c.arg(1)
 	}
+	// Package installers run the package's own scripts as root.
+	switch c.name {
+	case "installer":
+		if v, ok := optValue(c, "-pkg", "-package"); ok {
+			return v
+		}
+	case "dpkg", "rpm":
+		if hasFlag(c, "iU", "--install", "--upgrade") {
+			if ops := operands(c, "--root --admindir --instdir"); len(ops) > 0 {
+				return ops[len(ops)-1]
+			}
+		}
+	}
 	return ""
 }
 
@@ -363,7 +376,7 @@ func checkCodeShell(c *call, _ *config) *hit {
 		if strings.HasSuffix(c.name, "awk") && !strings.Contains(l, "/inet/") {
 			continue
 		}
-		if containsAny(l, "connect", "peeraddr", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/inet/tcp/0/", "tcpclient", "new socket(", "s_client") &&
+		if containsAny(l, "connect", "peeraddr", "inet->new(", "fsockopen", "tcpsocket.new", "tcpsocket.open", "/inet/tcp/0/", "tcpclient", "new socket(", "s_client") &&
 			!containsAny(l, "listen", "accept") {
 			return c.rule()
 		}
@@ -971,7 +984,7 @@ func cronSuspicious(content string, c *call) bool {
 	return false
 }
 
-var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv|zlogin|kshrc|cshrc|tcshrc|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
+var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|bash_logout|bash_aliases|profile|zshrc|zprofile|zshenv|zlogin|zlogout|kshrc|cshrc|tcshrc|login|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
 
 var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "nohup", "&", "/tmp/", "python -c", "python3 -c",
 	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
@@ -1106,6 +1119,9 @@ func isHistoryFile(p string) bool {
 	}
 	n := normPath(p)
 	b := path.Base(n)
+	if strings.HasPrefix(b, ".") && strings.HasSuffix(b, "history") && strings.Contains(b, "*") {
+		return true // ~/.*history, ~/.*_history: every history file at once
+	}
 	return strings.HasSuffix(b, "_history") || b == ".histfile" || b == ".zhistory" || historyFileRe.MatchString(n) && strings.Contains(b, "hist")
 }
 
@@ -1904,7 +1920,10 @@ var offensiveTools = set("msfvenom", "msfconsole", "msfdb", "meterpreter", "hydr
 	"crackmapexec", "netexec", "nxc", "evil-winrm", "secretsdump.py", "impacket-secretsdump", "psexec.py", "impacket-psexec",
 	"wmiexec.py", "smbexec.py", "lazagne", "pwncat", "pwncat-cs", "chisel", "ligolo-proxy", "bloodhound-python", "kerbrute", "rubeus",
 	"sharphound", "aircrack-ng", "reaver", "medusa", "ncrack", "patator", "hping3", "slowloris", "t50", "thc-ssl-dos", "linpeas.sh",
-	"linpeas", "winpeas", "pspy", "pspy64", "beef-xss", "setoolkit", "weevely", "empire", "powersploit")
+	"linpeas", "winpeas", "pspy", "pspy64", "beef-xss", "setoolkit", "weevely", "empire", "powersploit",
+	// Scripts run by an interpreter (python3 mimipenguin.py): the tool is the operand.
+	"mimipenguin.py", "mimipenguin.sh", "linenum.sh", "linux-exploit-suggester.sh", "linux-exploit-suggester-2.pl",
+	"les.sh", "lazagne.py", "linuxprivchecker.py", "unix-privesc-check", "swap_digger.sh", "pspy32")
 
 func checkOffensive(c *call, _ *config) *hit {
 	n := c.name

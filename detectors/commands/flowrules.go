@@ -93,6 +93,9 @@ func checkDecodeThenRun(c *call, _ *config) *hit {
 	if v, ok := optValue(c, "-o", "--output"); ok {
 		out = append(out, baseName(v))
 	}
+	if v, ok := optValue(c, "", "-out"); ok && c.name == "openssl" {
+		out = append(out, baseName(v))
+	}
 	if len(out) == 0 {
 		return nil
 	}

@@ -261,6 +261,11 @@ func reads(c *call) (string, secret, bool) {
 			args = ops[:len(ops)-1]
 		}
 	}
+	// The most sensitive operand speaks for the call: tar of /etc/passwd
+	// and /etc/shadow reads the password hashes.
+	var bestP string
+	var best secret
+	found := false
 	for _, a := range args {
 		p := a
 		switch {
@@ -273,11 +278,11 @@ func reads(c *call) (string, secret, bool) {
 		case strings.HasPrefix(a, "-") && strings.Contains(a, "="):
 			p = a[strings.Index(a, "=")+1:]
 		}
-		if s, ok := sensitive(p); ok {
-			return p, s, true
+		if s, ok := sensitive(p); ok && (!found || s.sev > best.sev) {
+			bestP, best, found = p, s, true
 		}
 	}
-	return "", secret{}, false
+	return bestP, best, found
 }
 
 // dumpsEnv reports whether c prints the environment (which holds tokens).

@@ -76,7 +76,8 @@ var sensitiveRes = []struct {
 	{mustLitRe(`(^|/)\.config/gh/hosts\.yml$|(^|/)\.terraform\.d/credentials\.tfrc\.json$|(^|/)\.cargo/credentials(\.toml)?$`), secret{"stored API tokens", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.gnupg(/(private-keys-v1\.d.*|secring\.gpg))?$|(^|/)\.password-store(/.*)?$`), secret{"private keys or a password store", sdk.SeverityHigh}},
 	{mustLitRe(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
-	{mustLitRe(`^/proc/(self|[0-9]+|\*)/environ$`), secret{"a process environment", sdk.SeverityHigh}},
+	{mustLitRe(`^/proc/[^/]+/environ$`), secret{"a process environment", sdk.SeverityHigh}},
+	{mustLitRe(`^/tmp/krb5cc_[^/]*$|(^|/)krb5cc_[0-9a-z_*]+$|^/etc/krb5\.keytab$|(^|/)[^/]+\.keytab$|^/var/lib/sss/secrets(/.*)?$|^/var/lib/sss/db(/.*)?$`), secret{"Kerberos tickets or keys", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)$`), secret{"a browser credential store", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)/library/keychains(/.*)?$|\.keychain(-db)?$|/\.local/share/keyrings(/.*)?$`), secret{"a keychain", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)(^|/)(sam|system|security)\.(save|hiv|bak)$|/config/sam$|ntds\.dit$`), secret{"Windows credential hives", sdk.SeverityHigh}},
@@ -91,7 +92,7 @@ var sensitiveRes = []struct {
 var sensitiveKeywords = []string{".ssh", "id_", ".aws", "gcloud", ".azure", ".kube", "secrets", ".docker", "netrc", "credentials",
 	"pgpass", "my.cnf", "vault-token", "pypirc", "npmrc", "gh/hosts", "terraform.d", "cargo", "gnupg", "password-store", "shadow",
 	"passwd", "environ", "login data", "cookies", "web data", "logins.json", "key3", "key4", "signons", "keychain", "keyrings",
-	"sam", "system", "security", "ntds", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
+	"sam", "system", "security", "ntds", "krb5", "keytab", "sss/", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
 
 var sensitiveNeedles = newNeedles(sensitiveKeywords...)
 

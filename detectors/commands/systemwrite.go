@@ -27,6 +27,7 @@ var systemWriteRules = []*rule{
 			"printf 'nameserver 192.0.2.71\\n' > /etc/resolv.conf",
 			"ln -sf /bin/bash /usr/bin/passwd",
 			"cp /bin/dash /usr/lib/helper/run",
+			"sudo cp /var/tmp/agent /usr/sbin/kworkerd",
 		},
 		MustNot: []string{
 			"cp build/app /usr/local/bin/app",
@@ -127,8 +128,13 @@ func installs(c *call) bool {
 		return false
 	}
 	for _, s := range ops[:len(ops)-1] {
-		b := progName(s)
-		if isShell(b) || isDevice(normPath(s)) || normPath(s) == "/dev/null" {
+		n := normPath(s)
+		if isShell(progName(s)) || isDevice(n) || n == "/dev/null" {
+			return false
+		}
+		// A program brought in from a temporary directory or a hidden
+		// path is being planted, not installed from a build.
+		if strings.HasPrefix(n, "/tmp/") || strings.HasPrefix(n, "/var/tmp/") || strings.HasPrefix(n, "/dev/shm/") || strings.Contains(n, "/.") {
 			return false
 		}
 	}

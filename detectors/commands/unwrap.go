@@ -67,6 +67,7 @@ var runners = map[string]string{
 	"runuser":      "-u -g -G --user --group --supp-group",
 	"script":       "",
 	"rlwrap":       "",
+	"sshpass":      "-p -f -d -e -P",
 	"ionice.exe":   "",
 }
 
@@ -542,6 +543,18 @@ func hookCommands(c *call) []string {
 				}
 			}
 			out = append(out, v)
+		case c.name == "git" && a == "config":
+			// git config [--global] core.pager 'sh -c …': the hook runs on
+			// every later git command, not only this one.
+			var ops []string
+			for _, x := range args[i+1:] {
+				if !strings.HasPrefix(x, "-") {
+					ops = append(ops, x)
+				}
+			}
+			if len(ops) >= 2 && hookGitKey(strings.ToLower(ops[0])) {
+				out = append(out, ops[1])
+			}
 		case strings.HasPrefix(a, "-H") && c.name == "man" && len(a) > 2:
 			out = append(out, a[2:])
 		case c.name == "sysctl" && strings.Contains(a, "core_pattern=|"):
@@ -549,6 +562,16 @@ func hookCommands(c *call) []string {
 		}
 	}
 	return out
+}
+
+// hookGitKey reports a git configuration key whose value git runs as a
+// command.
+func hookGitKey(k string) bool {
+	switch k {
+	case "core.pager", "core.sshcommand", "core.editor", "core.fsmonitor", "core.askpass", "sequence.editor", "diff.external", "gpg.program":
+		return true
+	}
+	return false
 }
 
 func hookOpt(k string) bool {

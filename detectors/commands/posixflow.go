@@ -1,0 +1,436 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+)
+
+// posixFlowRules judge POSIX effects that one program's arguments do not
+// show: what a pipeline searches for, which processes a loop kills, what
+// interpreter code decodes and then runs, a program started under a false
+// name, and secrets fetched one by one from a list of all of them.
+var posixFlowRules = []*rule{
+	{
+		ID: "history-secret-hunt", Class: "credential access", Sev: high,
+		Msg: "searches the shell history for passwords, tokens or keys (ATT&CK T1552.003)",
+		Must: []string{
+			"cat ~/.*history | grep -Ei 'pass|token'",
+			"history | grep -i password",
+			"tail -n 500 /home/bob/.zsh_history | egrep 'secret|api_key'",
+		},
+		MustNot: []string{"history | grep git", "cat ~/.bash_history | grep docker", "grep -i password config/app.yml"},
+		check:   checkHistorySecretHunt,
+	},
+	{
+		ID: "kill-system-daemon", Class: "impact", Sev: high,
+		Msg: "kills a system daemon (the SSH server, the init system, the login or display manager, the scheduler) found by name (ATT&CK T1489)",
+		Must: []string{
+			"killall -9 sshd",
+			"for p in $(ps -eo pid,comm | awk '/cron/ {print $1}'); do kill -9 \"$p\"; done",
+			"kill $(pgrep -x lightdm)",
+			"ps -eo pid,cmd | grep dbus-daemon | awk '{print $1}' | xargs kill",
+		},
+		MustNot: []string{"pkill -f 'node server.js'", "kill $(pgrep -f webpack)", "sudo systemctl restart sshd", "pgrep sshd", "kill -HUP $(cat /run/nginx.pid)"},
+		check:   checkKillSystemDaemon,
+	},
+	{
+		ID: "encoded-code-exec", Class: "obfuscated execution", Sev: high,
+		Msg: "runs interpreter code that decodes a hidden payload and executes it (ATT&CK T1027)",
+		Must: []string{
+			"python3 -c \"import base64,os;os.system(base64.b64decode('aWQ='))\"",
+			"python -c 'exec(__import__(\"base64\").b64decode(\"cHJpbnQoMSk=\"))'",
+			"perl -MMIME::Base64 -e 'eval(decode_base64(\"cHJpbnQgMQ==\"))'",
+			"node -e \"eval(Buffer.from('Y29uc29sZS5sb2coMSk=','base64').toString())\"",
+			"php -r 'eval(base64_decode(\"ZWNobyAxOw==\"));'",
+		},
+		MustNot: []string{
+			"python3 -c \"import base64; print(base64.b64decode('aGk='))\"",
+			"node -e \"console.log(Buffer.from('aGk=','base64').toString())\"",
+			"python3 -c 'import os; os.system(\"ls\")'",
+		},
+		check: checkEncodedCode,
+	},
+	{
+		ID: "process-masquerade", Class: "defense evasion", Sev: high,
+		Msg: "starts a program under the name of a kernel thread or a system daemon (ATT&CK T1036.004)",
+		Must:    []string{"exec -a '[kworker/0:1]' /var/tmp/agent", "exec -a sshd ./miner", "(exec -a \"[kthreadd]\" ./x &)"},
+		MustNot: []string{"exec -a myapp ./build/myapp", "exec ./run.sh", "exec bash"},
+		check:   checkMasquerade,
+	},
+	{
+		ID: "credential-sniff", Class: "credential access", Sev: high,
+		Msg: "captures network traffic or traces a login program to read passwords (ATT&CK T1040, T1056)",
+		Must: []string{
+			"tcpdump -i any -A -s0 port 21 | grep -i pass",
+			"tshark -i eth0 -Y http.authorization -T fields -e http.authorization",
+			"strace -f -e trace=read,write -p $(pgrep -n sshd) -o /tmp/t",
+			"ngrep -q -i 'pass|user' port 23",
+		},
+		MustNot: []string{"tcpdump -i eth0 port 443 -w cap.pcap", "strace -f -o trace.txt ./build/app", "strace -p 4242 -e trace=network"},
+		check:   checkCredentialSniff,
+	},
+	{
+		ID: "datastore-delete", Class: "destructive filesystem", Sev: high,
+		Msg: "deletes a database server's data directory (ATT&CK T1485)",
+		Must:    []string{"rm -rf /var/lib/mysql", "sudo rm -r /var/lib/postgresql/16/main", "rm -rf /var/lib/mongodb/*"},
+		MustNot: []string{"rm -rf /var/lib/apt/lists/*", "ls /var/lib/mysql", "rm -rf ./data/mysql"},
+		check:   checkDatastoreDelete,
+	},
+	{
+		ID: "password-removed", Class: "persistence", Sev: high,
+		Msg:     "removes an account's password, so that anyone may log in as it (ATT&CK T1098)",
+		Must:    []string{"passwd -d bob", "sudo passwd --delete root", "for u in $(ls /home); do passwd -d $u; done"},
+		MustNot: []string{"passwd", "passwd -S bob", "sudo passwd -e bob"},
+		check:   checkPasswordRemoved,
+	},
+	{
+		ID: "transient-timer", Class: "persistence", Sev: high,
+		Msg:     "schedules a command with a transient systemd timer, to run later outside the session (ATT&CK T1053.006)",
+		Must:    []string{"systemd-run --on-calendar=hourly /var/tmp/agent", "systemd-run --user --on-active=60 /bin/sh -c 'id'", "systemd-run --on-boot=30 ./x"},
+		MustNot: []string{"systemd-run --user --scope make -j8", "systemd-run -p MemoryMax=2G ./build.sh"},
+		check:   checkTransientTimer,
+	},
+	{
+		ID: "docker-api-escape", Class: "container escape", Sev: high,
+		Msg:     "creates a privileged container, or one that mounts the host's root, through the Docker API socket (ATT&CK T1611)",
+		Must:    []string{"curl -s --unix-socket /var/run/docker.sock -H 'Content-Type: application/json' -d '{\"Image\":\"alpine\",\"HostConfig\":{\"Binds\":[\"/:/host\"]}}' http://localhost/containers/create"},
+		MustNot: []string{"curl -s --unix-socket /var/run/docker.sock http://localhost/containers/json", "curl --unix-socket /run/app.sock http://x/health"},
+		check:   checkDockerAPIEscape,
+	},
+	{
+		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
+		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
+		Must: []string{
+			"for s in $(aws secretsmanager list-secrets --query 'SecretList[].Name' --output text); do aws secretsmanager get-secret-value --secret-id \"$s\"; done",
+			"az keyvault secret list --vault-name kv --query '[].id' -o tsv | xargs -I{} az keyvault secret show --id {}",
+			"gcloud secrets list --format='value(name)' | while read s; do gcloud secrets versions access latest --secret=$s; done",
+		},
+		MustNot: []string{
+			"aws secretsmanager list-secrets --query 'SecretList[].Name'",
+			"aws secretsmanager get-secret-value --secret-id prod/db",
+			"az keyvault secret list --vault-name kv && az keyvault secret show --vault-name kv --name app-key",
+		},
+		check: checkCloudSecretsHarvest,
+	},
+}
+
+func init() { rules = append(rules, posixFlowRules...) }
+
+// secretWordRe is what a search for credentials looks for.
+var secretWordRe = regexp.MustCompile(`(?i)pass|secret|token|api[_-]?key|credential|-p |authoriz|aws_|private`)
+
+// grepsFor reports whether a pipeline stage after c filters for secret words.
+func grepsFor(c *call, re *regexp.Regexp) bool {
+	for _, d := range downstream(c) {
+		switch d.name {
+		case "grep", "egrep", "fgrep", "rg", "ag", "awk", "sed", "findstr", "select-string":
+			for _, a := range d.args() {
+				if re.MatchString(a) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func checkHistorySecretHunt(c *call, _ *config) *hit {
+	if c.name == "history" || c.name == "fc" && hasFlag(c, "l") {
+		if grepsFor(c, secretWordRe) {
+			return c.rule()
+		}
+		return nil
+	}
+	switch c.name {
+	case "cat", "tail", "head", "less", "more", "strings", "tac", "sort", "uniq", "cut", "zcat":
+	default:
+		return nil
+	}
+	for _, op := range operands(c, "-n -c") {
+		if isHistoryFile(op) && grepsFor(c, secretWordRe) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// systemDaemons are processes the machine stops working without, for its
+// users or its administrators: killing one by name is denial of service.
+var systemDaemons = set("sshd", "systemd", "init", "dbus-daemon", "dbus-broker", "cron", "crond", "atd", "xorg", "x", "gdm", "gdm3",
+	"lightdm", "sddm", "systemd-logind", "networkmanager", "systemd-networkd", "systemd-resolved", "sssd", "chronyd", "ntpd",
+	"systemd-timesyncd", "cupsd", "avahi-daemon", "bluetoothd", "polkitd", "systemd-udevd", "udevd", "containerd", "dockerd",
+	"kubelet", "login", "getty", "agetty", "wpa_supplicant", "dhclient", "named", "sshd:", "launchd", "windowserver", "loginwindow")
+
+// killHints returns the process names a text looks up: pgrep and pidof
+// operands, and the patterns that grep or awk apply to ps output.
+func killHints(a *analysis) []string {
+	var out []string
+	for _, o := range a.calls {
+		switch o.name {
+		case "pgrep", "pidof", "pkill", "killall":
+			out = append(out, operands(o, "-u -U -g -G -P -s -t -F --signal -signal -o")...)
+		case "grep", "egrep", "awk":
+			fromPs := false
+			for _, u := range upstream(o) {
+				if u.name == "ps" {
+					fromPs = true
+				}
+			}
+			if fromPs {
+				for _, x := range operands(o, "-e -f -F -v") {
+					out = append(out, processWordRe.FindAllString(lower(x), -1)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var processWordRe = regexp.MustCompile(`[a-z][a-z0-9_.-]*`)
+
+func checkKillSystemDaemon(c *call, _ *config) *hit {
+	switch c.name {
+	case "kill", "pkill", "killall", "xargs":
+	default:
+		return nil
+	}
+	if c.name == "xargs" && !strings.Contains(strings.Join(c.args(), " "), "kill") {
+		return nil
+	}
+	if c.name == "pkill" || c.name == "killall" {
+		if hasFlag(c, "", "-HUP", "-USR1", "-USR2", "--signal") || argIn(c, "-HUP", "-1", "-USR1", "-USR2", "-s") && !argIn(c, "-9", "-KILL", "-TERM") {
+			return nil
+		}
+		for _, op := range operands(c, "-u -U -g -G -P -s -t -F -o --signal") {
+			if systemDaemons[lower(strings.Trim(op, "'\""))] {
+				return c.rule()
+			}
+		}
+		return nil
+	}
+	if argIn(c, "-HUP", "-1", "-USR1", "-USR2", "-0") {
+		return nil
+	}
+	// kill "$pid", kill $(pgrep x): the pids come from a lookup by name.
+	literal := true
+	for _, a := range operands(c, "-s -n") {
+		if strings.ContainsAny(a, "$`") || c.name == "xargs" {
+			literal = false
+		}
+	}
+	if literal && len(c.substs) == 0 && c.name != "xargs" && c.prev == nil {
+		return nil
+	}
+	for _, h := range killHints(c.a) {
+		if systemDaemons[h] {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+var (
+	decodeCodeRe = regexp.MustCompile(`(?i)b64decode|decodebytes|base64\.decode|decode_base64|base64_decode|atob\(|from\(\s*["'][^"']*["']\s*,\s*["']base64|unpack\(\s*["']m|decode64|fromhex\(|unhexlify|\.decode\(\s*["'](base64|hex|rot13)|codecs\.decode`)
+	execCodeRe   = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|popen|subprocess|child_process|execsync|\bspawn|new\s+function\s*\(|shell_exec|passthru|proc_open|`+"`"+`|\bos\.exec|io\.popen|%x\(|\bcompile\(`)
+)
+
+func checkEncodedCode(c *call, _ *config) *hit {
+	if !isInterp(c.name) || strings.HasSuffix(c.name, "awk") {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		if decodeCodeRe.MatchString(code) && execCodeRe.MatchString(code) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+var kernelThreadRe = regexp.MustCompile(`^\[[a-z0-9_/:.-]+\]$`)
+
+func checkMasquerade(c *call, _ *config) *hit {
+	if c.name != "exec" {
+		return nil
+	}
+	v, ok := optValue(c, "-a")
+	if !ok {
+		return nil
+	}
+	n := lower(strings.Trim(v, "'\" "))
+	if kernelThreadRe.MatchString(n) || systemDaemons[n] && n != "x" {
+		return c.rule()
+	}
+	return nil
+}
+
+var (
+	loginPrograms = set("sshd", "sudo", "su", "login", "passwd", "ssh", "ssh-agent", "gpg-agent", "gnome-keyring-daemon", "lightdm",
+		"gdm", "gdm3", "sddm", "vsftpd", "proftpd", "dovecot", "mysql", "psql", "kinit", "polkit-agent-helper-1", "unix_chkpwd")
+	sniffers = set("tcpdump", "tshark", "ngrep", "dsniff", "ettercap", "bettercap", "tcpflow", "windump")
+)
+
+func checkCredentialSniff(c *call, _ *config) *hit {
+	switch {
+	case c.name == "ngrep" || c.name == "dsniff" || c.name == "ettercap" || c.name == "bettercap":
+		for _, a := range c.args() {
+			if secretWordRe.MatchString(a) || c.name != "ngrep" {
+				return c.rule()
+			}
+		}
+	case c.name == "tshark":
+		for _, a := range c.args() {
+			if strings.Contains(lower(a), "authorization") || strings.Contains(lower(a), ".pass") || strings.Contains(lower(a), "credentials") {
+				return c.rule()
+			}
+		}
+		if grepsFor(c, secretWordRe) {
+			return c.rule()
+		}
+	case sniffers[c.name]:
+		if grepsFor(c, secretWordRe) {
+			return c.rule()
+		}
+	case c.name == "strace" || c.name == "ltrace":
+		v, ok := optValue(c, "-p", "--attach")
+		if !ok {
+			return nil
+		}
+		traced := lower(v)
+		for _, s := range c.argSubst[argIndex(c, v)] {
+			traced += " " + lower(strings.Join(s.argv, " "))
+		}
+		for _, w := range processWordRe.FindAllString(traced, -1) {
+			if loginPrograms[w] {
+				return c.rule()
+			}
+		}
+		if e, ok := optValue(c, "-e"); ok && (strings.Contains(e, "read") || strings.Contains(e, "write")) && !strings.Contains(e, "network") {
+			for _, h := range killHints(c.a) {
+				if loginPrograms[h] {
+					return c.rule()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// argIndex returns the index in argv of the first argument equal to v, or -1.
+func argIndex(c *call, v string) int {
+	for i, a := range c.argv {
+		if a == v {
+			return i
+		}
+	}
+	return -1
+}
+
+var datastoreDirs = []string{"/var/lib/mysql", "/var/lib/mariadb", "/var/lib/postgresql", "/var/lib/pgsql", "/var/lib/mongodb", "/var/lib/mongo",
+	"/var/lib/redis", "/var/lib/elasticsearch", "/var/lib/etcd", "/var/lib/cassandra", "/var/lib/influxdb", "/var/lib/clickhouse",
+	"/var/lib/couchdb", "/var/lib/neo4j", "/var/lib/rabbitmq", "/var/lib/kafka", "/var/lib/zookeeper", "/var/opt/mssql"}
+
+func checkDatastoreDelete(c *call, _ *config) *hit {
+	if c.name != "rm" && c.name != "shred" && c.name != "srm" {
+		return nil
+	}
+	for _, op := range operands(c, "") {
+		n := normPath(op)
+		for _, d := range datastoreDirs {
+			if n == d || strings.HasPrefix(n, d+"/") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+func checkPasswordRemoved(c *call, _ *config) *hit {
+	if c.name == "passwd" && hasFlag(c, "d", "--delete") {
+		return c.rule()
+	}
+	return nil
+}
+
+func checkTransientTimer(c *call, _ *config) *hit {
+	if c.name != "systemd-run" {
+		return nil
+	}
+	for _, a := range c.args() {
+		for _, o := range []string{"--on-calendar", "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive", "--on-clock-change", "--on-timezone-change"} {
+			if a == o || strings.HasPrefix(a, o+"=") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+var dockerAPIEscapeRe = regexp.MustCompile(`(?i)"privileged"\s*:\s*true|"binds"\s*:\s*\[[^\]]*"/:|"pidmode"\s*:\s*"host"|"capadd"\s*:\s*\[[^\]]*"(sys_admin|all)"`)
+
+func checkDockerAPIEscape(c *call, _ *config) *hit {
+	if c.name != "curl" {
+		return nil
+	}
+	sock, ok := optValue(c, "", "--unix-socket")
+	if !ok || !strings.Contains(sock, "docker.sock") {
+		return nil
+	}
+	for _, a := range c.args() {
+		if dockerAPIEscapeRe.MatchString(a) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// secretGets are the calls that print one secret, by program and
+// subcommand words; secretLists list them all.
+var (
+	secretGets = map[string][][]string{
+		"aws":    {{"secretsmanager", "get-secret-value"}, {"ssm", "get-parameter"}},
+		"az":     {{"keyvault", "secret", "show"}, {"keyvault", "secret", "download"}},
+		"gcloud": {{"secrets", "versions", "access"}},
+	}
+	secretLists = map[string][][]string{
+		"aws":    {{"secretsmanager", "list-secrets"}, {"ssm", "describe-parameters"}},
+		"az":     {{"keyvault", "secret", "list"}},
+		"gcloud": {{"secrets", "list"}},
+	}
+)
+
+func hasWords(c *call, subs [][]string) bool {
+	args := strings.Join(c.args(), " ")
+	for _, s := range subs {
+		if strings.Contains(" "+args+" ", " "+strings.Join(s, " ")+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCloudSecretsHarvest: a get of one secret whose name is not written
+// in the text (a loop variable, xargs' {}) in a text that lists them all.
+func checkCloudSecretsHarvest(c *call, _ *config) *hit {
+	gets, ok := secretGets[c.name]
+	if !ok || !hasWords(c, gets) {
+		return nil
+	}
+	named := true
+	for _, a := range c.args() {
+		if strings.ContainsAny(a, "${}`") {
+			named = false
+		}
+	}
+	if c.wrapped("xargs") || c.wrapped("parallel") {
+		named = false
+	}
+	if named {
+		return nil
+	}
+	for _, o := range c.a.calls {
+		if lists, ok := secretLists[o.name]; ok && hasWords(o, lists) {
+			return c.rule()
+		}
+	}
+	return nil
+}
