@@ -128,11 +128,19 @@ func (a *analysis) windowsish() bool {
 }
 
 func (a *analysis) isWindowsish() bool {
-	if len(a.extra) > 0 || hasWinPath(a.text) || strings.Contains(a.text, ".\\") || containsAny(asciiLower(a.text), ".ps1", ".psm1") {
+	if len(a.extra) > 0 || hasWinPath(a.text) || strings.Contains(a.text, ".\\") || containsAny(asciiLower(a.text), ".ps1", ".psm1") || hasMSProtocol(a.text) {
 		return true
 	}
 	for _, c := range a.calls {
 		n := c.name
+		if strings.IndexByte(n, '^') > 0 {
+			// cmd.exe caret escapes in the program's name (c^m^d): no POSIX
+			// program is named so.
+			n = strings.ReplaceAll(n, "^", "")
+			if winPrograms[n] || winCatalogue[n] {
+				return true
+			}
+		}
 		if winPrograms[n] || winCatalogue[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.Contains(c.argv0(), "\\") {
 			return true
 		}
@@ -190,6 +198,37 @@ func hasWinPath(s string) bool {
 			if i+5 <= len(s) && strings.EqualFold(s[i+1:i+5], "env:") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// hasMSProtocol reports a Windows protocol-handler address (ms-msdt:,
+// ms-settings:, search-ms:) as a word of its own.
+func hasMSProtocol(s string) bool {
+	for off := 0; off < len(s); {
+		i := strings.Index(s[off:], "ms")
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 2
+		j, k := i, i+2
+		if strings.HasPrefix(s[i:], "ms-") {
+			k = i + 3
+			for k < len(s) && (isLetter(s[k]) || s[k] == '-') {
+				k++
+			}
+			if k == i+3 {
+				continue
+			}
+		} else if i >= 7 && strings.EqualFold(s[i-7:i], "search-") {
+			j = i - 7
+		} else {
+			continue
+		}
+		if k < len(s) && s[k] == ':' && (j == 0 || strings.IndexByte(" \t\n\"'=", s[j-1]) >= 0) {
+			return true
 		}
 	}
 	return false

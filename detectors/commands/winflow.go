@@ -74,6 +74,23 @@ func winChecks(a *analysis, cfg *config, put func(r *rule, sev sdk.Severity, s, 
 			}
 		}
 	}
+	// Invoke-Expression however it was spelled (the parser resolves
+	// aliases, &(…) of folded strings and $pshome[4]+…), run on a script
+	// fetched in the same text: the text rule sees only the literal name.
+	iex, fetch := -1, false
+	for i, in := range a.wins {
+		switch {
+		case in.name == "invoke-expression" && !in.method:
+			if iex < 0 {
+				iex = i
+			}
+		case winFetchers[in.name]:
+			fetch = true
+		}
+	}
+	if iex >= 0 && fetch {
+		put(&psDownloadExec.rule, 0, a.wins[iex].start, a.wins[iex].end)
+	}
 	for _, x := range append([]extraText{{text: a.text, start: 0, end: len(a.text)}}, a.extra...) {
 		t := x.text
 		if !containsAny(asciiLower(t), "invoke-", "iwr", "irm", ".upload") {
@@ -92,6 +109,22 @@ func winChecks(a *analysis, cfg *config, put func(r *rule, sev sdk.Severity, s, 
 		return
 	}
 }
+
+// winFetchers are the PowerShell and .NET calls that fetch a script from
+// the network, as the PowerShell parser names them.
+var winFetchers = set(".downloadstring", ".downloaddata", ".openread", ".downloadstringtaskasync", ".downloaddatataskasync",
+	"invoke-webrequest", "invoke-restmethod", ".getresponse", ".getstringasync", ".getasync", ".getresponsestream")
+
+// psDownloadExec is the text rule a resolved Invoke-Expression of a fetched
+// script reports under.
+var psDownloadExec = func() *textRule {
+	for _, r := range textRules {
+		if r.ID == "ps-download-exec" {
+			return r
+		}
+	}
+	panic("commands: no ps-download-exec text rule")
+}()
 
 // winHome writes the Windows spellings of the home directory as ~.
 func winHome(p string) string {

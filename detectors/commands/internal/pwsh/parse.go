@@ -951,6 +951,13 @@ func (p *parser) postfix(v val) val {
 			}
 			if p.op("(") && !p.peek().spaced {
 				p.advance()
+				// [Array]::Reverse($x) reverses the variable's array in
+				// place: obfuscators spell a command backwards and turn it
+				// round this way before -join.
+				reverse := ""
+				if static && v.kind == vType && v.s == "array" && name == "reverse" && p.peek().kind == tVar {
+					reverse = p.peek().val
+				}
 				var args []val
 				for !p.closes(")") {
 					if p.op(",") || p.at(tNewline, "") {
@@ -966,6 +973,15 @@ func (p *parser) postfix(v val) val {
 				end := p.peek().end
 				if p.op(")") {
 					p.advance()
+				}
+				if reverse != "" {
+					if x, ok := p.lookup(reverse); ok && x.kind == vArr {
+						r := make([]val, len(x.arr))
+						for i, y := range x.arr {
+							r[len(r)-1-i] = y
+						}
+						p.setVar(reverse, val{kind: vArr, arr: r})
+					}
 				}
 				v = p.method(v, name, static, args, start, end)
 				continue

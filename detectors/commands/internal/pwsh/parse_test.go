@@ -48,6 +48,8 @@ func TestParse(t *testing.T) {
 		{"iex ([char[]](71,101,116,45,80,114,111,99,101,115,115) -join '')", "get-process"},
 		{"iex (-join ([char]71,[char]101,[char]116,[char]45,[char]80,[char]114,[char]111,[char]99,[char]101,[char]115,[char]115))", "get-process"},
 		{"iex ('ssecorP-teG'[-1..-11] -join '')", "get-process"},
+		{"$a='ssecorP-teG'.ToCharArray(); [Array]::Reverse($a); iex ($a -join '')", "get-process"},
+		{"$s='x+e+i'.Split('+'); [array]::Reverse($s); &($s -join '') 'Get-Process'", "get-process"},
 		{"$pshome[4]+$pshome[30]+'x' | Out-Null; &($pshome[4]+$pshome[30]+'x') 'Get-Process'", "get-process"},
 		{"iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + b64 + "')))", "set-mppreference -disablerealtimemonitoring"},
 		{"[ScriptBlock]::Create('Get-Process').Invoke()", "get-process"},
