@@ -122,6 +122,7 @@ func (a *analysis) script(src string, start, end, depth int, via string, exact b
 	if depth > maxDepth || a.budget <= 0 || a.ctx.Err() != nil {
 		return nil
 	}
+	src = placeholders(src)
 	p := parserPool.Get().(*syntax.Parser)
 	f, err := p.Parse(strings.NewReader(src), "")
 	parserPool.Put(p)

@@ -1923,7 +1923,8 @@ var offensiveTools = set("msfvenom", "msfconsole", "msfdb", "meterpreter", "hydr
 	"linpeas", "winpeas", "pspy", "pspy64", "beef-xss", "setoolkit", "weevely", "empire", "powersploit",
 	// Scripts run by an interpreter (python3 mimipenguin.py): the tool is the operand.
 	"mimipenguin.py", "mimipenguin.sh", "linenum.sh", "linux-exploit-suggester.sh", "linux-exploit-suggester-2.pl",
-	"les.sh", "lazagne.py", "linuxprivchecker.py", "unix-privesc-check", "swap_digger.sh", "pspy32")
+	"les.sh", "lazagne.py", "getuserspns.py", "impacket-getuserspns", "getnpusers.py", "impacket-getnpusers", "ticketer.py", "impacket-ticketer",
+	"ntlmrelayx.py", "impacket-ntlmrelayx", "linuxprivchecker.py", "unix-privesc-check", "swap_digger.sh", "pspy32")
 
 func checkOffensive(c *call, _ *config) *hit {
 	n := c.name

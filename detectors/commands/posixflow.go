@@ -52,7 +52,7 @@ var posixFlowRules = []*rule{
 	},
 	{
 		ID: "process-masquerade", Class: "defense evasion", Sev: high,
-		Msg: "starts a program under the name of a kernel thread or a system daemon (ATT&CK T1036.004)",
+		Msg:     "starts a program under the name of a kernel thread or a system daemon (ATT&CK T1036.004)",
 		Must:    []string{"exec -a '[kworker/0:1]' /var/tmp/agent", "exec -a sshd ./miner", "(exec -a \"[kthreadd]\" ./x &)"},
 		MustNot: []string{"exec -a myapp ./build/myapp", "exec ./run.sh", "exec bash"},
 		check:   checkMasquerade,
@@ -71,7 +71,7 @@ var posixFlowRules = []*rule{
 	},
 	{
 		ID: "datastore-delete", Class: "destructive filesystem", Sev: high,
-		Msg: "deletes a database server's data directory (ATT&CK T1485)",
+		Msg:     "deletes a database server's data directory (ATT&CK T1485)",
 		Must:    []string{"rm -rf /var/lib/mysql", "sudo rm -r /var/lib/postgresql/16/main", "rm -rf /var/lib/mongodb/*"},
 		MustNot: []string{"rm -rf /var/lib/apt/lists/*", "ls /var/lib/mysql", "rm -rf ./data/mysql"},
 		check:   checkDatastoreDelete,
@@ -231,7 +231,7 @@ func checkKillSystemDaemon(c *call, _ *config) *hit {
 
 var (
 	decodeCodeRe = regexp.MustCompile(`(?i)b64decode|decodebytes|base64\.decode|decode_base64|base64_decode|atob\(|from\(\s*["'][^"']*["']\s*,\s*["']base64|unpack\(\s*["']m|decode64|fromhex\(|unhexlify|\.decode\(\s*["'](base64|hex|rot13)|codecs\.decode`)
-	execCodeRe   = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|popen|subprocess|child_process|execsync|\bspawn|new\s+function\s*\(|shell_exec|passthru|proc_open|`+"`"+`|\bos\.exec|io\.popen|%x\(|\bcompile\(`)
+	execCodeRe   = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|popen|subprocess|child_process|execsync|\bspawn|new\s+function\s*\(|shell_exec|passthru|proc_open|` + "`" + `|\bos\.exec|io\.popen|%x\(|\bcompile\(`)
 )
 
 func checkEncodedCode(c *call, _ *config) *hit {
