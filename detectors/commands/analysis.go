@@ -238,8 +238,17 @@ func (w *walker) pipeline(s *syntax.Stmt) (first, last *call) {
 		return w.groupEnds(n, s)
 	case *syntax.ForClause:
 		if wi, ok := cmd.Loop.(*syntax.WordIter); ok {
-			for _, x := range wi.Items {
-				w.word(x, nil, -1)
+			first := ""
+			for i, x := range wi.Items {
+				v := w.word(x, nil, -1)
+				if i == 0 {
+					first = v
+				}
+			}
+			// for f in /home/*/.ssh/id_*; do cat "$f"; done reads what the
+			// first item names: the loop variable stands for it.
+			if wi.Name != nil && first != "" && !strings.ContainsAny(first, "$`") {
+				w.a.vars[wi.Name.Value] = first
 			}
 		}
 		n := len(w.out)

@@ -987,7 +987,7 @@ func cronSuspicious(content string, c *call) bool {
 var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|bash_logout|bash_aliases|profile|zshrc|zprofile|zshenv|zlogin|zlogout|kshrc|cshrc|tcshrc|login|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
 
 var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "nohup", "&", "/tmp/", "python -c", "python3 -c",
-	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
+	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "/users/shared/", "/dev/shm", "/var/tmp/", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
 
 func checkShellRC(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
@@ -1192,6 +1192,10 @@ func histAssign(a string) (bool, string) {
 	case "HISTSIZE", "HISTFILESIZE", "SAVEHIST":
 		if v == "0" {
 			return true, "stops the shell from keeping history"
+		}
+	case "HISTIGNORE":
+		if strings.Trim(v, "'\" ") == "*" {
+			return true, "stops the shell from saving any command to history"
 		}
 	case "HISTCONTROL":
 		if strings.Contains(v, "ignorespace") || strings.Contains(v, "ignoreboth") {

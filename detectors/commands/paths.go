@@ -61,7 +61,7 @@ var sensitiveRes = []struct {
 	re *litRe
 	s  secret
 }{
-	{mustLitRe(`(^|/)\.ssh/(id_[a-z0-9_]+|[a-z0-9_.-]*_(rsa|dsa|ecdsa|ed25519))$`), secret{"an SSH private key", sdk.SeverityHigh}},
+	{mustLitRe(`(^|/)\.ssh/(id_[a-z0-9_*]+|[a-z0-9_.-]*_(rsa|dsa|ecdsa|ed25519))$`), secret{"an SSH private key", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?$`), secret{"an SSH private key", sdk.SeverityHigh}},
 	{mustLitRe(`^~/\.ssh(/\*)?$`), secret{"the SSH key directory", sdk.SeverityHigh}},
 	{mustLitRe(`^/etc/ssh/ssh_host_[a-z0-9]+_key$`), secret{"an SSH host private key", sdk.SeverityHigh}},
@@ -78,7 +78,7 @@ var sensitiveRes = []struct {
 	{mustLitRe(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
 	{mustLitRe(`^/proc/(self|[0-9]+|\*|\$[^/]+)/environ$`), secret{"a process environment", sdk.SeverityHigh}},
 	{mustLitRe(`^/tmp/krb5cc_[^/]*$|(^|/)krb5cc_[0-9a-z_*]+$|^/etc/krb5\.keytab$|(^|/)[^/]+\.keytab$|^/var/lib/sss/secrets(/.*)?$|^/var/lib/sss/db(/.*)?$`), secret{"Kerberos tickets or keys", sdk.SeverityHigh}},
-	{mustLitRe(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)$`), secret{"a browser credential store", sdk.SeverityHigh}},
+	{mustLitRe(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite|cookies\.binarycookies)$`), secret{"a browser credential store", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)/library/keychains(/.*)?$|\.keychain(-db)?$|/\.local/share/keyrings(/.*)?$`), secret{"a keychain", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)(^|/)(sam|system|security)\.(save|hiv|bak)$|/config/sam$|ntds\.dit$`), secret{"Windows credential hives", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.env(\.(local|prod|production|staging|dev|development|test))?$`), secret{"an environment file with secrets", sdk.SeverityMedium}},

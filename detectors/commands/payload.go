@@ -24,6 +24,15 @@ func isDecoder(c *call) bool {
 	case "tr":
 		return strings.Contains(c.arg(1), "A-Z") && strings.Contains(c.arg(2), "N-Z")
 	}
+	if isInterp(c.name) && !strings.HasSuffix(c.name, "awk") {
+		// perl -MMIME::Base64 -e 'print decode_base64(…)': code that
+		// decodes and prints is a decoder.
+		for _, code := range interpCodeArgs(c) {
+			if decodeCodeRe.MatchString(code) && !execCodeRe.MatchString(code) {
+				return true
+			}
+		}
+	}
 	return false
 }
 

@@ -98,6 +98,13 @@ var posixFlowRules = []*rule{
 		check:   checkDockerAPIEscape,
 	},
 	{
+		ID: "security-product-removed", Class: "defense evasion", Sev: high,
+		Msg:     "deletes the files of an endpoint security agent (ATT&CK T1562.001)",
+		Must:    []string{"sudo rm -rf /opt/CrowdStrike", "rm -rf /Library/Application\\ Support/com.sentinelone.*", "sudo rm -rf /var/ossec"},
+		MustNot: []string{"rm -rf /opt/tool", "ls /opt/CrowdStrike", "rm -rf ./vendor/osquery-docs"},
+		check:   checkSecurityProductRemoved,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -430,6 +437,28 @@ func checkCloudSecretsHarvest(c *call, _ *config) *hit {
 	for _, o := range c.a.calls {
 		if lists, ok := secretLists[o.name]; ok && hasWords(o, lists) {
 			return c.rule()
+		}
+	}
+	return nil
+}
+
+// securityProductDirs are where endpoint security agents install.
+var securityProductDirs = []string{"/opt/crowdstrike", "/opt/carbonblack", "/opt/sentinelone", "/opt/sophos-av", "/opt/sophos", "/opt/microsoft/mdatp",
+	"/opt/ds_agent", "/opt/trendmicro", "/opt/eset", "/opt/cylance", "/opt/tanium", "/opt/fireeye", "/opt/elastic/endpoint", "/var/ossec",
+	"/opt/osquery", "/var/lib/falcon", "/library/cs", "/library/application support/crowdstrike", "/library/sentinel",
+	"/library/application support/com.sentinelone", "/library/application support/microsoft/defender", "/applications/falcon.app",
+	"/usr/local/jamf/bin/jamfprotect", "/library/application support/jamfprotect", "/opt/velociraptor", "/etc/osquery"}
+
+func checkSecurityProductRemoved(c *call, _ *config) *hit {
+	if c.name != "rm" && c.name != "shred" && c.name != "srm" {
+		return nil
+	}
+	for _, op := range operands(c, "") {
+		n := lower(strings.ReplaceAll(normPath(op), "\\ ", " "))
+		for _, d := range securityProductDirs {
+			if n == d || strings.HasPrefix(n, d+"/") || strings.HasPrefix(n, d+".") || strings.HasPrefix(n, d+"*") {
+				return c.rule()
+			}
 		}
 	}
 	return nil
