@@ -336,6 +336,19 @@ func looksLikeImageData(text string, start int, run string) bool {
 // full of them.
 func alphabetTyped(v string) bool { return longestLetterWalk(v) >= 20 }
 
+// templateMarked reports a template's variable (${USER:-…}, {{ token }},
+// $(cat …), <your-key>) in a value. Provider formats rarely allow these
+// bytes, but the rules whose values are free text (gitleaks' curl
+// user:password) do, and there it is a reference, not a secret.
+func templateMarked(v string) bool {
+	for _, m := range []string{"${", "{{", "}}", "$(", "<your"} {
+		if strings.Contains(v, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // documentedExamples are values that vendors' own documentation prints as
 // the example (kubeadm's bootstrap token): a copy of the manual, not a
 // credential.

@@ -6,86 +6,86 @@ import "github.com/picketsec/picket/sdk"
 
 // fittedSeverity: per rule class, the severity its precision on the corpus
 // earns (rows with a finding of the class: tp malicious, fp benign; p
-// smoothed toward the tier's precision, provider 0.9942, generic 0.9718, with
+// smoothed toward the tier's precision, provider 0.9950, generic 0.9718, with
 // 10 prior rows; high at p >= 0.97, medium at p >= 0.85).
 var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/adobe":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/adobe":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/airtable":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/algolia":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/algolia":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/alibaba":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
 	"gitleaks/asana":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"gitleaks/atlassian":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/authress":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"gitleaks/beamer":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/authress":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"gitleaks/beamer":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/bitbucket":                sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"gitleaks/bittrex":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/cisco":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/clickhouse":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/cisco":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/clickhouse":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/cloudflare":               sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"gitleaks/codecov":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/cohere":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"gitleaks/coinbase":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/confluent":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"gitleaks/contentful":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/curl":                     sdk.SeverityMedium, // tp 18 fp 1 p 0.964
-	"gitleaks/datadog":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/contentful":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/curl":                     sdk.SeverityHigh,   // tp 18 fp 0 p 0.998
+	"gitleaks/datadog":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/defined":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/discord":                  sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
-	"gitleaks/droneci":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/discord":                  sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/droneci":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/dropbox":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/duffel":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/duffel":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/etsy":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/facebook":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"gitleaks/fastly":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/fastly":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/finicity":                 sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
 	"gitleaks/finnhub":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"gitleaks/flickr":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/flickr":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/flutterwave":              sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/flyio":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"gitleaks/freshbooks":               sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/flyio":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"gitleaks/freshbooks":               sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/github":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/gitlab":                   sdk.SeverityHigh,   // tp 24 fp 0 p 0.998
-	"gitleaks/gitter":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/gitlab":                   sdk.SeverityHigh,   // tp 24 fp 0 p 0.999
+	"gitleaks/gitter":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/gocardless":               sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/heroku":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"gitleaks/hubspot":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/infracost":                sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/intercom":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/jfrog":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/jwt":                      sdk.SeverityHigh,   // tp 26 fp 0 p 0.998
+	"gitleaks/infracost":                sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/intercom":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/jfrog":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/jwt":                      sdk.SeverityHigh,   // tp 26 fp 0 p 0.999
 	"gitleaks/kraken":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/kucoin":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/launchdarkly":             sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/launchdarkly":             sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/linear":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/linkedin":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"gitleaks/lob":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
-	"gitleaks/looker":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"gitleaks/mailgun":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/linkedin":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"gitleaks/lob":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/looker":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"gitleaks/mailgun":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/mapbox":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/mattermost":               sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"gitleaks/maxmind":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/maxmind":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/messagebird":              sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"gitleaks/microsoft":                sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"gitleaks/netlify":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"gitleaks/new":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
-	"gitleaks/nytimes":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/microsoft":                sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"gitleaks/netlify":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"gitleaks/new":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/nytimes":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/okta":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/plaid":                    sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
+	"gitleaks/plaid":                    sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
 	"gitleaks/private-key":              sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"gitleaks/privateai":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/rapidapi":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"gitleaks/scalingo":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/rapidapi":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"gitleaks/scalingo":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/sendbird":                 sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
 	"gitleaks/sendgrid":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/sendinblue":               sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"gitleaks/sentry":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"gitleaks/settlemint":               sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
+	"gitleaks/sentry":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"gitleaks/settlemint":               sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
 	"gitleaks/shippo":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"gitleaks/sidekiq":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/slack":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"gitleaks/slack":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/square":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/squarespace":              sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"gitleaks/squarespace":              sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"gitleaks/stripe":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"gitleaks/sumologic":                sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"gitleaks/telegram":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
@@ -95,7 +95,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/vault":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"gitleaks/yandex":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"gitleaks/zendesk":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/1password":                  sdk.SeverityHigh,   // tp 11 fp 0 p 0.997
+	"picket/1password":                  sdk.SeverityHigh,   // tp 11 fp 0 p 0.998
 	"picket/adafruit":                   sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/age":                        sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/airtable":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
@@ -103,35 +103,35 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/android-build-config-field": sdk.SeverityHigh,   // tp 1 fp 0 p 0.974
 	"picket/anthropic":                  sdk.SeverityMedium, // tp 6 fp 1 p 0.938
 	"picket/atlassian":                  sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.990
 	"picket/authorization-token":        sdk.SeverityHigh,   // tp 4 fp 0 p 0.980
 	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.998
-	"picket/azure":                      sdk.SeverityHigh,   // tp 27 fp 0 p 0.998
+	"picket/azure":                      sdk.SeverityHigh,   // tp 27 fp 0 p 0.999
 	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
 	"picket/bitbucket":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/blynk":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/buildkite":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/clojars":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/buildkite":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/clojars":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/cloudflare":                 sdk.SeverityMedium, // tp 11 fp 1 p 0.952
 	"picket/codeclimate":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/cohere":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.978
 	"picket/database-url":               sdk.SeverityHigh,   // tp 42 fp 0 p 0.999
 	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
 	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/dependencytrack":            sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/digitalocean":               sdk.SeverityHigh,   // tp 17 fp 0 p 0.998
-	"picket/django":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/docker":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"picket/django":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/docker":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/doppler":                    sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
 	"picket/dropbox":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/dynatrace":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/easypost":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
 	"picket/facebook":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"picket/figma":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/figma":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/firecrawl":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/flutterwave":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
@@ -141,81 +141,81 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.988
 	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.978
 	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.982
-	"picket/github":                     sdk.SeverityHigh,   // tp 28 fp 0 p 0.998
+	"picket/github":                     sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
 	"picket/gitlab":                     sdk.SeverityHigh,   // tp 37 fp 0 p 0.999
-	"picket/grafana":                    sdk.SeverityHigh,   // tp 28 fp 0 p 0.998
+	"picket/grafana":                    sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
 	"picket/groq":                       sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/heroku":                     sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/http-auth":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/huggingface":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
 	"picket/intra42":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/jfrog":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/jfrog":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/jina":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/kagi":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/kubernetes":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/kubernetes":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/langchain":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/linear":                     sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/linkedin":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"picket/linkedin":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/mailchimp":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
 	"picket/mailgun":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/mapbox":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
 	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.977
-	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.997
-	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.998
+	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/nuget":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/octopus":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/okta":                       sdk.SeverityMedium, // tp 2 fp 2 p 0.853
-	"picket/openai":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/openrouter":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/openshift":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
-	"picket/particle":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/octopus":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/okta":                       sdk.SeverityMedium, // tp 2 fp 2 p 0.854
+	"picket/openai":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/openrouter":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/openshift":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
+	"picket/particle":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/password-hash":              sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
 	"picket/password-in-prose":          sdk.SeverityHigh,   // tp 1 fp 0 p 0.974
 	"picket/perplexity":                 sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/planetscale":                sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
+	"picket/planetscale":                sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
 	"picket/postman":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
 	"picket/postmark":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 	"picket/prefect":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
 	"picket/private-key":                sdk.SeverityHigh,   // tp 23 fp 0 p 0.998
-	"picket/pulumi":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"picket/pulumi":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/pypi":                       sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/readme":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"picket/readme":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/replicate":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/salesforce":                 sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/saucelabs":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
 	"picket/securestring-password":      sdk.SeverityHigh,   // tp 1 fp 0 p 0.974
-	"picket/segment":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/sentry":                     sdk.SeverityHigh,   // tp 12 fp 0 p 0.997
-	"picket/shippo":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/segment":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/sentry":                     sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"picket/shippo":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/shopify":                    sdk.SeverityHigh,   // tp 22 fp 0 p 0.998
 	"picket/slack":                      sdk.SeverityHigh,   // tp 45 fp 0 p 0.999
-	"picket/snyk":                       sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/sonarqube":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/sourcegraph":                sdk.SeverityHigh,   // tp 13 fp 0 p 0.997
+	"picket/snyk":                       sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/sonarqube":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/sourcegraph":                sdk.SeverityHigh,   // tp 13 fp 0 p 0.998
 	"picket/square":                     sdk.SeverityHigh,   // tp 15 fp 0 p 0.998
 	"picket/stackhawk":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/stripe":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
-	"picket/supabase":                   sdk.SeverityMedium, // tp 4 fp 1 p 0.929
-	"picket/tavily":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/telegram":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
-	"picket/terraform":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.996
+	"picket/stripe":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/supabase":                   sdk.SeverityMedium, // tp 4 fp 1 p 0.930
+	"picket/tavily":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/telegram":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
+	"picket/terraform":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/terraform-variable-default": sdk.SeverityHigh,   // tp 1 fp 0 p 0.974
 	"picket/thingsboard":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/truenas":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/twitch":                     sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
 	"picket/twitter":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/typeform":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.996
+	"picket/typeform":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
 	"picket/vault":                      sdk.SeverityHigh,   // tp 18 fp 0 p 0.998
 	"picket/vercel":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/webhook":                    sdk.SeverityMedium, // tp 4 fp 1 p 0.929
-	"picket/wireguard":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.995
+	"picket/webhook":                    sdk.SeverityMedium, // tp 4 fp 1 p 0.930
+	"picket/wireguard":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/xai":                        sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
 	"picket/yandex":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
 }
