@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -29,9 +30,11 @@ var posixFlowRules = []*rule{
 			"for p in $(ps -eo pid,comm | awk '/cron/ {print $1}'); do kill -9 \"$p\"; done",
 			"kill $(pgrep -x lightdm)",
 			"ps -eo pid,cmd | grep dbus-daemon | awk '{print $1}' | xargs kill",
+			"for p in $(ps -eo pid | tail -n +2); do c=$(ps -o cmd= -p $p); if [[ $c == *\"rsyslogd\"* ]]; then kill $p; fi; done",
 		},
-		MustNot: []string{"pkill -f 'node server.js'", "kill $(pgrep -f webpack)", "sudo systemctl restart sshd", "pgrep sshd", "kill -HUP $(cat /run/nginx.pid)"},
-		check:   checkKillSystemDaemon,
+		MustNot: []string{"pkill -f 'node server.js'", "kill $(pgrep -f webpack)", "sudo systemctl restart sshd", "pgrep sshd", "kill -HUP $(cat /run/nginx.pid)",
+			"for p in $(ps -eo pid,comm | grep my-worker | awk '{print $1}'); do kill $p; done"},
+		check: checkKillSystemDaemon,
 	},
 	{
 		ID: "encoded-code-exec", Class: "obfuscated execution", Sev: high,
@@ -103,6 +106,21 @@ var posixFlowRules = []*rule{
 		Must:    []string{"sudo rm -rf /opt/CrowdStrike", "rm -rf /Library/Application\\ Support/com.sentinelone.*", "sudo rm -rf /var/ossec"},
 		MustNot: []string{"rm -rf /opt/tool", "ls /opt/CrowdStrike", "rm -rf ./vendor/osquery-docs"},
 		check:   checkSecurityProductRemoved,
+	},
+	{
+		ID: "web-shell-command", Class: "persistence", Sev: high,
+		Msg: "sends a shell command to a web shell through a request parameter (ATT&CK T1505.003)",
+		Must: []string{
+			"curl -s 'http://192.0.2.90/uploads/x.php?cmd=id'",
+			"curl --insecure \"https://192.0.2.91/search.php?cmd=cat+/etc/passwd\"",
+			"wget -qO- 'http://192.0.2.92/s.jsp?c=uname%20-a'",
+		},
+		MustNot: []string{
+			"curl 'https://api.example.org/search?q=cat+food'",
+			"curl 'https://ci.example.org/job/run?command=build'",
+			"curl 'https://example.org/docs?cmd=help'",
+		},
+		check: checkWebShellCommand,
 	},
 	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
@@ -190,10 +208,24 @@ func killHints(a *analysis) []string {
 			}
 		}
 	}
-	return out
+	return psHints(a, out)
 }
 
 var processWordRe = regexp.MustCompile(`[a-z][a-z0-9_.-]*`)
+
+// psHints adds the names a script that lists processes compares their
+// command lines with (only when it runs ps: the test is about processes).
+func psHints(a *analysis, out []string) []string {
+	for _, o := range a.calls {
+		if o.name == "ps" {
+			for _, m := range testGlobRe.FindAllStringSubmatch(a.text, 16) {
+				out = append(out, lower(m[1]))
+			}
+			break
+		}
+	}
+	return out
+}
 
 func checkKillSystemDaemon(c *call, _ *config) *hit {
 	switch c.name {
@@ -228,13 +260,29 @@ func checkKillSystemDaemon(c *call, _ *config) *hit {
 	if literal && len(c.substs) == 0 && c.name != "xargs" && c.prev == nil {
 		return nil
 	}
+	service := ""
 	for _, h := range killHints(c.a) {
-		if systemDaemons[h] {
+		if systemDaemons[h] || securityDaemons[h] || daemonPrefix(h) {
 			return c.rule()
 		}
+		if serviceDaemons[h] {
+			service = h
+		}
+	}
+	if service != "" {
+		return hitf(c, medium, "kills a server's processes found by name ("+service+")")
 	}
 	return nil
 }
+
+// serviceDaemons are servers a developer also stops and starts: killing
+// them by name is reported, not blocked.
+var serviceDaemons = set("nginx", "httpd", "apache2", "mysqld", "mariadbd", "postgres", "postmaster", "mongod", "redis-server",
+	"memcached", "elasticsearch", "php-fpm", "tomcat", "java", "docker-proxy", "haproxy", "squid", "named", "dnsmasq", "vsftpd", "smbd")
+
+// testGlobRe finds the names a script compares command lines with:
+// [[ $cmdline == *"cron"* ]].
+var testGlobRe = regexp.MustCompile(`==\s*\*"?([A-Za-z][A-Za-z0-9_.-]*)"?\*`)
 
 var (
 	decodeCodeRe = regexp.MustCompile(`(?i)b64decode|decodebytes|base64\.decode|decode_base64|base64_decode|atob\(|from\(\s*["'][^"']*["']\s*,\s*["']base64|unpack\(\s*["']m|decode64|fromhex\(|unhexlify|\.decode\(\s*["'](base64|hex|rot13)|codecs\.decode`)
@@ -458,6 +506,45 @@ func checkSecurityProductRemoved(c *call, _ *config) *hit {
 		for _, d := range securityProductDirs {
 			if n == d || strings.HasPrefix(n, d+"/") || strings.HasPrefix(n, d+".") || strings.HasPrefix(n, d+"*") {
 				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+// webShellKeys are the request parameters web shells take commands in.
+var webShellKeys = set("cmd", "command", "exec", "execute", "c", "run", "shell", "system", "cmdline", "x")
+
+// webShellPrograms are what a command sent to a web shell starts with: a
+// first look around the host, or the next stage.
+var webShellPrograms = set("id", "whoami", "uname", "hostname", "pwd", "ls", "cat", "ifconfig", "ip", "netstat", "ps", "wget", "curl",
+	"bash", "sh", "nc", "ncat", "python", "python3", "perl", "php", "echo", "chmod", "rm", "cp", "mv", "find", "tar", "base64",
+	"powershell", "cmd", "cmd.exe", "net", "dir", "type", "ipconfig", "systeminfo", "tasklist", "certutil", "env", "sudo")
+
+func checkWebShellCommand(c *call, _ *config) *hit {
+	if !isFetcher(c) {
+		return nil
+	}
+	for _, u := range urls(c) {
+		if !strings.Contains(u, "?") {
+			continue
+		}
+		// The query alone: an emulation plan's #{host} is no host name
+		// and would start the fragment.
+		q := u[strings.IndexByte(u, '?')+1:]
+		if i := strings.IndexByte(q, '#'); i >= 0 && !strings.HasPrefix(q[i:], "#{") {
+			q = q[:i]
+		}
+		vals, _ := url.ParseQuery(q)
+		for k, vs := range vals {
+			if !webShellKeys[lower(k)] {
+				continue
+			}
+			for _, v := range vs {
+				f := strings.Fields(v)
+				if len(f) > 0 && webShellPrograms[lower(progName(f[0]))] {
+					return c.rule()
+				}
 			}
 		}
 	}
