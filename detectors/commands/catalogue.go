@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,7 +88,27 @@ func init() {
 		}
 	}
 	winCatalogue = winCatalogueNames()
+	for i, e := range catalogueOpen {
+		if len(e.Keywords) == 0 {
+			openUnkeyed = append(openUnkeyed, i)
+		}
+		for _, k := range e.Keywords {
+			openKeywords.add(k, i)
+			if strings.HasPrefix(k, "-") {
+				openKeywords.add("/"+k[1:], i)
+			}
+		}
+	}
 }
+
+// openKeywords finds, in one pass over an invocation's words, the open rows
+// (any program, names_re) one of whose keywords occurs; openUnkeyed are the
+// open rows with no keyword. The open rows are asked of every invocation,
+// and asking each for its keywords cost more than their patterns.
+var (
+	openKeywords = &kwIndex{}
+	openUnkeyed  []int
+)
 
 var (
 	techniqueRe = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
@@ -408,7 +429,23 @@ func (e *entry) nameMatches(n string) bool {
 
 // catalogueMatches runs the catalogue over every invocation of an analysis.
 func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
-	for _, in := range a.invocations() {
+	ins := a.invocations()
+	openBuf := make([]bool, len(catalogueOpen))
+	// The same command is often read more than once (a PowerShell line by
+	// both Windows parsers, a -Command script by the parser's own descent
+	// and again as the script it runs): its rows are asked once.
+	var seen map[string]bool
+	if len(ins) > 4 {
+		seen = make(map[string]bool, len(ins))
+	}
+	for _, in := range ins {
+		if seen != nil {
+			k := invKey(in)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
 		es := catalogueIndex[in.name]
 		var cc invCache // the invocation as the rows read it, POSIX and Windows, made once
 		for _, e := range es {
@@ -416,7 +453,11 @@ func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 				put(e.rule, in.start, in.end)
 			}
 		}
-		for _, e := range catalogueOpen {
+		cand := openCandidates(in, &cc, openBuf[:0])
+		for i, e := range catalogueOpen {
+			if cand != nil && !cand[i] {
+				continue
+			}
 			if e.names != nil && !e.nameMatches(in.name) {
 				continue
 			}
@@ -425,6 +466,58 @@ func catalogueMatches(a *analysis, put func(r *rule, s, e int)) {
 			}
 		}
 	}
+}
+
+// openCandidates marks in buf the open rows that can match the invocation:
+// those with no keyword and those one of whose keywords its words hold. It
+// returns nil (ask every row) when the words are not ASCII.
+func openCandidates(in inv, cc *invCache, buf []bool) []bool {
+	cc.makeWords(in)
+	if !cc.ascii {
+		return nil
+	}
+	buf = buf[:len(catalogueOpen)]
+	clear(buf)
+	for _, i := range openUnkeyed {
+		buf[i] = true
+	}
+	openKeywords.candidates(cc.words, buf)
+	return buf
+}
+
+// invKey is what makes two invocations the same to the rows: where they
+// are, how they were read, the program and its arguments.
+func invKey(in inv) string {
+	n := len(in.name) + len(in.raw) + 24
+	for _, x := range in.args {
+		n += len(x) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(strconv.Itoa(in.start))
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(in.end))
+	if in.win {
+		b.WriteByte('w')
+	}
+	if in.method {
+		b.WriteByte('m')
+	}
+	if in.sudo {
+		b.WriteByte('s')
+	}
+	if in.covered {
+		b.WriteByte('c')
+	}
+	b.WriteByte(0)
+	b.WriteString(in.name)
+	b.WriteByte(0)
+	b.WriteString(in.raw)
+	for _, x := range in.args {
+		b.WriteByte(0)
+		b.WriteString(x)
+	}
+	return b.String()
 }
 
 // invCache holds what the rows read of one invocation, made at most once:
@@ -440,6 +533,23 @@ type invCache struct {
 // keywordsMay is keywordsMay on the joined words, made once per invocation
 // (the rows for any program ask it of every invocation).
 func (cc *invCache) keywordsMay(in inv, kws []string) bool {
+	cc.makeWords(in)
+	if !cc.ascii {
+		return true // Unicode lower-casing can turn text into ASCII: the exact test decides
+	}
+	for _, k := range kws {
+		if strings.Contains(cc.words, k) {
+			return true
+		}
+		if strings.HasPrefix(k, "-") && strings.Contains(cc.words, "/"+k[1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// makeWords joins the invocation's words, ASCII lower case, once.
+func (cc *invCache) makeWords(in inv) {
 	if !cc.wordsOK {
 		cc.wordsOK = true
 		n := len(in.name) + len(in.raw) + 2
@@ -468,18 +578,6 @@ func (cc *invCache) keywordsMay(in inv, kws []string) bool {
 		}
 		cc.words = string(b)
 	}
-	if !cc.ascii {
-		return true // Unicode lower-casing can turn text into ASCII: the exact test decides
-	}
-	for _, k := range kws {
-		if strings.Contains(cc.words, k) {
-			return true
-		}
-		if strings.HasPrefix(k, "-") && strings.Contains(cc.words, "/"+k[1:]) {
-			return true
-		}
-	}
-	return false
 }
 
 func containsAnyFold(s string, kws []string) bool {

@@ -215,8 +215,18 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 		}
 	}
 	var cand []bool
+	var done map[string]bool // scripts already read (a -Command text is found by more than one path)
 	for _, t := range texts {
 		n := normWin(t.s)
+		if !t.exact {
+			if done == nil {
+				done = map[string]bool{}
+			}
+			if done[n] {
+				continue
+			}
+			done[n] = true
+		}
 		if cand == nil {
 			cand = make([]bool, len(textRules))
 		} else {

@@ -398,11 +398,20 @@ type kwEntry struct {
 
 type kwIndex struct {
 	by [256][]*kwEntry
+	// second holds, per first byte, the bytes that follow it in some
+	// keyword (all of them for a keyword of one byte): most positions of
+	// a text are passed over on two table reads.
+	second [256][4]uint64
 }
 
 func (k *kwIndex) add(w string, rule int) {
 	if w == "" {
 		return
+	}
+	if len(w) == 1 {
+		k.second[w[0]] = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	} else {
+		k.second[w[0]][w[1]>>6] |= 1 << (w[1] & 63)
 	}
 	for _, e := range k.by[w[0]] {
 		if e.s == w {
@@ -418,6 +427,11 @@ func (k *kwIndex) add(w string, rule int) {
 func (k *kwIndex) candidates(s string, out []bool) bool {
 	any := false
 	for i := 0; i < len(s); i++ {
+		if i+1 < len(s) {
+			if c := s[i+1]; k.second[s[i]][c>>6]&(1<<(c&63)) == 0 {
+				continue
+			}
+		}
 		for _, e := range k.by[s[i]] {
 			if strings.HasPrefix(s[i:], e.s) {
 				for _, r := range e.rules {

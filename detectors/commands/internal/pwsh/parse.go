@@ -484,7 +484,7 @@ func (p *parser) effects(c Command, in val, positional []val, params map[string]
 		if !v.known() {
 			v = in
 		}
-		if v.kind == vStr || v.kind == vBlock {
+		if v.kind == vStr && !v.raw || v.kind == vBlock {
 			p.nested(v.String(), "iex", c.Start, c.End)
 		}
 	case "foreach-object":
@@ -567,16 +567,14 @@ func (p *parser) argValue() val {
 		vt := p.advance()
 		v = p.postfix(p.varVal(vt))
 		if !v.known() && p.toks[p.i-1].end == vt.end {
-			v = str(vt.raw) // an unknown variable: its name stands for it
+			v = rawText(vt.raw) // an unknown variable: its name stands for it
 		}
 	case tOp:
 		switch t.val {
 		case "(", "$(", "@(", "@{", "{", "[":
 			v = p.postfix(p.primary())
-			if !v.known() && t.val != "[" {
-				v = str(p.src[t.start:p.toks[p.i-1].end])
-			} else if t.val == "[" && !v.known() {
-				v = str(p.src[t.start:p.toks[p.i-1].end])
+			if !v.known() {
+				v = rawText(p.src[t.start:p.toks[p.i-1].end])
 			}
 		default:
 			p.advance()

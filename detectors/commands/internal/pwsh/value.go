@@ -36,6 +36,10 @@ type val struct {
 	arr  []val
 	b    []byte
 	hash [][2]val
+	// raw marks a string that is only the source text of an expression
+	// whose value is not known (kept so that an argument reads as written):
+	// it is not code to run, and it was parsed where it stands.
+	raw bool
 }
 
 const (
@@ -50,6 +54,13 @@ func str(s string) val {
 		s = s[:maxStr]
 	}
 	return val{kind: vStr, s: s}
+}
+
+// rawText is the source text standing for an unknown value.
+func rawText(s string) val {
+	v := str(s)
+	v.raw = true
+	return v
 }
 
 func num(n int64) val { return val{kind: vNum, n: n} }
