@@ -219,6 +219,24 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+	for k := range hits {
+		h := &hits[k]
+		if h.enc != nil || h.fixed > 0 || h.sig == nil {
+			continue
+		}
+		switch {
+		case untrusted && h.sig == sigAnswerIntl && foreignInEnglish(b, h.start, h.end):
+			// A question put to the reader in another language than
+			// the English page around it.
+			h.sig = sigForeignTask
+		case !untrusted && (h.class() == ClassOverride || h.class() == ClassExtraction) && quoted(b, h.start, h.end):
+			// The user quotes an override or an extraction ask (asks
+			// about it, tests a filter with it): a mention, not a use.
+			// (A persona's name in quotes, "DAN", is still a persona.)
+			h.fixed = h.sig.Direct * quotedShare
+		}
+	}
+	hits = dropRestated(hits, untrusted)
 
 	// Classifier: each window's distinct features.
 	m := d.model
@@ -333,4 +351,30 @@ func classIndex(c string) int {
 		return 8
 	}
 	return 7 // ClassTool
+}
+
+// dropRestated keeps, of the hits of one family that overlap (two
+// signals matching one phrase, "ignore the previous instructions" as an
+// override said two ways), only the strongest: the score counts a
+// family's strongest signal anyway, and the finding names each phrase
+// once. hits are sorted by start.
+func dropRestated(hits []hit, untrusted bool) []hit {
+	out := hits[:0]
+	for _, h := range hits {
+		k := len(out) - 1
+		for ; k >= 0 && out[k].end > h.start; k-- {
+			if out[k].class() == h.class() {
+				break
+			}
+		}
+		if k < 0 || out[k].end <= h.start {
+			out = append(out, h)
+			continue
+		}
+		if h.weight(untrusted) > out[k].weight(untrusted) {
+			out[k] = h
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
 }
