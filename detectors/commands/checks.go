@@ -1210,11 +1210,33 @@ func isLogPath(p string) bool {
 	return n == "/var/log" || strings.HasPrefix(n, "/var/log/") || strings.HasPrefix(n, "/var/adm/") || n == "/var/run/utmp" || n == "/run/utmp" || strings.HasPrefix(n, "/private/var/log")
 }
 
+// appLog reports a log file one application keeps in its own directory
+// under /var/log (/var/log/app/debug.log, /var/log/nginx/access.log):
+// emptying it is housekeeping as often as hiding, so it is reported at
+// medium. The system's own logs (auth, syslog, messages, wtmp, the audit
+// trail, the journal) and whole directories stay high.
+func appLog(p string) bool {
+	n := normPath(p)
+	rest, ok := strings.CutPrefix(n, "/var/log/")
+	if !ok || !strings.Contains(rest, "/") || strings.ContainsAny(rest, "*?") {
+		return false
+	}
+	dir := rest[:strings.IndexByte(rest, '/')]
+	switch dir {
+	case "audit", "journal", "sa", "installer", "apt", "sssd", "samba", "secure", "auth":
+		return false
+	}
+	return strings.Contains(path.Base(rest), ".")
+}
+
 func checkLogs(c *call, _ *config) *hit {
 	switch c.name {
 	case "rm", "shred", "truncate", "srm", "unlink":
 		for _, op := range operands(c, "-s -n --size") {
 			if isLogPath(op) {
+				if appLog(op) && c.name != "shred" && c.name != "srm" {
+					return hitf(c, medium, "erases an application's log "+normPath(op))
+				}
 				return hitf(c, 0, "erases the system logs in "+normPath(op))
 			}
 		}
@@ -1233,6 +1255,9 @@ func checkLogs(c *call, _ *config) *hit {
 		if isLogPath(w) && (c.name == "" || c.name == "cat" || c.name == "echo" || c.name == "printf" || c.name == ":" || c.name == "true") {
 			for _, r := range c.redirs {
 				if r.op == ">" && r.target == w {
+					if appLog(w) {
+						return hitf(c, medium, "empties an application's log "+normPath(w))
+					}
 					return hitf(c, 0, "empties the system log "+normPath(w))
 				}
 			}
@@ -1843,6 +1868,10 @@ func checkContainer(c *call, _ *config) *hit {
 					return hitf(c, critical, "mounts the host's root filesystem into a container")
 				case n == "/var/run/docker.sock" || n == "/run/docker.sock" || strings.HasSuffix(n, "/docker.sock"):
 					return hitf(c, 0, "gives a container the host's Docker socket (full control of the host)")
+				case sensitiveish(n) && n != "~/.ssh" && (strings.HasSuffix(v, ":ro") || strings.Contains(v, ":ro,") || strings.Contains(v, ",readonly") || strings.Contains(v, ",ro")):
+					// docker run -v ~/.aws:/root/.aws:ro amazon/aws-cli …: how
+					// cloud CLIs' images are documented to run.
+					return hitf(c, medium, "mounts the host's "+n+" into a container, read-only")
 				case n == "/etc" || n == "/root" || n == "/dev" || n == "/proc" || n == "/sys" || n == "/boot" || n == "~/.ssh" || sensitiveish(n):
 					return hitf(c, 0, "mounts the host's "+n+" into a container")
 				}
@@ -1904,7 +1933,7 @@ func checkContainer(c *call, _ *config) *hit {
 }
 
 var (
-	fetchAPIRe = regexp.MustCompile(`(?i)datawithcontentsofurl|stringwithcontentsofurl|urlopen|urllib|requests\.get|http\.get|https\.get|net::http|open-uri|uri\.open|lwp::simple|lwp::useragent|file_get_contents\(\s*['"]https?:|curl_exec|fetch\(|downloadstring|webclient|httpclient|invoke-webrequest|socket\.http`)
+	fetchAPIRe = regexp.MustCompile(`(?i)datawithcontentsofurl|stringwithcontentsofurl|urlopen|urllib|requests\.get|http\.get|https\.get|net::http|open-uri|uri\.open|lwp::simple|lwp::useragent|file_get_contents\(\s*['"]https?:|curl_exec|fetch\(|downloadstring|webclient|httpclient|invoke-webrequest|socket\.http|requests\.session|session\(\)\.get\(|\.get\(\s*url\b`)
 	execAPIRe  = regexp.MustCompile(`(?i)\bexec\s*\(|\beval\s*\(|\beval\b|\bsystem\s*\(|\bload\s*\(|loadstring|new function|\biex\b|invoke-expression|instance_eval|\bdo\s*\(|compile\(`)
 )
 
@@ -1913,7 +1942,8 @@ func checkInterpDownload(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, code := range interpCodeArgs(c) {
-		if fetchAPIRe.MatchString(code) && execAPIRe.MatchString(code) && (strings.Contains(code, "http") || strings.Contains(code, "://")) {
+		// The address may be an emulation plan's #{script_url} argument.
+		if fetchAPIRe.MatchString(code) && execAPIRe.MatchString(code) && (strings.Contains(code, "http") || strings.Contains(code, "://") || strings.Contains(code, "#{")) {
 			return c.rule()
 		}
 	}

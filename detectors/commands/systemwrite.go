@@ -47,6 +47,13 @@ var systemWriteRules = []*rule{
 		check:   checkSystemDelete,
 	},
 	{
+		ID: "service-config-write", Class: "destructive filesystem", Sev: medium,
+		Msg:     "writes a server's configuration under /etc (a web, database or container server)",
+		Must:    []string{"sudo cp nginx.conf /etc/nginx/sites-available/app", "echo '{\"log-level\":\"warn\"}' | sudo tee /etc/docker/daemon.json"},
+		MustNot: []string{"cat /etc/nginx/nginx.conf", "cp /etc/nginx/nginx.conf ./backup.conf"},
+		check:   checkServiceConfig,
+	},
+	{
 		ID: "system-install", Class: "destructive filesystem", Sev: medium,
 		Msg: "installs a program or library into a system directory (a link or a copy into a bin or lib directory)",
 		Must: []string{
@@ -152,12 +159,40 @@ func dirLike(n string) bool {
 	return false
 }
 
+// serviceDirs hold the configuration of servers an administrator sets
+// up by hand: writing there is how their install guides go on.
+var serviceDirs = []string{"/etc/nginx/", "/etc/apache2/", "/etc/httpd/", "/etc/php/", "/etc/mysql/", "/etc/postgresql/", "/etc/redis/",
+	"/etc/haproxy/", "/etc/supervisor/", "/etc/docker/", "/etc/containerd/", "/etc/prometheus/", "/etc/grafana/", "/etc/caddy/",
+	"/etc/varnish/", "/etc/squid/", "/etc/mongod.conf", "/etc/elasticsearch/", "/etc/rabbitmq/", "/etc/memcached.conf"}
+
+func serviceConfig(p string) bool {
+	n := normPath(p)
+	for _, d := range serviceDirs {
+		if strings.HasPrefix(n, d) || n == strings.TrimSuffix(d, "/") {
+			return true
+		}
+	}
+	return false
+}
+
 func checkSystemWrite(c *call, _ *config) *hit {
 	if c.name == "rm" || c.name == "unlink" || c.name == "shred" || installs(c) {
 		return nil
 	}
 	for _, w := range writes(c) {
-		if systemFile(w) {
+		if systemFile(w) && !serviceConfig(w) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkServiceConfig(c *call, _ *config) *hit {
+	if c.name == "rm" || c.name == "unlink" || c.name == "shred" {
+		return nil
+	}
+	for _, w := range writes(c) {
+		if serviceConfig(w) {
 			return c.rule()
 		}
 	}
