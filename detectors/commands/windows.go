@@ -141,7 +141,7 @@ func (a *analysis) isWindowsish() bool {
 				return true
 			}
 		}
-		if winPrograms[n] || winCatalogue[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.Contains(c.argv0(), "\\") {
+		if winPrograms[n] || winCatalogue[n] || strings.HasSuffix(strings.ToLower(c.argv0()), ".exe") || strings.HasSuffix(strings.ToLower(c.argv0()), ".dll") || strings.Contains(c.argv0(), "\\") {
 			return true
 		}
 		// Verb-Noun cmdlets, and "(New-Object …)" style expressions.

@@ -113,7 +113,7 @@ func winChecks(a *analysis, cfg *config, put func(r *rule, sev sdk.Severity, s, 
 // winFetchers are the PowerShell and .NET calls that fetch a script from
 // the network, as the PowerShell parser names them.
 var winFetchers = set(".downloadstring", ".downloaddata", ".openread", ".downloadstringtaskasync", ".downloaddatataskasync",
-	"invoke-webrequest", "invoke-restmethod", ".getresponse", ".getstringasync", ".getasync", ".getresponsestream")
+	"invoke-webrequest", "invoke-restmethod", ".getresponse", ".getstringasync", ".getasync", ".getresponsestream", "resolve-dnsname")
 
 // psDownloadExec is the text rule a resolved Invoke-Expression of a fetched
 // script reports under.
