@@ -715,6 +715,13 @@ func uploadsPath(c *call) string {
 			return v
 		}
 	case "scp", "rsync", "sftp":
+		if c.name == "sftp" && strings.Contains(c.stdin, "put ") {
+			// sftp host <<< 'put file': the batch comes on standard input.
+			f := strings.Fields(c.stdin[strings.Index(c.stdin, "put ")+4:])
+			if len(f) > 0 {
+				return f[0]
+			}
+		}
 		ops := operands(c, "-P -i -o -F -l -c -J -S -e --rsh --port")
 		if len(ops) >= 2 && remoteTarget(ops[len(ops)-1]) {
 			for _, o := range ops[:len(ops)-1] {
@@ -984,7 +991,7 @@ func cronSuspicious(content string, c *call) bool {
 	return false
 }
 
-var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|bash_logout|bash_aliases|profile|zshrc|zprofile|zshenv|zlogin|zlogout|kshrc|cshrc|tcshrc|login|config/fish/config\.fish|inputrc)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
+var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|bash_logout|bash_aliases|profile|zshrc|zprofile|zshenv|zlogin|zlogout|kshrc|cshrc|tcshrc|login|config/fish/config\.fish|inputrc|vimrc|exrc|gvimrc|config/nvim/init\.(vim|lua)|xinitrc|xsession|xsessionrc|xprofile)|/etc/(profile|bash\.bashrc|bashrc|zshrc|zsh/zshrc|environment)|/etc/profile\.d/.*)$`)
 
 var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "nohup", "&", "/tmp/", "python -c", "python3 -c",
 	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "/users/shared/", "/dev/shm", "/var/tmp/", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
@@ -1049,7 +1056,7 @@ func checkAuthorizedKeys(c *call, _ *config) *hit {
 	return nil
 }
 
-var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf)$`)
+var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
 
 func checkAutostart(c *call, _ *config) *hit {
 	if c.name == "cat" && c.stdin == "" && len(c.redirs) == 0 {

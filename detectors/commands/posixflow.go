@@ -2,6 +2,7 @@ package commands
 
 import (
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 )
@@ -121,6 +122,51 @@ var posixFlowRules = []*rule{
 			"curl 'https://example.org/docs?cmd=help'",
 		},
 		check: checkWebShellCommand,
+	},
+	{
+		ID: "config-command-hook", Class: "persistence", Sev: high,
+		Msg: "writes a command into configuration the system acts on later: a module-load command, a log-rotation script, a Python startup file, a preloaded library (ATT&CK T1546, T1574.006)",
+		Must: []string{
+			"echo 'install usb-storage /var/tmp/.m' | sudo tee /etc/modprobe.d/usb.conf",
+			"sudo sed -i '/postrotate/a /var/tmp/.lr &' /etc/logrotate.d/rsyslog",
+			"echo 'import os; os.system(\"/var/tmp/.p &\")' > /usr/lib/python3/dist-packages/zz.pth",
+			"echo 'LD_PRELOAD DEFAULT=/var/tmp/l.so' | sudo tee -a /etc/security/pam_env.conf",
+		},
+		MustNot: []string{
+			"echo 'blacklist nouveau' | sudo tee /etc/modprobe.d/blacklist-nouveau.conf",
+			"echo 'install cramfs /bin/true' | sudo tee /etc/modprobe.d/cramfs.conf",
+			"sudo cp app.logrotate /etc/logrotate.d/app",
+			"echo /opt/app/lib > ~/.local/lib/python3.12/site-packages/app.pth",
+		},
+		check: checkConfigCommandHook,
+	},
+	{
+		ID: "untrusted-package-source", Class: "persistence", Sev: high,
+		Msg:     "adds a package source whose signatures the package manager will not check (ATT&CK T1195.002)",
+		Must:    []string{"echo 'deb [trusted=yes] http://192.0.2.101/repo ./' | sudo tee /etc/apt/sources.list.d/x.list", "printf '[x]\nbaseurl=http://192.0.2.101/r\ngpgcheck=0\n' | sudo tee /etc/yum.repos.d/x.repo"},
+		MustNot: []string{"echo 'deb [signed-by=/usr/share/keyrings/x.gpg] https://pkgs.example.org/apt stable main' | sudo tee /etc/apt/sources.list.d/x.list"},
+		check:   checkUntrustedSource,
+	},
+	{
+		ID: "login-records-edit", Class: "defense evasion", Sev: high,
+		Msg:     "rewrites or clears the records of who logged in (wtmp, btmp, lastlog) (ATT&CK T1070.002)",
+		Must:    []string{"utmpdump -r < /tmp/w > /var/log/wtmp", "sudo lastlog --clear --user root", "lastlog -C -u bob"},
+		MustNot: []string{"utmpdump /var/log/wtmp | tail", "lastlog -u bob", "last -n 5"},
+		check:   checkLoginRecords,
+	},
+	{
+		ID: "k8s-defense-off", Class: "defense evasion", Sev: high,
+		Msg:     "deletes a cluster's admission controls or security agents (policy webhooks, Falco, Gatekeeper, Kyverno and the like) (ATT&CK T1562.001)",
+		Must:    []string{"kubectl delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration", "kubectl -n falco delete daemonset falco", "kubectl delete ns kyverno"},
+		MustNot: []string{"kubectl get validatingwebhookconfigurations", "kubectl delete deploy web -n dev", "kubectl -n falco get pods"},
+		check:   checkK8sDefenseOff,
+	},
+	{
+		ID: "account-lockout", Class: "impact", Sev: high,
+		Msg:     "locks the administrator out: root's shell or password made unusable (ATT&CK T1531)",
+		Must:    []string{"sudo usermod -s /sbin/nologin root", "chsh -s /bin/false root", "sudo chage -E 0 root"},
+		MustNot: []string{"sudo usermod -s /usr/sbin/nologin svc-app", "chsh -s /bin/zsh", "chage -l root"},
+		check:   checkAccountLockout,
 	},
 	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
@@ -382,7 +428,7 @@ func argIndex(c *call, v string) int {
 
 var datastoreDirs = []string{"/var/lib/mysql", "/var/lib/mariadb", "/var/lib/postgresql", "/var/lib/pgsql", "/var/lib/mongodb", "/var/lib/mongo",
 	"/var/lib/redis", "/var/lib/elasticsearch", "/var/lib/etcd", "/var/lib/cassandra", "/var/lib/influxdb", "/var/lib/clickhouse",
-	"/var/lib/couchdb", "/var/lib/neo4j", "/var/lib/rabbitmq", "/var/lib/kafka", "/var/lib/zookeeper", "/var/opt/mssql"}
+	"/var/lib/couchdb", "/var/lib/neo4j", "/var/lib/rabbitmq", "/var/lib/kafka", "/var/lib/zookeeper", "/var/opt/mssql", "/var/lib/docker/volumes"}
 
 func checkDatastoreDelete(c *call, _ *config) *hit {
 	if c.name != "rm" && c.name != "shred" && c.name != "srm" {
@@ -546,6 +592,140 @@ func checkWebShellCommand(c *call, _ *config) *hit {
 					return c.rule()
 				}
 			}
+		}
+	}
+	return nil
+}
+
+var (
+	modprobeInstallRe = regexp.MustCompile(`(?m)^\s*install\s+\S+\s+(\S+)`)
+	pthImportRe       = regexp.MustCompile(`(?m)^\s*import\s`)
+)
+
+func checkConfigCommandHook(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		text := written(c)
+		switch {
+		case strings.HasPrefix(n, "/etc/modprobe.d/"):
+			for _, m := range modprobeInstallRe.FindAllStringSubmatch(text, 8) {
+				switch m[1] {
+				case "/bin/true", "/bin/false", "/usr/bin/true", "/usr/bin/false", "true", "false":
+				default:
+					return c.rule()
+				}
+			}
+		case strings.HasPrefix(n, "/etc/logrotate.d/") || n == "/etc/logrotate.conf":
+			l := lower(text)
+			if containsAny(l, "/tmp/", "/var/tmp/", "/dev/shm", "/users/shared/", "curl", "wget", "/dev/tcp", "nc ", "base64") || strings.Contains(l, "/.") {
+				return c.rule()
+			}
+		case strings.HasSuffix(n, ".pth") && (strings.Contains(n, "-packages/") || strings.Contains(n, "/site-packages")):
+			if pthImportRe.MatchString(text) {
+				return c.rule()
+			}
+		case strings.HasSuffix(n, "/sitecustomize.py") || strings.HasSuffix(n, "/usercustomize.py"):
+			if execCodeRe.MatchString(text) || strings.Contains(text, "os.system") {
+				return c.rule()
+			}
+		case n == "/etc/security/pam_env.conf" || n == "/etc/environment" || strings.HasPrefix(n, "/etc/environment.d/"):
+			if strings.Contains(text, "LD_PRELOAD") || strings.Contains(text, "LD_LIBRARY_PATH") && containsAny(text, "/tmp/", "/var/tmp/", "/dev/shm") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+func checkUntrustedSource(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		n := normPath(w)
+		text := lower(written(c))
+		switch {
+		case strings.HasPrefix(n, "/etc/apt/sources.list"):
+			if strings.Contains(text, "trusted=yes") || strings.Contains(text, "allow-insecure=yes") {
+				return c.rule()
+			}
+		case strings.HasPrefix(n, "/etc/yum.repos.d/") || strings.HasPrefix(n, "/etc/zypp/repos.d/") || strings.HasPrefix(n, "/etc/dnf/"):
+			if strings.Contains(text, "gpgcheck=0") {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+func checkLoginRecords(c *call, _ *config) *hit {
+	switch c.name {
+	case "lastlog":
+		if hasFlag(c, "C", "--clear") {
+			return c.rule()
+		}
+	case "utmpdump":
+		if !hasFlag(c, "r", "--reverse") {
+			return nil
+		}
+		for _, w := range writes(c) {
+			if b := path.Base(normPath(w)); b == "wtmp" || b == "btmp" || b == "utmp" || b == "lastlog" {
+				return c.rule()
+			}
+		}
+		if v, ok := optValue(c, "-o", "--output"); ok {
+			if b := path.Base(normPath(v)); b == "wtmp" || b == "btmp" || b == "utmp" {
+				return c.rule()
+			}
+		}
+	}
+	return nil
+}
+
+// clusterDefenses are the names of admission controllers and runtime
+// security agents in a cluster.
+var clusterDefenseRe = regexp.MustCompile(`(?i)gatekeeper|kyverno|falco|sysdig|aqua|twistlock|prisma|neuvector|tetragon|tracee|datadog|crowdstrike|falcon|sentinel|wiz|kubearmor|stackrox|calico-policy|opa`)
+
+func checkK8sDefenseOff(c *call, _ *config) *hit {
+	if c.name != "kubectl" && c.name != "oc" && c.name != "helm" {
+		return nil
+	}
+	args := c.args()
+	del := -1
+	for i, a := range args {
+		if a == "delete" || a == "uninstall" && c.name == "helm" {
+			del = i
+			break
+		}
+	}
+	if del < 0 {
+		return nil
+	}
+	rest := strings.Join(args[del+1:], " ")
+	if strings.Contains(rest, "webhookconfiguration") {
+		return c.rule()
+	}
+	// The namespace counts too: kubectl -n falco delete daemonset falco.
+	if clusterDefenseRe.MatchString(strings.Join(args, " ")) && (strings.Contains(rest, "daemonset") || strings.Contains(rest, "ds ") || strings.Contains(rest, "deploy") ||
+		strings.HasPrefix(rest, "ns ") || strings.HasPrefix(rest, "namespace") || c.name == "helm" || strings.Contains(rest, "clusterpolicy") || strings.Contains(rest, "constraint")) {
+		return c.rule()
+	}
+	return nil
+}
+
+func checkAccountLockout(c *call, _ *config) *hit {
+	ops := operands(c, "-s -e -E --shell --expiredate -d -g -G -u -c -l -m")
+	if len(ops) == 0 || ops[len(ops)-1] != "root" {
+		return nil
+	}
+	switch c.name {
+	case "usermod", "chsh":
+		if v, ok := optValue(c, "-s", "--shell"); ok && (strings.HasSuffix(v, "nologin") || strings.HasSuffix(v, "/false")) {
+			return c.rule()
+		}
+		if c.name == "usermod" && hasFlag(c, "L", "--lock") {
+			return c.rule()
+		}
+	case "chage":
+		if v, ok := optValue(c, "-E", "--expiredate"); ok && (v == "0" || v == "1") {
+			return c.rule()
 		}
 	}
 	return nil

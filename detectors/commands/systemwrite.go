@@ -48,7 +48,7 @@ var systemWriteRules = []*rule{
 	},
 	{
 		ID: "service-config-write", Class: "destructive filesystem", Sev: medium,
-		Msg:     "writes a server's configuration under /etc (a web, database or container server)",
+		Msg:     "writes a server's configuration, or tunes the kernel, modules, log rotation or limits, under /etc",
 		Must:    []string{"sudo cp nginx.conf /etc/nginx/sites-available/app", "echo '{\"log-level\":\"warn\"}' | sudo tee /etc/docker/daemon.json"},
 		MustNot: []string{"cat /etc/nginx/nginx.conf", "cp /etc/nginx/nginx.conf ./backup.conf"},
 		check:   checkServiceConfig,
@@ -163,7 +163,11 @@ func dirLike(n string) bool {
 // up by hand: writing there is how their install guides go on.
 var serviceDirs = []string{"/etc/nginx/", "/etc/apache2/", "/etc/httpd/", "/etc/php/", "/etc/mysql/", "/etc/postgresql/", "/etc/redis/",
 	"/etc/haproxy/", "/etc/supervisor/", "/etc/docker/", "/etc/containerd/", "/etc/prometheus/", "/etc/grafana/", "/etc/caddy/",
-	"/etc/varnish/", "/etc/squid/", "/etc/mongod.conf", "/etc/elasticsearch/", "/etc/rabbitmq/", "/etc/memcached.conf"}
+	"/etc/varnish/", "/etc/squid/", "/etc/mongod.conf", "/etc/elasticsearch/", "/etc/rabbitmq/", "/etc/memcached.conf",
+	// Tuning the machine: kernel parameters, module options, log rotation,
+	// resource limits. What would weaken it (ASLR off, a module-load
+	// command, a rotation script from /tmp) has rules of its own.
+	"/etc/sysctl.conf", "/etc/sysctl.d/", "/etc/modprobe.d/", "/etc/logrotate.d/", "/etc/security/limits.conf", "/etc/security/limits.d/"}
 
 func serviceConfig(p string) bool {
 	n := normPath(p)

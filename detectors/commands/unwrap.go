@@ -604,7 +604,7 @@ func remoteScripts(c *call) []string {
 			out = append(out, args[0])
 		}
 	case "aws":
-		if !has("send-command") && !has("send-command-invocation") {
+		if !has("send-command") && !has("send-command-invocation") && !has("create-association") {
 			return nil
 		}
 		for i, a := range args {
@@ -628,6 +628,15 @@ func remoteScripts(c *call) []string {
 			}
 			return out
 		}
+		if has("aks") && has("invoke") {
+			// az aks command invoke --command 'kubectl …' runs in the cluster.
+			for i, a := range args {
+				if v, ok := optArg(args, i, a, "--command"); ok {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
 		if !has("run-command") {
 			return nil
 		}
@@ -640,6 +649,39 @@ func remoteScripts(c *call) []string {
 			}
 			for j := i + 1; j < len(args) && !strings.HasPrefix(args[j], "--"); j++ {
 				out = append(out, strings.TrimPrefix(args[j], "@"))
+			}
+		}
+	case "docker", "podman", "nerdctl":
+		// docker exec [options] container command …: the command runs in
+		// the container, with what the container can reach.
+		if len(args) < 3 || args[0] != "exec" {
+			return nil
+		}
+		i := 1
+		for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
+			switch args[i] {
+			case "-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys":
+				i++
+			}
+		}
+		if i+1 < len(args) {
+			out = append(out, joinArgv(args[i+1:]))
+		}
+	case "kubectl", "oc":
+		// kubectl exec/run/create job|cronjob/debug … -- command: it runs
+		// in a pod.
+		if len(args) == 0 {
+			return nil
+		}
+		switch args[0] {
+		case "exec", "run", "create", "debug":
+		default:
+			return nil
+		}
+		for i, a := range args {
+			if a == "--" && i+1 < len(args) {
+				out = append(out, joinArgv(args[i+1:]))
+				break
 			}
 		}
 	case "gcloud":
