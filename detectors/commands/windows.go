@@ -191,8 +191,8 @@ func hasWinPath(s string) bool {
 			for j < len(s) && (isLetter(s[j]) || s[j] == '_' || j > i+1 && s[j] >= '0' && s[j] <= '9') {
 				j++
 			}
-			if j > i+1 && j < len(s) && s[j] == '%' {
-				return true
+			if j > i+1 && j < len(s) && (s[j] == '%' || s[j] == ':' && j+1 < len(s) && (s[j+1] == '~' || strings.IndexByte(s[j+1:], '=') > 0 && strings.IndexByte(s[j+1:], '%') > strings.IndexByte(s[j+1:], '='))) {
+				return true // %VAR%, %VAR:~1,3%, %VAR:a=b%
 			}
 		case '$':
 			if i+5 <= len(s) && strings.EqualFold(s[i+1:i+5], "env:") {

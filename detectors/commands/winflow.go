@@ -80,7 +80,7 @@ func winChecks(a *analysis, cfg *config, put func(r *rule, sev sdk.Severity, s, 
 	iex, fetch := -1, false
 	for i, in := range a.wins {
 		switch {
-		case in.name == "invoke-expression" && !in.method:
+		case in.name == "invoke-expression" && !in.method, in.name == ".invokescript", in.name == ".newscriptblock":
 			if iex < 0 {
 				iex = i
 			}
