@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -480,11 +481,12 @@ func (w *walker) finish(c *call) {
 		w.add(c)
 		return
 	}
-	if (c.argv[0] == "$" || c.argv[0] == "#" || c.argv[0] == "%") && len(c.argv) > 1 {
-		// A copied prompt: "$ file /bin/bash".
-		c.argv = c.argv[1:]
-		if len(c.argAt) > 1 {
-			c.argAt, c.argSpan = c.argAt[1:], c.argSpan[1:]
+	if n := promptWords(c.argv); n > 0 && len(c.argv) > n {
+		// A copied prompt: "$ file /bin/bash", "root@kali:~# id",
+		// "[bob@web ~]$ id", "bash-5.1$ id".
+		c.argv = c.argv[n:]
+		if len(c.argAt) > n {
+			c.argAt, c.argSpan = c.argAt[n:], c.argSpan[n:]
 		}
 	}
 	if i := strings.Index(c.argv[0], "!"); i >= 0 && i < len(c.argv[0])-1 && i < 4 && c.argv[0] != "!" {
@@ -517,4 +519,29 @@ func progName(p string) string {
 	p = strings.ToLower(p)
 	p = strings.TrimSuffix(p, ".exe")
 	return p
+}
+
+// shellPromptRe matches the prompt words shells print before a command:
+// user@host:dir$ or #, bash-5.1$, and the one-word prompts.
+var shellPromptRe = regexp.MustCompile(`^([\w.-]+@[\w.-]+(:\S*)?|(ba|z|k|da)?sh(-[\d.]+)?|[\w.-]+@[\w.-]+ ?\S*\])?[#$%>]$`)
+
+// promptWords returns how many leading words of argv are a copied shell
+// prompt, or 0.
+func promptWords(argv []string) int {
+	switch {
+	case len(argv) == 0:
+		return 0
+	case argv[0] == "$" || argv[0] == "#" || argv[0] == "%":
+		return 1
+	case len(argv[0]) > 2 && strings.HasPrefix(argv[0], "[") && strings.Contains(argv[0], "@"):
+		// [root@host ~]# : the prompt is two words.
+		for i := 0; i < len(argv) && i < 3; i++ {
+			if strings.HasSuffix(argv[i], "]#") || strings.HasSuffix(argv[i], "]$") {
+				return i + 1
+			}
+		}
+	case len(argv[0]) > 1 && strings.ContainsAny(argv[0][len(argv[0])-1:], "#$") && shellPromptRe.MatchString(argv[0]):
+		return 1
+	}
+	return 0
 }

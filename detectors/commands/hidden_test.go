@@ -16,6 +16,11 @@ func TestHiddenCommands(t *testing.T) {
 		cmd, rule string
 	}{
 		"bash -c":              {`bash -c "rm -rf /"`, "rm-critical"},
+		"user@host prompt":     {`root@build:~# rm -rf /`, "rm-critical"},
+		"bracket prompt":       {`[ops@web01 ~]$ rm -rf ~`, "rm-critical"},
+		"shell-version prompt": {`bash-5.2$ rm -rf /`, "rm-critical"},
+		"angle placeholder":    {`aws iam attach-user-policy --user-name <user> --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`, "aws-iam-privesc"},
+		"plan argument":        {`chmod u+s #{binary_path}`, "setuid"},
 		"sh -lc nested twice":  {`sh -lc 'zsh -c "rm -rf ~"'`, "rm-critical"},
 		"eval":                 {`eval "rm -rf /"`, "rm-critical"},
 		"eval of variable":     {`c='rm -rf /'; eval "$c"`, "rm-critical"},
