@@ -126,13 +126,28 @@ func (r *litRe) MatchString(s string) bool {
 	return false
 }
 
-// FindStringIndex is the whole pattern's leftmost match; the branches only
-// decide, cheaply, whether there is one.
+// FindStringIndex is the whole pattern's leftmost match. For a top-level
+// alternation it is found branch by branch, each behind its prefilter: the
+// leftmost start of any branch, and at that start the first branch in
+// order, which is what leftmost-first matching of the whole chooses.
 func (r *litRe) FindStringIndex(s string) []int {
-	if !r.MatchString(s) {
+	if !r.may(s) {
 		return nil
 	}
-	return r.Regexp.FindStringIndex(s)
+	r.altsOnce.Do(func() { r.alts = branches(r.String()) })
+	if r.alts == nil {
+		return r.Regexp.FindStringIndex(s)
+	}
+	var best []int
+	for _, b := range r.alts {
+		if !b.may(s) {
+			continue
+		}
+		if loc := b.Regexp.FindStringIndex(s); loc != nil && (best == nil || loc[0] < best[0]) {
+			best = loc
+		}
+	}
+	return best
 }
 
 // maxLits bounds the prefilter's size; a pattern that needs more is run

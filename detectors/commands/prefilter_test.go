@@ -108,6 +108,9 @@ func TestPrefilterNeverRejectsAMatch(t *testing.T) {
 			if r.MatchString(s) != m {
 				t.Fatalf("%q (%d branches) answers %v on %q, the plain expression %v", r.String(), len(r.alts), !m, s, m)
 			}
+			if got, want := r.FindStringIndex(s), plain.FindStringIndex(s); !slices.Equal(got, want) {
+				t.Fatalf("%q (%d branches) finds %v in %q, the plain expression %v", r.String(), len(r.alts), got, s, want)
+			}
 		}
 	}
 	if n < 300 {

@@ -363,7 +363,7 @@ var textRules = []*textRule{
 	// A script piped into PowerShell's standard input from a staging
 	// folder or a share (type x.ps1 | powershell -).
 	tr("ps-stdin-staged-script", "indirect execution", high, "pipes a script from a temporary, public or profile folder or a share into PowerShell (ATT&CK T1059.001)",
-		[]string{"powershell", "pwsh"},
+		[]string{"\\users\\public\\", "\\programdata\\", "\\windows\\temp\\", "\\appdata\\", "%temp%", "%public%", "%appdata%", "$env:temp", "$env:public", "$env:appdata", "\\downloads\\", "\\\\"},
 		`(\btype|\bgc|get-content|\bcat|\bmore)\s+["']?[^\s|]*(\\users\\public\\|\\programdata\\|\\temp\\|%temp%|%public%|%appdata%|\$env:(temp|public|appdata)|\\appdata\\|\\downloads\\|^\\\\|\s\\\\)[^\s|]*\s*\|\s*(powershell|pwsh)(\.exe)?\b[^|\n]*\s-(\s|$|command\s+-(\s|$))`,
 		``,
 		[]string{"type C:\\Users\\Public\\s.ps1 | powershell.exe -", "Get-Content $env:TEMP\\s.txt | powershell -noprofile -"},
@@ -403,7 +403,7 @@ var textRules = []*textRule{
 		[]string{"([wmiclass]'win32_process').Create('notepad.exe')", "$p.StartInfo.FileName='C:\\Program Files\\Git\\bin\\git.exe'"}),
 	// A script read from a share or a staging folder and run in memory.
 	tr("ps-iex-staged-file", "indirect execution", high, "reads a script from a share or a temporary, public or profile folder and runs it with Invoke-Expression (ATT&CK T1059.001)",
-		[]string{"iex", "invoke-expression"},
+		[]string{"\\users\\public\\", "\\programdata\\", "\\windows\\temp\\", "\\appdata\\", "%temp%", "%public%", "%appdata%", "$env:temp", "$env:public", "$env:appdata", "\\downloads\\", "\\\\"},
 		`(get-content|\bgc\b|\bcat\b|\btype\b)\s+["']?(\\\\|[^\s|]*(\\users\\public\\|\\programdata\\|\\windows\\temp\\|\\appdata\\|%temp%|\$env:(temp|public|appdata)))[^|\n]*\|\s*(iex|invoke-expression)\b|(\biex\b|invoke-expression)\s*\(?\s*\(?\s*(get-content|\bgc\b|\[(system\.)?io\.file\]::readalltext)\s*\(?\s*["']?(\\\\|[^\s)]*(\\users\\public\\|\\programdata\\|\\windows\\temp\\|\\appdata\\|%temp%|\$env:(temp|public|appdata)))`,
 		``,
 		[]string{"Get-Content \\\\192.0.2.168\\s\\a.ps1 | iex", "iex (Get-Content C:\\Users\\Public\\b.txt -Raw)", "iex ([IO.File]::ReadAllText('C:\\ProgramData\\c.txt'))"},
