@@ -1056,7 +1056,7 @@ func checkAuthorizedKeys(c *call, _ *config) *hit {
 	return nil
 }
 
-var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
+var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc\.common|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
 
 func checkAutostart(c *call, _ *config) *hit {
 	if c.name == "cat" && c.stdin == "" && len(c.redirs) == 0 {
@@ -1214,7 +1214,8 @@ func histAssign(a string) (bool, string) {
 
 func isLogPath(p string) bool {
 	n := normPath(p)
-	return n == "/var/log" || strings.HasPrefix(n, "/var/log/") || strings.HasPrefix(n, "/var/adm/") || n == "/var/run/utmp" || n == "/run/utmp" || strings.HasPrefix(n, "/private/var/log")
+	return n == "/var/log" || strings.HasPrefix(n, "/var/log/") || strings.HasPrefix(n, "/var/adm/") || n == "/var/run/utmp" || n == "/run/utmp" || strings.HasPrefix(n, "/private/var/log") ||
+		strings.HasPrefix(n, "/var/spool/mail/") || strings.HasPrefix(n, "/var/mail/") // local mail: cron's and the system's reports
 }
 
 // appLog reports a log file one application keeps in its own directory
