@@ -160,6 +160,7 @@ func (a *analysis) isWindowsish() bool {
 	// .exe).
 	low := asciiLower(a.text)
 	return strings.Contains(a.text, "]::") || strings.HasPrefix(strings.TrimSpace(low), "for /") ||
+		lineStartsWith(low, "@echo off", "for /f ", "for /l ", "for /r ", "for /d ", "setlocal") ||
 		containsAny(low, ".exe ", ".exe\"", ".exe'") ||
 		strings.ContainsAny(a.text, "$`") && containsAny(low, "-object", "invoke-", "iex", "[system.", "[convert]", "$env:") ||
 		// PowerShell with no variable in it: an alias made for

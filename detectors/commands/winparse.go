@@ -181,12 +181,29 @@ func dialect(s string) string {
 	cmd := hasCmdVar(l) || containsAny(l, "echo off", "set /a", "setlocal", "for /f", "for /d", "for /r", "for /l", "goto ", "if exist",
 		"if not exist", "errorlevel", "%%", "^&", "^|", "call :") || caretEscaped(l) || lineStartsWith(l, "set ", "@set ")
 	switch {
-	case ps && !cmd:
+	case ps && !cmd && !quotedProgram(s):
 		return "ps"
 	case cmd && !ps:
 		return "cmd"
 	}
 	return "auto"
+}
+
+// quotedProgram reports a command line that starts with a quoted program
+// path ("C:\…\x.exe" args), as process-creation logs write them: cmd.exe
+// runs it, while PowerShell would read the quoted path as a string (it
+// needs & to call it), so such a text is not PowerShell alone.
+func quotedProgram(s string) bool {
+	t := strings.TrimLeft(s, " \t")
+	if len(t) < 6 || t[0] != '"' {
+		return false
+	}
+	end := strings.IndexByte(t[1:], '"')
+	if end < 4 {
+		return false
+	}
+	p := asciiLower(t[1 : 1+end])
+	return strings.HasSuffix(p, ".exe") || strings.HasSuffix(p, ".com") || strings.HasSuffix(p, ".bat") || strings.HasSuffix(p, ".cmd")
 }
 
 // psVarSign reports a $name variable.
