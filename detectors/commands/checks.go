@@ -1485,6 +1485,10 @@ func checkAccounts(c *call, _ *config) *hit {
 		if uid, ok := optValue(c, "-u", "--uid"); ok && uid == "0" || strings.Contains(" "+args+" ", "u 0 ") && hasFlag(c, "o", "--non-unique") {
 			return hitf(c, critical, "creates a second root account (uid 0)")
 		}
+		if g, ok := optValue(c, "-g", "--gid"); ok && (g == "0" || g == "root") {
+			// The root group as the primary group: files made as root's.
+			return hitf(c, 0, "makes an account whose primary group is root")
+		}
 		if g, ok := optValue(c, "-G", "--groups"); ok || hasFlag(c, "a") {
 			if !ok {
 				g, _ = optValue(c, "-aG", "")

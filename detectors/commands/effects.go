@@ -351,12 +351,18 @@ func checkPersistService(c *call, _ *config) *hit {
 	return nil
 }
 
+var dateSetRe = regexp.MustCompile(`^\d{8}(\d{2}|\d{4})?(\.\d{2})?$`)
+
 var invisibleRe = regexp.MustCompile("[\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u2066\u2067\u2068\u2069]|\\\\u200[bcd]|\\\\u202[de]|\\\\u2060|\\\\ufeff")
 
 func checkEvasionMore(c *call, _ *config) *hit {
 	switch c.name {
 	case "date":
 		if hasFlag(c, "s", "--set") {
+			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+		}
+		// date MMDDhhmm[[CC]YY][.ss] sets the clock too (POSIX date's operand).
+		if ops := operands(c, "-d -f -r -I --date --file --reference"); len(ops) == 1 && dateSetRe.MatchString(ops[0]) {
 			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
 		}
 	case "timedatectl":
