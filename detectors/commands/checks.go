@@ -695,6 +695,17 @@ func uploadsPath(c *call) string {
 				if v != "-" && v != "." {
 					return v
 				}
+				if in := pipedFiles(c); in != "" {
+					return in
+				}
+				continue
+			}
+			if v == "@-" || strings.HasSuffix(v, "=@-") || v == "@/dev/stdin" {
+				// tar czf - /var/www | curl --data-binary @- …: what is sent
+				// is what the pipeline read.
+				if in := pipedFiles(c); in != "" {
+					return in
+				}
 				continue
 			}
 			if i := strings.Index(v, "@"); i >= 0 && (i == 0 || v[i-1] == '=') {
@@ -1056,7 +1067,7 @@ func checkAuthorizedKeys(c *call, _ *config) *hit {
 	return nil
 }
 
-var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc\.common|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
+var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc\.common|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|~/library/application support/com\.apple\.backgroundtaskmanagementagent/.+|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
 
 func checkAutostart(c *call, _ *config) *hit {
 	if c.name == "cat" && c.stdin == "" && len(c.redirs) == 0 {
@@ -2343,4 +2354,25 @@ func checkShutdown(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+// archivers read files or directories and write them to their output.
+var archivers = set("tar", "zip", "7z", "7za", "gzip", "bzip2", "xz", "zstd", "cpio", "cat", "base64", "xxd", "openssl", "gpg", "pax")
+
+// pipedFiles returns the file or directory a pipeline feeding c reads
+// (tar czf - /var/www | …), or "".
+func pipedFiles(c *call) string {
+	for _, u := range upstream(c) {
+		if !archivers[u.name] {
+			continue
+		}
+		args := u.args()
+		for i := len(args) - 1; i >= 0; i-- {
+			a := args[i]
+			if a != "-" && (strings.HasPrefix(a, "/") || strings.HasPrefix(a, "~") || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || strings.HasPrefix(a, "$HOME")) {
+				return a
+			}
+		}
+	}
+	return ""
 }

