@@ -84,6 +84,15 @@ func (v val) String() string {
 		return string(v.b)
 	case vType:
 		return v.s
+	case vHash:
+		// As written, with the values folded: a hashtable handed to a
+		// program (winrm set … @{AllowUnencrypted="true"}) or to a
+		// cmdlet's -Arguments is read by what it holds.
+		parts := make([]string, 0, len(v.hash))
+		for _, kv := range v.hash {
+			parts = append(parts, kv[0].String()+"="+kv[1].String())
+		}
+		return "@{" + strings.Join(parts, "; ") + "}"
 	}
 	return ""
 }
