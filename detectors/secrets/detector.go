@@ -414,8 +414,8 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	if k := strings.LastIndexByte(text[lineStart:start], '\n'); k >= 0 {
 		lineStart += k + 1
 	}
-	if r.ID == "password-in-prose" && !quoted && !strongBare(secret) {
-		return match{}, false
+	if r.ID == "password-in-prose" && !quoted && (!strongBare(secret) || secret[0] == '-') {
+		return match{}, false // a word, or the next flag of a command line
 	}
 	if r.Generic && !quoted && strings.HasSuffix(strings.TrimRight(text[lineStart:start], " \t"), ":") && proseAfter(secret, text[end:min(len(text), end+24)]) {
 		return match{}, false

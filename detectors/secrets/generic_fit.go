@@ -5,44 +5,44 @@ package secrets
 // credentialModel: the generic tier's scorer, fitted on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
 // other families; 2155 rows with candidates, 2624 candidates; -tier-fpr 0.007,
-// -tier-balance 0.5, -tier-l2 0.0001).
+// -tier-balance 0.6, -tier-l2 0.0001).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.7494 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.24%  FPR  0.69%  (tp 1846 fn 1120 fp 14 tn 2013)
-//	medium p >= 0.4231 (precision >= 0.85, FPR <= 2.0 %): precision  98.05%  recall  67.67%  FPR  1.97%  (tp 2007 fn 959 fp 40 tn 1987)
-//	low    p >= 0.0093 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
+//	high   p >= 0.6699 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.41%  FPR  0.69%  (tp 1851 fn 1115 fp 14 tn 2013)
+//	medium p >= 0.3306 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.60%  FPR  1.97%  (tp 2005 fn 961 fp 40 tn 1987)
+//	low    p >= 0.0064 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-6.6574, // bias
-		2.7323,  // len
-		5.8617,  // loglen
-		3.0598,  // entropy
-		-2.7741, // entropy_ratio
-		-1.5893, // classes
-		2.4575,  // digit_share
-		1.0921,  // upper_share
-		-4.0187, // other_share
-		3.6519,  // lm_bits
-		-2.2622, // few_letters
-		0.4897,  // word_cover
-		0.5419,  // hex
-		-0.4921, // uuid
-		-2.3399, // walk
-		0.4361,  // provider
-		1.1815,  // brand
-		1.1019,  // strong_name
-		-0.5785, // quoted
-		-2.0532, // sep_assign
-		-1.0208, // sep_space
-		-0.6363, // sep_glued
-		-0.6800, // prefixed
-		-1.2675, // marker
-		1.9547,  // distinct_ratio
-		1.6764,  // repeat
-		-1.7861, // no_cred_word
+		-6.9557, // bias
+		2.7939,  // len
+		6.3424,  // loglen
+		2.9234,  // entropy
+		-3.1172, // entropy_ratio
+		-1.5808, // classes
+		2.3691,  // digit_share
+		1.2032,  // upper_share
+		-4.1203, // other_share
+		3.4673,  // lm_bits
+		-2.2185, // few_letters
+		0.5880,  // word_cover
+		0.4553,  // hex
+		-0.5862, // uuid
+		-2.5365, // walk
+		0.5215,  // provider
+		1.0823,  // brand
+		1.1986,  // strong_name
+		-0.7099, // quoted
+		-2.0783, // sep_assign
+		-1.1553, // sep_space
+		-0.5999, // sep_glued
+		-0.8107, // prefixed
+		-1.2468, // marker
+		2.4043,  // distinct_ratio
+		1.7700,  // repeat
+		-1.9291, // no_cred_word
 	},
-	High: 0.7494, Medium: 0.4231, Low: 0.0093,
+	High: 0.6699, Medium: 0.3306, Low: 0.0064,
 }

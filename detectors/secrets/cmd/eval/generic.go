@@ -40,7 +40,7 @@ var credL2 = 0.0001
 // credBalance evens out the sources in the fit: a row weighs
 // 1/n^credBalance, n the rows of its source and label with candidates, so
 // that the largest source does not set the model alone (-tier-balance).
-var credBalance = 0.5
+var credBalance = 0.6
 
 // credSamples returns, per row, the feature vectors of the generic tier's
 // candidates.
