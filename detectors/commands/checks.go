@@ -1300,9 +1300,20 @@ func checkSecurityOff(c *call, _ *config) *hit {
 			return hitf(c, 0, "switches SELinux to permissive mode")
 		}
 	case "systemctl":
+		if sig, ok := optValue(c, "-s", "--signal", "--kill-signal"); ok {
+			switch strings.TrimPrefix(strings.ToUpper(sig), "SIG") {
+			case "HUP", "USR1", "USR2", "1", "0":
+				// systemctl kill -s HUP rsyslog asks the daemon to reload.
+				return nil
+			}
+		}
 		verb := ""
-		for _, a := range c.args() {
+		args := c.args()
+		for i, a := range args {
 			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			if i > 0 && (args[i-1] == "-s" || args[i-1] == "--signal") {
 				continue
 			}
 			if verb == "" {

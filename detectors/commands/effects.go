@@ -366,7 +366,7 @@ func checkEvasionMore(c *call, _ *config) *hit {
 			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
 		}
 	case "timedatectl":
-		if c.arg(1) == "set-time" || hasPrefixArg(c, "set-time") {
+		if argIn(c, "set-time") {
 			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
 		}
 	case "hwclock":

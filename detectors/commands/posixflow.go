@@ -495,18 +495,33 @@ func checkPasswordRemoved(c *call, _ *config) *hit {
 	return nil
 }
 
+// checkTransientTimer: systemd-run with a timer option schedules its
+// command. Scheduling an installed program is everyday work (medium);
+// scheduling a shell script, a program from a temporary, shared or hidden
+// folder, or a command unsafe in itself is high.
 func checkTransientTimer(c *call, _ *config) *hit {
 	if c.name != "systemd-run" {
 		return nil
 	}
+	timer := false
 	for _, a := range c.args() {
 		for _, o := range []string{"--on-calendar", "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive", "--on-clock-change", "--on-timezone-change"} {
 			if a == o || strings.HasPrefix(a, o+"=") {
-				return c.rule()
+				timer = true
 			}
 		}
 	}
-	return nil
+	if !timer {
+		return nil
+	}
+	for _, in := range c.inners {
+		x := normPath(in.arg(0))
+		if isShell(in.name) && shellScript(in.argv) >= 0 || strings.HasPrefix(x, "/tmp/") || strings.HasPrefix(x, "/var/tmp/") ||
+			strings.HasPrefix(x, "/dev/shm/") || strings.HasPrefix(x, "/Users/Shared/") || strings.Contains(x, "/.") {
+			return c.rule()
+		}
+	}
+	return hitf(c, medium, "schedules an installed program with a transient systemd timer")
 }
 
 var dockerAPIEscapeRe = regexp.MustCompile(`(?i)"privileged"\s*:\s*true|"binds"\s*:\s*\[[^\]]*"/:|"pidmode"\s*:\s*"host"|"capadd"\s*:\s*\[[^\]]*"(sys_admin|all)"`)

@@ -167,7 +167,9 @@ var serviceDirs = []string{"/etc/nginx/", "/etc/apache2/", "/etc/httpd/", "/etc/
 	// Tuning the machine: kernel parameters, module options, log rotation,
 	// resource limits. What would weaken it (ASLR off, a module-load
 	// command, a rotation script from /tmp) has rules of its own.
-	"/etc/sysctl.conf", "/etc/sysctl.d/", "/etc/modprobe.d/", "/etc/logrotate.d/", "/etc/security/limits.conf", "/etc/security/limits.d/"}
+	"/etc/sysctl.conf", "/etc/sysctl.d/", "/etc/modprobe.d/", "/etc/logrotate.d/", "/etc/security/limits.conf", "/etc/security/limits.d/",
+	// Firewall rules saved to be restored at boot (iptables-save > …).
+	"/etc/iptables/", "/etc/nftables.conf"}
 
 func serviceConfig(p string) bool {
 	n := normPath(p)
