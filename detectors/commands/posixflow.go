@@ -182,6 +182,7 @@ var posixFlowRules = []*rule{
 			"echo 'npm test' > run.sh",
 			"printf '#!/bin/sh\\nmake -C ~/proj\\n' > ~/bin/build.sh",
 			"cat > deploy.sh <<'EOF'\nrsync -a dist/ deploy@198.51.100.121:/srv/app/\nEOF",
+			"cat > scripts/setup.sh <<'EOF'\ncurl -fsSL https://get.example.dev/install.sh | sh\nEOF",
 		},
 		check: checkScriptPlanted,
 	},
@@ -789,10 +790,15 @@ func checkAccountLockout(c *call, _ *config) *hit {
 	return nil
 }
 
-// scriptTarget reports a file that is run as a shell script: a .sh file,
-// or a file in a bin, sbin or scripts directory.
+// scriptTarget reports a file outside the working directory that is run
+// as a shell script: a .sh file, or a file in a bin, sbin or scripts
+// directory, given by an absolute or home path. Scripts a project keeps
+// (./deploy.sh, scripts/release.sh) are the project's own business.
 func scriptTarget(p string) bool {
 	n := normPath(p)
+	if !strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "~") {
+		return false
+	}
 	if strings.HasSuffix(n, ".sh") || strings.HasSuffix(n, ".bash") {
 		return true
 	}

@@ -402,7 +402,7 @@ func (w *walker) interpCode(c *call) {
 				lit = m[4]
 			}
 			if lit != "" {
-				w.nested(c, lit, -1, "code", c.name)
+				w.nested(c, codeUnescape.Replace(lit), -1, "code", c.name)
 			}
 		}
 		for _, m := range editorBangRe.FindAllStringSubmatch(code, 4) {
@@ -469,7 +469,12 @@ func interpCodeArgs(c *call) []string {
 // codeExecRe matches calls that hand a string to a shell in common
 // scripting languages: os.system("…"), subprocess.call("…"), system('…'),
 // exec("…"), `…`, popen, spawn, shell_exec, passthru, child_process.
-var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]?p?e?|shell_exec|passthru|proc_open|execsync|spawnsync|check_output|check_call|getoutput|getstatusoutput|call|run|popen[234]?|pty\.spawn|io\.popen|os\.execute|do shell script|do script|%x|qx|Runtime\.getRuntime\(\)\.exec)\s*[\(\[{ ]*\s*(?:"([^"]{1,1000})"|'([^']{1,1000})'|\x60([^\x60]{1,1000})\x60)`)
+var codeExecRe = regexp.MustCompile(`(?i)\b(system|popen|exec[lv]?p?e?|spawn[lv]?p?e?|shell_exec|passthru|proc_open|execsync|spawnsync|check_output|check_call|getoutput|getstatusoutput|call|run|popen[234]?|pty\.spawn|io\.popen|os\.execute|do shell script|do script|%x|qx|Runtime\.getRuntime\(\)\.exec)\s*[\(\[{ ]*\s*(?:"((?:[^"\\]|\\.){1,1000})"|'((?:[^'\\]|\\.){1,1000})'|\x60([^\x60]{1,1000})\x60)`)
+
+// codeUnescape undoes the escapes a code string literal puts on quotes and
+// backslashes (exec("bash -c \"…\"")), so that the shell command inside
+// reads as the shell would receive it.
+var codeUnescape = strings.NewReplacer(`\"`, `"`, `\'`, `'`, `\\`, `\`)
 
 // editorBangRe matches an editor or debugger's shell escape (":!cmd", "!cmd",
 // "shell cmd").
