@@ -665,6 +665,9 @@ func secretSource(c *call) string {
 	if c.name == "history" {
 		return "the shell history"
 	}
+	if cloudSecretRead(c) {
+		return "a secret from a cloud secret store"
+	}
 	if p, s, ok := reads(c); ok && (s.sev >= medium || s.what == "the system account list") {
 		return s.what + " (" + normPath(p) + ")"
 	}

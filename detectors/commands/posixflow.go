@@ -208,6 +208,13 @@ var posixFlowRules = []*rule{
 		check:   checkCloneThenRun,
 	},
 	{
+		ID: "find-xargs-credential-read", Class: "credential access", Sev: high,
+		Msg:     "finds key, history or credential files and hands each to a reader or copier through xargs (ATT&CK T1552.001)",
+		Must:    []string{"find / -name credentials -path '*/.aws/*' 2>/dev/null | xargs cat", "find /home -name 'id_rsa*' | xargs -I{} cp {} /tmp/k/"},
+		MustNot: []string{"find . -name '*.log' | xargs cat", "find ~/.aws -name config | xargs ls -l"},
+		check:   checkFindXargsRead,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -915,4 +922,37 @@ func isIPHost(h string) bool {
 		h = host
 	}
 	return net.ParseIP(strings.Trim(h, "[]")) != nil
+}
+
+// cloudSecretRead reports a call that prints a secret's value from a
+// cloud or cluster secret store (what it prints can be sent on).
+func cloudSecretRead(c *call) bool {
+	if gets, ok := secretGets[c.name]; ok && hasWords(c, gets) {
+		return c.name != "aws" || !hasWords(c, [][]string{{"ssm", "get-parameter"}}) || argIn(c, "--with-decryption")
+	}
+	if c.name == "kubectl" || c.name == "oc" {
+		return hasWords(c, [][]string{{"get", "secret"}, {"get", "secrets"}}) && (hasPrefixArg(c, "-o") || hasPrefixArg(c, "--output"))
+	}
+	return false
+}
+
+// credentialNameRe is what a search for credential files names.
+var credentialNameRe = regexp.MustCompile(`(?i)(^|[*/])(id_(rsa|dsa|ecdsa|ed25519)\S*|\.?(bash|zsh|sh|mysql|psql)_history|credentials(\.json|\.xml)?|\.git-credentials|\.pgpass|\.netrc|\.s3cfg|wallet\.dat|\*\.(pem|key|kdbx|ppk|p12|pfx|ovpn|keytab)|shadow|kubeconfig|\.kube/config|\.aws/\S*|\.ssh/\S*)$`)
+
+var xargsReaders = set("cat", "cp", "scp", "tar", "base64", "strings", "head", "tail", "less", "more", "zip", "rsync", "curl", "xxd")
+
+func checkFindXargsRead(c *call, _ *config) *hit {
+	if !c.wrapped("xargs") || !xargsReaders[c.name] || c.prev == nil || c.prev.name != "find" {
+		return nil
+	}
+	args := c.prev.args()
+	for i, a := range args {
+		switch a {
+		case "-name", "-iname", "-path", "-ipath", "-wholename":
+			if i+1 < len(args) && credentialNameRe.MatchString(strings.Trim(args[i+1], "'\"")) {
+				return c.rule()
+			}
+		}
+	}
+	return nil
 }
