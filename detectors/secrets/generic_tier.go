@@ -39,18 +39,21 @@ var credCompounds = []string{"api", "access", "secret", "private", "auth", "clie
 	"service", "session", "bearer", "refresh", "oauth", "user", "admin", "deploy", "webhook", "account", "bot", "personal", "project", "team",
 	"write", "read", "root", "shared", "integration", "partner", "merchant", "webhooksecret", "x"}
 
-// genericNameWords are name parts that say nothing about a provider.
-var genericNameWords = map[string]bool{}
-
-func init() {
+// genericNameWords are name parts that say nothing about a provider. A
+// variable with an initializer, not an init function: the built-in rules
+// (and the provider names read from them) are built during package
+// variable initialization, before init functions run.
+var genericNameWords = func() map[string]bool {
+	m := map[string]bool{}
 	for _, w := range strings.Fields(`api app apps my the your our this that new old test tests dev prod production staging default user users admin
 		client server service access secret secrets private public key keys token tokens auth value data config conf cfg env local global master main
 		primary secondary root session cache signing encryption refresh bearer oauth var string str const let set export get http https header x is
 		a an to for of and with in on id url my_ live sandbox base64 hex raw value1 value2 web site account personal project org team bot write read
 		sk pk rk api_key apikey license consumer credential credentials creds cred tkn pass password passwd pwd integration external internal v1 v2`) {
-		genericNameWords[w] = true
+		m[w] = true
 	}
-}
+	return m
+}()
 
 var (
 	providerOnce  sync.Once
