@@ -76,6 +76,7 @@ var sensitiveRes = []struct {
 	{mustLitRe(`^/etc/networkmanager/system-connections(/.*)?$|^/etc/NetworkManager/system-connections(/.*)?$|^/etc/kcpassword$|^/etc/ldap\.secret$|(^|/)gitlab-secrets\.json$|(^|/)\.s3cfg$|(^|/)rclone/rclone\.conf$|(^|/)\.purple/accounts\.xml$|^/etc/(ppp/chap|ppp/pap)-secrets$|^/etc/ipsec\.secrets$`), secret{"stored service, network or login passwords", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)wpa_supplicant[^/]*\.conf$`), secret{"Wi-Fi passwords", sdk.SeverityMedium}},
 	{mustLitRe(`^/dev/k?mem$|^/proc/kcore$|^/dev/crash$`), secret{"the machine's memory", sdk.SeverityHigh}},
+	{mustLitRe(`(?i)^~/library/(messages/chat\.db|mail(/.*)?|safari/history\.db|application support/addressbook(/.*)?|group containers/group\.com\.apple\.notes(/.*)?)$`), secret{"the user's messages, mail, history, contacts or notes", sdk.SeverityMedium}},
 	{mustLitRe(`(^|/)\.config/gh/hosts\.yml$|(^|/)\.terraform\.d/credentials\.tfrc\.json$|(^|/)\.cargo/credentials(\.toml)?$`), secret{"stored API tokens", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.gnupg(/(private-keys-v1\.d.*|secring\.gpg))?$|(^|/)\.password-store(/.*)?$`), secret{"private keys or a password store", sdk.SeverityHigh}},
 	{mustLitRe(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
@@ -96,7 +97,7 @@ var sensitiveKeywords = []string{".ssh", "id_", ".aws", "gcloud", ".azure", ".ku
 	"pgpass", "my.cnf", "vault-token", "pypirc", "npmrc", "gh/hosts", "terraform.d", "cargo", "gnupg", "password-store", "shadow",
 	"passwd", "environ", "login data", "cookies", "web data", "logins.json", "key3", "key4", "signons", "keychain", "keyrings",
 	"sam", "system", "security", "ntds", "krb5", "keytab", "sss/", "system-connections", "kcpassword", "ldap.secret", "gitlab-secrets",
-	"s3cfg", "rclone", "purple", "/dev/mem", "/dev/kmem", "kcore", "/dev/crash", "chap-secrets", "pap-secrets", "ipsec.secrets", "wpa_supplicant", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
+	"s3cfg", "rclone", "purple", "chat.db", "/mail", "history.db", "addressbook", "notes", "/dev/mem", "/dev/kmem", "kcore", "/dev/crash", "chap-secrets", "pap-secrets", "ipsec.secrets", "wpa_supplicant", ".env", "hist", ".pem", ".key", ".p12", ".pfx", ".jks", "keystore", "sudoers"}
 
 var sensitiveNeedles = newNeedles(sensitiveKeywords...)
 

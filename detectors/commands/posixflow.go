@@ -607,7 +607,10 @@ var securityProductDirs = []string{"/opt/crowdstrike", "/opt/carbonblack", "/opt
 	"/opt/ds_agent", "/opt/trendmicro", "/opt/eset", "/opt/cylance", "/opt/tanium", "/opt/fireeye", "/opt/elastic/endpoint", "/var/ossec",
 	"/opt/osquery", "/var/lib/falcon", "/library/cs", "/library/application support/crowdstrike", "/library/sentinel",
 	"/library/application support/com.sentinelone", "/library/application support/microsoft/defender", "/applications/falcon.app",
-	"/usr/local/jamf/bin/jamfprotect", "/library/application support/jamfprotect", "/opt/velociraptor", "/etc/osquery"}
+	"/usr/local/jamf/bin/jamfprotect", "/library/application support/jamfprotect", "/opt/velociraptor", "/etc/osquery",
+	// macOS's own malware protection.
+	"/library/apple/system/library/coreservices/xprotect.bundle", "/library/apple/system/library/coreservices/xprotect.app",
+	"/library/apple/system/library/coreservices/mrt.app", "/system/library/coreservices/xprotect.bundle"}
 
 func checkSecurityProductRemoved(c *call, _ *config) *hit {
 	if c.name != "rm" && c.name != "shred" && c.name != "srm" {
