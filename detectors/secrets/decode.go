@@ -22,7 +22,7 @@ const (
 // encoded run for base64 and hex.
 func (e *engine) scanDecoded(ctx context.Context, text string, depth int, budget *int) ([]match, error) {
 	var out []match
-	if strings.IndexByte(text, '\\') >= 0 || strings.IndexByte(text, '%') >= 0 {
+	if strings.IndexByte(text, '\\') >= 0 || strings.IndexByte(text, '%') >= 0 || strings.IndexByte(text, '&') >= 0 {
 		for _, seg := range escapeSegments(text) {
 			if *budget <= 0 {
 				break
@@ -182,10 +182,10 @@ func mostlyText(b []byte) bool {
 }
 
 // escapeSegments returns [start, end) ranges of text made of consecutive
-// lines that hold an escape sequence (\n, \", \u0041, \x41, %41).
+// lines that hold an escape sequence (\n, \", \u0041, \x41, %41, &quot;).
 func escapeSegments(text string) [][2]int {
 	var pos []int
-	for _, c := range []byte{'\\', '%'} {
+	for _, c := range []byte{'\\', '%', '&'} {
 		for i := 0; i < len(text); {
 			k := strings.IndexByte(text[i:], c)
 			if k < 0 {
@@ -236,11 +236,37 @@ func escapeAt(text string, i int) bool {
 		}
 	case '%':
 		return i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2])
+	case '&':
+		// Only a quote starts a segment: &amp; fills every link of a
+		// page, and a line of links is not worth a second scan.
+		b, n := htmlEntity(text[i:])
+		return n > 0 && (b == '"' || b == '\'')
 	}
 	return false
 }
 
-// unescape decodes backslash escapes (JSON, shell, C) and URL
+// htmlEntities are the character references that quote or delimit:
+// JSON or code inside an HTML attribute or a page's text
+// (data-config="{&quot;apiKey&quot;: &quot;…&quot;}").
+var htmlEntities = []struct {
+	ref string
+	b   byte
+}{{"&quot;", '"'}, {"&#34;", '"'}, {"&#x22;", '"'}, {"&apos;", '\''}, {"&#39;", '\''}, {"&#x27;", '\''},
+	{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&#61;", '='}, {"&#x3d;", '='}, {"&#58;", ':'}}
+
+// htmlEntity decodes the character reference at the start of s (ASCII
+// case-insensitive) and returns its byte and length, 0 if none.
+func htmlEntity(s string) (byte, int) {
+	for _, e := range htmlEntities {
+		if len(s) >= len(e.ref) && strings.EqualFold(s[:len(e.ref)], e.ref) {
+			return e.b, len(e.ref)
+		}
+	}
+	return 0, 0
+}
+
+// unescape decodes backslash escapes (JSON, shell, C), HTML character
+// references that quote or delimit (htmlEntities) and URL
 // percent-encoding. offs[i] is the offset in s of the escape sequence that
 // produced output byte i; offs[len(out)] is len(s).
 func unescape(s string) (string, []int32) {
@@ -286,6 +312,13 @@ func unescape(s string) (string, []int32) {
 					i += n
 					continue
 				}
+			}
+		}
+		if c == '&' {
+			if b, n := htmlEntity(s[i:]); n > 0 {
+				emit(i, b)
+				i += n
+				continue
 			}
 		}
 		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {

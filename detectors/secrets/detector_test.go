@@ -155,6 +155,7 @@ func TestDecoded(t *testing.T) {
 	slack := expandExample("xoxb-{dig:12}-{dig:13}-{an:24}", "dec")
 	pem := expandExample("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA{b64:64}\n{b64:64}\n{b64:30}\n-----END OPENSSH PRIVATE KEY-----", "dec")
 	b64 := base64.StdEncoding.EncodeToString([]byte("export GITHUB_TOKEN=" + gh + "\n"))
+	cred := expandExample("{an:40}", "dec")
 	cases := map[string]struct {
 		text, rule, covers string
 	}{
@@ -164,6 +165,8 @@ func TestDecoded(t *testing.T) {
 		"hex":               {"blob=" + hex.EncodeToString([]byte("token: "+slack)), "slack-bot-token", hex.EncodeToString([]byte("token: " + slack))},
 		"unicode escapes":   {`"t": "` + strings.ReplaceAll(slack, "-", `\u002d`) + `"`, "slack-bot-token", strings.ReplaceAll(slack, "-", `\u002d`)},
 		"base64 of escaped": {"x " + base64.StdEncoding.EncodeToString([]byte(`{"k":"`+strings.ReplaceAll(pem, "\n", `\n`)+`"}`)) + " y", "private-key", ""},
+		// JSON in an HTML attribute, as a fetched page carries it.
+		"html references": {`<div data-config="{&quot;apiSecret&quot;: &quot;` + cred + `&quot;}">`, "generic-credential", cred},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
