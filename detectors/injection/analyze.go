@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/picketsec/picket/detectors/injection/internal/charlm"
 	"github.com/picketsec/picket/detectors/injection/internal/linear"
 	"github.com/picketsec/picket/detectors/injection/internal/norm"
 	"github.com/picketsec/picket/sdk"
@@ -237,6 +238,18 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 		}
 	}
 	hits = dropRestated(hits, untrusted)
+	if untrusted && depth == 0 {
+		if h, ok := offTopicQuestion(b); ok {
+			hits = append(hits, h)
+			sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+		}
+	}
+	if !untrusted && depth == 0 && d.model.LM != nil {
+		if h, ok := suffixHit(&charlm.Model{S: d.model.LM}, b); ok {
+			hits = append(hits, h)
+			sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+		}
+	}
 
 	// Classifier: each window's distinct features.
 	m := d.model
@@ -341,7 +354,10 @@ func classIndex(c string) int {
 		return 2
 	case ClassDelimiter:
 		return 3
-	case ClassHidden:
+	case ClassHidden, ClassConceal:
+		// Hidden text and text that hides the assistant's actions
+		// share the combiner's slot: both keep something from the
+		// user.
 		return 4
 	case ClassExfil:
 		return 5
@@ -349,6 +365,10 @@ func classIndex(c string) int {
 		return 6
 	case ClassTaskDrift:
 		return 8
+	case ClassAdversarial:
+		// An optimised suffix obfuscates its request as an encoding
+		// does; the combiner knows nine families.
+		return 6
 	}
 	return 7 // ClassTool
 }

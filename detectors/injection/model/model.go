@@ -1,5 +1,6 @@
 // Package model embeds the injection detector's trained classifier weights
-// (weights.bin), written by detectors/injection/cmd/train. Rebuild them with
+// (weights.bin: the classifier, its combiner and the character model of
+// ordinary text), written by detectors/injection/cmd/train. Rebuild them with
 // `make train`; the file must not be edited by hand.
 package model
 

@@ -3,7 +3,9 @@
 // project-written rows of model/extra.jsonl and agent traffic built from
 // this repository at a pinned commit, calibrates them on the cal split,
 // fits the combiner of classifier and signals on leave-one-source-group-out
-// scores (package stacking) and writes the weights file and its sha256. The same inputs give the same
+// scores (package stacking), trains the character model of ordinary text on
+// the benign fit rows (package charlm) and writes the weights file and its
+// sha256. The same inputs give the same
 // bytes; -check verifies that without writing.
 //
 //	go run ./detectors/injection/cmd/train -corpus ../shared/corpus -out detectors/injection/model/weights.bin
@@ -65,6 +67,7 @@ func run(dir, out, extra, repo, commit string, check, combiner bool) error {
 		counts[r.Split]++
 	}
 	m := trainer.Build(fit, cal, linear.DefaultParams)
+	m.LM = trainer.BuildLM(fit).S
 	// The combiner: fitted on what classifiers trained without each source
 	// group make of that group (package stacking).
 	if combiner {

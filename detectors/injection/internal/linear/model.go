@@ -25,7 +25,14 @@ type Model struct {
 	// Stack, when set, combines a window's probability with the
 	// heuristic signals (see Stack); nil in a model still being built.
 	Stack *Stack
+	// LM, when set, is the character model of ordinary text the detector
+	// measures adversarial suffixes with (package charlm's table, LMSize
+	// bytes; opaque here).
+	LM []byte
 }
+
+// LMSize is the length of a model's LM table (charlm.Size).
+const LMSize = 64 * 64 * 64
 
 // Margin is the raw linear score of a feature vector.
 func (m *Model) Margin(s Sparse) float64 {
@@ -63,7 +70,8 @@ func sigmoid(x float64) float64 {
 // MarshalBinary encodes m in the weights file format: magic, bits, flags,
 // bias of each speaker, A, B, Q (float64), then Dim int8 weights, then,
 // when flags has bit 0 set, the combiner's weights (float64, speaker by
-// speaker), all little-endian.
+// speaker), all little-endian, then, when flags has bit 1 set, the LM
+// table.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	if len(m.W) != Dim {
 		return nil, fmt.Errorf("linear: model has %d weights, want %d", len(m.W), Dim)
@@ -76,6 +84,12 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	flags := uint32(0)
 	if m.Stack != nil {
 		flags = flagStack
+	}
+	if m.LM != nil {
+		if len(m.LM) != LMSize {
+			return nil, fmt.Errorf("linear: LM table of %d bytes, want %d", len(m.LM), LMSize)
+		}
+		flags |= flagLM
 	}
 	binary.LittleEndian.PutUint32(hdr[4:], flags)
 	binary.LittleEndian.PutUint64(hdr[8:], math.Float64bits(m.Bias[0]))
@@ -96,6 +110,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 			}
 		}
 	}
+	buf.Write(m.LM)
 	return buf.Bytes(), nil
 }
 
@@ -103,6 +118,7 @@ const (
 	headerLen = 8 + 8 + 40
 	stackLen  = 8 * Speakers * StackParams
 	flagStack = 1
+	flagLM    = 2
 )
 
 // ErrFormat is returned for a weights file that is not in this package's
@@ -122,7 +138,10 @@ func Load(b []byte) (*Model, error) {
 	if flags&flagStack != 0 {
 		want += stackLen
 	}
-	if flags&^flagStack != 0 || len(b) != want {
+	if flags&flagLM != 0 {
+		want += LMSize
+	}
+	if flags&^(flagStack|flagLM) != 0 || len(b) != want {
 		return nil, fmt.Errorf("%w: flags %#x, %d bytes", ErrFormat, flags, len(b))
 	}
 	m := &Model{
@@ -146,6 +165,9 @@ func Load(b []byte) (*Model, error) {
 				off += 8
 			}
 		}
+	}
+	if flags&flagLM != 0 {
+		m.LM = append([]byte(nil), b[len(b)-LMSize:]...)
 	}
 	for _, f := range params {
 		if math.IsNaN(f) || math.IsInf(f, 0) {

@@ -86,3 +86,30 @@ func TestStackRoundTrip(t *testing.T) {
 		t.Fatal("a truncated combiner loaded")
 	}
 }
+
+func TestLMRoundTrip(t *testing.T) {
+	t.Parallel()
+	m := quantize(make([]float64, Dim), [Speakers]float64{0.5, -0.5})
+	m.LM = make([]byte, LMSize)
+	for i := range m.LM {
+		m.LM[i] = byte(i * 7)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.LM, m.LM) || got.Stack != nil {
+		t.Fatal("the LM table did not survive the round trip")
+	}
+	if _, err := Load(b[:len(b)-1]); err == nil {
+		t.Fatal("a truncated LM table loaded")
+	}
+	m.LM = m.LM[:10]
+	if _, err := m.MarshalBinary(); err == nil {
+		t.Fatal("an LM table of the wrong size was written")
+	}
+}

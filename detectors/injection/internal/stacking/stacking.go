@@ -76,8 +76,9 @@ type Held struct {
 // the fit split of the other groups, plus extra and agent rows, fitted; the
 // cal split calibrated) and returns every row of the group judged by it:
 // the trainable rows, and the evaluation-only rows of the group (BIPIA
-// tables), which Fit never learns from. progress, when not nil, gets a line
-// per fold.
+// tables), which Fit never learns from. Each fold's character model of
+// ordinary text (adversarial suffixes) is trained on the fold's fit rows
+// too. progress, when not nil, gets a line per fold.
 func Folds(ctx context.Context, rows, extra, agent []*corpus.Row, progress io.Writer) ([]Held, error) {
 	groups := map[string]bool{}
 	for _, r := range rows {
@@ -126,6 +127,7 @@ func Folds(ctx context.Context, rows, extra, agent []*corpus.Row, progress io.Wr
 			fit = append(append(fit, extra...), agent...)
 		}
 		m := cache.Build(fit, cal, linear.DefaultParams)
+		m.LM = trainer.BuildLM(fit).S
 		d := injection.NewWithModel(m)
 		for _, r := range test {
 			k := sdk.KindPrompt

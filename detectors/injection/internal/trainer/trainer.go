@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/picketsec/picket/detectors/injection/internal/agenttraffic"
+	"github.com/picketsec/picket/detectors/injection/internal/charlm"
 	"github.com/picketsec/picket/detectors/injection/internal/corpus"
 	"github.com/picketsec/picket/detectors/injection/internal/linear"
 	"github.com/picketsec/picket/detectors/injection/internal/norm"
@@ -252,4 +253,17 @@ func AgentRows(repo, commit string) ([]*corpus.Row, error) {
 				Inserted: inj})
 	}
 	return rows, nil
+}
+
+// BuildLM trains the character model of ordinary text (package charlm)
+// on the benign rows among rows, each normalized the way the detector
+// sees it, in order.
+func BuildLM(rows []*corpus.Row) *charlm.Model {
+	var texts [][]byte
+	for _, r := range rows {
+		if !r.Malicious && corpus.Trainable(r) {
+			texts = append(texts, norm.Normalize(r.Text).B)
+		}
+	}
+	return charlm.Train(texts)
 }

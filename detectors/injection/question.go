@@ -1,0 +1,152 @@
+package injection
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// sigOffTopic is a question put to the reader of a document that has
+// nothing to do with the document: none of its content words occurs
+// anywhere else in the text ("What is the national animal of Canada?"
+// inside a page about editor settings). A page asks its own questions
+// about its own subject (an FAQ, "How do I configure the server?"); a
+// question no word of the page leads to is a task someone slipped in for
+// the assistant that reads it.
+var sigOffTopic = &signal{
+	ID: "drift.off_topic_question", Class: ClassTaskDrift,
+	Desc:   "puts to the reader a question that has nothing to do with the rest of the text",
+	Direct: 0.03, Untrusted: 0.8,
+}
+
+// questionWords open a question.
+var questionWords = map[string]bool{"what": true, "which": true, "who": true, "whom": true, "whose": true, "where": true, "when": true, "why": true, "how": true, "is": true, "are": true, "was": true, "were": true, "do": true, "does": true, "did": true, "can": true, "could": true, "name": true, "in": true, "on": true}
+
+// questionLongest bounds a question's length.
+const questionLongest = 205
+
+// questions returns the spans of the questions in b that open a line or a
+// sentence (a question word, then up to questionLongest bytes without a
+// line break, ending in a question mark right after a word), at most
+// limit+1 of them. It reads only behind question marks.
+func questions(b []byte, limit int) [][2]int {
+	var out [][2]int
+	for pos := 0; ; pos++ {
+		k := bytes.IndexByte(b[pos:], '?')
+		if k < 0 {
+			return out
+		}
+		pos += k
+		if pos == 0 || !(isWordByte(b[pos-1]) || b[pos-1] == '"' || b[pos-1] == '\'' || b[pos-1] == ')') {
+			continue
+		}
+		lo := max(0, pos-questionLongest)
+		start := bytes.LastIndexAny(b[lo:pos], "\n.!:;?")
+		switch {
+		case start >= 0:
+			start += lo + 1
+		case lo == 0:
+			start = 0
+		default:
+			continue // too long to be one question
+		}
+		for start < pos && isSpace(b[start]) {
+			start++
+		}
+		e := start
+		for e < pos && isWordByte(b[e]) {
+			e++
+		}
+		w := string(b[start:e])
+		if !questionWords[w] || pos-e < 5 || (w == "in" || w == "on") && !bytes.HasPrefix(b[e:], []byte(" what")) {
+			continue
+		}
+		out = append(out, [2]int{start, pos + 1})
+		if len(out) > limit {
+			return out
+		}
+	}
+}
+
+// reAsksPeople is a question about people rather than facts: what the
+// reader wants or did ("are you sure you want to continue?"), who is
+// doing what ("who is bringing the cake on Friday?"), anything with
+// "we", "someone" or "I" in it. Small talk in an e-mail or a thread, a
+// program's prompt: not a task for the assistant.
+var reAsksPeople = regexp.MustCompile(`^(?:are|do|did|does|can|could|would|will|have|is|was|were)\s|\b(?:you|your|yours|we|us|our|i|me|my|someone|somebody|anyone|anybody|everyone|everybody|someone's|anyone's)\b|\b(?:is|are|was|were)\s+\w+ing\b`)
+
+// The limits of the off-topic rule: a text with more than offTopicMax
+// questions is a questionnaire or an FAQ; a question needs offTopicWords
+// content words, and the text around it offTopicContext bytes, for "no
+// word in common" to mean anything.
+const (
+	offTopicMax     = 3
+	offTopicWords   = 3
+	offTopicContext = 300
+	// offTopicLongest bounds the text the rule reads whole (a word count
+	// of a megabyte log is not worth one question).
+	offTopicLongest = 256 << 10
+)
+
+// stopWords are the words that say nothing of a topic.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "been", "what", "which", "who", "whom", "whose", "where", "when", "why", "how", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "this", "that", "these", "those", "its", "with", "from", "into", "about", "than", "then", "there", "their", "they", "them", "you", "your", "our", "his", "her", "not", "yes", "any", "all", "some", "most", "more", "many", "much", "one", "two", "three", "name", "called", "known", "kind", "type", "has", "have", "had", "use", "used", "get", "make", "made", "way", "also", "only", "just", "very", "like", "she", "him", "who", "out", "new", "first", "best"} {
+		m[w] = true
+	}
+	return m
+}()
+
+// contentWords calls fn for each content word of t (letters and digits
+// starting with a letter, three bytes or more, not a stop word).
+func contentWords(t []byte, fn func(w string)) {
+	for i := 0; i < len(t); {
+		if !(t[i] >= 'a' && t[i] <= 'z') || i > 0 && isWordByte(t[i-1]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(t) && isWordByte(t[j]) {
+			j++
+		}
+		if w := string(t[i:j]); len(w) >= 3 && !stopWords[w] {
+			fn(w)
+		}
+		i = j
+	}
+}
+
+// offTopicQuestion finds a question in normalized text b that shares no
+// content word with the rest of b.
+func offTopicQuestion(b []byte) (hit, bool) {
+	if len(b) < offTopicContext || len(b) > offTopicLongest {
+		return hit{}, false
+	}
+	qs := questions(b, offTopicMax)
+	if len(qs) == 0 || len(qs) > offTopicMax {
+		return hit{}, false
+	}
+	var all map[string]int // content words of b and how often they occur
+	for _, q := range qs {
+		s, e := q[0], q[1]
+		if reAsksPeople.Match(b[s:e]) || len(b)-(e-s) < offTopicContext {
+			continue
+		}
+		own := map[string]int{}
+		contentWords(b[s:e], func(w string) { own[w]++ })
+		if len(own) < offTopicWords {
+			continue
+		}
+		if all == nil {
+			all = map[string]int{}
+			contentWords(b, func(w string) { all[w]++ })
+		}
+		shared := false
+		for w, n := range own {
+			shared = shared || all[w] > n
+		}
+		if !shared {
+			return hit{sig: sigOffTopic, start: s, end: e}, true
+		}
+	}
+	return hit{}, false
+}
