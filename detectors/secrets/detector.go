@@ -484,6 +484,17 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 	return m, true
 }
 
+// literalAssigned reports whether line, the text before a quoted value,
+// ends in a plain assignment (=, not ==, !=, <=, >=, =>).
+func literalAssigned(line string) bool {
+	l := strings.TrimRight(line, " \t\"'`")
+	if !strings.HasSuffix(l, "=") {
+		return false
+	}
+	l = strings.TrimRight(l[:len(l)-1], " \t")
+	return l != "" && strings.IndexByte("=!<>:+-*/", l[len(l)-1]) < 0
+}
+
 // passwordRules are the generic rules whose values are passwords: any
 // literal counts (weak ones are graded down), not only random-looking ones.
 var passwordRules = map[string]bool{
@@ -731,8 +742,13 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 		}
 	}
 	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") ||
-		strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") || strings.Contains(k, "env.") || strings.HasPrefix(k, "process.") ||
-		strings.HasPrefix(k, "os.") || strings.Contains(k, "->get") {
+		strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") || strings.Contains(k, "->get") {
+		return false
+	}
+	if (strings.Contains(k, "env.") || strings.HasPrefix(k, "process.") || strings.HasPrefix(k, "os.")) && !(quoted && literalAssigned(line)) {
+		// An environment lookup compared or defaulted (process.env.KEY ===
+		// "…", os.getenv.KEY || "…"); setting one to a quoted literal
+		// (process.env.API_KEY = "…", in a test's setup) hard-codes it.
 		return false
 	}
 	isPassword := passwordRules[r.ID] || cliRules[r.ID]

@@ -700,9 +700,10 @@ func credentialRule(own []*Rule) *Rule {
 		// The regex documents the shape; matchCredential parses it.
 		Regex: `(?i)([\w.\-]*(?:key|secret|token|auth|access|private|cred)[\w.\-]*)["'\]]*\s*[:=]?\s*["']?([^\s"']{8,300})`,
 		Examples: s(`planyo_api_key = "{an:40}"`, "ZENDESK_SECRET_TOKEN={url:48}", "mailjet KEY {hex:32}", `--auth-token {an:36}`, `"apiKey": "{an:32}"`,
-			"GET /v1/items?access_token={an:40}&page=2", "<ApiSecret>{an:32}</ApiSecret>", `x-api-key: {an:40}`, `acmeKEY-{lc:40}`, `tavily = "{an:40}"`),
+			"GET /v1/items?access_token={an:40}&page=2", "<ApiSecret>{an:32}</ApiSecret>", `x-api-key: {an:40}`, `acmeKEY-{lc:40}`, `tavily = "{an:40}"`,
+			`process.env.ACME_API_TOKEN = "{an:40}";`),
 		NonExamples: s(`api_key = "${API_KEY}"`, "the key is important for performance", `token_url = "https://example.com/oauth/token"`,
 			`secret_name = "prod-db-credentials"`, `primary key (user_id, created_at)`, "monkey business as usual", `api_key: xxxxxxxxxxxxxxxxxxxx`,
 			`accessibilityLabel = "SubmitButtonLabel"`, `key = "configuration_management_settings"`, `tavily_url = "https://api.example.com/v1"`,
-			"stripe==12.1.0", `"stripe": "^14.2.0"`)}
+			"stripe==12.1.0", `"stripe": "^14.2.0"`, `if (process.env.ACME_TOKEN === "{an:32}") {`, `const k = process.env.ACME_KEY || "{an:32}";`)}
 }
