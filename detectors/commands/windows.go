@@ -113,7 +113,10 @@ var winPrograms = set("powershell", "pwsh", "cmd", "certutil", "bitsadmin", "msh
 	"invoke-expression", "iwr", "irm", "invoke-webrequest", "invoke-restmethod", "hh", "esentutl", "fsutil", "pcalua", "msxsl",
 	"powercat", "lazagne", "start-process", "new-object", "set-mppreference", "add-mppreference", "new-itemproperty",
 	"set-itemproperty", "register-scheduledtask", "new-service", "clear-eventlog", "remove-eventlog", "set-netfirewallprofile",
-	"add-localgroupmember", "new-localuser", "remove-item", "clear-disk", "format-volume", "get-wmiobject", "gwmi", "invoke-mimikatz")
+	"add-localgroupmember", "new-localuser", "remove-item", "clear-disk", "format-volume", "get-wmiobject", "gwmi", "invoke-mimikatz",
+	// WSL runs a Linux command line that the Windows dispatch hands to the
+	// POSIX parser (wsl --exec bash -c '…').
+	"wsl")
 
 // windowsish reports whether the analysed text runs Windows programs or
 // PowerShell, so that the Windows rules should read it. A POSIX command

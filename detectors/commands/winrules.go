@@ -105,7 +105,7 @@ var textRules = []*textRule{
 	tr("ps-iex-decoded", "obfuscated execution", high, "decodes or decompresses a payload in memory and runs it with Invoke-Expression (ATT&CK T1027)",
 		[]string{"frombase64string", "gzipstream", "deflatestream", "-bxor", "[char[]]", "securestringtoglobalallocunicode", "convertto-securestring"},
 		`frombase64string|gzipstream|deflatestream|-bxor\b|\[char\[\]\]|securestringtoglobalallocunicode|convertto-securestring\s+-key`,
-		`(\biex\b|invoke-expression)`,
+		`(\biex\b|invoke-expression|scriptblock\]::create\s*\(|invokecommand\.(invokescript|newscriptblock)\s*\()`,
 		[]string{"$s=New-Object IO.MemoryStream(,[Convert]::FromBase64String($b)); IEX (New-Object IO.StreamReader(New-Object IO.Compression.GzipStream($s,[IO.Compression.CompressionMode]::Decompress))).ReadToEnd()"},
 		[]string{"Invoke-Expression 'Get-Date'", "[Convert]::FromBase64String($b) | Set-Content -AsByteStream out.bin"}),
 	tr("ps-eventlog-clear-api", "defense evasion", high, "clears event logs through the .NET event-log API (ATT&CK T1070.001)",
