@@ -118,9 +118,9 @@ var textRules = []*textRule{
 	// deleted or renamed one by one: wiping or a ransom rename.
 	tr("ps-mass-file-impact", "destructive filesystem", high, "deletes or renames every file found recursively under the user profiles or a drive (ATT&CK T1485, T1486)",
 		[]string{"remove-item", "rename-item", "| ri ", "|ri ", "| del ", "| ren ", "set-content", "encrypt("},
-		`(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~)(\\|\s|$))[^|;]*-r(ecurse)?\b[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)|(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*-r(ecurse)?\b[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~)(\\|\s|$))[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)|(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*(([a-z]:\\users\b|\$env:userprofile|\$home)[^|;]*-r(ecurse)?\b|-r(ecurse)?\b[^|;]*([a-z]:\\users\b|\$env:userprofile|\$home))[^|;]*\|\s*(foreach-object|%)\s*\{[^}]*(writeallbytes\(|encrypt\(|transformfinalblock\()[^}]*(remove-item|\bri\b|\bdel\b|\.delete\(\))`,
+		`(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~|\$_\.root)(\\|\s|$))[^|;]*-r(ecurse)?\b[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)|(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*-r(ecurse)?\b[^|;]*(([a-z]:\\(users\b[^|;]*)?|\$env:userprofile|\$home|~|\$_\.root)(\\|\s|$))[^|;]*\|[^|;]*(remove-item|\bri\b|\bdel\b|rename-item|\bren\b|encrypt\(|set-content)|(get-childitem|\bgci\b|\bdir\b|\bls\b)\s[^|;]*(([a-z]:\\users\b|\$env:userprofile|\$home)[^|;]*-r(ecurse)?\b|-r(ecurse)?\b[^|;]*([a-z]:\\users\b|\$env:userprofile|\$home))[^|;]*\|\s*(foreach-object|%)\s*\{[^}]*(writeallbytes\(|encrypt\(|transformfinalblock\()[^}]*(remove-item|\bri\b|\bdel\b|\.delete\(\))`,
 		``,
-		[]string{"Get-ChildItem -Path C:\\Users -Include *.docx,*.pdf -Recurse | Remove-Item -Force", "Get-ChildItem C:\\Users\\*\\Documents -Recurse | ForEach-Object { Rename-Item $_.FullName ($_.FullName + '.locked') }"},
+		[]string{"Get-ChildItem -Path C:\\Users -Include *.docx,*.pdf -Recurse | Remove-Item -Force", "Get-PSDrive -PSProvider FileSystem | ForEach-Object { Get-ChildItem $_.Root -Recurse -Include *.docx | Rename-Item -NewName { $_.Name + '.enc' } }", "Get-ChildItem C:\\Users\\*\\Documents -Recurse | ForEach-Object { Rename-Item $_.FullName ($_.FullName + '.locked') }"},
 		[]string{"Get-ChildItem -Path .\\bin -Recurse | Remove-Item -Force", "Get-ChildItem -Path $env:TEMP -Filter *.log | Remove-Item"}),
 	tr("ps-config-password-search", "credential access", high, "searches configuration files across a drive or the profiles for passwords (ATT&CK T1552.001)",
 		[]string{"password", "passwd", "pwd", "connectionstring", "credential"},
@@ -432,6 +432,14 @@ var textRules = []*textRule{
 		``,
 		[]string{"[Convert]::ToBase64String([IO.File]::ReadAllBytes('C:\\Users\\Public\\l.dmp')) | Out-File C:\\Users\\Public\\l.b64"},
 		[]string{"[Convert]::ToBase64String([IO.File]::ReadAllBytes('.\\logo.png'))"}),
+	// Services picked by a pattern of data, backup or security names and
+	// stopped: what ransomware does before it encrypts (ATT&CK T1489).
+	tr("ps-stop-services-by-pattern", "impact", high, "stops or disables the services whose names match database, backup or security products (ATT&CK T1489, T1562.001)",
+		[]string{"stop-service", "set-service", "spsv"},
+		`get-service\b[^|\n]*\|\s*(where-object|where|\?)\s*\{[^}]*(-match|-like|-imatch|-ilike)\s*['"][^'"]*(sql|backup|veeam|exchange|oracle|sophos|defender|sentinel|symantec|mcafee|acronis|vss)[^'"]*['"][^}]*\}\s*\|\s*(stop-service|spsv|set-service\b[^|\n]*-startuptype\s+disabled)`,
+		``,
+		[]string{"Get-Service | Where-Object {$_.Name -match 'sql|backup|veeam'} | Stop-Service -Force"},
+		[]string{"Get-Service | Where-Object {$_.Name -match 'MyApp'} | Restart-Service"}),
 	tr("ps-shellcode", "obfuscated execution", high, "loads and runs raw machine code from PowerShell",
 		[]string{"virtualalloc"},
 		`virtualalloc`,
