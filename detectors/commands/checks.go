@@ -184,8 +184,15 @@ func checkDownloadThenRun(c *call, cfg *config) *hit {
 		if x := c.a.execs[o]; x != "" && x == fb {
 			ext := path.Ext(fb)
 			switch ext {
-			case ".tgz", ".gz", ".zip", ".tar", ".json", ".txt", ".md", ".deb", ".rpm", ".csv", ".xml", ".yaml", ".yml":
+			case ".tgz", ".gz", ".zip", ".tar", ".json", ".txt", ".md", ".csv", ".xml", ".yaml", ".yml":
 				return nil
+			case ".deb", ".rpm", ".pkg", ".dmg":
+				// Packages fetched over HTTPS from a named host are installed
+				// the way their vendors document; from a bare address or
+				// over plain HTTP they are not.
+				if namedHTTPS(urls(c)) {
+					return nil
+				}
 			}
 			return hitf(c, 0, "downloads "+fb+" with "+c.name+" and then runs it")
 		}
@@ -1010,6 +1017,11 @@ var rcFileRe = regexp.MustCompile(`^(~/\.(bashrc|bash_profile|bash_login|bash_lo
 var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64", "nohup", "&", "/tmp/", "python -c", "python3 -c",
 	"perl -e", "eval", "socat", "bash -i", "sh -i", "exec ", "/users/shared/", "/dev/shm", "/var/tmp/", "alias sudo", "alias ssh", "alias ls=", "alias cd=", "trap ", "ld_preload", "$(", "`"}
 
+// toolInitRe matches the lines install guides add to startup files to set
+// up a tool's environment: eval "$(brew shellenv)", eval "$(pyenv init -)",
+// eval "$(direnv hook zsh)", source <(kubectl completion bash).
+var toolInitRe = regexp.MustCompile(`(eval\s+["']?\$\(|source\s+<\()\s*["']?[\w./~-]*\b(brew|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|zoxide|fnm|mise|rtx|conda|mamba|opam|thefuck|atuin|oh-my-posh|kubectl|helm|gh|rustup|asdf|nvm)\b["']?\s+(shellenv|init|hook|env|activate|completion|shell|shell-hook|alias)\b[^)]*\)["']?`)
+
 func checkShellRC(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
 		n := normPath(w)
@@ -1019,7 +1031,7 @@ func checkShellRC(c *call, _ *config) *hit {
 		if c.name == "sed" || c.name == "perl" {
 			return hitf(c, medium, "edits the shell startup file "+n)
 		}
-		txt := lower(written(c))
+		txt := toolInitRe.ReplaceAllString(lower(written(c)), "")
 		if containsAny(txt, suspiciousRC...) || rcRunsUnsafe(c, written(c)) {
 			return hitf(c, 0, "adds a command that runs at every login to "+n)
 		}
@@ -1229,7 +1241,9 @@ func histAssign(a string) (bool, string) {
 func isLogPath(p string) bool {
 	n := normPath(p)
 	return n == "/var/log" || strings.HasPrefix(n, "/var/log/") || strings.HasPrefix(n, "/var/adm/") || n == "/var/run/utmp" || n == "/run/utmp" || strings.HasPrefix(n, "/private/var/log") ||
-		strings.HasPrefix(n, "/var/spool/mail/") || strings.HasPrefix(n, "/var/mail/") // local mail: cron's and the system's reports
+		strings.HasPrefix(n, "/var/spool/mail/") || strings.HasPrefix(n, "/var/mail/") || // local mail: cron's and the system's reports
+		strings.HasPrefix(n, "/private/var/db/diagnostics") || strings.HasPrefix(n, "/var/db/diagnostics") || // macOS unified log
+		strings.HasPrefix(n, "/private/var/db/uuidtext") || strings.HasPrefix(n, "/var/db/uuidtext")
 }
 
 // appLog reports a log file one application keeps in its own directory
@@ -2389,4 +2403,15 @@ func pipedFiles(c *call) string {
 		}
 	}
 	return ""
+}
+
+// namedHTTPS reports whether every URL is https:// to a host name (not a
+// bare address), and there is at least one.
+func namedHTTPS(us []string) bool {
+	for _, u := range us {
+		if !strings.HasPrefix(lower(strings.Trim(u, "\"'")), "https://") || isIPHost(urlHost(u)) {
+			return false
+		}
+	}
+	return len(us) > 0
 }

@@ -215,6 +215,20 @@ var posixFlowRules = []*rule{
 		check:   checkFindXargsRead,
 	},
 	{
+		ID: "staged-script-run", Class: "indirect execution", Sev: high,
+		Msg:     "runs a script from shared memory or from a hidden file or folder in a temporary or shared directory (ATT&CK T1564.001)",
+		Must:    []string{"bash /tmp/.x.sh", "python3 /Users/Shared/.p.py", "osascript /Users/Shared/.s.scpt", "sh /dev/shm/u"},
+		MustNot: []string{"bash /tmp/build/run.sh", "python3 ./.venv/bin/tool", "sh -c 'echo hi'"},
+		check:   checkStagedScript,
+	},
+	{
+		ID: "trusted-name-plant", Class: "persistence", Sev: high,
+		Msg:     "installs a file from a temporary, shared or hidden folder under the name of a program in a bin directory (ATT&CK T1036.005)",
+		Must:    []string{"sudo ln -s /Users/Shared/.x /usr/local/bin/brew", "cp /tmp/.k /usr/local/bin/kubectl", "mv /var/tmp/.g ~/bin/git"},
+		MustNot: []string{"sudo mv /tmp/kubectl /usr/local/bin/kubectl", "ln -s ~/src/tool/bin/tool ~/bin/tool"},
+		check:   checkTrustedNamePlant,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -525,7 +539,7 @@ func checkTransientTimer(c *call, _ *config) *hit {
 	for _, in := range c.inners {
 		x := normPath(in.arg(0))
 		if isShell(in.name) && shellScript(in.argv) >= 0 || strings.HasPrefix(x, "/tmp/") || strings.HasPrefix(x, "/var/tmp/") ||
-			strings.HasPrefix(x, "/dev/shm/") || strings.HasPrefix(x, "/Users/Shared/") || strings.Contains(x, "/.") {
+			stagedHidden(in.arg(0)) || strings.Contains(x, "/.") {
 			return c.rule()
 		}
 	}
@@ -873,8 +887,11 @@ func checkGitHooksPath(c *call, _ *config) *hit {
 			continue
 		}
 		n := normPath(v)
-		if strings.HasPrefix(n, "/tmp/") || strings.HasPrefix(n, "/var/tmp/") || strings.HasPrefix(n, "/dev/shm") || strings.HasPrefix(n, "/users/shared/") ||
-			strings.HasPrefix(n, "/Users/Shared/") || n == "/tmp" || strings.Contains(n, "/.") && !strings.HasPrefix(n, "~/.config/") && !strings.HasPrefix(n, "~/.git") {
+		if strings.HasPrefix(strings.Trim(v, "\"'"), "/Users/Shared") {
+			return c.rule() // normPath would write it as ~
+		}
+		if strings.HasPrefix(n, "/tmp/") || strings.HasPrefix(n, "/var/tmp/") || strings.HasPrefix(n, "/dev/shm") ||
+			n == "/tmp" || strings.Contains(n, "/.") && !strings.HasPrefix(n, "~/.config/") && !strings.HasPrefix(n, "~/.git") {
 			return c.rule()
 		}
 	}
@@ -955,6 +972,67 @@ func checkFindXargsRead(c *call, _ *config) *hit {
 			if i+1 < len(args) && credentialNameRe.MatchString(strings.Trim(args[i+1], "'\"")) {
 				return c.rule()
 			}
+		}
+	}
+	return nil
+}
+
+// stagedHidden reports a path in shared memory, or a hidden file or
+// folder inside a temporary or shared directory: where droppers park
+// what they run.
+func stagedHidden(p string) bool {
+	n := normPath(p)
+	if strings.HasPrefix(n, "/dev/shm/") {
+		return true
+	}
+	if raw := strings.Trim(p, "\"'"); strings.HasPrefix(raw, "/Users/Shared/") {
+		n = raw // normPath writes every /Users/<name> as ~
+	}
+	for _, d := range []string{"/tmp/", "/var/tmp/", "/private/tmp/", "/Users/Shared/"} {
+		if rest, ok := strings.CutPrefix(n, d); ok {
+			return strings.HasPrefix(rest, ".") || strings.Contains(rest, "/.")
+		}
+	}
+	return false
+}
+
+func checkStagedScript(c *call, _ *config) *hit {
+	var script string
+	switch {
+	case isShell(c.name):
+		if i := shellOperand(c.argv); i >= 0 && shellScript(c.argv) < 0 {
+			script = c.argv[i]
+		}
+	case c.name == "osascript":
+		if ops := operands(c, "-l -e -s"); len(ops) > 0 && !argIn(c, "-e") {
+			script = ops[0]
+		}
+	case isInterp(c.name) && !strings.HasSuffix(c.name, "awk"):
+		script = executes(c)
+	}
+	if script != "" && stagedHidden(script) {
+		return c.rule()
+	}
+	return nil
+}
+
+func checkTrustedNamePlant(c *call, _ *config) *hit {
+	switch c.name {
+	case "ln", "cp", "mv", "install":
+	default:
+		return nil
+	}
+	ops := operands(c, "-m -o -g -t -S --target-directory --mode --owner --group --suffix")
+	if len(ops) < 2 {
+		return nil
+	}
+	dst := normPath(ops[len(ops)-1])
+	if path.Base(path.Dir(dst)) != "bin" && path.Base(path.Dir(dst)) != "sbin" {
+		return nil
+	}
+	for _, src := range ops[:len(ops)-1] {
+		if stagedHidden(src) {
+			return c.rule()
 		}
 	}
 	return nil
