@@ -1022,6 +1022,10 @@ var suspiciousRC = []string{"curl", "wget", "/dev/tcp", "nc ", "ncat", "base64",
 // eval "$(direnv hook zsh)", source <(kubectl completion bash).
 var toolInitRe = regexp.MustCompile(`(eval\s+["']?\$\(|source\s+<\()\s*["']?[\w./~-]*\b(brew|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|zoxide|fnm|mise|rtx|conda|mamba|opam|thefuck|atuin|oh-my-posh|kubectl|helm|gh|rustup|asdf|nvm)\b["']?\s+(shellenv|init|hook|env|activate|completion|shell|shell-hook|alias)\b[^)]*\)["']?`)
 
+// stagedPathRe matches a PATH that puts a hidden or temporary folder
+// before the system's: every command typed after it can be replaced.
+var stagedPathRe = regexp.MustCompile(`\bpath=["']?[^:\s"']*(/\.|/tmp\b|/var/tmp\b|/dev/shm\b|/users/shared\b)[^:\s"']*:`)
+
 func checkShellRC(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
 		n := normPath(w)
@@ -1032,7 +1036,7 @@ func checkShellRC(c *call, _ *config) *hit {
 			return hitf(c, medium, "edits the shell startup file "+n)
 		}
 		txt := toolInitRe.ReplaceAllString(lower(written(c)), "")
-		if containsAny(txt, suspiciousRC...) || rcRunsUnsafe(c, written(c)) {
+		if containsAny(txt, suspiciousRC...) || stagedPathRe.MatchString(txt) || rcRunsUnsafe(c, written(c)) {
 			return hitf(c, 0, "adds a command that runs at every login to "+n)
 		}
 		return hitf(c, medium, "changes the shell startup file "+n)

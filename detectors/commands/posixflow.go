@@ -229,6 +229,20 @@ var posixFlowRules = []*rule{
 		check:   checkTrustedNamePlant,
 	},
 	{
+		ID: "ssh-agent-hijack", Class: "lateral movement", Sev: high,
+		Msg:     "points SSH at another session's agent socket, to log in with keys that are not the caller's (ATT&CK T1563.001)",
+		Must:    []string{"SSH_AUTH_SOCK=/tmp/ssh-XXXXab12/agent.4242 ssh-add -l", "export SSH_AUTH_SOCK=$(ls /tmp/ssh-*/agent.* | head -1); ssh root@10.0.0.7"},
+		MustNot: []string{"eval $(ssh-agent -s)", "export SSH_AUTH_SOCK=$HOME/.1password/agent.sock"},
+		check:   checkSSHAgentHijack,
+	},
+	{
+		ID: "fileless-exec", Class: "defense evasion", Sev: high,
+		Msg:     "runs a program from memory without writing it to disk (memfd_create, then exec) (ATT&CK T1620)",
+		Must:    []string{"python3 -c \"import os;fd=os.memfd_create('x',0);os.write(fd,open('/tmp/p','rb').read());os.execv('/proc/self/fd/%d'%fd,['x'])\""},
+		MustNot: []string{"python3 -c 'import os; print(os.getpid())'"},
+		check:   checkFilelessExec,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -1032,6 +1046,47 @@ func checkTrustedNamePlant(c *call, _ *config) *hit {
 	}
 	for _, src := range ops[:len(ops)-1] {
 		if stagedHidden(src) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func agentSock(v string) bool {
+	return strings.Contains(v, "/tmp/ssh-") && strings.Contains(v, "agent")
+}
+
+func checkSSHAgentHijack(c *call, _ *config) *hit {
+	if v, ok := c.assigns["SSH_AUTH_SOCK"]; ok && agentSock(v) {
+		return c.rule()
+	}
+	if c.name == "export" || c.name == "declare" || c.name == "" {
+		for _, a := range c.args() {
+			if v, ok := strings.CutPrefix(a, "SSH_AUTH_SOCK="); ok {
+				if agentSock(v) {
+					return c.rule()
+				}
+				for _, sub := range c.substs {
+					if sub.name == "ls" || sub.name == "find" {
+						if agentSock(strings.Join(sub.args(), " ")) {
+							return c.rule()
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var memfdRe = regexp.MustCompile(`(?i)memfd_create`)
+
+func checkFilelessExec(c *call, _ *config) *hit {
+	if !isInterp(c.name) {
+		return nil
+	}
+	for _, code := range interpCodeArgs(c) {
+		if memfdRe.MatchString(code) && (strings.Contains(code, "/proc/self/fd/") || strings.Contains(code, "fexecve") || execCodeRe.MatchString(code) || strings.Contains(code, "execv")) {
 			return c.rule()
 		}
 	}
