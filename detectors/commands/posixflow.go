@@ -8,10 +8,14 @@ import (
 	"strings"
 )
 
-// posixFlowRules judge POSIX effects that one program's arguments do not
-// show: what a pipeline searches for, which processes a loop kills, what
-// interpreter code decodes and then runs, a program started under a false
-// name, and secrets fetched one by one from a list of all of them.
+// posixFlowRules judge POSIX, macOS and cloud effects that one program's
+// arguments do not show: what a pipeline searches for or sends, which
+// processes a loop kills, what interpreter code decodes and then runs, what
+// a script or a configuration file being written will run later, a program
+// started under a false name or from a hidden staging file, and secrets
+// fetched one by one from a list of all of them; and effects that need a
+// look at paths or values a catalogue row cannot express (data directories,
+// security agents' files, cgroup release agents, agent sockets).
 var posixFlowRules = []*rule{
 	{
 		ID: "history-secret-hunt", Class: "credential access", Sev: high,
@@ -22,7 +26,7 @@ var posixFlowRules = []*rule{
 			"tail -n 500 /home/bob/.zsh_history | egrep 'secret|api_key'",
 			"ps -ef | grep -i password",
 		},
-		MustNot: []string{"history | grep git", "cat ~/.bash_history | grep docker", "grep -i password config/app.yml", "ps aux | grep node"},
+		MustNot: []string{"history | grep git", "cat ~/.bash_history | grep docker", "grep -i password config/app.yml", "ps aux | grep node", "ps aux | grep passenger"},
 		check:   checkHistorySecretHunt,
 	},
 	{
@@ -160,7 +164,7 @@ var posixFlowRules = []*rule{
 		ID: "k8s-defense-off", Class: "defense evasion", Sev: high,
 		Msg:     "deletes a cluster's admission controls or security agents (policy webhooks, Falco, Gatekeeper, Kyverno and the like) (ATT&CK T1562.001)",
 		Must:    []string{"kubectl delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration", "kubectl -n falco delete daemonset falco", "kubectl delete ns kyverno"},
-		MustNot: []string{"kubectl get validatingwebhookconfigurations", "kubectl delete deploy web -n dev", "kubectl -n falco get pods"},
+		MustNot: []string{"kubectl get validatingwebhookconfigurations", "kubectl delete deploy web -n dev", "kubectl -n falco get pods", "kubectl -n shopapp delete deploy web"},
 		check:   checkK8sDefenseOff,
 	},
 	{
@@ -262,7 +266,7 @@ var posixFlowRules = []*rule{
 func init() { rules = append(rules, posixFlowRules...) }
 
 // secretWordRe is what a search for credentials looks for.
-var secretWordRe = regexp.MustCompile(`(?i)pass|secret|token|api[_-]?key|credential|-p |authoriz|aws_|private`)
+var secretWordRe = regexp.MustCompile(`(?i)pass(wd|word|phrase)?(\b|_|=)|secret|token|api[_-]?key|credential|-p |authoriz|aws_(secret|access|session)|private[_-]?key`)
 
 // grepsFor reports whether a pipeline stage after c filters for secret words.
 func grepsFor(c *call, re *regexp.Regexp) bool {
@@ -778,7 +782,7 @@ func checkLoginRecords(c *call, _ *config) *hit {
 
 // clusterDefenses are the names of admission controllers and runtime
 // security agents in a cluster.
-var clusterDefenseRe = regexp.MustCompile(`(?i)gatekeeper|kyverno|falco|sysdig|aqua|twistlock|prisma|neuvector|tetragon|tracee|datadog|crowdstrike|falcon|sentinel|wiz|kubearmor|stackrox|calico-policy|opa`)
+var clusterDefenseRe = regexp.MustCompile(`(?i)\b(gatekeeper|kyverno|falco|sysdig|aqua|twistlock|prisma-?cloud|neuvector|tetragon|tracee|datadog|crowdstrike|falcon|sentinelone|wiz|kubearmor|stackrox|opa)\b`)
 
 func checkK8sDefenseOff(c *call, _ *config) *hit {
 	if c.name != "kubectl" && c.name != "oc" && c.name != "helm" {
