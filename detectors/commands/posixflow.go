@@ -126,6 +126,7 @@ var posixFlowRules = []*rule{
 			"curl 'https://api.example.org/search?q=cat+food'",
 			"curl 'https://ci.example.org/job/run?command=build'",
 			"curl 'https://example.org/docs?cmd=help'",
+			"curl 'https://shop.example.org/items?c=cat&page=2'",
 		},
 		check: checkWebShellCommand,
 	},
@@ -307,7 +308,7 @@ func checkHistorySecretHunt(c *call, _ *config) *hit {
 
 // systemDaemons are processes the machine stops working without, for its
 // users or its administrators: killing one by name is denial of service.
-var systemDaemons = set("sshd", "systemd", "init", "dbus-daemon", "dbus-broker", "cron", "crond", "atd", "xorg", "x", "gdm", "gdm3",
+var systemDaemons = set("sshd", "systemd", "init", "dbus-daemon", "dbus-broker", "cron", "crond", "atd", "xorg", "gdm", "gdm3",
 	"lightdm", "sddm", "systemd-logind", "networkmanager", "systemd-networkd", "systemd-resolved", "sssd", "chronyd", "ntpd",
 	"systemd-timesyncd", "cupsd", "avahi-daemon", "bluetoothd", "polkitd", "systemd-udevd", "udevd", "containerd", "dockerd",
 	"kubelet", "login", "getty", "agetty", "wpa_supplicant", "dhclient", "named", "sshd:", "launchd", "windowserver", "loginwindow")
@@ -441,7 +442,7 @@ func checkMasquerade(c *call, _ *config) *hit {
 		return nil
 	}
 	n := lower(strings.Trim(v, "'\" "))
-	if kernelThreadRe.MatchString(n) || systemDaemons[n] && n != "x" {
+	if kernelThreadRe.MatchString(n) || systemDaemons[n] {
 		return c.rule()
 	}
 	return nil
@@ -659,8 +660,14 @@ func checkSecurityProductRemoved(c *call, _ *config) *hit {
 	return nil
 }
 
-// webShellKeys are the request parameters web shells take commands in.
-var webShellKeys = set("cmd", "command", "exec", "execute", "c", "run", "shell", "system", "cmdline", "x")
+// webShellKeys are the request parameters web shells take commands in;
+// for the one-letter and generic ones (c, x, run) the value must look like
+// a command line (a program and its arguments), as ?c=cat would also be a
+// category.
+var (
+	webShellKeys     = set("cmd", "command", "exec", "execute", "shell", "system", "cmdline")
+	webShellWeakKeys = set("c", "x", "run")
+)
 
 // webShellPrograms are what a command sent to a web shell starts with: a
 // first look around the host, or the next stage.
@@ -684,12 +691,13 @@ func checkWebShellCommand(c *call, _ *config) *hit {
 		}
 		vals, _ := url.ParseQuery(q)
 		for k, vs := range vals {
-			if !webShellKeys[lower(k)] {
+			strong, weak := webShellKeys[lower(k)], webShellWeakKeys[lower(k)]
+			if !strong && !weak {
 				continue
 			}
 			for _, v := range vs {
 				f := strings.Fields(v)
-				if len(f) > 0 && webShellPrograms[lower(progName(f[0]))] {
+				if len(f) > 0 && webShellPrograms[lower(progName(f[0]))] && (strong || len(f) > 1) {
 					return c.rule()
 				}
 			}
