@@ -11,38 +11,38 @@ package secrets
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6699 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.41%  FPR  0.69%  (tp 1851 fn 1115 fp 14 tn 2013)
-//	medium p >= 0.3306 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.60%  FPR  1.97%  (tp 2005 fn 961 fp 40 tn 1987)
-//	low    p >= 0.0064 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
+//	high   p >= 0.6775 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.20%  FPR  0.69%  (tp 1845 fn 1121 fp 14 tn 2013)
+//	medium p >= 0.3353 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.50%  FPR  1.97%  (tp 2002 fn 964 fp 40 tn 1987)
+//	low    p >= 0.0062 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-6.9557, // bias
-		2.7939,  // len
-		6.3424,  // loglen
-		2.9234,  // entropy
-		-3.1172, // entropy_ratio
-		-1.5808, // classes
-		2.3691,  // digit_share
-		1.2032,  // upper_share
-		-4.1203, // other_share
-		3.4673,  // lm_bits
-		-2.2185, // few_letters
-		0.5880,  // word_cover
-		0.4553,  // hex
-		-0.5862, // uuid
-		-2.5365, // walk
-		0.5215,  // provider
-		1.0823,  // brand
-		1.1986,  // strong_name
-		-0.7099, // quoted
-		-2.0783, // sep_assign
-		-1.1553, // sep_space
-		-0.5999, // sep_glued
-		-0.8107, // prefixed
-		-1.2468, // marker
-		2.4043,  // distinct_ratio
-		1.7700,  // repeat
-		-1.9291, // no_cred_word
+		-6.9594, // bias
+		2.8726,  // len
+		6.2817,  // loglen
+		2.9174,  // entropy
+		-3.1330, // entropy_ratio
+		-1.6068, // classes
+		2.4182,  // digit_share
+		1.2478,  // upper_share
+		-4.0555, // other_share
+		3.4433,  // lm_bits
+		-2.2465, // few_letters
+		0.5876,  // word_cover
+		0.4636,  // hex
+		-0.5663, // uuid
+		-2.5191, // walk
+		0.5638,  // provider
+		1.1416,  // brand
+		1.2310,  // strong_name
+		-0.7353, // quoted
+		-2.0919, // sep_assign
+		-1.1493, // sep_space
+		-0.5917, // sep_glued
+		-0.8163, // prefixed
+		-1.2600, // marker
+		2.3989,  // distinct_ratio
+		1.7381,  // repeat
+		-1.9444, // no_cred_word
 	},
-	High: 0.6699, Medium: 0.3306, Low: 0.0064,
+	High: 0.6775, Medium: 0.3353, Low: 0.0062,
 }

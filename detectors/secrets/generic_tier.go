@@ -650,6 +650,15 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 			c.brand = true
 		}
 	}
+	if !c.provider {
+		// A provider named by the section the name sits in, a few lines
+		// up: [algolia], datadog:, provider "datadog" {, "mailgun": {.
+		for _, w := range sectionWords(text, lineStart) {
+			if pw[w] {
+				c.provider, c.brand = true, true
+			}
+		}
+	}
 	f := credFeatures(secret, c)
 	if collectCredential != nil {
 		collectCredential(f)
@@ -706,4 +715,28 @@ func credentialRule(own []*Rule) *Rule {
 			`secret_name = "prod-db-credentials"`, `primary key (user_id, created_at)`, "monkey business as usual", `api_key: xxxxxxxxxxxxxxxxxxxx`,
 			`accessibilityLabel = "SubmitButtonLabel"`, `key = "configuration_management_settings"`, `tavily_url = "https://api.example.com/v1"`,
 			"stripe==12.1.0", `"stripe": "^14.2.0"`, `if (process.env.ACME_TOKEN === "{an:32}") {`, `const k = process.env.ACME_KEY || "{an:32}";`)}
+}
+
+// sectionWords returns the name parts of the section headers among the
+// three lines above lineStart: a TOML or INI table ([algolia]), a YAML
+// or JSON key that opens a block (datadog:, "mailgun": {), an HCL block
+// (provider "datadog" {).
+func sectionWords(text string, lineStart int) []string {
+	var out []string
+	end := lineStart
+	for n := 0; n < 3 && end > 0; n++ {
+		s := strings.LastIndexByte(text[:end-1], '\n') + 1
+		line := strings.TrimSpace(text[s : end-1])
+		end = s
+		switch {
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+		case strings.HasSuffix(line, ":"), strings.HasSuffix(line, "{"):
+		default:
+			continue
+		}
+		if len(line) <= 64 {
+			out = append(out, nameParts(line)...)
+		}
+	}
+	return out
 }
