@@ -248,6 +248,13 @@ var posixFlowRules = []*rule{
 		check:   checkFilelessExec,
 	},
 	{
+		ID: "sensitive-symlink-plant", Class: "privilege escalation", Sev: high,
+		Msg:     "links a password, sudoers or key file into a temporary folder, where a program run as root may write or read it (ATT&CK T1548)",
+		Must:    []string{"ln -sf /etc/shadow /tmp/logfile && sudo /opt/app/rotate --log /tmp/logfile", "ln -s /root/.ssh/authorized_keys /var/tmp/out"},
+		MustNot: []string{"ln -s /etc/nginx/nginx.conf /tmp/nginx.conf", "ln -s ~/src/app/.env.example .env"},
+		check:   checkSensitiveSymlink,
+	},
+	{
 		ID: "cloud-secrets-harvest", Class: "credential access", Sev: high,
 		Msg: "lists a cloud account's secrets and fetches every one of them (ATT&CK T1555.006)",
 		Must: []string{
@@ -1099,6 +1106,28 @@ func checkFilelessExec(c *call, _ *config) *hit {
 	}
 	for _, code := range interpCodeArgs(c) {
 		if memfdRe.MatchString(code) && (strings.Contains(code, "/proc/self/fd/") || strings.Contains(code, "fexecve") || execCodeRe.MatchString(code) || strings.Contains(code, "execv")) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+func checkSensitiveSymlink(c *call, _ *config) *hit {
+	if c.name != "ln" || !hasFlag(c, "s", "--symbolic") {
+		return nil
+	}
+	ops := operands(c, "-t -S --target-directory --suffix")
+	if len(ops) < 2 {
+		return nil
+	}
+	dst := normPath(ops[len(ops)-1])
+	if !strings.HasPrefix(dst, "/tmp/") && !strings.HasPrefix(dst, "/var/tmp/") && !strings.HasPrefix(dst, "/dev/shm/") {
+		return nil
+	}
+	for _, src := range ops[:len(ops)-1] {
+		n := normPath(src)
+		if s, ok := sensitive(src); ok && s.sev >= high || n == "/etc/passwd" || n == "/etc/sudoers" || strings.HasPrefix(n, "/etc/sudoers.d") ||
+			strings.HasSuffix(n, "/authorized_keys") || strings.HasPrefix(n, "/etc/cron") {
 			return c.rule()
 		}
 	}
