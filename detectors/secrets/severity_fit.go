@@ -7,214 +7,214 @@ import "github.com/picketsec/picket/sdk"
 // fittedSeverity: per rule class, the severity its precision on the corpus
 // earns (rows with a finding of the class: tp malicious, fp benign; p
 // smoothed toward the tier's precision, provider 0.9950, generic 0.9610, with
-// 10 prior rows; high at p >= 0.97, medium at p >= 0.85).
+// 5 prior rows; high at p >= 0.97, medium at p >= 0.85).
 var fittedSeverity = map[string]sdk.Severity{
-	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/adobe":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/airtable":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/adobe":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/airtable":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/algolia":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/alibaba":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"gitleaks/asana":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/atlassian":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/authress":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/beamer":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/bitbucket":                sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/bittrex":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
+	"gitleaks/alibaba":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"gitleaks/asana":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"gitleaks/atlassian":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/authress":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/beamer":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/bitbucket":                sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"gitleaks/bittrex":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"gitleaks/cisco":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/clickhouse":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/cloudflare":               sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"gitleaks/codecov":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/cohere":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/coinbase":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/confluent":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
+	"gitleaks/cloudflare":               sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"gitleaks/codecov":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/cohere":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/coinbase":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/confluent":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
 	"gitleaks/contentful":               sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/curl":                     sdk.SeverityHigh,   // tp 18 fp 0 p 0.998
-	"gitleaks/datadog":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/defined":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/discord":                  sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/curl":                     sdk.SeverityHigh,   // tp 18 fp 0 p 0.999
+	"gitleaks/datadog":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/defined":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/discord":                  sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
 	"gitleaks/droneci":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/dropbox":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/duffel":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/etsy":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/facebook":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
+	"gitleaks/dropbox":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/duffel":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/etsy":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/facebook":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"gitleaks/fastly":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/finicity":                 sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"gitleaks/finnhub":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"gitleaks/flickr":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/flutterwave":              sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
+	"gitleaks/finicity":                 sdk.SeverityHigh,   // tp 10 fp 0 p 0.998
+	"gitleaks/finnhub":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"gitleaks/flickr":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/flutterwave":              sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"gitleaks/flyio":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"gitleaks/freshbooks":               sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/github":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"gitleaks/freshbooks":               sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/github":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/gitlab":                   sdk.SeverityHigh,   // tp 24 fp 0 p 0.999
-	"gitleaks/gitter":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/gocardless":               sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/heroku":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/hubspot":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"gitleaks/gitter":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/gocardless":               sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/heroku":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/hubspot":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/infracost":                sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/intercom":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/jfrog":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"gitleaks/jwt":                      sdk.SeverityHigh,   // tp 26 fp 0 p 0.999
-	"gitleaks/kraken":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/kucoin":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/launchdarkly":             sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/linear":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"gitleaks/kraken":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/kucoin":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"gitleaks/launchdarkly":             sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/linear":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/linkedin":                 sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/lob":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/lob":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
 	"gitleaks/looker":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"gitleaks/mailgun":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/mapbox":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/mattermost":               sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"gitleaks/maxmind":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/messagebird":              sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
+	"gitleaks/mailgun":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/mapbox":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/mattermost":               sdk.SeverityHigh,   // tp 10 fp 0 p 0.998
+	"gitleaks/maxmind":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/messagebird":              sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
 	"gitleaks/microsoft":                sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"gitleaks/netlify":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/new":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
+	"gitleaks/netlify":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/new":                      sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
 	"gitleaks/nytimes":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/okta":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/plaid":                    sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
-	"gitleaks/private-key":              sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"gitleaks/privateai":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/rapidapi":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/scalingo":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/sendbird":                 sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"gitleaks/sendgrid":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/sendinblue":               sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
+	"gitleaks/okta":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/plaid":                    sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
+	"gitleaks/private-key":              sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"gitleaks/privateai":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/rapidapi":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/scalingo":                 sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/sendbird":                 sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
+	"gitleaks/sendgrid":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/sendinblue":               sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"gitleaks/sentry":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"gitleaks/settlemint":               sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
-	"gitleaks/shippo":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/sidekiq":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"gitleaks/settlemint":               sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
+	"gitleaks/shippo":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/sidekiq":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"gitleaks/slack":                    sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"gitleaks/square":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/squarespace":              sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"gitleaks/stripe":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/sumologic":                sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/telegram":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/travisci":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"gitleaks/twitch":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/twitter":                  sdk.SeverityHigh,   // tp 17 fp 0 p 0.998
-	"gitleaks/vault":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"gitleaks/yandex":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"gitleaks/zendesk":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
+	"gitleaks/square":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/squarespace":              sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"gitleaks/stripe":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"gitleaks/sumologic":                sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/telegram":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/travisci":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"gitleaks/twitch":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/twitter":                  sdk.SeverityHigh,   // tp 17 fp 0 p 0.999
+	"gitleaks/vault":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"gitleaks/yandex":                   sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"gitleaks/zendesk":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/1password":                  sdk.SeverityHigh,   // tp 11 fp 0 p 0.998
-	"picket/adafruit":                   sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/age":                        sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/airtable":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/alibaba":                    sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/android-build-config-field": sdk.SeverityMedium, // tp 1 fp 0 p 0.965
-	"picket/anthropic":                  sdk.SeverityMedium, // tp 6 fp 1 p 0.938
-	"picket/atlassian":                  sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.986
-	"picket/authorization-token":        sdk.SeverityHigh,   // tp 5 fp 0 p 0.974
-	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.998
+	"picket/adafruit":                   sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/age":                        sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/airtable":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/alibaba":                    sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/android-build-config-field": sdk.SeverityMedium, // tp 1 fp 0 p 0.968
+	"picket/anthropic":                  sdk.SeverityMedium, // tp 6 fp 1 p 0.915
+	"picket/atlassian":                  sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
+	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.991
+	"picket/authorization-token":        sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
+	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.999
 	"picket/azure":                      sdk.SeverityHigh,   // tp 27 fp 0 p 0.999
-	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
-	"picket/bitbucket":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/blynk":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.999
+	"picket/bitbucket":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/blynk":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/buildkite":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/clojars":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/cloudflare":                 sdk.SeverityMedium, // tp 11 fp 1 p 0.952
-	"picket/codeclimate":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/cohere":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
+	"picket/clojars":                    sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/cloudflare":                 sdk.SeverityMedium, // tp 11 fp 1 p 0.940
+	"picket/codeclimate":                sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/cohere":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.970
+	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.976
 	"picket/database-url":               sdk.SeverityHigh,   // tp 42 fp 0 p 0.999
-	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/dependencytrack":            sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/digitalocean":               sdk.SeverityHigh,   // tp 17 fp 0 p 0.998
+	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/dependencytrack":            sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/digitalocean":               sdk.SeverityHigh,   // tp 17 fp 0 p 0.999
 	"picket/django":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/docker":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/doppler":                    sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"picket/dropbox":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/dynatrace":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/easypost":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
-	"picket/facebook":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.997
+	"picket/doppler":                    sdk.SeverityHigh,   // tp 10 fp 0 p 0.998
+	"picket/dropbox":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/dynatrace":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/easypost":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.998
+	"picket/facebook":                   sdk.SeverityHigh,   // tp 10 fp 0 p 0.998
 	"picket/figma":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/firecrawl":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/flutterwave":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/frameio":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/gcp":                        sdk.SeverityHigh,   // tp 21 fp 0 p 0.998
-	"picket/generic-api-key":            sdk.SeverityMedium, // tp 16 fp 2 p 0.915
-	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.983
-	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.970
-	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.976
+	"picket/firecrawl":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/flutterwave":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/frameio":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"picket/gcp":                        sdk.SeverityHigh,   // tp 21 fp 0 p 0.999
+	"picket/generic-api-key":            sdk.SeverityMedium, // tp 16 fp 2 p 0.905
+	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.989
+	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.976
+	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.982
 	"picket/github":                     sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
 	"picket/gitlab":                     sdk.SeverityHigh,   // tp 37 fp 0 p 0.999
 	"picket/grafana":                    sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
-	"picket/groq":                       sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/heroku":                     sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/http-auth":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/huggingface":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"picket/intra42":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
+	"picket/groq":                       sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/heroku":                     sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"picket/http-auth":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/huggingface":                sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
+	"picket/intra42":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/jfrog":                      sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/jina":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/kagi":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
+	"picket/jina":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/kagi":                       sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/kubernetes":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/langchain":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/linear":                     sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
+	"picket/langchain":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/linear":                     sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/linkedin":                   sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/mailchimp":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/mailgun":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/mapbox":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
+	"picket/mailchimp":                  sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"picket/mailgun":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"picket/mapbox":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.974
-	"picket/netrc-credentials":          sdk.SeverityMedium, // tp 2 fp 0 p 0.968
-	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.998
-	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/nuget":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
+	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.972
+	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.999
+	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/nuget":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/octopus":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/okta":                       sdk.SeverityMedium, // tp 2 fp 2 p 0.854
-	"picket/openai":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
+	"picket/okta":                       sdk.SeverityLow,    // tp 2 fp 2 p 0.775
+	"picket/openai":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/openrouter":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/openshift":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/particle":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/password-hash":              sdk.SeverityHigh,   // tp 20 fp 0 p 0.998
-	"picket/perplexity":                 sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/planetscale":                sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
-	"picket/postman":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/postmark":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/prefect":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.997
-	"picket/private-key":                sdk.SeverityHigh,   // tp 23 fp 0 p 0.998
+	"picket/password-hash":              sdk.SeverityHigh,   // tp 20 fp 0 p 0.999
+	"picket/perplexity":                 sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"picket/planetscale":                sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
+	"picket/postman":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"picket/postmark":                   sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/prefect":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
+	"picket/private-key":                sdk.SeverityHigh,   // tp 23 fp 0 p 0.999
 	"picket/pulumi":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/pypi":                       sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
+	"picket/pypi":                       sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"picket/readme":                     sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/replicate":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/salesforce":                 sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/saucelabs":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/securestring-password":      sdk.SeverityMedium, // tp 1 fp 0 p 0.965
+	"picket/replicate":                  sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/salesforce":                 sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/saucelabs":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/securestring-password":      sdk.SeverityMedium, // tp 1 fp 0 p 0.968
 	"picket/segment":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/sentry":                     sdk.SeverityHigh,   // tp 12 fp 0 p 0.998
-	"picket/shippo":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/shopify":                    sdk.SeverityHigh,   // tp 22 fp 0 p 0.998
+	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/sentry":                     sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
+	"picket/shippo":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/shopify":                    sdk.SeverityHigh,   // tp 22 fp 0 p 0.999
 	"picket/slack":                      sdk.SeverityHigh,   // tp 45 fp 0 p 0.999
-	"picket/snyk":                       sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/sonarqube":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/sourcegraph":                sdk.SeverityHigh,   // tp 13 fp 0 p 0.998
-	"picket/square":                     sdk.SeverityHigh,   // tp 15 fp 0 p 0.998
-	"picket/stackhawk":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.995
-	"picket/stripe":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/supabase":                   sdk.SeverityMedium, // tp 4 fp 1 p 0.930
+	"picket/snyk":                       sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/sonarqube":                  sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/sourcegraph":                sdk.SeverityHigh,   // tp 13 fp 0 p 0.999
+	"picket/square":                     sdk.SeverityHigh,   // tp 15 fp 0 p 0.999
+	"picket/stackhawk":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
+	"picket/stripe":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/supabase":                   sdk.SeverityMedium, // tp 4 fp 1 p 0.897
 	"picket/tavily":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/telegram":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/terraform":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/terraform-variable-default": sdk.SeverityMedium, // tp 1 fp 0 p 0.965
-	"picket/thingsboard":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/truenas":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.997
-	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/twitch":                     sdk.SeverityHigh,   // tp 9 fp 0 p 0.997
-	"picket/twitter":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/typeform":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.997
-	"picket/vault":                      sdk.SeverityHigh,   // tp 18 fp 0 p 0.998
-	"picket/vercel":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
-	"picket/webhook":                    sdk.SeverityMedium, // tp 4 fp 1 p 0.930
+	"picket/terraform-variable-default": sdk.SeverityMedium, // tp 1 fp 0 p 0.968
+	"picket/thingsboard":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/truenas":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
+	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/twitch":                     sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
+	"picket/twitter":                    sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/typeform":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/vault":                      sdk.SeverityHigh,   // tp 18 fp 0 p 0.999
+	"picket/vercel":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
+	"picket/webhook":                    sdk.SeverityMedium, // tp 4 fp 1 p 0.897
 	"picket/wireguard":                  sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/xai":                        sdk.SeverityHigh,   // tp 3 fp 0 p 0.996
-	"picket/yandex":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.996
+	"picket/xai":                        sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
+	"picket/yandex":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 }

@@ -22,7 +22,7 @@ import (
 // high needs p ≥ highPrecision ("right nearly always": what the default
 // policy blocks), medium p ≥ mediumPrecision, else low.
 const (
-	priorRows       = 10
+	priorRows       = 5
 	highPrecision   = 0.97
 	mediumPrecision = 0.85
 )
