@@ -50,6 +50,13 @@ func newHarness(t *testing.T, mode string, detectors []config.Detector) *harness
 
 func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *harness {
 	t.Helper()
+	return configHarness(t, dir, mode, detectors, nil)
+}
+
+// configHarness is openHarness with a last say on the config before the
+// engine loads it.
+func configHarness(t *testing.T, dir, mode string, detectors []config.Detector, edit func(*config.Config)) *harness {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Mode = mode
 	cfg.DataDir = dir
@@ -59,6 +66,9 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	}
 	if detectors != nil {
 		cfg.Detectors = detectors
+	}
+	if edit != nil {
+		edit(cfg)
 	}
 	ctx := context.Background()
 	store, err := audit.Open(ctx, audit.Config{Driver: "sqlite", DSN: filepath.Join(dir, "picket.db")})
