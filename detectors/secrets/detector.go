@@ -708,6 +708,23 @@ func shortFlag(before string) bool {
 	return strings.HasSuffix(t, " -p") || t == "-p"
 }
 
+// buildProperty reports whether the value of a /p: option is MSBuild's
+// Name=Value (msbuild, dotnet build): a build property, not the password
+// that xfreerdp's /p: takes, unless the property's name says it holds one.
+func buildProperty(v string) bool {
+	eq := strings.IndexByte(v, '=')
+	if eq <= 0 || !isIdentifier(strings.ReplaceAll(v[:eq], ".", "_")) {
+		return false
+	}
+	name := strings.ToLower(v[:eq])
+	for _, w := range []string{"pass", "pwd", "secret", "token", "key", "cred"} {
+		if strings.Contains(name, w) {
+			return false
+		}
+	}
+	return true
+}
+
 // passwordProgram reports whether the command line before a -p option runs
 // a program whose -p takes a password.
 func passwordProgram(before string) bool {
@@ -769,6 +786,9 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 		return false
 	}
 	if r.ID == "generic-password-flag" && shortFlag(line) && !passwordProgram(line) {
+		return false
+	}
+	if r.ID == "generic-password-flag" && strings.HasSuffix(line, "/p:") && buildProperty(v) {
 		return false
 	}
 	if !quoted && isIdentifier(v) && (strings.Contains(v, "_") || camelCase(v)) {
