@@ -2320,6 +2320,21 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 	case "kubectl", "oc":
 		if len(args) > 0 && args[0] == "delete" {
 			if len(args) > 1 && (args[1] == "namespace" || args[1] == "ns" || strings.HasPrefix(args[1], "namespace/") || strings.HasPrefix(args[1], "ns/")) {
+				if has("--all", "-A") {
+					return hitf(c, 0, "deletes every Kubernetes namespace")
+				}
+				// delete namespace a b, delete ns/a ns/b
+				var names []string
+				for _, o := range operands(c, "-n --namespace --context --cluster -l --selector --grace-period --timeout -o --output")[1:] {
+					if _, name, ok := strings.Cut(o, "/"); ok {
+						names = append(names, name)
+					} else if o != "namespace" && o != "ns" && o != "namespaces" {
+						names = append(names, o)
+					}
+				}
+				if throwaway(names...) {
+					return hitf(c, medium, "deletes the short-lived Kubernetes namespace "+strings.Join(names, ", ")+" and everything in it")
+				}
 				return hitf(c, 0, "deletes a Kubernetes namespace and everything in it")
 			}
 			if has("--all", "--all-namespaces", "-A") {
@@ -2329,6 +2344,11 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 	case "aws":
 		if len(args) > 2 && args[0] == "s3" && (args[1] == "rm" && has("--recursive") || args[1] == "rb" && has("--force")) {
 			return hitf(c, 0, "deletes an S3 bucket's contents")
+		}
+		if len(args) > 1 && args[1] == "delete-stack" {
+			if name, ok := optValue(c, "", "--stack-name"); ok && throwaway(name) {
+				return hitf(c, medium, "deletes the short-lived CloudFormation stack "+name)
+			}
 		}
 		if len(args) > 1 && (args[1] == "delete-db-instance" || args[1] == "delete-db-cluster" || args[1] == "delete-table" || args[1] == "delete-stack" || args[1] == "delete-bucket") {
 			return hitf(c, 0, "deletes an AWS resource ("+args[1]+")")
@@ -2351,11 +2371,49 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 	case "az":
 		j := strings.Join(args, " ")
 		if strings.HasPrefix(j, "group delete") && has("--yes", "-y") {
+			if name, ok := optValue(c, "-n", "--name", "--resource-group"); ok && throwaway(name) {
+				return hitf(c, medium, "deletes the short-lived Azure resource group "+name)
+			}
+			if name, ok := optValue(c, "-g", "--resource-group"); ok && throwaway(name) {
+				return hitf(c, medium, "deletes the short-lived Azure resource group "+name)
+			}
 			return hitf(c, 0, "deletes an Azure resource group and everything in it")
 		}
 	}
 	return nil
 }
+
+// throwaway reports whether every name is that of a short-lived
+// environment: a pull request's or a branch's preview, a test, CI or
+// scratch stack (app-dev-pr-42, preview-feature-x, rg-ci-1234), and none
+// says production. Tearing those down is what CI does after every merge;
+// deleting production, shared or unnamed environments stays high.
+func throwaway(names ...string) bool {
+	if len(names) == 0 {
+		return false
+	}
+	for _, n := range names {
+		short, prod := false, false
+		for _, w := range strings.FieldsFunc(lower(strings.Trim(n, "\"'")), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+			switch {
+			case throwawayWords[w] || prNumberRe.MatchString(w):
+				short = true
+			case productionWords[w]:
+				prod = true
+			}
+		}
+		if !short || prod {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	throwawayWords  = set("pr", "mr", "preview", "review", "test", "tests", "testing", "e2e", "ci", "tmp", "temp", "scratch", "sandbox", "ephemeral", "dev", "demo", "feature", "feat", "branch", "playground", "experiment")
+	productionWords = set("prod", "production", "prd", "live", "main", "master", "shared", "core", "platform", "billing", "payments", "backup", "backups", "data", "db", "kube", "system", "default", "infra", "security", "audit", "logging", "monitoring")
+	prNumberRe      = regexp.MustCompile(`^(pr|mr)[0-9]+$`)
+)
 
 // checkFakePrompt flags a silent password prompt that imitates sudo's: a
 // way to harvest the user's password.
