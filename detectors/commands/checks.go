@@ -581,11 +581,16 @@ func checkDiskWipe(c *call, _ *config) *hit {
 	case c.name == "mkfs" || strings.HasPrefix(c.name, "mkfs.") || c.name == "mke2fs" || c.name == "mkswap" || c.name == "wipefs" ||
 		c.name == "fdisk" || c.name == "sfdisk" || c.name == "parted" || c.name == "sgdisk" || c.name == "cfdisk" || c.name == "blkdiscard" ||
 		c.name == "shred" || c.name == "badblocks" || c.name == "cryptsetup" || c.name == "hdparm":
-		if c.name == "fdisk" && hasFlag(c, "l", "--list") || c.name == "parted" && hasFlag(c, "l", "--list") || c.name == "sgdisk" && hasFlag(c, "p", "--print") || c.name == "badblocks" && !hasFlag(c, "w") || c.name == "cryptsetup" && c.arg(1) != "luksFormat" && c.arg(1) != "erase" || c.name == "hdparm" && !hasPrefixArg(c, "--security-erase") && !hasPrefixArg(c, "--trim-sector") {
+		if c.name == "fdisk" && hasFlag(c, "l", "--list") || c.name == "parted" && hasFlag(c, "l", "--list") || c.name == "sgdisk" && hasFlag(c, "p", "--print") || c.name == "badblocks" && !hasFlag(c, "w") || c.name == "cryptsetup" && !cryptsetupErases(c) || c.name == "hdparm" && !hasPrefixArg(c, "--security-erase") && !hasPrefixArg(c, "--trim-sector") {
 			return nil
 		}
 		for _, a := range ops() {
 			if isDevice(a) {
+				// Encrypting a fresh data disk is how one is set up; on the
+				// disk the system boots from it destroys the system.
+				if c.name == "cryptsetup" && cryptsetupAction(c) == "luksFormat" && !bootDiskRe.MatchString(normPath(a)) {
+					return hitf(c, medium, "formats "+normPath(a)+" as a new encrypted volume (its data is lost)")
+				}
 				return hitf(c, 0, "erases or reformats the disk "+normPath(a)+" with "+c.name)
 			}
 		}
@@ -597,6 +602,27 @@ func checkDiskWipe(c *call, _ *config) *hit {
 	}
 	return nil
 }
+
+// cryptsetupAction returns cryptsetup's action, which options may precede
+// (cryptsetup --type luks2 luksFormat /dev/sdb).
+func cryptsetupAction(c *call) string {
+	ops := operands(c, "--type -c --cipher -s --key-size -h --hash -d --key-file -S --key-slot -i --iter-time --pbkdf --label --sector-size --header -M")
+	if len(ops) == 0 {
+		return ""
+	}
+	return ops[0]
+}
+
+// cryptsetupErases reports the actions that destroy a volume's data or
+// its keys: formatting one, erasing its LUKS header key slots.
+func cryptsetupErases(c *call) bool {
+	a := cryptsetupAction(c)
+	return a == "luksFormat" || a == "erase" || a == "luksErase"
+}
+
+// bootDiskRe matches the disks a machine usually runs from: the first
+// disk of each kind and its partitions, the root and system volumes.
+var bootDiskRe = regexp.MustCompile(`^/dev/((sd|hd|vd|xvd)a[0-9]*|nvme0n1(p[0-9]+)?|mmcblk0(p[0-9]+)?|r?disk[01](s[0-9]+)?|root|dm-0|md[0-9]+|mapper/.*(root|system|sys|home|swap|vg|lv).*)$`)
 
 func checkShred(c *call, _ *config) *hit {
 	if c.name != "shred" {

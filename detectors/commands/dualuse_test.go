@@ -38,6 +38,14 @@ var dualUse = []struct {
 	{"kubectl delete ns kube-system", true},
 	{"aws cloudformation delete-stack --stack-name core-network", true},
 	{"az group delete -n rg-prod-weu --yes", true},
+
+	// Encrypting a new data disk; not the disk the system runs from.
+	{"sudo cryptsetup luksFormat --type luks2 /dev/nvme1n1", false},
+	{"cryptsetup luksFormat -q /dev/sdc", false},
+	{"cryptsetup luksFormat --batch-mode /dev/sda2", true},
+	{"cryptsetup erase /dev/sdb1", true},
+	{"cryptsetup --type luks2 luksFormat /dev/vda3", true},
+	{"cryptsetup open /dev/sda2 cryptroot", false},
 }
 
 func TestDualUseSeverity(t *testing.T) {
