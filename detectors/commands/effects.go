@@ -292,6 +292,14 @@ var (
 // later; an editor opened on them or a copy into them plants code.
 var persistPathRe = regexp.MustCompile(`^(~/\.lessfilter|~/\.lessopen|/etc/systemd/(system|user)/.+|~/\.config/systemd/user/.+|/etc/cron\.(d|hourly|daily|weekly|monthly)/.+|/etc/crontab|/var/spool/cron/.+|/etc/udev/rules\.d/.+|/etc/ld\.so\.preload|/etc/rc\.local|/etc/init\.d/.+|/etc/apt/apt\.conf\.d/.+|/etc/update-motd\.d/.+)$`)
 
+// stagedJobRe marks a scheduled job that runs something from a
+// temporary or hidden place, fetches code, or opens a connection back.
+var stagedJobRe = regexp.MustCompile(`/tmp/|/dev/shm|/var/tmp|/\.[A-Za-z0-9_]|(^|[\s'"])\.[A-Za-z0-9_][^/\s]*/|\b(curl|wget|nc|ncat|socat|base64|python[0-9.]*\s+-c|perl\s+-e)\b|/dev/(tcp|udp)/|https?://|bash\s+-i`)
+
+// adminPinned are configuration files that administrators make immutable
+// so that DHCP clients or network managers stop rewriting them.
+var adminPinned = set("/etc/resolv.conf", "/etc/hostname", "/etc/ntp.conf", "/etc/chrony.conf", "/etc/chrony/chrony.conf", "/etc/systemd/resolved.conf", "/etc/timezone")
+
 var editors = set("vim", "vi", "nvim", "nano", "emacs", "pico", "joe", "mcedit", "micro", "ed", "ex", "sensible-editor", "editor")
 
 var aptHookRe = mustLitRe(`(?i)\b(apt::update::(pre|post)-invoke(-success)?|dpkg::(pre|post)-invoke|dpkg::pre-install-pkgs)\b`)
@@ -303,7 +311,20 @@ func checkPersistService(c *call, _ *config) *hit {
 			return nil
 		}
 		if c.next == nil && (c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf" || c.prev.name == "cat") || c.stdin != "" || hasFlag(c, "f")) {
-			return hitf(c, 0, "schedules a command with "+c.name+" to run later, outside the session")
+			// The job itself is judged as a script of its own (it is the
+			// program at reads); what makes scheduling it persistence is
+			// a job that runs something staged, hidden or fetched.
+			job := c.stdin
+			if c.prev != nil {
+				job += " " + strings.Join(c.prev.args(), " ")
+			}
+			if f, ok := optValue(c, "-f", "--file"); ok {
+				job += " " + f
+			}
+			if !stagedJobRe.MatchString(job) {
+				return hitf(c, medium, "schedules a command with "+c.name+" to run later, outside the session")
+			}
+			return hitf(c, 0, "schedules a command with "+c.name+" that runs something staged, hidden or downloaded")
 		}
 	case c.name == "systemctl":
 		user := hasFlag(c, "", "--user", "--global")
@@ -319,11 +340,14 @@ func checkPersistService(c *call, _ *config) *hit {
 				if strings.Contains(u, "/") {
 					return hitf(c, 0, "enables a unit file from an arbitrary path, to run at every boot")
 				}
+				// A unit named here is one already installed (a package's
+				// timer, the user's own service); planting it is what the
+				// unit-file writers and link are flagged for.
 				if strings.HasSuffix(u, ".timer") {
-					return hitf(c, 0, "enables a systemd timer (a scheduled job)")
+					return hitf(c, medium, "enables a systemd timer (a scheduled job)")
 				}
 				if user {
-					return hitf(c, 0, "enables a user service that starts at every login")
+					return hitf(c, medium, "enables a user service that starts at every login")
 				}
 			}
 		}
@@ -756,8 +780,8 @@ var effectRules3 = []*rule{
 			"chown $(id -u):$(id -g) /usr/local/sbin/backup",
 			"echo -e 'pw\\npw' | passwd",
 			"passwd ops <<< $'pw\\npw'",
-			"chattr +i /etc/resolv.conf",
 			"chattr +ia ~/.ssh/authorized_keys",
+			"chattr +i /etc/passwd /etc/shadow",
 			"cp --attributes-only --preserve=all /usr/bin/passwd ./x",
 		},
 		MustNot: []string{
@@ -898,6 +922,11 @@ func checkTakeOwnership(c *call, _ *config) *hit {
 				continue
 			}
 			n := normPath(o)
+			if adminPinned[n] {
+				// Pinning the resolver or host name against the network
+				// manager's rewrites is an administrator's fix.
+				return hitf(c, medium, "makes "+n+" immutable so that nothing rewrites it")
+			}
 			if foreign(o) || systemBinOrConf(o) || strings.HasPrefix(o, "~/.") || strings.Contains(n, "/.ssh/") || strings.HasPrefix(path.Base(n), ".") && strings.HasPrefix(n, "/") {
 				return hitf(c, 0, "makes "+n+" immutable so that it cannot be changed or deleted (pins it against cleanup)")
 			}
