@@ -2383,6 +2383,16 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 		}
 	case "aws":
 		if len(args) > 2 && args[0] == "s3" && (args[1] == "rm" && has("--recursive") || args[1] == "rb" && has("--force")) {
+			// A scratch prefix (s3://builds/tmp/, …/pr-42/) is cleaned
+			// after every build; a whole bucket, or a prefix not named
+			// as scratch, stays high.
+			if args[1] == "rm" {
+				for _, o := range operands(c, "--profile --region --endpoint-url --exclude --include") {
+					if bucket, prefix, ok := strings.Cut(strings.TrimPrefix(o, "s3://"), "/"); ok && strings.HasPrefix(o, "s3://") && strings.Trim(prefix, "/") != "" && throwaway(prefix) && !prodNamed(bucket) {
+						return hitf(c, medium, "deletes the scratch prefix "+prefix+" of an S3 bucket")
+					}
+				}
+			}
 			return hitf(c, 0, "deletes an S3 bucket's contents")
 		}
 		if len(args) > 1 && args[1] == "delete-stack" {
@@ -2433,20 +2443,31 @@ func throwaway(names ...string) bool {
 		return false
 	}
 	for _, n := range names {
-		short, prod := false, false
-		for _, w := range strings.FieldsFunc(lower(strings.Trim(n, "\"'")), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
-			switch {
-			case throwawayWords[w] || prNumberRe.MatchString(w):
-				short = true
-			case productionWords[w]:
-				prod = true
-			}
+		short := false
+		for _, w := range nameWords(n) {
+			short = short || throwawayWords[w] || prNumberRe.MatchString(w)
 		}
-		if !short || prod {
+		if !short || prodNamed(n) {
 			return false
 		}
 	}
 	return true
+}
+
+// prodNamed reports a name with a word that says production or shared.
+func prodNamed(n string) bool {
+	for _, w := range nameWords(n) {
+		if productionWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords splits a resource name into its lower-case words
+// (app-dev-pr-42 → app dev pr 42).
+func nameWords(n string) []string {
+	return strings.FieldsFunc(lower(strings.Trim(n, "\"'")), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 }
 
 var (

@@ -38,6 +38,10 @@ var dualUse = []struct {
 	{"kubectl delete ns kube-system", true},
 	{"aws cloudformation delete-stack --stack-name core-network", true},
 	{"az group delete -n rg-prod-weu --yes", true},
+	{"aws s3 rm s3://acme-ci-artifacts/pr-77/ --recursive", false},
+	{"aws s3 rm s3://acme-ci-artifacts --recursive", true},
+	{"aws s3 rm s3://acme-ci-artifacts/releases/ --recursive", true},
+	{"aws s3 rm s3://acme-prod-assets/tmp/ --recursive", true},
 
 	// Encrypting a new data disk; not the disk the system runs from.
 	{"sudo cryptsetup luksFormat --type luks2 /dev/nvme1n1", false},
