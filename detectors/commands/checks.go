@@ -1066,10 +1066,50 @@ func checkCron(c *call, _ *config) *hit {
 	}
 	for _, w := range writes(c) {
 		if cronPathRe.MatchString(normPath(w)) {
+			if ordinaryCronWrite(c) {
+				return hitf(c, medium, "installs a scheduled job in "+normPath(w)+" (an ordinary command at a set time)")
+			}
 			return hitf(c, 0, "installs a scheduled job in "+normPath(w))
 		}
 	}
 	return nil
+}
+
+// ordinaryCronWrite reports a cron file written with a job that can be
+// read here (echo … | tee, echo … >, a here-document) and that runs at a
+// set time a command that fetches, hides or stages nothing: how backups
+// and cleanups are scheduled. A job copied from a file, run every minute
+// or at every boot stays high.
+func ordinaryCronWrite(c *call) bool {
+	job := c.stdin
+	if job == "" && (c.name == "echo" || c.name == "printf") {
+		job, _ = payload(c, 0)
+		if job == "" {
+			job = strings.Join(c.args(), " ")
+		}
+	}
+	if job == "" && c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf") && c.prev.prev == nil {
+		job, _ = payload(c.prev, 0)
+		if job == "" {
+			job = strings.Join(c.prev.args(), " ")
+		}
+	}
+	job = strings.TrimSpace(job)
+	// #{command} (an emulation plan's argument, _{command} once parsed)
+	// is a job not written yet: unknown, not ordinary.
+	if job == "" || strings.Contains(job, "#{") || strings.Contains(job, "_{") || cronSuspicious(job, c) || stagedJobRe.MatchString(job) {
+		return false
+	}
+	for _, line := range strings.Split(job, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") || strings.Contains(f[0], "=") {
+			continue
+		}
+		if strings.HasPrefix(f[0], "@reboot") || len(f) >= 2 && (f[0] == "*" || f[0] == "*/1") && f[1] == "*" {
+			return false
+		}
+	}
+	return true
 }
 
 // cronSuspicious reports whether the text of a scheduled job fetches,

@@ -186,7 +186,9 @@ func checkSystemWrite(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, w := range writes(c) {
-		if systemFile(w) && !serviceConfig(w) {
+		// An ordinary job written to a cron file is persistence-cron's
+		// to judge (medium); writing it changes nothing else.
+		if systemFile(w) && !serviceConfig(w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) {
 			return c.rule()
 		}
 	}
