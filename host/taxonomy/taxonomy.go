@@ -58,6 +58,7 @@ var Names = map[string]string{
 	"AML.T0050":     "Command and Scripting Interpreter",
 	"AML.T0024":     "Exfiltration via AI Inference API",
 	"AML.T0068":     "LLM Prompt Obfuscation",
+	"AML.T0043":     "Craft Adversarial Data",
 
 	"T1552":     "Unsecured Credentials",
 	"T1552.001": "Unsecured Credentials: Credentials In Files",
@@ -132,6 +133,11 @@ var byClass = map[string]map[string]Refs{
 		"exfiltration":             {OWASP: []string{"LLM02:2025", "LLM05:2025"}, ATLAS: []string{"AML.T0057", "AML.T0024"}},
 		"encoded payload":          {ATLAS: []string{"AML.T0068"}, ATTACK: []string{"T1027"}},
 		"hidden text":              {ATLAS: []string{"AML.T0068"}, ATTACK: []string{"T1027"}},
+		// Text that keeps the assistant's actions from the user was an
+		// instruction override before it was a family of its own.
+		"concealment":        {ATLAS: []string{"AML.T0054"}},
+		"adversarial suffix": {ATLAS: []string{"AML.T0043", "AML.T0054"}},
+		"tool-call hijack":   {OWASP: []string{"LLM06:2025"}, ATLAS: []string{"AML.T0053"}},
 	},
 	"command": {
 		"download and execute":       {ATTACK: []string{"T1105"}, CWE: []string{"CWE-494"}},
