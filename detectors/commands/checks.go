@@ -1208,6 +1208,55 @@ func checkAuthorizedKeys(c *call, _ *config) *hit {
 
 var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc\.common|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|~/library/application support/com\.apple\.backgroundtaskmanagementagent/.+|~/library/scripts/folder action scripts(/.*)?|~/library/application scripts/com\.apple\.mail(/.*)?|(~)?/library/(quicklook|spotlight|internet plug-ins|directoryservices/plugins)(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)
 
+var unitPathRe = regexp.MustCompile(`^(/etc/systemd/system|~/\.config/systemd/user)(/[^/.][^/]*\.(service|timer|socket|path))?/?$`)
+
+// ordinaryUnitWrite reports a systemd unit installed from the project's
+// own unit file (cp app.service /etc/systemd/system/, tee … <
+// deploy/app.service) or written here with a program that is not staged,
+// hidden or fetched: how a service is deployed. A unit from a temporary
+// folder, a hidden or absolute path, or one that runs such a program
+// stays high.
+func ordinaryUnitWrite(c *call, n string) bool {
+	if !unitPathRe.MatchString(n) {
+		return false
+	}
+	projectUnit := func(src string) bool {
+		src = strings.TrimPrefix(strings.Trim(src, "\"'"), "./")
+		return src != "" && !strings.HasPrefix(src, ".") && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "~") && !strings.HasPrefix(src, "$") &&
+			!strings.HasPrefix(path.Base(src), ".") && !strings.Contains(src, "/.") && unitNameRe.MatchString(path.Base(src))
+	}
+	switch c.name {
+	case "cp", "install":
+		ops := operands(c, "-m -o -g -t -S --mode --owner --group --target-directory --suffix")
+		if len(ops) < 2 {
+			return false
+		}
+		for _, o := range ops[:len(ops)-1] {
+			if !projectUnit(o) {
+				return false
+			}
+		}
+		return true
+	case "tee":
+		for _, r := range c.redirs {
+			if r.op == "<" {
+				return projectUnit(r.target)
+			}
+		}
+	}
+	if strings.Contains(c.stdin, "[Service]") {
+		for _, line := range strings.Split(c.stdin, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "Exec") && stagedJobRe.MatchString(line) {
+				return false
+			}
+		}
+		return strings.Contains(c.stdin, "ExecStart=")
+	}
+	return false
+}
+
+var unitNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_@-]*\.(service|timer|socket|path)$`)
+
 func checkAutostart(c *call, _ *config) *hit {
 	if c.name == "cat" && c.stdin == "" && len(c.redirs) == 0 {
 		return nil
@@ -1215,6 +1264,9 @@ func checkAutostart(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
 		n := normPath(w)
 		if autostartRe.MatchString(lower(n)) || autostartRe.MatchString(n) {
+			if ordinaryUnitWrite(c, n) {
+				return hitf(c, medium, "installs the project's service unit ("+n+")")
+			}
 			return hitf(c, 0, "installs a program that starts automatically ("+n+")")
 		}
 	}

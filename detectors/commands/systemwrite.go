@@ -186,9 +186,10 @@ func checkSystemWrite(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, w := range writes(c) {
-		// An ordinary job written to a cron file is persistence-cron's
+		// An ordinary job written to a cron file, or the project's unit
+		// file installed, is persistence-cron's or persistence-autostart's
 		// to judge (medium); writing it changes nothing else.
-		if systemFile(w) && !serviceConfig(w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) {
+		if systemFile(w) && !serviceConfig(w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) && !ordinaryUnitWrite(c, normPath(w)) {
 			return c.rule()
 		}
 	}
