@@ -1146,6 +1146,11 @@ var toolInitRe = regexp.MustCompile(`(eval\s+["']?\$\(|source\s+<\()\s*["']?[\w.
 // before the system's: every command typed after it can be replaced.
 var stagedPathRe = regexp.MustCompile(`\bpath=["']?[^:\s"']*(/\.|/tmp\b|/var/tmp\b|/dev/shm\b|/users/shared\b)[^:\s"']*:`)
 
+// toolBinRe matches the hidden folders of the home directory that
+// installers tell the user to put first in PATH (pip's ~/.local/bin,
+// rustup's ~/.cargo/bin, …): the user's own tools, not a staging place.
+var toolBinRe = regexp.MustCompile(`(\$home|\$\{home\}|~)/\.(local|cargo|deno|bun|yarn|npm-global|pyenv|rbenv|nodenv|volta|dotnet|krew|poetry|pulumi|tfenv|goenv|ghcup|cabal|sdkman|asdf|fly|foundry|rd|bin)\b`)
+
 func checkShellRC(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
 		n := normPath(w)
@@ -1156,7 +1161,7 @@ func checkShellRC(c *call, _ *config) *hit {
 			return hitf(c, medium, "edits the shell startup file "+n)
 		}
 		txt := toolInitRe.ReplaceAllString(lower(written(c)), "")
-		if containsAny(txt, suspiciousRC...) || stagedPathRe.MatchString(txt) || rcRunsUnsafe(c, written(c)) {
+		if containsAny(txt, suspiciousRC...) || stagedPathRe.MatchString(toolBinRe.ReplaceAllString(txt, "$$home/tools")) || rcRunsUnsafe(c, written(c)) {
 			return hitf(c, 0, "adds a command that runs at every login to "+n)
 		}
 		return hitf(c, medium, "changes the shell startup file "+n)

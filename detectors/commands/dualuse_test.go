@@ -91,6 +91,13 @@ var dualUse = []struct {
 	{"sudo cp /tmp/upd.service /etc/systemd/system/", true},
 	{"cp .cache/x.service ~/.config/systemd/user/", true},
 	{"cat > /etc/systemd/system/u.service <<EOF\n[Service]\nExecStart=/var/tmp/.u/run\nEOF", true},
+
+	// A tool's own bin folder put first in PATH, as installers advise;
+	// a hidden or temporary folder of no tool's stays high.
+	{`echo 'export PATH="$HOME/.cargo/bin:$PATH"' >> ~/.zshrc`, false},
+	{`echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.bashrc`, false},
+	{`echo 'export PATH="$HOME/.x11/bin:$PATH"' >> ~/.bashrc`, true},
+	{`echo 'export PATH=/tmp/.b:$PATH' >> ~/.profile`, true},
 }
 
 func TestDualUseSeverity(t *testing.T) {
