@@ -98,6 +98,13 @@ var dualUse = []struct {
 	{`echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.bashrc`, false},
 	{`echo 'export PATH="$HOME/.x11/bin:$PATH"' >> ~/.bashrc`, true},
 	{`echo 'export PATH=/tmp/.b:$PATH' >> ~/.profile`, true},
+
+	// The SSH daemon moved to another port or kept alive: tuning; an edit
+	// of who may log in, or how, stays high.
+	{"sudo sed -i 's/^#\\?ClientAliveInterval.*/ClientAliveInterval 120/' /etc/ssh/sshd_config", false},
+	{"sudo sed -i -e 's/^#Port 22/Port 2200/' /etc/ssh/sshd_config", false},
+	{"sudo sed -i 's/^#PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config", true},
+	{"sed -i 's/^Port 22/Port 2200\\nAllowUsers ops/' /etc/ssh/sshd_config", true},
 }
 
 func TestDualUseSeverity(t *testing.T) {

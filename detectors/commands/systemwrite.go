@@ -189,7 +189,7 @@ func checkSystemWrite(c *call, _ *config) *hit {
 		// An ordinary job written to a cron file, or the project's unit
 		// file installed, is persistence-cron's or persistence-autostart's
 		// to judge (medium); writing it changes nothing else.
-		if systemFile(w) && !serviceConfig(w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) && !ordinaryUnitWrite(c, normPath(w)) {
+		if systemFile(w) && !serviceConfig(w) && !sshdTuning(c, w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) && !ordinaryUnitWrite(c, normPath(w)) {
 			return c.rule()
 		}
 	}
@@ -201,11 +201,31 @@ func checkServiceConfig(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, w := range writes(c) {
-		if serviceConfig(w) {
+		if serviceConfig(w) || sshdTuning(c, w) {
 			return c.rule()
 		}
 	}
 	return nil
+}
+
+// sshdTuning reports an in-place edit of the SSH daemon's configuration
+// that only sets how it listens or times out (the port, the address,
+// keep-alives, the banner), as hardening guides do. An edit that touches
+// who may log in or how (root, passwords, keys, forced commands,
+// forwarding) is not tuning and stays high.
+func sshdTuning(c *call, w string) bool {
+	n := normPath(w)
+	if c.name != "sed" || n != "/etc/ssh/sshd_config" && !strings.HasPrefix(n, "/etc/ssh/sshd_config.d/") {
+		return false
+	}
+	script := lower(strings.Join(c.args(), " "))
+	if containsAny(script, "permitrootlogin", "passwordauthentication", "permitemptypasswords", "authorizedkeys", "forcecommand", "pubkeyauthentication",
+		"usepam", "challengeresponse", "kbdinteractive", "allowusers", "allowgroups", "denyusers", "denygroups", "subsystem", "permituserenvironment",
+		"hostkey", "trustedusercakeys", "authenticationmethods", "gatewayports", "forwarding", "permittunnel", "permitopen", "match", "include", "chroot", "/d") {
+		return false
+	}
+	return containsAny(script, "port ", "listenaddress", "maxauthtries", "clientaliveinterval", "clientalivecountmax", "logingracetime", "maxsessions",
+		"maxstartups", "banner", "printmotd", "loglevel", "tcpkeepalive", "usedns")
 }
 
 func checkSystemDelete(c *call, _ *config) *hit {
