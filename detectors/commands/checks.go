@@ -597,11 +597,24 @@ func checkDiskWipe(c *call, _ *config) *hit {
 	case c.name == "diskutil":
 		l := lower(c.arg(1))
 		if strings.HasPrefix(l, "erase") || l == "zerodisk" || l == "randomdisk" || l == "secureerase" || l == "reformat" {
+			// diskutil eraseVolume APFS Scratch disk4s1: formatting an
+			// external disk (disk0–disk3 are the internal disk and, on
+			// Apple silicon, its system containers) for use.
+			if l == "erasevolume" || l == "erasedisk" {
+				args := c.args()
+				if t := args[len(args)-1]; externalDiskRe.MatchString(strings.TrimPrefix(t, "/dev/")) {
+					return hitf(c, medium, "formats the external disk "+t+" with diskutil "+c.arg(1)+" (its data is lost)")
+				}
+			}
 			return hitf(c, 0, "erases a disk with diskutil "+c.arg(1))
 		}
 	}
 	return nil
 }
+
+// externalDiskRe matches macOS disk identifiers past the internal disk's
+// (disk4 and up, with their slices).
+var externalDiskRe = regexp.MustCompile(`^r?disk([4-9]|[1-9][0-9])(s[0-9]+)?$`)
 
 // cryptsetupAction returns cryptsetup's action, which options may precede
 // (cryptsetup --type luks2 luksFormat /dev/sdb).

@@ -50,6 +50,9 @@ var dualUse = []struct {
 	{"cryptsetup erase /dev/sdb1", true},
 	{"cryptsetup --type luks2 luksFormat /dev/vda3", true},
 	{"cryptsetup open /dev/sda2 cryptroot", false},
+	{"diskutil eraseDisk ExFAT USBSTICK /dev/disk6", false},
+	{"diskutil eraseDisk APFS Wiped disk0", true},
+	{"diskutil eraseVolume APFS Blank disk3s5", true},
 
 	// Pinning the resolver is an administrator's fix; pinning keys,
 	// accounts or login scripts pins an intruder's change.
