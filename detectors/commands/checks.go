@@ -1217,11 +1217,38 @@ func checkAuthorizedKeys(c *call, _ *config) *hit {
 			sev := sdk.Severity(0)
 			if n == "~/.ssh/authorized_keys" && strings.HasPrefix(strings.Trim(w, "\"'"), "/root") {
 				sev = critical
+			} else if c.wrapped("ssh") && c.prev == nil && ownKeyOverSSH(c) {
+				return hitf(c, medium, "adds the user's own public key to "+n+" on a remote host (what ssh-copy-id does)")
 			}
 			return hitf(c, sev, "adds a key to "+n+", granting SSH access")
 		}
 	}
 	return nil
+}
+
+// ownKeyOverSSH reports a remote command fed by cat of the user's own
+// public key files (cat id_ed25519.pub | ssh host 'cat >>
+// ~/.ssh/authorized_keys'): ssh-copy-id written out by hand. A key typed
+// into the command, or one from a temporary or hidden folder, is not.
+func ownKeyOverSSH(c *call) bool {
+	for _, x := range c.a.calls {
+		if x.name != "ssh" || x.prev == nil || x.prev.name != "cat" || x.prev.prev != nil {
+			continue
+		}
+		ops := operands(x.prev, "")
+		if len(ops) == 0 {
+			return false
+		}
+		for _, o := range ops {
+			n := normPath(o)
+			b := path.Base(n)
+			if !strings.HasSuffix(b, ".pub") || inTemp(o) || stagedHidden(o) || strings.Contains(strings.TrimPrefix(n, "~/.ssh/"), "/.") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 var autostartRe = regexp.MustCompile(`^(/etc/systemd/(system|user)(/.+)?|/(usr/)?lib/systemd/(system|user)(/.+)?|~/\.config/systemd/user(/.+)?|/etc/init\.d(/.+)?|/etc/rc\.local|/etc/rc\.common|/etc/rc[0-6S]?\.d/.+|~/library/launchagents(/.*)?|/library/launch(agents|daemons)(/.*)?|/etc/update-motd\.d/.+|/etc/udev/rules\.d/.+|/etc/xdg/autostart/.+|~/\.config/autostart(/.*)?|/etc/apt/apt\.conf\.d/.+|/etc/pam\.d/.+|/etc/ld\.so\.conf\.d/.+|/etc/modules-load\.d/.+|/etc/network/if-up\.d/.+|/etc/dhcp/dhclient-exit-hooks\.d/.+|/etc/ssh/sshrc|~/\.ssh/rc|/etc/inittab|/etc/systemd/system\.conf|/library/security/securityagentplugins(/.*)?|~/library/application support/com\.apple\.backgroundtaskmanagementagent/.+|~/library/scripts/folder action scripts(/.*)?|~/library/application scripts/com\.apple\.mail(/.*)?|(~)?/library/(quicklook|spotlight|internet plug-ins|directoryservices/plugins)(/.*)?|/etc/networkmanager/dispatcher\.d/.+|/(usr/)?lib/systemd/(system|user)-generators/.+|/etc/systemd/(system|user)-generators/.+|/etc/init/.+\.conf|/etc/periodic/(daily|weekly|monthly)/.+)$`)

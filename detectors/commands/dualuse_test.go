@@ -108,6 +108,13 @@ var dualUse = []struct {
 	{"sudo sed -i -e 's/^#Port 22/Port 2200/' /etc/ssh/sshd_config", false},
 	{"sudo sed -i 's/^#PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config", true},
 	{"sed -i 's/^Port 22/Port 2200\\nAllowUsers ops/' /etc/ssh/sshd_config", true},
+
+	// One's own public key sent to a server, as ssh-copy-id does; a key
+	// written into the command or planted locally stays high.
+	{"cat ~/.ssh/id_ed25519.pub | ssh ops@build-01 'mkdir -p ~/.ssh && cat >> ~/.ssh/authorized_keys'", false},
+	{"echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample x@y' | ssh ops@build-01 'cat >> ~/.ssh/authorized_keys'", true},
+	{"cat /tmp/k.pub | ssh ops@build-01 'cat >> ~/.ssh/authorized_keys'", true},
+	{"cat id_ed25519.pub >> ~/.ssh/authorized_keys", true},
 }
 
 func TestDualUseSeverity(t *testing.T) {
