@@ -2486,6 +2486,24 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 				return hitf(c, low, "destroys targeted infrastructure ("+c.name+" destroy -target)")
 			}
 			if has("-auto-approve", "--auto-approve") {
+				// terraform destroy -auto-approve -var env=pr-77: a preview
+				// environment torn down by CI.
+				var envs []string
+				for i, a := range args {
+					for _, o := range []string{"-var", "-var-file", "-chdir", "-state", "--var", "--var-file"} {
+						if v, ok := strings.CutPrefix(a, o+"="); ok {
+							envs = append(envs, v)
+						} else if a == o && i+1 < len(args) {
+							envs = append(envs, args[i+1])
+						}
+					}
+				}
+				if ws := c.assigns["TF_WORKSPACE"]; ws != "" {
+					envs = append(envs, ws)
+				}
+				if len(envs) > 0 && throwaway(strings.Join(envs, " ")) {
+					return hitf(c, medium, "destroys a short-lived "+c.name+" environment ("+strings.Join(envs, " ")+") without confirmation")
+				}
 				return hitf(c, 0, "destroys every resource of the "+c.name+" state without confirmation")
 			}
 			return hitf(c, medium, "destroys every resource of the "+c.name+" state")
@@ -2549,6 +2567,12 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 			return hitf(c, critical, "deletes a Google Cloud project")
 		}
 		if strings.Contains(j, " delete") && has("--quiet", "-q") && containsAny(j, "sql instances", "container clusters", "storage buckets", "compute instances") {
+			ops := operands(c, "--zone --region --project --location --format --account --configuration")
+			for i, o := range ops {
+				if o == "delete" && i+1 < len(ops) && throwaway(ops[i+1:]...) {
+					return hitf(c, medium, "deletes the short-lived Google Cloud resource "+strings.Join(ops[i+1:], ", "))
+				}
+			}
 			return hitf(c, 0, "deletes Google Cloud resources without confirmation")
 		}
 	case "gsutil":

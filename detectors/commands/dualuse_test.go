@@ -40,6 +40,11 @@ var dualUse = []struct {
 	{"az group delete -n rg-prod-weu --yes", true},
 	{"aws s3 rm s3://acme-ci-artifacts/pr-77/ --recursive", false},
 	{"aws s3 rm s3://acme-ci-artifacts --recursive", true},
+	{"gcloud container clusters delete review-pr-90 --zone us-central1-a --quiet", false},
+	{"gcloud container clusters delete payments-eu --zone europe-west1-b --quiet", true},
+	{"terraform destroy -auto-approve -var-file=envs/preview-pr-12.tfvars", false},
+	{"terraform destroy -auto-approve -var env=prod", true},
+	{"terraform destroy -auto-approve", true},
 	{"aws s3 rm s3://acme-ci-artifacts/releases/ --recursive", true},
 	{"aws s3 rm s3://acme-prod-assets/tmp/ --recursive", true},
 
@@ -117,9 +122,47 @@ var dualUse = []struct {
 	{"cat id_ed25519.pub >> ~/.ssh/authorized_keys", true},
 }
 
+// dualUseLater are everyday forms of the same families written after the
+// rules above, as a check of them (first look: 2 of 25 blocked, the
+// gcloud and terraform teardowns, which then got the same reading).
+var dualUseLater = []string{
+	"curl --fail -T ./target/release/tool.tar.xz -u ci:$TOKEN https://nexus.example.com/repository/raw/tool/",
+	"curl -sS -X POST -F 'file=@dist/app.apk' -F 'notes=nightly' https://upload.example.dev/v1/builds",
+	"curl -H 'Authorization: Bearer $T' --data-binary @coverage.xml https://codecov.example.io/upload",
+	"kubectl delete ns review-42 --ignore-not-found",
+	"kubectl delete namespace e2e-run-8812",
+	"helm uninstall web -n preview-pr-17 && kubectl delete ns preview-pr-17",
+	"aws cloudformation delete-stack --stack-name sandbox-alice",
+	"gcloud container clusters delete ci-pr-55 --zone europe-west1-b --quiet",
+	"terraform destroy -auto-approve -var env=pr-77",
+	"sudo systemctl enable --now certbot.timer",
+	"sudo systemctl enable --now apt-daily-upgrade.timer",
+	"systemctl --user enable --now pipewire.service",
+	"echo 'docker system prune -af' | at 03:00",
+	"sudo chattr +i /etc/hostname",
+	"sudo cryptsetup luksFormat /dev/nvme1n1p1",
+	"docker run -d -v /var/run/docker.sock:/var/run/docker.sock:ro -p 8080:8080 example/traefik:v3",
+	"docker run -d --name watchtower -v /var/run/docker.sock:/var/run/docker.sock example/watchtower",
+	"aws s3 rm s3://team-builds/ci/ --recursive",
+	"echo '15 4 * * 0 root /usr/sbin/logrotate -f /etc/logrotate.conf' | sudo tee /etc/cron.d/weekly-rotate",
+	"sudo cp deploy/worker.service deploy/worker.timer /etc/systemd/system/ && sudo systemctl daemon-reload",
+	"echo 'export PATH=\"$HOME/.bun/bin:$PATH\"' >> ~/.zshrc",
+	"sudo sed -i 's/^#ListenAddress 0.0.0.0/ListenAddress 10.0.0.5/' /etc/ssh/sshd_config",
+	"diskutil eraseDisk JHFS+ Backup disk5",
+	"cat ~/.ssh/id_rsa.pub | ssh pi@raspberrypi.local 'cat >> .ssh/authorized_keys'",
+	"az group delete --resource-group rg-test-feature-x --yes",
+}
+
 func TestDualUseSeverity(t *testing.T) {
 	t.Parallel()
-	for _, d := range dualUse {
+	all := dualUse
+	for _, cmd := range dualUseLater {
+		all = append(all, struct {
+			cmd   string
+			block bool
+		}{cmd, false})
+	}
+	for _, d := range all {
 		top, id := sdk.Severity(0), ""
 		for _, m := range judge(context.Background(), d.cmd, defaultConfig) {
 			if m.sev > top {
