@@ -116,6 +116,17 @@ func analyze(ctx context.Context, text string) *analysis {
 	return a
 }
 
+// later returns the calls of c's analysis that come after c, in order: the
+// commands a file c fetched, wrote or cloned could be run by.
+func (c *call) later() []*call {
+	for i, o := range c.a.calls {
+		if o == c {
+			return c.a.calls[i+1:]
+		}
+	}
+	return nil
+}
+
 // script parses src (which sits at [start,end) of the analysed text; when
 // exact, src is the text itself at start and offsets map one to one) and
 // walks it.

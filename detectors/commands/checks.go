@@ -172,15 +172,7 @@ func checkDownloadThenRun(c *call, cfg *config) *hit {
 			}
 		}
 	}
-	seen := false
-	for _, o := range c.a.calls {
-		if o == c {
-			seen = true
-			continue
-		}
-		if !seen {
-			continue
-		}
+	for _, o := range c.later() {
 		if x := c.a.execs[o]; x != "" && x == fb {
 			ext := path.Ext(fb)
 			switch ext {

@@ -99,15 +99,7 @@ func checkDecodeThenRun(c *call, _ *config) *hit {
 	if len(out) == 0 {
 		return nil
 	}
-	seen := false
-	for _, o := range c.a.calls {
-		if o == c {
-			seen = true
-			continue
-		}
-		if !seen {
-			continue
-		}
+	for _, o := range c.later() {
 		x := executes(o)
 		if x == "" {
 			continue

@@ -951,15 +951,7 @@ func checkCloneThenRun(c *call, _ *config) *hit {
 		dir = ops[2]
 	}
 	dir = strings.TrimPrefix(normPath(dir), "./")
-	seen := false
-	for _, o := range c.a.calls {
-		if o == c {
-			seen = true
-			continue
-		}
-		if !seen {
-			continue
-		}
+	for _, o := range c.later() {
 		x := strings.TrimPrefix(normPath(executes(o)), "./")
 		if x != "" && strings.HasPrefix(x, dir+"/") {
 			return c.rule()
