@@ -279,11 +279,16 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 		// Signals of one family count once (the strongest); families
 		// combine as independent evidence.
 		best := &w.fam
+		against := false // a signal the user may not ask for
 		for k := hi; k < len(hits) && hits[k].start < w.end; k++ {
 			w.hits = append(w.hits, hits[k])
 			c := classIndex(hits[k].class())
-			if wt := hits[k].weight(untrusted); wt > best[c] {
+			wt := hits[k].weight(untrusted)
+			if wt > best[c] {
 				best[c] = wt
+			}
+			if wt > 0 && !hits[k].userMay() {
+				against = true
 			}
 		}
 		miss := 1.0
@@ -297,8 +302,9 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			// The combiner fitted on held-out sources (package
 			// stacking) weighs the classifier against the signals.
 			w.score = m.Stack.Prob(linear.StackInput{P: w.model, Fam: w.fam, Speaker: sp})
-			if !untrusted && w.heur == 0 && w.model < promptAlone {
-				// A user prompt no signal speaks against is the
+			if !untrusted && !against && w.model < promptAlone {
+				// A user prompt no signal speaks against (none, or
+				// only what a user may ask for: how to answer) is the
 				// user's own request: the classifier alone reports
 				// it, and blocks it only when it is near certain.
 				w.score = min(w.score, promptAloneCap)
