@@ -136,19 +136,18 @@ func loadCatalogue(src string) ([]*entry, error) {
 		if len(e.Programs) == 0 && e.NamesRe == "" || e.Class == "" || e.Message == "" {
 			return nil, fmt.Errorf("%s: programs (or names_re), class and message are required", where)
 		}
-		if e.NamesRe != "" {
-			var re *regexp.Regexp
-			if re, err = regexp.Compile(e.NamesRe); err != nil {
-				return nil, fmt.Errorf("%s: names_re: %w", where, err)
+		for _, p := range []struct {
+			field, src string
+			dst        **litRe
+		}{{"names_re", e.NamesRe, &e.names}, {"path", e.Path, &e.path}, {"args", e.Args, &e.re}, {"also", e.Also, &e.also}, {"not", e.Not, &e.not}} {
+			if p.src == "" {
+				continue
 			}
-			e.names = newLitRe(re)
-		}
-		if e.Path != "" {
-			var re *regexp.Regexp
-			if re, err = regexp.Compile(e.Path); err != nil {
-				return nil, fmt.Errorf("%s: path: %w", where, err)
+			re, err := regexp.Compile(p.src)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", where, p.field, err)
 			}
-			e.path = newLitRe(re)
+			*p.dst = newLitRe(re)
 		}
 		if !techniqueRe.MatchString(e.Technique) {
 			return nil, fmt.Errorf("%s: technique %q is not an ATT&CK id", where, e.Technique)
@@ -170,27 +169,6 @@ func loadCatalogue(src string) ([]*entry, error) {
 		}
 		if e.Policy != "" && e.Policy != "admin-or-public" {
 			return nil, fmt.Errorf("%s: policy %q is not admin-or-public", where, e.Policy)
-		}
-		if e.Args != "" {
-			var re *regexp.Regexp
-			if re, err = regexp.Compile(e.Args); err != nil {
-				return nil, fmt.Errorf("%s: args: %w", where, err)
-			}
-			e.re = newLitRe(re)
-		}
-		if e.Also != "" {
-			var re *regexp.Regexp
-			if re, err = regexp.Compile(e.Also); err != nil {
-				return nil, fmt.Errorf("%s: also: %w", where, err)
-			}
-			e.also = newLitRe(re)
-		}
-		if e.Not != "" {
-			var re *regexp.Regexp
-			if re, err = regexp.Compile(e.Not); err != nil {
-				return nil, fmt.Errorf("%s: not: %w", where, err)
-			}
-			e.not = newLitRe(re)
 		}
 		for _, s := range e.Sub {
 			e.subs = append(e.subs, strings.Fields(strings.ToLower(s)))

@@ -62,11 +62,9 @@ func TestTrainStack(t *testing.T) {
 	}
 }
 
-func TestStackRoundTrip(t *testing.T) {
-	t.Parallel()
-	in, labels, weights := stackData()
-	m := quantize(make([]float64, Dim), [Speakers]float64{0.5, -0.5})
-	m.Stack = TrainStack(in, labels, weights, 1e-3)
+// roundTrip encodes m and loads the bytes back.
+func roundTrip(t *testing.T, m *Model) ([]byte, *Model) {
+	t.Helper()
 	b, err := m.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +73,15 @@ func TestStackRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, got
+}
+
+func TestStackRoundTrip(t *testing.T) {
+	t.Parallel()
+	in, labels, weights := stackData()
+	m := quantize(make([]float64, Dim), [Speakers]float64{0.5, -0.5})
+	m.Stack = TrainStack(in, labels, weights, 1e-3)
+	b, got := roundTrip(t, m)
 	if got.Stack == nil || got.Stack.W != m.Stack.W {
 		t.Fatalf("combiner did not survive the round trip: %+v", got.Stack)
 	}
@@ -94,14 +101,7 @@ func TestLMRoundTrip(t *testing.T) {
 	for i := range m.LM {
 		m.LM[i] = byte(i * 7)
 	}
-	b, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := Load(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTrip(t, m)
 	if !bytes.Equal(got.LM, m.LM) || got.Stack != nil {
 		t.Fatal("the LM table did not survive the round trip")
 	}
