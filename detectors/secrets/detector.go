@@ -230,8 +230,9 @@ func (e *engine) scanItem(ctx context.Context, it *sdk.Item) ([]match, error) {
 }
 
 // resolveOverlaps keeps, of matches whose spans overlap, the strongest:
-// higher severity, then a specific rule over a generic one, then higher
-// confidence, then the longer span.
+// any rule over the prefixed tier (a bare token's guess only adds what
+// no rule found), then higher severity, then a specific rule over a
+// generic one, then higher confidence, then the longer span.
 func resolveOverlaps(ms []match) []match {
 	sort.SliceStable(ms, func(i, j int) bool {
 		if ms[i].start != ms[j].start {
@@ -240,6 +241,9 @@ func resolveOverlaps(ms []match) []match {
 		return ms[i].end > ms[j].end
 	})
 	better := func(a, b *match) bool {
+		if a.rule.bare != b.rule.bare {
+			return !a.rule.bare
+		}
 		if a.severity != b.severity {
 			return a.severity > b.severity
 		}

@@ -97,7 +97,7 @@ func TestConfigureErrors(t *testing.T) {
 		})
 	}
 	// A failed Configure keeps the previous configuration.
-	d := newDetector(t, `{"disable_rules": ["github-pat", "gitleaks.github-pat", "generic-credential"]}`)
+	d := newDetector(t, `{"disable_rules": ["github-pat", "gitleaks.github-pat", "generic-credential", "prefixed-token"]}`)
 	if err := d.Configure(context.Background(), []byte(`{"allow_regex": ["("]}`)); err == nil {
 		t.Fatal("want error")
 	}
@@ -243,7 +243,7 @@ func TestAllowlists(t *testing.T) {
 		"fingerprint":      {`{"allow_fingerprints": ["` + fp + `"]}`, sdk.Item{Text: text}, 0},
 		"rule:fingerprint": {`{"allow_fingerprints": ["github-pat:` + fp + `"]}`, sdk.Item{Text: text}, 0},
 		"other fp":         {`{"allow_fingerprints": ["0000"]}`, sdk.Item{Text: text}, 1},
-		"disabled":         {`{"disable_rules": ["github-pat", "gitleaks.github-pat"]}`, sdk.Item{Text: "remote " + gh}, 0},
+		"disabled":         {`{"disable_rules": ["github-pat", "gitleaks.github-pat", "prefixed-token"]}`, sdk.Item{Text: "remote " + gh}, 0},
 		"path in tool args": {`{"allow_paths": ["testdata/"]}`,
 			sdk.Item{Kind: sdk.KindToolResult, Text: text, Tool: &sdk.ToolCall{Name: "Read", Arguments: `{"file_path": "/repo/testdata/creds.env"}`}}, 0},
 		"path in diff header": {`{"allow_paths": ["^\\+\\+\\+ b/fixtures/"]}`,
@@ -287,7 +287,7 @@ path = '''\.p12$'''
 regexes = ['''acme_globalallow''']
 `
 	cfg, _ := json.Marshal(map[string]any{"gitleaks_toml": toml, "custom_severity": "critical", "gitleaks_defaults": false,
-		"disable_rules": []string{"generic-credential"}})
+		"disable_rules": []string{"generic-credential", "prefixed-token"}})
 	d := newDetector(t, string(cfg))
 	live := expandExample("acme_key = acme_{lc:24}", "gl")
 	fs := detect(t, d, sdk.Item{Text: live})

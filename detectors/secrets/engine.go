@@ -114,7 +114,10 @@ type engine struct {
 	kwRules   [][]int32 // keyword id -> rule indices
 	kwLits    [][]int32 // keyword id -> rules it is a secondary literal of
 	noKeyword []int32
-	ac        *acMatcher
+	// bareRule: the prefixed tier's rule (prefixed_tier.go), -1 when
+	// disabled; its windows come from bareWindows.
+	bareRule int32
+	ac       *acMatcher
 	// runRules: the rules without keywords that scan only around runs of
 	// their run gate (at most 64), found in one pass over the text:
 	// runMask[c] has bit k set when byte c belongs to runRules[k]'s run.
@@ -137,7 +140,7 @@ type engine struct {
 var lockfileRe = regexp.MustCompile(`(?i)(?:go\.sum|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|cargo\.lock|poetry\.lock|pipfile\.lock|gemfile\.lock|composer\.lock|packages\.lock\.json|flake\.lock|uv\.lock|\.terraform\.lock\.hcl)\b`)
 
 func newEngine(cfg *Config) (*engine, error) {
-	e := &engine{allowFP: map[string]bool{}, maxDepth: 2, maxDecodeBytes: 4 << 20}
+	e := &engine{allowFP: map[string]bool{}, maxDepth: 2, maxDecodeBytes: 4 << 20, bareRule: -1}
 	if cfg.MaxDecodeDepth != nil {
 		e.maxDepth = *cfg.MaxDecodeDepth
 	}
@@ -243,6 +246,10 @@ func newEngine(cfg *Config) (*engine, error) {
 		}
 		ri := int32(len(e.rules))
 		e.rules = append(e.rules, c)
+		if r.bare {
+			e.bareRule = ri
+			continue
+		}
 		if len(r.Keywords) == 0 {
 			e.noKeyword = append(e.noKeyword, ri)
 			continue

@@ -14,6 +14,13 @@ package secrets
 //	high   p >= 0.6775 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.20%  FPR  0.69%  (tp 1845 fn 1121 fp 14 tn 2013)
 //	medium p >= 0.3353 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.50%  FPR  1.97%  (tp 2002 fn 964 fp 40 tn 1987)
 //	low    p >= 0.0062 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
+//
+// Bare: the prefixed tier's model (tokens with no name; 572 rows with
+// candidates, 592 candidates; -bare-fpr 0.001), its thresholds picked alike:
+//
+//	high   p >= 0.9106: precision  99.67%  recall  10.28%  FPR  0.05%  (tp 305 fn 2661 fp 1 tn 2026)
+//	medium p >= 0.0077: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
+//	low    p >= 0.0077: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
 		-6.9594, // bias
@@ -43,6 +50,40 @@ var credentialModel = CredentialModel{
 		2.3989,  // distinct_ratio
 		1.7381,  // repeat
 		-1.9444, // no_cred_word
+		0.0000,  // bare
 	},
 	High: 0.6775, Medium: 0.3353, Low: 0.0062,
+	Bare: &CredentialModel{
+		Weights: []float64{
+			-4.9501, // bias
+			4.3174,  // len
+			0.0042,  // loglen
+			-0.5958, // entropy
+			-0.3119, // entropy_ratio
+			3.0163,  // classes
+			10.5485, // digit_share
+			1.1445,  // upper_share
+			-0.9905, // other_share
+			6.0161,  // lm_bits
+			0.0000,  // few_letters
+			1.1880,  // word_cover
+			0.0000,  // hex
+			0.0000,  // uuid
+			1.8426,  // walk
+			0.0000,  // provider
+			0.0000,  // brand
+			0.0000,  // strong_name
+			-0.0387, // quoted
+			0.0000,  // sep_assign
+			0.0000,  // sep_space
+			0.0000,  // sep_glued
+			-4.9122, // prefixed
+			0.3802,  // marker
+			2.1446,  // distinct_ratio
+			-1.3115, // repeat
+			0.0000,  // no_cred_word
+			-2.9636, // bare
+		},
+		High: 0.9106, Medium: 0.0077, Low: 0.0077,
+	},
 }

@@ -180,6 +180,7 @@ const (
 	sepGlued                 // one joiner: nameKEY-value
 	sepPair                  // quoted call arguments: set("api.token", "…")
 	sepXML                   // <apiKey>value</apiKey>
+	sepBare                  // no name: a prefixed token on its own (prefixed_tier.go)
 )
 
 // matchCredential parses a credential name around the keyword hit at
@@ -390,7 +391,7 @@ type credContext struct {
 // credFeatureNames names the scorer's inputs, in order.
 var credFeatureNames = []string{"bias", "len", "loglen", "entropy", "entropy_ratio", "classes", "digit_share", "upper_share", "other_share",
 	"lm_bits", "few_letters", "word_cover", "hex", "uuid", "walk", "provider", "brand", "strong_name", "quoted", "sep_assign", "sep_space",
-	"sep_glued", "prefixed", "marker", "distinct_ratio", "repeat", "no_cred_word"}
+	"sep_glued", "prefixed", "marker", "distinct_ratio", "repeat", "no_cred_word", "bare"}
 
 // credFeatures describes a candidate value for the scorer.
 func credFeatures(v string, c credContext) []float64 {
@@ -463,7 +464,7 @@ func credFeatures(v string, c credContext) []float64 {
 	return []float64{1, math.Min(n, 80) / 80, math.Log2(n) / 7, ent / 6, math.Min(ratio, 1.2), float64(charClasses(v)) / 4,
 		float64(di) / n, float64(up) / n, float64(ot) / n, bits / 6, few, wordCover(v), b(hex && len(v) >= 16), b(uuidLike(v)), walk,
 		b(c.provider), b(c.brand), b(c.strong), b(c.quoted), b(c.sep == sepAssign || c.sep == sepPair || c.sep == sepXML), b(c.sep == sepSpace),
-		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v), b(c.nocred)}
+		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v), b(c.nocred), b(c.sep == sepBare)}
 }
 
 // markerWords are words that documentation and tests put in fake keys.
@@ -515,6 +516,9 @@ func uuidLike(v string) bool {
 type CredentialModel struct {
 	Weights           []float64
 	High, Medium, Low float64
+	// Bare scores the prefixed tier's candidates (tokens with no name),
+	// fitted on them alone; nil drops them.
+	Bare *CredentialModel
 }
 
 func (m *CredentialModel) score(f []float64) float64 {
@@ -563,6 +567,9 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	if len(secret) < r.MinLen {
 		return match{}, false
 	}
+	if r.bare && !bareTokenOK(text, start, end) {
+		return match{}, false // first: most runs of token bytes are no token
+	}
 	// The placeholder words and marks drop a candidate, except the
 	// counting walks (a1b2c3): those are a measured feature (walk) the
 	// model weighs, since rule examples of real providers are full of them.
@@ -600,6 +607,47 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 		return match{}, false
 	}
 	c := credContext{quoted: quoted}
+	if r.bare {
+		c.sep = sepBare
+	} else if !e.nameContext(&c, secret, key, text, lineStart, start) {
+		return match{}, false
+	}
+	f := credFeatures(secret, c)
+	if collectCredential != nil {
+		collectCredential(f)
+		return match{rule: r, start: start, end: end, secret: secret, severity: sdk.SeverityLow, confidence: 0.5}, true
+	}
+	model := &credentialModel
+	if r.bare {
+		if model = credentialModel.Bare; model == nil {
+			return match{}, false
+		}
+	}
+	p := model.score(f)
+	if p < model.Low {
+		return match{}, false
+	}
+	sev := sdk.SeverityLow
+	switch {
+	case p >= model.High:
+		sev = sdk.SeverityHigh
+	case p >= model.Medium:
+		sev = sdk.SeverityMedium
+	}
+	if sev > r.Severity {
+		sev = r.Severity // an operator's rule_severity caps the model's grade
+	}
+	for _, a := range r.allow {
+		if a.matches(secret, text[start:end], lineAt(text, start)) {
+			return match{}, false
+		}
+	}
+	return match{rule: r, start: start, end: end, secret: secret, severity: sev, confidence: math.Round(p*100) / 100}, true
+}
+
+// nameContext fills c from the candidate's name and surroundings; false
+// drops the candidate (a public key's name).
+func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart, start int) bool {
 	// The separator: what lies between the name and the value.
 	mid := ""
 	if k := strings.LastIndex(text[max(0, start-120):start], key); k >= 0 {
@@ -636,7 +684,7 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	pw := providerWordSet()
 	for _, p := range nameParts(key) {
 		if p == "pub" || strings.HasPrefix(p, "pubkey") || p == "public" || p == "publishable" {
-			return match{}, false // a public key is published on purpose
+			return false // a public key is published on purpose
 		}
 	}
 	for _, p := range parts {
@@ -659,31 +707,7 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 			}
 		}
 	}
-	f := credFeatures(secret, c)
-	if collectCredential != nil {
-		collectCredential(f)
-		return match{rule: r, start: start, end: end, secret: secret, severity: sdk.SeverityLow, confidence: 0.5}, true
-	}
-	p := credentialModel.score(f)
-	if p < credentialModel.Low {
-		return match{}, false
-	}
-	sev := sdk.SeverityLow
-	switch {
-	case p >= credentialModel.High:
-		sev = sdk.SeverityHigh
-	case p >= credentialModel.Medium:
-		sev = sdk.SeverityMedium
-	}
-	if sev > r.Severity {
-		sev = r.Severity // an operator's rule_severity caps the model's grade
-	}
-	for _, a := range r.allow {
-		if a.matches(secret, text[start:end], lineAt(text, start)) {
-			return match{}, false
-		}
-	}
-	return match{rule: r, start: start, end: end, secret: secret, severity: sev, confidence: math.Round(p*100) / 100}, true
+	return true
 }
 
 // nameParts splits a name into lower-case words (camelCase, snake_case,

@@ -103,6 +103,9 @@ type Rule struct {
 	// scored: the generic tier's rule, graded per match by the fitted
 	// model (generic_tier.go), not by the class table.
 	scored bool
+	// bare: the prefixed tier's rule (prefixed_tier.go): a scored rule
+	// whose candidate has no name.
+	bare bool
 	// boundary: the imported regex began with \b, which anchoring
 	// dropped: a keyword hit right after a word character is skipped.
 	boundary bool

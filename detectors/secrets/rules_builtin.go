@@ -578,7 +578,7 @@ func builtinRules() []*Rule {
 	rules = append(rules, keyRules()...)
 	rules = append(rules, connRules()...)
 	rules = append(rules, genericRules()...)
-	rules = append(rules, credentialRule(rules))
+	rules = append(rules, credentialRule(rules), prefixedTokenRule())
 	for _, r := range rules {
 		switch r.ID {
 		case "private-key", "private-key-truncated", "pgp-private-key", "putty-private-key", "kubeconfig-client-key",

@@ -89,6 +89,12 @@ func (e *engine) scanText(ctx context.Context, text string, depth int, budget *i
 	if grouped {
 		wins = e.runWindows(text, wins)
 	}
+	if e.bareRule >= 0 {
+		// The prefixed tier's candidates are the runs bareWindows parses
+		// (on the reference path too: they define the rule, like
+		// matchCredential the generic tier's).
+		wins = e.bareWindows(text, wins)
+	}
 	if err != nil {
 		scratchPool.Put(sc)
 		return nil, err

@@ -30,6 +30,9 @@ const (
 // credentialClass is the generic tier's class key: not in the table.
 const credentialClass = "picket/generic-credential"
 
+// bareClass is the prefixed tier's class key: graded by its own model too.
+const bareClass = "picket/prefixed-token"
+
 type classCount struct {
 	tp, fp  int
 	generic bool
@@ -75,7 +78,7 @@ func fitTable(rows []row, classes []map[string]bool, generic map[string]bool, sk
 			continue
 		}
 		for k := range classes[i] {
-			if k == credentialClass {
+			if k == credentialClass || k == bareClass {
 				continue // graded per match by its own fitted model
 			}
 			c := counts[k]

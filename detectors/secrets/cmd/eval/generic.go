@@ -66,10 +66,40 @@ func extraRow(r row) bool { return !strings.HasPrefix(r.ID, "secrets.") }
 type credFitStats struct {
 	rows, malRows, benRows, extraRows, samples int
 	high, med, low                             score // training rows at each threshold
+	bare                                       *credFitStats
 }
 
-// fitCred fits the model on the rows skip does not exclude.
+// bareHighFPR caps the look-alikes the prefixed tier (bare tokens, no
+// name) may block, as a share of the training look-alikes (-bare-fpr):
+// its own model and thresholds, fitted on its own candidates.
+var bareHighFPR = 0.001
+
+// fitCred fits the generic tier's two models on the rows skip does not
+// exclude: the named candidates' and the bare tokens' (the feature bare
+// tells them apart), each with its own thresholds.
 func fitCred(rows []row, feats [][][]float64, skip func(row) bool) (secrets.CredentialModel, credFitStats) {
+	named, st := fitCredKind(rows, kindFeats(feats, false), skip, credHighFPR)
+	bare, bst := fitCredKind(rows, kindFeats(feats, true), skip, bareHighFPR)
+	named.Bare = &bare
+	st.bare = &bst
+	return named, st
+}
+
+// kindFeats keeps, per row, the candidates that are bare tokens (or not).
+func kindFeats(feats [][][]float64, bare bool) [][][]float64 {
+	out := make([][][]float64, len(feats))
+	for i, fs := range feats {
+		for _, f := range fs {
+			if (f[len(f)-1] == 1) == bare {
+				out[i] = append(out[i], f)
+			}
+		}
+	}
+	return out
+}
+
+// fitCredKind fits one model on the rows skip does not exclude.
+func fitCredKind(rows []row, feats [][][]float64, skip func(row) bool, highFPR float64) (secrets.CredentialModel, credFitStats) {
 	var xs [][]float64
 	var ys, ws []float64
 	var st credFitStats
@@ -181,7 +211,7 @@ func fitCred(rows []row, feats [][][]float64, skip func(row) bool) (secrets.Cred
 		best.tn = st.benRows - best.fp
 		return t, best
 	}
-	m.High, st.high = pick(credHighPrecision, credHighFPR, credExtraFPR[0])
+	m.High, st.high = pick(credHighPrecision, highFPR, credExtraFPR[0])
 	m.Medium, st.med = pick(credMedPrecision, credMedFPR, credExtraFPR[1])
 	m.Low, st.low = pick(credLowPrecision, 1, credExtraFPR[2])
 	m.Medium = math.Min(m.Medium, m.High)
@@ -200,11 +230,28 @@ func writeCredModel(path string, m secrets.CredentialModel, st credFitStats) err
 	fmt.Fprintf(&b, "//   high   p >= %.4f (precision >= %.2f, FPR <= %.1f %%): %s\n", m.High, credHighPrecision, 100*credHighFPR, st.high)
 	fmt.Fprintf(&b, "//   medium p >= %.4f (precision >= %.2f, FPR <= %.1f %%): %s\n", m.Medium, credMedPrecision, 100*credMedFPR, st.med)
 	fmt.Fprintf(&b, "//   low    p >= %.4f (precision >= %.2f): %s\n", m.Low, credLowPrecision, st.low)
-	b.WriteString("var credentialModel = CredentialModel{\n\tWeights: []float64{\n")
-	for i, n := range secrets.CredentialFeatureNames() {
-		fmt.Fprintf(&b, "\t\t%.4f, // %s\n", m.Weights[i], n)
+	if st.bare != nil && m.Bare != nil {
+		bs := st.bare
+		fmt.Fprintf(&b, "//\n// Bare: the prefixed tier's model (tokens with no name; %d rows with\n// candidates, %d candidates; -bare-fpr %g), its thresholds picked alike:\n", bs.rows, bs.samples, bareHighFPR)
+		fmt.Fprintf(&b, "//   high   p >= %.4f: %s\n", m.Bare.High, bs.high)
+		fmt.Fprintf(&b, "//   medium p >= %.4f: %s\n", m.Bare.Medium, bs.med)
+		fmt.Fprintf(&b, "//   low    p >= %.4f: %s\n", m.Bare.Low, bs.low)
 	}
-	fmt.Fprintf(&b, "\t},\n\tHigh: %.4f, Medium: %.4f, Low: %.4f,\n}\n", m.High, m.Medium, m.Low)
+	b.WriteString("var credentialModel = CredentialModel{\n")
+	writeWeights := func(m secrets.CredentialModel) {
+		b.WriteString("\tWeights: []float64{\n")
+		for i, n := range secrets.CredentialFeatureNames() {
+			fmt.Fprintf(&b, "\t\t%.4f, // %s\n", m.Weights[i], n)
+		}
+		fmt.Fprintf(&b, "\t},\n\tHigh: %.4f, Medium: %.4f, Low: %.4f,\n", m.High, m.Medium, m.Low)
+	}
+	writeWeights(m)
+	if m.Bare != nil {
+		b.WriteString("Bare: &CredentialModel{\n")
+		writeWeights(*m.Bare)
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n")
 	src, err := format.Source([]byte(b.String()))
 	if err != nil {
 		return err

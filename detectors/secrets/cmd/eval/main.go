@@ -63,6 +63,7 @@ func main() {
 	loso := flag.Bool("loso", true, "report leave-one-source-out scores (severity table and generic-tier model refit without each source)")
 	fitGeneric := flag.String("fit-generic", "", "fit the generic tier's model on the corpus and write it (Go source) to this file, then exit")
 	flag.Float64Var(&credHighFPR, "tier-fpr", credHighFPR, "generic tier: the largest share of training look-alikes its high threshold may block")
+	flag.Float64Var(&bareHighFPR, "bare-fpr", bareHighFPR, "prefixed tier (bare tokens): the largest share of training look-alikes its high threshold may block")
 	flag.Float64Var(&credL2, "tier-l2", credL2, "generic tier: the fit's L2 penalty")
 	flag.Float64Var(&credBalance, "tier-balance", credBalance, "generic tier: weigh each row 1/n^x, n the candidate rows of its source and label")
 	flag.BoolVar(&gradedFit, "graded-fit", gradedFit, "severity fit: measure a class on its findings at its own grade (weak values, reported one lower, left out)")
