@@ -670,10 +670,8 @@ func checkCredRead(c *call, _ *config) *hit {
 		switch c.arg(1) {
 		case "dump-keychain":
 			return hitf(c, high, "dumps the macOS keychain")
-		case "find-generic-password", "find-internet-password":
-			if hasFlag(c, "wg") {
-				return hitf(c, high, "prints a password from the macOS keychain")
-			}
+		// find-generic-password and find-internet-password: the catalogue
+		// rows macos-keychain (high) and macos-keychain-item (medium).
 		case "export":
 			return hitf(c, high, "exports keys from the macOS keychain")
 		}
@@ -705,6 +703,9 @@ func secretSource(c *call) string {
 	}
 	if cloudSecretRead(c) {
 		return "a secret from a cloud secret store"
+	}
+	if readsClipboard(c) {
+		return "the clipboard"
 	}
 	if p, s, ok := reads(c); ok && (s.sev >= medium || s.what == "the system account list") {
 		return s.what + " (" + normPath(p) + ")"

@@ -279,6 +279,23 @@ func readsStdinProgram(c *call) bool {
 		// powershell - (and -Command -) runs what is piped in.
 		args := c.args()
 		return len(args) > 0 && args[len(args)-1] == "-"
+	case c.name == "osascript":
+		// osascript [-l language] [-s flags] [-i] [script|-]: no -e and no
+		// script file means the script is read from standard input.
+		args := c.args()
+		for i := 0; i < len(args); i++ {
+			switch a := args[i]; {
+			case a == "-":
+				return true
+			case a == "-e":
+				return false
+			case a == "-l" || a == "-s":
+				i++
+			case !strings.HasPrefix(a, "-"):
+				return false
+			}
+		}
+		return true
 	case isInterp(c.name):
 		if strings.HasSuffix(c.name, "awk") || c.name == "gdb" || c.name == "vim" || c.name == "vi" || c.name == "nvim" {
 			return false

@@ -227,6 +227,13 @@ var posixFlowRules = []*rule{
 		check:   checkStagedScript,
 	},
 	{
+		ID: "clipboard-staged", Class: "collection", Sev: high,
+		Msg:     "writes the clipboard into a hidden file in a temporary or shared directory (ATT&CK T1115)",
+		Must:    []string{"pbpaste >> /tmp/.c.log", "while true; do xclip -o -selection clipboard >> /Users/Shared/.k/c; sleep 3; done"},
+		MustNot: []string{"pbpaste > notes/today.md", "pbpaste >> ~/notes.md", "echo hi | pbcopy"},
+		check:   checkClipboardStaged,
+	},
+	{
 		ID: "trusted-name-plant", Class: "persistence", Sev: high,
 		Msg:     "installs a file from a temporary, shared or hidden folder under the name of a program in a bin directory (ATT&CK T1036.005)",
 		Must:    []string{"sudo ln -s /Users/Shared/.x /usr/local/bin/brew", "cp /tmp/.k /usr/local/bin/kubectl", "mv /var/tmp/.g ~/bin/git"},
@@ -1120,6 +1127,31 @@ func checkSensitiveSymlink(c *call, _ *config) *hit {
 		n := normPath(src)
 		if s, ok := sensitive(src); ok && s.sev >= high || n == "/etc/passwd" || n == "/etc/sudoers" || strings.HasPrefix(n, "/etc/sudoers.d") ||
 			strings.HasSuffix(n, "/authorized_keys") || strings.HasPrefix(n, "/etc/cron") {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// readsClipboard reports whether c prints the clipboard's contents.
+func readsClipboard(c *call) bool {
+	switch c.name {
+	case "pbpaste", "wl-paste", "get-clipboard", "gcb":
+		return true
+	case "xclip":
+		return argIn(c, "-o") || argIn(c, "-out")
+	case "xsel":
+		return !argIn(c, "-i") && !argIn(c, "--input") && !hasFlag(c, "i", "--input")
+	}
+	return false
+}
+
+func checkClipboardStaged(c *call, _ *config) *hit {
+	if !readsClipboard(c) {
+		return nil
+	}
+	for _, r := range c.redirs {
+		if (r.op == ">" || r.op == ">>") && stagedHidden(r.target) {
 			return c.rule()
 		}
 	}

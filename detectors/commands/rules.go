@@ -300,7 +300,6 @@ var rules = []*rule{
 			"tar czf keys.tgz ~/.ssh",
 			"cat /proc/1/environ",
 			"security dump-keychain -d login.keychain",
-			"security find-generic-password -s github -w",
 		},
 		MustNot: []string{
 			"cat ~/.ssh/id_ed25519.pub",

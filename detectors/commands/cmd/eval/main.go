@@ -79,7 +79,7 @@ func (r row) tag() string {
 }
 
 func main() {
-	corpus := flag.String("corpus", "../shared/corpus", "directory holding command.{malicious,benign}.jsonl")
+	corpus := flag.String("corpus", "../shared/corpus", "directory holding command.{malicious,benign}.jsonl, or one .jsonl file holding rows of both labels")
 	peer := flag.Bool("peer", false, "also run cc-safety-net (see install-peer.sh) on the same rows")
 	minSev := flag.String("min", "high", "lowest severity that counts as flagged")
 	show := flag.Int("show", 0, "print up to N misses and N false positives (ids and rules) to stderr")
@@ -95,8 +95,12 @@ func main() {
 		fatal(err)
 	}
 	var rows []row
-	for _, f := range []string{"command.malicious.jsonl", "command.benign.jsonl"} {
-		rs, err := load(filepath.Join(*corpus, f))
+	files := []string{filepath.Join(*corpus, "command.malicious.jsonl"), filepath.Join(*corpus, "command.benign.jsonl")}
+	if strings.HasSuffix(*corpus, ".jsonl") {
+		files = []string{*corpus} // one breadth file holding both labels
+	}
+	for _, f := range files {
+		rs, err := load(f)
 		if err != nil {
 			fatal(err)
 		}
