@@ -987,7 +987,7 @@ func checkUpload(c *call, cfg *config) *hit {
 	// request-capture service) or what goes (secrets are exfil-secrets'
 	// job; a whole home or system directory, or a file staged in a
 	// temporary folder, where collected data is packed, are this rule's).
-	if namedHTTPS(us) && !anyDropHost(us) && !inTemp(f) {
+	if (namedHTTPS(us) || namedFileServer(us)) && !anyDropHost(us) && !inTemp(f) {
 		if what, _ := rootTarget(f); what == "" {
 			return hitf(c, medium, "uploads the local file "+baseName(f)+" to "+urlHost(us[0])+" with "+c.name)
 		}
@@ -2738,6 +2738,21 @@ func pipedFiles(c *call) string {
 
 // namedHTTPS reports whether every URL is https:// to a host name (not a
 // bare address), and there is at least one.
+// namedFileServer reports URLs that all name a file-transfer server
+// (ftp://, ftps://, sftp://) by a host name, not an address: publishing a
+// file to a named FTP site is how sites and mirrors are updated.
+func namedFileServer(us []string) bool {
+	for _, u := range us {
+		l := lower(strings.Trim(u, "\"'"))
+		h := urlHost(u)
+		if !strings.HasPrefix(l, "ftp://") && !strings.HasPrefix(l, "ftps://") && !strings.HasPrefix(l, "sftp://") || isIPHost(h) ||
+			!strings.Contains(h, ".") || strings.Trim(lower(h), "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
+			return false
+		}
+	}
+	return len(us) > 0
+}
+
 func namedHTTPS(us []string) bool {
 	for _, u := range us {
 		if !strings.HasPrefix(lower(strings.Trim(u, "\"'")), "https://") || isIPHost(urlHost(u)) {

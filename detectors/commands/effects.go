@@ -76,7 +76,7 @@ var effectRules = []*rule{
 		ID: "evasion-more", Class: "defense evasion", Sev: high,
 		Msg: "hides activity from the system's owner",
 		Must: []string{
-			"sudo date -s '2021-01-01 00:00:00'",
+			"date -s '2021-01-01 00:00:00' && touch app.py && date -s \"$NOW\"",
 			"timedatectl set-time '2021-01-01 00:00'",
 			"T=$(stat -c %Y app.py); echo x >> app.py; touch -d @$T app.py",
 			"mount -o remount,rw,hidepid=2 /proc",
@@ -382,20 +382,29 @@ var invisibleRe = regexp.MustCompile("[\u200b\u200c\u200d\u2060\ufeff\u202e\u202
 func checkEvasionMore(c *call, _ *config) *hit {
 	switch c.name {
 	case "date":
+		// Setting the clock is dual-use (a machine without time sync, a
+		// test of expiry): medium. Timestamps forged file by file are
+		// the touch cases below, which stay high.
 		if hasFlag(c, "s", "--set") {
-			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+			if stampsAfterClock(c) {
+				return hitf(c, 0, "sets the system clock around touching files (forges their timestamps)")
+			}
+			return hitf(c, medium, "changes the system clock (forges timestamps of logs and files)")
 		}
 		// date MMDDhhmm[[CC]YY][.ss] sets the clock too (POSIX date's operand).
 		if ops := operands(c, "-d -f -r -I --date --file --reference"); len(ops) == 1 && dateSetRe.MatchString(ops[0]) {
-			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+			if stampsAfterClock(c) {
+				return hitf(c, 0, "sets the system clock around touching files (forges their timestamps)")
+			}
+			return hitf(c, medium, "changes the system clock (forges timestamps of logs and files)")
 		}
 	case "timedatectl":
 		if argIn(c, "set-time") {
-			return hitf(c, 0, "changes the system clock (forges timestamps of logs and files)")
+			return hitf(c, medium, "changes the system clock (forges timestamps of logs and files)")
 		}
 	case "hwclock":
 		if hasFlag(c, "", "--set") {
-			return hitf(c, 0, "changes the hardware clock")
+			return hitf(c, medium, "changes the hardware clock")
 		}
 	case "touch":
 		for i, a := range c.argv {
@@ -1071,4 +1080,15 @@ func checkCodeHTTPUpload(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+// stampsAfterClock reports a clock change followed, in the same script, by
+// touch or by setting the clock again (set, stamp, restore).
+func stampsAfterClock(c *call) bool {
+	for _, o := range c.later() {
+		if o.name == "touch" || o.name == "date" && (hasFlag(o, "s", "--set") || len(o.argv) == 2 && !strings.HasPrefix(o.arg(1), "+")) {
+			return true
+		}
+	}
+	return false
 }

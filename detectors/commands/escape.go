@@ -39,6 +39,11 @@ func checkShellEscape(c *call, _ *config) *hit {
 			if noEscapeWrappers[last] || isShell(last) && c.via == "-c" {
 				return nil
 			}
+			if last == "env" && !strings.Contains(shellFlags(c.argv), "p") && envCleared(c) {
+				// env -i bash --norc: a shell started from an empty
+				// environment, the idiom for checking a clean setup.
+				return hitf(c, medium, "starts an interactive shell from an empty environment (env -i)")
+			}
 			return hitf(c, 0, "makes "+last+" start an interactive shell (a shell escape: an agent's tool call has no terminal)")
 		}
 		fl := shellFlags(c.argv)
@@ -216,4 +221,20 @@ func shellPathMatches(a string) [][]int {
 		pos = next
 	}
 	return out
+}
+
+// envCleared reports whether the env that runs c empties the environment
+// first (env -i, env -, env --ignore-environment).
+func envCleared(c *call) bool {
+	for _, p := range c.a.calls {
+		if p.name != "env" {
+			continue
+		}
+		for _, in := range p.inners {
+			if in == c {
+				return argIn(p, "-", "--ignore-environment") || hasFlag(p, "i")
+			}
+		}
+	}
+	return false
 }
