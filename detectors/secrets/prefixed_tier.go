@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"hash/crc32"
 	"strings"
 
 	"github.com/picketsec/picket/sdk"
@@ -212,4 +213,24 @@ func lowerShort(w string) string {
 		}
 	}
 	return w
+}
+
+// crcSuffixed reports a token whose last part ends in the base-62 CRC32
+// of the rest of that part (six characters), the checksum GitHub
+// published for its tokens and other vendors adopted: a random body
+// carries one by chance once in 62^6 (5.7e10). Such a token is graded
+// high whatever the model's score.
+func crcSuffixed(v string) bool {
+	i := strings.LastIndexAny(v, "_-")
+	last := v[i+1:]
+	if len(last) < 22 {
+		return false
+	}
+	for k := 0; k < len(last); k++ {
+		if !isAlnum(last[k]) {
+			return false
+		}
+	}
+	body := last[:len(last)-6]
+	return base62Pad(crc32.ChecksumIEEE([]byte(body)), 6) == last[len(last)-6:]
 }

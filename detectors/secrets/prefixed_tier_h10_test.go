@@ -54,3 +54,24 @@ func TestPrefixedTierYields(t *testing.T) {
 		t.Fatalf("findings %v", rulesOf(fs))
 	}
 }
+
+// TestPrefixedTierChecksum: a bare token whose last part carries the
+// base-62 CRC32 of the rest (GitHub's scheme, a vendor prefix picket has
+// no rule for) blocks; the same token with its checksum broken is graded
+// by the model alone.
+func TestPrefixedTierChecksum(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	tok := expandExample("qzvk_{ghcrc:30}", "h10-crc")
+	if !crcSuffixed(tok) {
+		t.Fatalf("%s: checksum not read", tok[:8])
+	}
+	fs := detect(t, d, sdk.Item{Text: "deploy with " + tok})
+	if len(fs) != 1 || fs[0].Rule != "prefixed-token" || fs[0].Severity < sdk.SeverityHigh || fs[0].Confidence != 0.99 {
+		t.Fatalf("findings %v", rulesOf(fs))
+	}
+	broken := tok[:len(tok)-1] + string("ab"[(tok[len(tok)-1]&1)])
+	if crcSuffixed(broken) {
+		t.Errorf("broken checksum read as valid")
+	}
+}
