@@ -196,7 +196,9 @@ func (e *engine) bareWindows(text string, wins []window) []window {
 		}
 		// The regex's body takes at most 200 bytes: a longer run is no
 		// candidate (a blob, or a token another rule knows).
-		if end-s >= 20 && end-k <= 201 && !bareIDPrefixes[lowerShort(text[s:k])] {
+		// The shape checks first (the same the rule's accept applies to
+		// the run): most runs fail them, and then no regex runs.
+		if end-s >= 20 && end-k <= 201 && bareTokenOK(text, s, end) {
 			wins = append(wins, window{rule: e.bareRule, start: max(0, s-1), end: min(len(text), end+1), tight: true})
 		}
 		pos = end
