@@ -61,7 +61,7 @@ func envoyRequest(t testing.TB, c extprocv3.ExternalProcessorClient, path string
 // same message, a redaction the same rewritten body, an allow a CONTINUE.
 func TestExtProcMatchesAperture(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, "enforce", nil)
+	h := verdictHarness(t)
 	c := extprocClient(t, h.srv)
 	n := 0
 	for _, fx := range fixtures.All() {
@@ -148,7 +148,7 @@ func postJSON(t testing.TB, h *harness, path string, v any) map[string]any {
 // and the Claude Code hook endpoint, and checks the verdicts agree.
 func TestAdaptersMatchAperture(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, "enforce", nil)
+	h := verdictHarness(t)
 	blocked := 0
 	for _, p := range sameContent.prompts {
 		action, msg := apertureWith(t, h, map[string]any{"model": "m", "max_tokens": 10,

@@ -7,9 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/picketsec/picket/config"
 	"github.com/picketsec/picket/host/audit"
 	"github.com/picketsec/picket/host/internal/fixtures"
 )
@@ -20,11 +18,7 @@ import (
 // asynchronous ones.
 func TestFixtureVerdicts(t *testing.T) {
 	t.Parallel()
-	// Verdicts, not latency: a detector still running at the budget fails
-	// open, and under the race detector on a loaded machine the large-log
-	// fixtures take longer than the shipped 250 ms (CI once answered allow
-	// for a token at the end of a large log that way).
-	h := configHarness(t, t.TempDir(), "enforce", nil, func(c *config.Config) { c.Budget = time.Minute })
+	h := verdictHarness(t)
 	q := h.store.(audit.Querier)
 	for _, fx := range fixtures.All() {
 		rec := h.post(fx.Body)

@@ -53,6 +53,16 @@ func openHarness(t *testing.T, dir, mode string, detectors []config.Detector) *h
 	return configHarness(t, dir, mode, detectors, nil)
 }
 
+// verdictHarness is a server in enforce mode with the default detectors
+// for tests that compare verdicts, not latency: a detector still running at
+// the budget fails open, and under the race detector on a loaded machine
+// the large fixtures take longer than the shipped 250 ms (CI once answered
+// allow for a token at the end of a large log that way).
+func verdictHarness(t *testing.T) *harness {
+	t.Helper()
+	return configHarness(t, t.TempDir(), "enforce", nil, func(c *config.Config) { c.Budget = time.Minute })
+}
+
 // configHarness is openHarness with a last say on the config before the
 // engine loads it.
 func configHarness(t *testing.T, dir, mode string, detectors []config.Detector, edit func(*config.Config)) *harness {

@@ -479,6 +479,9 @@ func TestSyslogTLSOutageLosesNothing(t *testing.T) {
 	waitFor(t, "retries while the receiver is down", func() bool { st := s.Stats(); return st.Retries >= 3 && st.Depth == n })
 	r.start()
 	waitFor(t, "the spool to drain", func() bool { return s.Stats().Depth == 0 })
+	// The spool is empty once the last frame is written to the socket; the
+	// receiver may still be reading it. A frame that never arrives fails here.
+	waitFor(t, "the receiver to read every frame", func() bool { return len(r.messages()) >= n+1 })
 	var ids []string
 	for _, m := range r.messages() {
 		checkSyslog(t, m)
