@@ -105,6 +105,33 @@ func bareTokenOK(text string, start, end int) bool {
 	return 2*ascendingCover(body) < len(body) && !interleavedWalk(body)
 }
 
+// codeIdentifier reports a body that reads as a code identifier or a
+// name (Get-DhcpServerv4Lease, GLC_StateBeginUnderwaterAliasModelCaustics,
+// about_Remote_Troubleshooting, BGE-Multilingual-Gemma2) rather than a
+// machine-made token: its letters come in word-length runs (four or more
+// letters per run on average, runs split at digits, joiners and
+// lower-to-upper case changes), they cost at most 4.5 bits per letter
+// under the letter-trigram model (random letters cost more: measured on
+// the corpus's bare tokens, every credential's body costs 3.6 or more
+// with runs of under three letters, or 4.9 or more), and it holds at
+// most three digits. The named candidates' wordy check misses these
+// because most of their words are no dictionary word (Dhcp, Caustics).
+// Applied in acceptCredential after the fit's features are collected.
+func codeIdentifier(body string) bool {
+	digits := 0
+	for i := 0; i < len(body); i++ {
+		if body[i] >= '0' && body[i] <= '9' {
+			if digits++; digits > 3 {
+				return false
+			}
+		}
+	}
+	runs := 0
+	letterRuns(body, func([]byte) { runs++ })
+	bits, letters := lmBits(body)
+	return runs > 0 && letters >= 4*runs && bits <= 4.5
+}
+
 // isHexRun reports a run of hex digits holding a digit.
 func isHexRun(s string) bool {
 	d := false
@@ -140,7 +167,8 @@ func prefixedTokenRule() *Rule {
 		Regex:    `\b[A-Za-z][A-Za-z0-9]{1,7}[_-][A-Za-z0-9_-]{16,200}`,
 		Examples: s("{lc:3}_{an:36}", "export X={lc:4}_v1_{an:40}", `"{al:5}-{an:48}"`, "Authorization: Bearer {lc:3}_live_{an:32}"),
 		NonExamples: s("toolu_01{an:22}", "msg_01{an:22}", "chatcmpl-{an:29}", "sha256-{an:43}", "https://example.com/abc_{an:32}",
-			"get_user_profile_settings_handler", "use_TheLongIdentifierName", "pk_live_{an:24}")}
+			"get_user_profile_settings_handler", "use_TheLongIdentifierName", "pk_live_{an:24}", "Get-NetAdapterAdvancedProperty",
+			"Enable-PSRemotingSessionTrace", "about_Preference_Variables", "Map_String_ExcelSheetDataV2Scalar")}
 }
 
 // hasUUIDParts reports five consecutive parts of a UUID's shape

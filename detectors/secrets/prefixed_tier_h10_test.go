@@ -75,3 +75,26 @@ func TestPrefixedTierChecksum(t *testing.T) {
 		t.Errorf("broken checksum read as valid")
 	}
 }
+
+// TestCodeIdentifier: bodies of code identifiers and names (PowerShell
+// cmdlets, help topics, CamelCase types) are no tokens; machine-made
+// bodies, hex or base62, are. Values written for this test.
+func TestCodeIdentifier(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]bool{
+		"NetAdapterAdvancedProperty":       true,
+		"PSRemotingSessionTrace":           true,
+		"Preference_Variables":             true,
+		"String_ExcelSheetDataV2Scalar":    true,
+		"Multilingual-Model3":              true,
+		"q7Kd2LmZx9VbN4wR8tYp3sHf":         false,
+		"w4k9rt2xq8mp3vz7hn6cj5bd":         false,
+		"9f2c4e1a7b3d5f8e0c6a4b2d9e7f1a3c": false,
+		"LIKkyxJxUHIqNKxAvFrTctmOfOe":      false,
+	} {
+		if got := codeIdentifier(body); got != want {
+			b, _ := lmBits(body)
+			t.Errorf("codeIdentifier(%q) = %v, want %v (%.2f bits)", body, got, want, b)
+		}
+	}
+}

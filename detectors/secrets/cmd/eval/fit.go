@@ -251,6 +251,9 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 		}
 		tot.tp, tot.fn, tot.fp, tot.tn = tot.tp+s.tp, tot.fn+s.fn, tot.fp+s.fp, tot.tn+s.tn
 		line := fmt.Sprintf("  %-22s tier high>=%.3f", src, cm.High)
+		if cm.Bare != nil {
+			line += fmt.Sprintf(" bare high>=%.3f", cm.Bare.High)
+		}
 		if n := s.tp + s.fn; n > 0 {
 			rc := ratio(s.tp, n)
 			line += fmt.Sprintf(" recall %6.2f%% (%d/%d)", 100*rc, s.tp, n)

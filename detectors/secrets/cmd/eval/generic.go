@@ -37,6 +37,9 @@ var credHighFPR = 0.007
 // credL2 is the fit's L2 penalty (-tier-l2).
 var credL2 = 0.0001
 
+// bareL2 is the L2 penalty of the prefixed tier's fit (-bare-l2).
+var bareL2 = 0.0001
+
 // credBalance evens out the sources in the fit: a row weighs
 // 1/n^credBalance, n the rows of its source and label with candidates, so
 // that the largest source does not set the model alone (-tier-balance).
@@ -78,8 +81,8 @@ var bareHighFPR = 0.001
 // exclude: the named candidates' and the bare tokens' (the feature bare
 // tells them apart), each with its own thresholds.
 func fitCred(rows []row, feats [][][]float64, skip func(row) bool) (secrets.CredentialModel, credFitStats) {
-	named, st := fitCredKind(rows, kindFeats(feats, false), skip, credHighFPR)
-	bare, bst := fitCredKind(rows, kindFeats(feats, true), skip, bareHighFPR)
+	named, st := fitCredKind(rows, kindFeats(feats, false), skip, credHighFPR, credL2)
+	bare, bst := fitCredKind(rows, kindFeats(feats, true), skip, bareHighFPR, bareL2)
 	named.Bare = &bare
 	st.bare = &bst
 	return named, st
@@ -99,7 +102,7 @@ func kindFeats(feats [][][]float64, bare bool) [][][]float64 {
 }
 
 // fitCredKind fits one model on the rows skip does not exclude.
-func fitCredKind(rows []row, feats [][][]float64, skip func(row) bool, highFPR float64) (secrets.CredentialModel, credFitStats) {
+func fitCredKind(rows []row, feats [][][]float64, skip func(row) bool, highFPR, l2 float64) (secrets.CredentialModel, credFitStats) {
 	var xs [][]float64
 	var ys, ws []float64
 	var st credFitStats
@@ -164,7 +167,7 @@ func fitCredKind(rows []row, feats [][][]float64, skip func(row) bool, highFPR f
 		for k := range w {
 			reg := 0.0
 			if k > 0 {
-				reg = credL2 * w[k]
+				reg = l2 * w[k]
 			}
 			w[k] -= credRate * (g[k]/wsum + reg)
 		}
