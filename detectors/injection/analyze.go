@@ -237,6 +237,9 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			h.fixed = h.sig.Direct * quotedShare
 		}
 	}
+	if untrusted {
+		judgeAsks(b, hits)
+	}
 	hits = dropRestated(hits, untrusted)
 	if untrusted && depth == 0 {
 		if h, ok := offTopicQuestion(b); ok {

@@ -403,7 +403,7 @@ func (d *Detector) windowFinding(it *sdk.Item, sp speaker, a *analysis, w *windo
 		wt := h.weight(sp.untrusted)
 		if !seen[h.id()] {
 			seen[h.id()] = true
-			sigs = append(sigs, fmt.Sprintf("%s %.2f", h.id(), wt))
+			sigs = append(sigs, fmt.Sprintf("%s %.2f%s", h.id(), wt, h.askNote()))
 		}
 		if wt > topW {
 			top, topW = h, wt
@@ -415,6 +415,9 @@ func (d *Detector) windowFinding(it *sdk.Item, sp speaker, a *analysis, w *windo
 	ns, ne := w.start, w.end
 	if top != nil && (topW >= 0.5 || topW >= w.model) {
 		rule, class, desc = top.id(), top.class(), top.desc()
+		if top.ask == askHostile {
+			desc += ", asking it " + top.askWhat
+		}
 		ns, ne = top.start, top.end
 	}
 	msg := fmt.Sprintf("possible prompt injection in %s: %s", sp.name, desc)

@@ -41,8 +41,9 @@ func main() {
 	losoFlag := flag.Bool("loso", true, "leave one repository out: train without it, test on it")
 	requests := flag.Int("requests", 1000, "benign agent requests of each kind to score whole")
 	repo := flag.String("repo", ".", "this repository's checkout (held-back files for agent requests; files at the pinned commit for training)")
+	verbose := flag.String("v", "", "write every leave-one-source-out miss and false positive of the shipped variant (group, source, kind, score, signals, the row's start) to this file")
 	flag.Parse()
-	o := options{dir: *dir, extra: *extra, peer: *peer, peerDir: *peerDir, cross: *cross, policy: *policy, loso: *losoFlag, requests: *requests, repo: *repo}
+	o := options{dir: *dir, extra: *extra, peer: *peer, peerDir: *peerDir, cross: *cross, policy: *policy, loso: *losoFlag, requests: *requests, repo: *repo, verbose: *verbose}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		os.Exit(1)
@@ -65,6 +66,7 @@ func kindOf(r *corpus.Row) sdk.Kind {
 
 type options struct {
 	dir, extra, peerDir, repo string
+	verbose                   string // -v: file for the held-out misses and false positives
 	peer, cross, policy, loso bool
 	requests                  int
 }
@@ -172,7 +174,7 @@ func run(o options) error {
 			}
 		}
 		fmt.Println()
-		if err := loso(os.Stdout, rows, ex, agent); err != nil {
+		if err := loso(os.Stdout, rows, ex, agent, o.verbose); err != nil {
 			return err
 		}
 	}

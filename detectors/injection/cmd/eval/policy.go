@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -299,8 +300,18 @@ func (c *composer) request(int) []sdk.Item {
 // the previous model (no combiner), side by side. It prints recall / FPR
 // per held-out source, the worst ones, and the thresholds per speaker that
 // the held-out scores support.
-func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
+func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row, verbose string) error {
 	ctx := context.Background()
+	var vw *bufio.Writer
+	if verbose != "" {
+		f, err := os.Create(verbose)
+		if err != nil {
+			return fmt.Errorf("eval: -v: %w", err)
+		}
+		defer f.Close()
+		vw = bufio.NewWriter(f)
+		defer vw.Flush()
+	}
 	held, err := stacking.Folds(ctx, rows, extra, agent, os.Stderr)
 	if err != nil {
 		return err
@@ -342,6 +353,20 @@ func loso(w io.Writer, rows []*corpus.Row, extra, agent []*corpus.Row) error {
 			flag := false
 			for _, f := range fs {
 				flag = flag || f.Severity >= sdk.SeverityHigh
+			}
+			if vw != nil && stacked && flag != r.Malicious {
+				what, why := "miss", ""
+				if flag {
+					what = "fp"
+				}
+				if len(fs) > 0 {
+					why = fs[0].Message
+				}
+				text := r.Text
+				if len(text) > 600 {
+					text = text[:600]
+				}
+				fmt.Fprintf(vw, "%s\t%s\t%s\t%s\t%s\t%q\n", what, h.Group, r.SourceTag(), k, why, text)
 			}
 			if !corpus.Trainable(r) {
 				tables.Add(r.SourceTag(), r.Malicious, flag)
