@@ -276,6 +276,20 @@ var posixFlowRules = []*rule{
 		},
 		check: checkCloudSecretsHarvest,
 	},
+	{
+		ID: "aws-assumed-role-iam-write", Class: "privilege escalation", Sev: high,
+		Msg: "takes a role's credentials from sts assume-role and uses them to grant access or make keys, logins or policies in IAM (ATT&CK T1078.004, T1098)",
+		Must: []string{
+			"creds=$(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ops --role-session-name x --query Credentials --output json); export AWS_ACCESS_KEY_ID=$(echo $creds | jq -r .AccessKeyId) AWS_SECRET_ACCESS_KEY=$(echo $creds | jq -r .SecretAccessKey) AWS_SESSION_TOKEN=$(echo $creds | jq -r .SessionToken); aws iam create-access-key --user-name ops",
+			"eval $(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/dev --role-session-name s | jq -r '.Credentials | \"export AWS_ACCESS_KEY_ID=\\(.AccessKeyId) AWS_SECRET_ACCESS_KEY=\\(.SecretAccessKey) AWS_SESSION_TOKEN=\\(.SessionToken)\"'); aws iam attach-user-policy --user-name dev --policy-arn arn:aws:iam::123456789012:policy/extra",
+		},
+		MustNot: []string{
+			"creds=$(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/deploy --role-session-name ci); aws s3 ls",
+			"aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ops --role-session-name x; aws iam list-users",
+			"aws iam attach-role-policy --role-name lambda-exec --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+		},
+		check: checkAssumedRoleIAMWrite,
+	},
 }
 
 func init() { rules = append(rules, posixFlowRules...) }
@@ -1156,4 +1170,57 @@ func checkClipboardStaged(c *call, _ *config) *hit {
 		}
 	}
 	return nil
+}
+
+// iamWrites are the IAM calls that grant access or make credentials: the
+// step a pivot takes once it holds a role's session.
+var iamWrites = [][]string{
+	{"iam", "create-access-key"}, {"iam", "create-login-profile"}, {"iam", "update-login-profile"},
+	{"iam", "attach-user-policy"}, {"iam", "attach-role-policy"}, {"iam", "attach-group-policy"},
+	{"iam", "put-user-policy"}, {"iam", "put-role-policy"}, {"iam", "put-group-policy"},
+	{"iam", "create-policy-version"}, {"iam", "set-default-policy-version"}, {"iam", "add-user-to-group"},
+	{"iam", "update-assume-role-policy"}, {"iam", "create-user"}, {"iam", "create-service-specific-credential"},
+	{"iam", "upload-ssh-public-key"}, {"iam", "delete-user-permissions-boundary"}, {"iam", "delete-role-permissions-boundary"},
+}
+
+// checkAssumedRoleIAMWrite: an IAM write in a script that captured the
+// credentials sts assume-role printed (into variables, through jq or eval,
+// or as AWS_SESSION_TOKEN). Each step alone is everyday work (medium at
+// most); a session borrowed and then spent on access of its own is the
+// pivot of cloud privilege escalation walkthroughs. Pipelines that assume
+// a role to deploy use the session for deploys, not for IAM.
+func checkAssumedRoleIAMWrite(c *call, _ *config) *hit {
+	if c.name != "aws" || !hasWords(c, iamWrites) {
+		return nil
+	}
+	for _, o := range c.a.calls {
+		if o == c || o.name != "aws" || !hasWords(o, [][]string{{"sts", "assume-role"}, {"sts", "assume-role-with-web-identity"}, {"sts", "get-federation-token"}}) {
+			continue
+		}
+		if assumedCaptured(o) {
+			return c.rule()
+		}
+	}
+	return nil
+}
+
+// assumedCaptured reports whether what the sts call prints is kept: it is
+// piped on, run inside $(…) or backticks, or the script sets a session
+// token.
+func assumedCaptured(o *call) bool {
+	if o.next != nil {
+		return true
+	}
+	t := o.a.text
+	if o.start >= 2 && o.start <= len(t) && (t[o.start-2:o.start] == "$(" || t[o.start-1] == '`') {
+		return true
+	}
+	for _, p := range o.a.calls {
+		for _, s := range p.substs {
+			if s == o {
+				return true
+			}
+		}
+	}
+	return strings.Contains(strings.ToLower(t), "aws_session_token")
 }
