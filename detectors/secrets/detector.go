@@ -762,6 +762,9 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 			return false
 		}
 	}
+	if notWorkingName(key) {
+		return false // invalidToken, fakeApiKey, nonMatchingSecret: a test's wrong value
+	}
 	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") ||
 		strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") || strings.Contains(k, "->get") {
 		return false
@@ -846,7 +849,7 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 			digits++
 		}
 	}
-	if digits == len(v) {
+	if digits == len(v) || (!isPassword && digitBody(v)) {
 		return false
 	}
 	if isPassword {
@@ -868,6 +871,45 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 		return false
 	}
 	return true
+}
+
+// digitBody reports a value of digits and joiners after at most a short
+// letter prefix (xoxp-1234567890, 12345678-1234-1234-1234-123456789012,
+// sk_0000…): like an all-digit value, a phone number, an id or a counting
+// walk as often as a key.
+func digitBody(v string) bool {
+	i := 0
+	if j := strings.IndexAny(v, "-_"); j > 0 && j <= 8 && isLetter(v[0]) {
+		i = j + 1
+	}
+	digits := 0
+	for ; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' || c == '_' || c == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 8
+}
+
+// notWorkingNames are name parts that say the value assigned is not a
+// working credential: a test's or a document's wrong value.
+var notWorkingNames = map[string]bool{"invalid": true, "fake": true, "dummy": true, "bogus": true, "wrong": true, "bad": true,
+	"revoked": true, "expired": true, "nonmatching": true, "mismatched": true}
+
+// notWorkingName reports a name with such a part (invalidToken,
+// FAKE_API_KEY, nonMatchingToken: non and matching are joined).
+func notWorkingName(key string) bool {
+	parts := nameParts(key)
+	for i, p := range parts {
+		if notWorkingNames[p] || ((p == "non" || p == "not") && i+1 < len(parts) && strings.HasPrefix(parts[i+1], "match")) {
+			return true
+		}
+	}
+	return false
 }
 
 // allowed applies the configured allowlists and the built-in lock-file

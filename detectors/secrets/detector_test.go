@@ -166,7 +166,9 @@ func TestDecoded(t *testing.T) {
 		"unicode escapes":   {`"t": "` + strings.ReplaceAll(slack, "-", `\u002d`) + `"`, "slack-bot-token", strings.ReplaceAll(slack, "-", `\u002d`)},
 		"base64 of escaped": {"x " + base64.StdEncoding.EncodeToString([]byte(`{"k":"`+strings.ReplaceAll(pem, "\n", `\n`)+`"}`)) + " y", "private-key", ""},
 		// JSON in an HTML attribute, as a fetched page carries it.
-		"html references": {`<div data-config="{&quot;apiSecret&quot;: &quot;` + cred + `&quot;}">`, "generic-credential", cred},
+		// Either generic rule may win the span: which depends on the
+		// fitted grades, not on the decoding.
+		"html references": {`<div data-config="{&quot;apiSecret&quot;: &quot;` + cred + `&quot;}">`, "generic-credential|generic-api-key", cred},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -174,8 +176,10 @@ func TestDecoded(t *testing.T) {
 			fs := detect(t, d, sdk.Item{Text: c.text})
 			var got *sdk.Finding
 			for i := range fs {
-				if fs[i].Rule == c.rule {
-					got = &fs[i]
+				for _, r := range strings.Split(c.rule, "|") {
+					if fs[i].Rule == r {
+						got = &fs[i]
+					}
 				}
 			}
 			if got == nil {

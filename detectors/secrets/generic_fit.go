@@ -2,88 +2,88 @@
 
 package secrets
 
-// credentialModel: the generic tier's scorer, fitted on 20348 corpus rows
+// credentialModel: the generic tier's scorer, fitted (Newton's method to convergence) on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2155 rows with candidates, 2624 candidates; -tier-fpr 0.007,
-// -tier-balance 0.6, -tier-l2 0.0001).
+// other families; 2149 rows with candidates, 2618 candidates; -tier-fpr 0.007,
+// -tier-balance 0.6, -tier-l2 0.0001, -bare-l2 0.0001, -tier-floor 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6775 (precision >= 0.97, FPR <= 0.7 %): precision  99.25%  recall  62.20%  FPR  0.69%  (tp 1845 fn 1121 fp 14 tn 2013)
-//	medium p >= 0.3353 (precision >= 0.85, FPR <= 2.0 %): precision  98.04%  recall  67.50%  FPR  1.97%  (tp 2002 fn 964 fp 40 tn 1987)
-//	low    p >= 0.0062 (precision >= 0.60): precision  96.81%  recall  69.52%  FPR  3.35%  (tp 2062 fn 904 fp 68 tn 1959)
+//	high   p >= 0.6603 (precision >= 0.97, FPR <= 0.7 %): precision  99.26%  recall  63.49%  FPR  0.69%  (tp 1883 fn 1083 fp 14 tn 2013)
+//	medium p >= 0.2373 (precision >= 0.85, FPR <= 2.0 %): precision  98.07%  recall  68.48%  FPR  1.97%  (tp 2031 fn 935 fp 40 tn 1987)
+//	low    p >= 0.0058 (precision >= 0.60): precision  96.99%  recall  69.45%  FPR  3.16%  (tp 2060 fn 906 fp 64 tn 1963)
 //
 // Bare: the prefixed tier's model (tokens with no name; 572 rows with
 // candidates, 592 candidates; -bare-fpr 0.001), its thresholds picked alike:
 //
-//	high   p >= 0.9106: precision  99.67%  recall  10.28%  FPR  0.05%  (tp 305 fn 2661 fp 1 tn 2026)
-//	medium p >= 0.0077: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
-//	low    p >= 0.0077: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
+//	high   p >= 0.9149: precision  99.68%  recall  10.38%  FPR  0.05%  (tp 308 fn 2658 fp 1 tn 2026)
+//	medium p >= 0.0060: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
+//	low    p >= 0.0060: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-6.9594, // bias
-		2.8726,  // len
-		6.2817,  // loglen
-		2.9174,  // entropy
-		-3.1330, // entropy_ratio
-		-1.6068, // classes
-		2.4182,  // digit_share
-		1.2478,  // upper_share
-		-4.0555, // other_share
-		3.4433,  // lm_bits
-		-2.2465, // few_letters
-		0.5876,  // word_cover
-		0.4636,  // hex
-		-0.5663, // uuid
-		-2.5191, // walk
-		0.5638,  // provider
-		1.1416,  // brand
-		1.2310,  // strong_name
-		-0.7353, // quoted
-		-2.0919, // sep_assign
-		-1.1493, // sep_space
-		-0.5917, // sep_glued
-		-0.8163, // prefixed
-		-1.2600, // marker
-		2.3989,  // distinct_ratio
-		1.7381,  // repeat
-		-1.9444, // no_cred_word
-		0.0000,  // bare
+		-11.2915, // bias
+		0.8612,   // len
+		9.7145,   // loglen
+		1.7919,   // entropy
+		-2.9008,  // entropy_ratio
+		-1.1901,  // classes
+		2.7990,   // digit_share
+		0.7895,   // upper_share
+		-3.3417,  // other_share
+		5.3052,   // lm_bits
+		0.5350,   // few_letters
+		0.7013,   // word_cover
+		0.5296,   // hex
+		-0.8515,  // uuid
+		-2.7490,  // walk
+		0.2345,   // provider
+		1.0837,   // brand
+		1.3705,   // strong_name
+		-0.6630,  // quoted
+		-0.8213,  // sep_assign
+		0.2865,   // sep_space
+		0.5347,   // sep_glued
+		-0.4987,  // prefixed
+		-1.1735,  // marker
+		2.5997,   // distinct_ratio
+		1.4626,   // repeat
+		-1.9630,  // no_cred_word
+		0.0000,   // bare
 	},
-	High: 0.6775, Medium: 0.3353, Low: 0.0062,
+	High: 0.6603, Medium: 0.2373, Low: 0.0058,
 	Bare: &CredentialModel{
 		Weights: []float64{
-			-4.9501, // bias
-			4.3174,  // len
-			0.0042,  // loglen
-			-0.5958, // entropy
-			-0.3119, // entropy_ratio
-			3.0163,  // classes
-			10.5485, // digit_share
-			1.1445,  // upper_share
-			-0.9905, // other_share
-			6.0161,  // lm_bits
-			0.0000,  // few_letters
-			1.1880,  // word_cover
-			0.0000,  // hex
-			0.0000,  // uuid
-			1.8426,  // walk
-			0.0000,  // provider
-			0.0000,  // brand
-			0.0000,  // strong_name
-			-0.0387, // quoted
-			0.0000,  // sep_assign
-			0.0000,  // sep_space
-			0.0000,  // sep_glued
-			-4.9122, // prefixed
-			0.3802,  // marker
-			2.1446,  // distinct_ratio
-			-1.3115, // repeat
-			0.0000,  // no_cred_word
-			-2.9636, // bare
+			-11.4238, // bias
+			4.1317,   // len
+			1.2191,   // loglen
+			-1.3194,  // entropy
+			1.1691,   // entropy_ratio
+			3.5604,   // classes
+			11.2478,  // digit_share
+			1.0439,   // upper_share
+			-0.3145,  // other_share
+			6.3736,   // lm_bits
+			0.0000,   // few_letters
+			1.6711,   // word_cover
+			0.0000,   // hex
+			0.0000,   // uuid
+			2.3454,   // walk
+			0.0000,   // provider
+			0.0000,   // brand
+			0.0000,   // strong_name
+			-0.0055,  // quoted
+			0.0000,   // sep_assign
+			0.0000,   // sep_space
+			0.0000,   // sep_glued
+			-3.9902,  // prefixed
+			0.3259,   // marker
+			2.1593,   // distinct_ratio
+			-1.1962,  // repeat
+			0.0000,   // no_cred_word
+			-0.0001,  // bare
 		},
-		High: 0.9106, Medium: 0.0077, Low: 0.0077,
+		High: 0.9149, Medium: 0.0060, Low: 0.0060,
 	},
 }

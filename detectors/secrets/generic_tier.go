@@ -579,6 +579,9 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	if len(secret) >= 12 && distinct(secret) <= 4 {
 		return match{}, false
 	}
+	if rest := text[end:]; strings.HasPrefix(rest, "...") || strings.HasPrefix(rest, "…") {
+		return match{}, false // an elided value (ops_eyJzaWdu…): shown cut short, not usable
+	}
 	run, best := 1, 1
 	for i := 1; i < len(secret); i++ {
 		if secret[i] == secret[i-1] {

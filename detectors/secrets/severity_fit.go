@@ -6,7 +6,7 @@ import "github.com/picketsec/picket/sdk"
 
 // fittedSeverity: per rule class, the severity its precision on the corpus
 // earns (rows with a finding of the class: tp malicious, fp benign; p
-// smoothed toward the tier's precision, provider 0.9950, generic 0.9610, with
+// smoothed toward the tier's precision, provider 0.9950, generic 0.9855, with
 // 5 prior rows; high at p >= 0.97, medium at p >= 0.85).
 var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
@@ -100,12 +100,12 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/age":                        sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/airtable":                   sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/alibaba":                    sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
-	"picket/android-build-config-field": sdk.SeverityMedium, // tp 1 fp 0 p 0.968
+	"picket/android-build-config-field": sdk.SeverityHigh,   // tp 1 fp 0 p 0.988
 	"picket/anthropic":                  sdk.SeverityMedium, // tp 6 fp 1 p 0.915
 	"picket/atlassian":                  sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
 	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
-	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.991
-	"picket/authorization-token":        sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
+	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.997
+	"picket/authorization-token":        sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
 	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.999
 	"picket/azure":                      sdk.SeverityHigh,   // tp 27 fp 0 p 0.999
 	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.999
@@ -118,7 +118,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/cohere":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.976
+	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
 	"picket/database-url":               sdk.SeverityHigh,   // tp 42 fp 0 p 0.999
 	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
@@ -137,10 +137,10 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/frameio":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/gcp":                        sdk.SeverityHigh,   // tp 21 fp 0 p 0.999
-	"picket/generic-api-key":            sdk.SeverityMedium, // tp 16 fp 2 p 0.905
-	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.989
-	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.976
-	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.982
+	"picket/generic-api-key":            sdk.SeverityHigh,   // tp 12 fp 0 p 0.996
+	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.996
+	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
+	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.993
 	"picket/github":                     sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
 	"picket/gitlab":                     sdk.SeverityHigh,   // tp 37 fp 0 p 0.999
 	"picket/grafana":                    sdk.SeverityHigh,   // tp 28 fp 0 p 0.999
@@ -161,8 +161,8 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/mapbox":                     sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
-	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.981
-	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.972
+	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.993
+	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.990
 	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.999
 	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
@@ -187,7 +187,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/rubygems":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/salesforce":                 sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/saucelabs":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
-	"picket/securestring-password":      sdk.SeverityMedium, // tp 1 fp 0 p 0.968
+	"picket/securestring-password":      sdk.SeverityHigh,   // tp 1 fp 0 p 0.988
 	"picket/segment":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/sendgrid":                   sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/sentry":                     sdk.SeverityHigh,   // tp 12 fp 0 p 0.999
@@ -204,7 +204,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/tavily":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/telegram":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/terraform":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
-	"picket/terraform-variable-default": sdk.SeverityMedium, // tp 1 fp 0 p 0.968
+	"picket/terraform-variable-default": sdk.SeverityHigh,   // tp 1 fp 0 p 0.988
 	"picket/thingsboard":                sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/truenas":                    sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"picket/twilio":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998

@@ -234,7 +234,7 @@ func looReport(rows []row, classes []map[string]bool, generic map[string]bool, a
 			for _, f := range fs {
 				if f.Severity >= sdk.SeverityHigh {
 					hit = true
-					rules = append(rules, f.Rule)
+					rules = append(rules, fmt.Sprintf("%s@%.2f", f.Rule, f.Confidence))
 				}
 			}
 			if looVerbose && r.Label == "benign" && hit {

@@ -65,6 +65,8 @@ func main() {
 	flag.Float64Var(&credHighFPR, "tier-fpr", credHighFPR, "generic tier: the largest share of training look-alikes its high threshold may block")
 	flag.Float64Var(&bareHighFPR, "bare-fpr", bareHighFPR, "prefixed tier (bare tokens): the largest share of training look-alikes its high threshold may block")
 	flag.Float64Var(&credL2, "tier-l2", credL2, "generic tier: the fit's L2 penalty")
+	flag.Float64Var(&credHighFloor, "tier-floor", credHighFloor, "generic and prefixed tiers: the lowest score a fitted high threshold may take")
+	flag.BoolVar(&credNewton, "newton", credNewton, "fit both tiers' models by Newton's method to convergence (false: the earlier 4,000 steps of gradient descent)")
 	flag.Float64Var(&bareL2, "bare-l2", bareL2, "prefixed tier (bare tokens): the fit's L2 penalty")
 	flag.Float64Var(&credBalance, "tier-balance", credBalance, "generic tier: weigh each row 1/n^x, n the candidate rows of its source and label")
 	flag.BoolVar(&gradedFit, "graded-fit", gradedFit, "severity fit: measure a class on its findings at its own grade (weak values, reported one lower, left out)")
