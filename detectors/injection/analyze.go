@@ -226,9 +226,9 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			continue
 		}
 		switch {
-		case untrusted && h.sig == sigAnswerIntl && foreignInEnglish(b, h.start, h.end):
+		case untrusted && h.sig == sigAnswerIntl && (foreignInEnglish(b, h.start, h.end) || foreignAround(b, h.start, h.end)):
 			// A question put to the reader in another language than
-			// the English page around it.
+			// the page (the table, the tool's output) around it.
 			h.sig = sigForeignTask
 		case !untrusted && (h.class() == ClassOverride || h.class() == ClassExtraction) && quoted(b, h.start, h.end):
 			// The user quotes an override or an extraction ask (asks

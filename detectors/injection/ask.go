@@ -55,6 +55,7 @@ var addressSignals = map[string]bool{
 	"hidden.comment_to_ai":      true,
 	"hidden.code_comment_ask":   true,
 	"override.ai_heading":       true,
+	"override.ai_must":          true,
 }
 
 // askRule is one kind of hostile ask: a pattern run on the ask's
@@ -75,7 +76,7 @@ const (
 	// reUserData is what the user said or owns.
 	reUserData = `(?:conversation|chat\s+(?:history|log|transcript)|(?:the\s+)?user'?s?\s+(?:data|messages?|files?|e-?mails?|question|request|details|history|personal\s+\w+|address|name|location)|(?:this|the\s+whole|the\s+entire)\s+(?:conversation|thread|chat|session))`
 	// reSentData is what an ask to send something sends.
-	reSentData = `(?:` + reSecretNoun + `|` + reUserData + `|it|this|them|everything|all\s+(?:of\s+)?(?:it|this)|(?:the|your|this|a)\s+(?:\w+\s+)?(?:summary|answer|reply|response|output|results?|contents?|files?|documents?|page|transcript|diff|code|source|notes?|report|copy|environment))`
+	reSentData = `(?:` + reSecretNoun + `|` + reUserData + `|it|this|them|everything|all\s+(?:of\s+)?(?:it|this)|(?:the|your|this|a)\s+(?:\w+\s+)?(?:summary|answer|reply|response|output|results?|contents?|files?|documents?|page|transcript|diff|code|source|notes?|report|copy|environment|values?|variables?|keys?|tokens?|logs?|config(?:uration)?|settings|data|history)|[a-z0-9]+_[a-z0-9_]+)`
 	// reDestination is somewhere data is sent.
 	reDestination = `(?:https?://|www\.|[\w.+-]+@[\w-]+\.[\w.]+|\bwebhook|\bgist\b|\bpastebin|\b(?:our|this|the\s+following|an?\s+external|a\s+remote|my)\s+(?:server|endpoint|url|address|api|collector|site|form|bucket|inbox|channel)\b|\bissue\s+comment|\bpublic\s+(?:issue|repo))`
 	reSendVerb    = `(?:send|sends|post|posts|upload|uploads|forward|transmit|e-?mail|exfiltrate|leak|beacon|submit|paste|attach|include|append|embed|encode|copy)`

@@ -150,3 +150,60 @@ func offTopicQuestion(b []byte) (hit, bool) {
 	}
 	return hit{}, false
 }
+
+// sigAnnouncedOffTopic is a question or task right after an announcement
+// of instructions that shares no content word with the rest of the text:
+// the announcement says a task comes, and the task has nothing to do with
+// the page.
+var sigAnnouncedOffTopic = &signal{
+	ID: "drift.announced_off_topic_task", Class: ClassTaskDrift,
+	Desc:   "an announcement of instructions is followed by a question or task that has nothing to do with the rest of the text",
+	Direct: 0.03, Untrusted: 0.8,
+}
+
+// sharesWord reports whether a content word of text[s:e] occurs
+// elsewhere in text.
+func sharesWord(text []byte, s, e int) bool {
+	if len(text) > offTopicLongest {
+		return true
+	}
+	own := map[string]int{}
+	contentWords(text[s:e], func(w string) { own[w]++ })
+	all := map[string]int{}
+	contentWords(text, func(w string) {
+		if _, ok := own[w]; ok {
+			all[w]++
+		}
+	})
+	for w, n := range own {
+		if all[w] > n {
+			return true
+		}
+	}
+	return false
+}
+
+// offTopicFollow reports whether the follow-up at text[s:e] has at least
+// two content words and none of them occurs elsewhere in text.
+func offTopicFollow(text []byte, s, e int) bool {
+	if len(text) > offTopicLongest {
+		return false
+	}
+	own := map[string]int{}
+	contentWords(text[s:e], func(w string) { own[w]++ })
+	if len(own) < 2 {
+		return false
+	}
+	all := map[string]int{}
+	contentWords(text, func(w string) {
+		if _, ok := own[w]; ok {
+			all[w]++
+		}
+	})
+	for w, n := range own {
+		if all[w] > n {
+			return false
+		}
+	}
+	return true
+}
