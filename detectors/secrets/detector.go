@@ -399,7 +399,7 @@ func (e *engine) accept(r *compiledRule, secret, key, text string, start, end in
 		// more look-alikes of 2,027. Placeholder words (example, xxxx,
 		// your_), runs of one character and the whole alphabet typed out
 		// still drop it.
-		if placeholderMarked(walkMarks.Replace(strings.ToLower(secret)), false) || (!r.NoRunCheck && placeholderRun(secret)) || alphabetTyped(secret) || documentedExamples[secret] || templateMarked(secret) {
+		if placeholderMarked(walkMarks.Replace(strings.ToLower(secret)), false) || (!r.NoRunCheck && placeholderRun(secret)) || (alphabetTyped(secret) && !r.Watermarked) || documentedExamples[secret] || templateMarked(secret) {
 			return match{}, false
 		}
 	}

@@ -44,6 +44,12 @@ type Rule struct {
 	// NoRunCheck skips the repeated-character placeholder heuristic for
 	// formats that legitimately hold runs (DER padding, fixed prefixes).
 	NoRunCheck bool
+	// Watermarked marks a format that carries a fixed mark inside the
+	// token, past a variable part (OpenAI's T3BlbkFJ, the base64 of
+	// "OpenAI"; Azure's JQQJ99): a template has no reason to carry it, so
+	// the whole alphabet typed around it is a fixture's body, and the
+	// alphabet-walk drop does not apply.
+	Watermarked bool
 	// Weak, when set, says whether an accepted secret is a well-known
 	// default or dictionary value: it is reported one severity lower.
 	Weak func(secret string) bool

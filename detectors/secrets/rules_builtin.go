@@ -15,6 +15,32 @@ const (
 
 // tok is a rule for a token whose own shape (a distinctive prefix, a fixed
 // length) identifies it.
+// watermarked marks r's format as carrying a fixed mark inside the token
+// (Rule.Watermarked) and sets its structure check.
+func watermarked(r *Rule, check func(string) (bool, bool)) *Rule {
+	r.Watermarked = true
+	if check != nil {
+		r.Check = check
+	}
+	return r
+}
+
+// otherVendorPrefixes are token prefixes of other vendors that an OpenAI
+// key's loose sk- pattern would take (Anthropic's sk-ant-, OpenRouter's
+// sk-or-).
+var otherVendorPrefixes = []string{"sk-ant-", "sk-or-"}
+
+// notOtherVendor drops an OpenAI-shaped match that starts with another
+// vendor's prefix.
+func notOtherVendor(secret string) (bool, bool) {
+	for _, p := range otherVendorPrefixes {
+		if strings.HasPrefix(secret, p) {
+			return false, false
+		}
+	}
+	return true, false
+}
+
 func tok(id, class, desc string, sev sdk.Severity, kws []string, re string, ex, non []string) *Rule {
 	return &Rule{ID: id, Class: class, Description: desc, Severity: sev, Keywords: kws, Regex: re, Examples: ex, NonExamples: non, Confidence: 0.9}
 }
@@ -148,6 +174,11 @@ func builtinRules() []*Rule {
 			Regex:       `(?i)azconfig\.io;\s*Id=[^;\s]{4,60};\s*Secret=(?-i:([A-Za-z0-9+/]{40,60}={0,2}))`,
 			Examples:    s(`Endpoint=https://demo.azconfig.io;Id=ab12-c3-s0:{an:20};Secret={b64:43}=`),
 			NonExamples: s("Endpoint=https://demo.azconfig.io;Id=x;Secret=")},
+		// Azure's 84-character keys (AI services, OpenAI, Container
+		// Registry, …) carry the mark JQQJ99 after 52 characters.
+		watermarked(floating(tok("azure-84-key", "azure", "Azure service key", high, s("jqqj99"),
+			`\b([A-Za-z0-9]{52}JQQJ99[A-Za-z0-9]{26})\b`,
+			s("AZURE_OPENAI_KEY={an:52}JQQJ99{an:26}", "{an:52}JQQJ99{an:22}ACOG"), s("{an:40}JQQJ99{an:26}", "{an:52}JQQJ99{an:10}")), 60, 40), nil),
 		floating(tok("azure-devops-pat", "azure", "Azure DevOps personal access token", high, s("azdo"),
 			`\b([A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4})\b`,
 			s("ADO_PAT={an:76}AZDO{an:4}"), s("{an:20}AZDO{an:4}")), 80, 16),
@@ -216,9 +247,10 @@ func builtinRules() []*Rule {
 		tok("sourcegraph-access-token", "sourcegraph", "Sourcegraph access token", high, s("sgp_"),
 			`\b(sgp_(?:local_|[a-fA-F0-9]{16}_)?[a-fA-F0-9]{40})\b`, s("SRC_ACCESS_TOKEN=sgp_{hex:16}_{hex:40}", "sgp_local_{hex:40}"), s("sgp_{hex:10}")),
 		// --- AI providers ---------------------------------------------------
-		floating(tok("openai-api-key", "openai", "OpenAI API key", crit, s("t3blbkfj"),
+		watermarked(floating(tok("openai-api-key", "openai", "OpenAI API key", crit, s("t3blbkfj"),
 			`\b(sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,200}T3BlbkFJ[A-Za-z0-9_\-]{20,200})(?:[^A-Za-z0-9_\-]|$)`,
-			s("OPENAI_API_KEY=sk-proj-{url:74}T3BlbkFJ{url:74}", "sk-{an:20}T3BlbkFJ{an:20}"), s("sk-proj-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx")), 220, 220),
+			s("OPENAI_API_KEY=sk-proj-{url:74}T3BlbkFJ{url:74}", "sk-{an:20}T3BlbkFJ{an:20}", "sk-svcacct-ABCDEFGHIJKLMNOPQRSTUVWXYZT3BlbkFJ{an:20}"),
+			s("sk-proj-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx", "sk-ant-{an:20}T3BlbkFJ{an:20}", "sk-or-v1-{an:20}T3BlbkFJ{an:20}")), 220, 220), notOtherVendor),
 		tok("openai-project-key", "openai", "OpenAI project or service-account key", high, s("sk-proj-", "sk-svcacct-", "sk-admin-"),
 			`\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,250})(?:[^A-Za-z0-9_\-]|$)`,
 			s("sk-proj-{url:120}"), s("sk-proj-{an:10}")),

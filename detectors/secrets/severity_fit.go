@@ -107,7 +107,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.997
 	"picket/authorization-token":        sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
 	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.999
-	"picket/azure":                      sdk.SeverityHigh,   // tp 27 fp 0 p 0.999
+	"picket/azure":                      sdk.SeverityHigh,   // tp 29 fp 0 p 0.999
 	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.999
 	"picket/bitbucket":                  sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/blynk":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
@@ -169,7 +169,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/nuget":                      sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
 	"picket/octopus":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/okta":                       sdk.SeverityLow,    // tp 2 fp 2 p 0.775
-	"picket/openai":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
+	"picket/openai":                     sdk.SeverityHigh,   // tp 11 fp 0 p 0.998
 	"picket/openrouter":                 sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/openshift":                  sdk.SeverityHigh,   // tp 5 fp 0 p 0.997
 	"picket/particle":                   sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
