@@ -44,3 +44,41 @@ func TestGenericNotCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestGenericFabricatedUnnamed: a hand-typed value (walks, the alphabet,
+// repeated blocks) under a name that names no provider alerts at medium
+// at most; the same shape under a provider's name keeps the model's
+// grade, and a machine-made value under the plain name still blocks.
+func TestGenericFabricatedUnnamed(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for _, c := range []struct {
+		text    string
+		maxHigh bool // the tier grades it high
+	}{
+		{"API_KEY=abcdef0123456789abcdef0123456789", false},
+		{"ACCESS_TOKEN=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", false},
+		{`client_secret = "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"`, false},
+		{expandExample("ACCESS_TOKEN={an:40}", "h10-fab-plain"), true},
+	} {
+		high := false
+		for _, f := range detect(t, d, sdk.Item{Text: c.text}) {
+			if f.Rule == "generic-credential" && f.Severity >= sdk.SeverityHigh {
+				high = true
+			}
+		}
+		if high != c.maxHigh {
+			t.Errorf("%q: generic-credential high %v, want %v", c.text, high, c.maxHigh)
+		}
+	}
+	for v, want := range map[string]bool{
+		"abcdef0123456789abcdef0123456789": true,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ98":     true,
+		"abc123def456ghi789jkl012":         true,
+		"xq7Kd2LmZx9VbN4wR8tYp3sHfW2e":     false,
+	} {
+		if got := fabricated(v); got != want {
+			t.Errorf("fabricated(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -467,6 +467,14 @@ func credFeatures(v string, c credContext) []float64 {
 		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v), b(c.nocred), b(c.sep == sepBare)}
 }
 
+// fabricated reports a value typed by hand rather than issued: counting
+// walks over half of it, an alphabet walk interleaved with a digit walk
+// (abc123def456…), the alphabet typed out, or one block repeated over
+// half of it (abcdef0123456789abcdef0123456789).
+func fabricated(v string) bool {
+	return 2*ascendingCover(v) >= len(v) || interleavedWalk(v) || alphabetTyped(v) || repeatShare(v) >= 0.5
+}
+
 // markerWords are words that documentation and tests put in fake keys.
 var markerWords = []string{"test", "sandbox", "short", "fake", "sample", "demo", "invalid", "mock", "dummy", "foo", "bar", "xyz", "abc"}
 
@@ -649,6 +657,13 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	case p >= model.High:
 		sev = sdk.SeverityHigh
 	case p >= model.Medium:
+		sev = sdk.SeverityMedium
+	}
+	if sev == sdk.SeverityHigh && !r.bare && !c.brand && !c.provider && fabricated(secret) {
+		// A hand-typed value under a name that names no provider
+		// (API_KEY=abcdef0123456789…) is what documentation writes: it
+		// alerts, it does not block. Under a provider's or a brand's name
+		// (rule examples, fixtures) the model's grade stands.
 		sev = sdk.SeverityMedium
 	}
 	if sev > r.Severity {
