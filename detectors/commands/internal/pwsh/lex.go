@@ -133,6 +133,8 @@ func (l *lexer) next() {
 			l.pos += 2
 			spaced = true
 			continue
+		case c == '#' && placeholderLen(s[l.pos:]) > 0:
+			// #{name}: a test catalogue's argument, a word to be filled in.
 		case c == '#':
 			for l.pos < len(s) && s[l.pos] != '\n' {
 				l.pos++
@@ -338,6 +340,13 @@ func (l *lexer) word(start int, spaced bool) {
 		if c == '[' && b.Len() == 0 || c == ']' {
 			break
 		}
+		if c == '#' {
+			if n := placeholderLen(s[l.pos:]); n > 0 {
+				b.WriteString(s[l.pos : l.pos+n])
+				l.pos += n
+				continue
+			}
+		}
 		if c == '`' {
 			if l.pos+1 < len(s) {
 				b.WriteString(escape(s[l.pos+1]))
@@ -506,3 +515,29 @@ func (l *lexer) variable(start int, spaced bool) {
 	}
 	l.emit(tVar, strings.ToLower(s[n:l.pos]), start, spaced)
 }
+
+// placeholderLen is the length of a #{name} placeholder at the start of s
+// (the argument syntax of public technique-test catalogues: #{user.name},
+// #{output_file}, #{host.process.id}), or 0. PowerShell would read # as a
+// comment; a template's reader fills the word in, so it is kept as a word
+// rather than hiding the rest of the line.
+func placeholderLen(s string) int {
+	if len(s) < 4 || s[0] != '#' || s[1] != '{' {
+		return 0
+	}
+	for i := 2; i < len(s) && i < 96; i++ {
+		c := s[i]
+		switch {
+		case c == '}':
+			if i == 2 {
+				return 0
+			}
+			return i + 1
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '.', c == '-', c == '[', c == ']', c == '(', c == ')', c == '=', c == ',', c == ' ':
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+

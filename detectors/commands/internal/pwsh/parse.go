@@ -312,12 +312,25 @@ var builtinAliases = map[string]string{
 
 // Resolve returns the canonical name of a command word: lower case,
 // directory and extension dropped, aliases expanded.
+//
+// Aliases match a bare word only: PowerShell looks a name up as an alias
+// before anything else, but `sc.exe`, `curl.exe` or `C:\Windows\sc` name
+// the program itself (sc.exe is the service controller, not Set-Content).
 func Resolve(word string) string {
 	n := baseName(word)
+	if !bareWord(word, n) {
+		return n
+	}
 	if a, ok := builtinAliases[n]; ok {
 		return a
 	}
 	return n
+}
+
+// bareWord reports whether word, as written, is the name n itself (no
+// directory, no extension), which is when an alias can apply.
+func bareWord(word, n string) bool {
+	return strings.ToLower(strings.Trim(word, "\"' ")) == n
 }
 
 func baseName(w string) string {
@@ -336,6 +349,9 @@ func baseName(w string) string {
 
 func (p *parser) resolve(word string) string {
 	n := baseName(word)
+	if !bareWord(word, n) {
+		return n
+	}
 	for i := 0; i < 4; i++ {
 		a, ok := p.st.alias[n]
 		if !ok {
