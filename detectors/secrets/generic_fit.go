@@ -4,16 +4,16 @@ package secrets
 
 // credentialModel: the generic tier's scorer, fitted (Newton's method to convergence) on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2149 rows with candidates, 2618 candidates; -tier-fpr 0.007,
+// other families; 2137 rows with candidates, 2605 candidates; -tier-fpr 0.007,
 // -tier-balance 0.6, -tier-l2 0.0001, -bare-l2 0.0001, -tier-floor 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6603 (precision >= 0.97, FPR <= 0.7 %): precision  99.26%  recall  63.49%  FPR  0.69%  (tp 1883 fn 1083 fp 14 tn 2013)
-//	medium p >= 0.2373 (precision >= 0.85, FPR <= 2.0 %): precision  98.07%  recall  68.48%  FPR  1.97%  (tp 2031 fn 935 fp 40 tn 1987)
-//	low    p >= 0.0058 (precision >= 0.60): precision  96.99%  recall  69.45%  FPR  3.16%  (tp 2060 fn 906 fp 64 tn 1963)
+//	high   p >= 0.6188 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  64.63%  FPR  0.69%  (tp 1917 fn 1049 fp 14 tn 2013)
+//	medium p >= 0.2563 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.34%  FPR  1.92%  (tp 2027 fn 939 fp 39 tn 1988)
+//	low    p >= 0.0081 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 572 rows with
 // candidates, 592 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-11.2915, // bias
-		0.8612,   // len
-		9.7145,   // loglen
-		1.7919,   // entropy
-		-2.9008,  // entropy_ratio
-		-1.1901,  // classes
-		2.7990,   // digit_share
-		0.7895,   // upper_share
-		-3.3417,  // other_share
-		5.3052,   // lm_bits
-		0.5350,   // few_letters
-		0.7013,   // word_cover
-		0.5296,   // hex
-		-0.8515,  // uuid
-		-2.7490,  // walk
-		0.2345,   // provider
-		1.0837,   // brand
-		1.3705,   // strong_name
-		-0.6630,  // quoted
-		-0.8213,  // sep_assign
-		0.2865,   // sep_space
-		0.5347,   // sep_glued
-		-0.4987,  // prefixed
-		-1.1735,  // marker
-		2.5997,   // distinct_ratio
-		1.4626,   // repeat
-		-1.9630,  // no_cred_word
+		-11.6249, // bias
+		0.8875,   // len
+		9.6234,   // loglen
+		1.0525,   // entropy
+		-2.8523,  // entropy_ratio
+		-0.8056,  // classes
+		2.8841,   // digit_share
+		0.8331,   // upper_share
+		-2.7882,  // other_share
+		5.6009,   // lm_bits
+		0.5612,   // few_letters
+		0.8471,   // word_cover
+		0.5595,   // hex
+		-1.0069,  // uuid
+		-2.8546,  // walk
+		0.1189,   // provider
+		1.2477,   // brand
+		1.3405,   // strong_name
+		-0.6227,  // quoted
+		-0.7729,  // sep_assign
+		0.3135,   // sep_space
+		0.4593,   // sep_glued
+		-0.5719,  // prefixed
+		-1.1724,  // marker
+		2.8138,   // distinct_ratio
+		1.2671,   // repeat
+		-2.0204,  // no_cred_word
 		0.0000,   // bare
 	},
-	High: 0.6603, Medium: 0.2373, Low: 0.0058,
+	High: 0.6188, Medium: 0.2563, Low: 0.0081,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.4238, // bias

@@ -26,6 +26,8 @@ func TestGenericNotCredentials(t *testing.T) {
 		"digits after prefix": {`api_token = "qzx-4821736590"`, false},
 		"digits and joiners":  {`scw_token = "48217365-9012-3456-7890-123456789012"`, false},
 		"elided":              {"export SERVICE_TOKEN=ops_{an:30}...", false},
+		"short after prefix":  {`deploy_token = "qzv_{an:8}"`, false},
+		"long after prefix":   {`deploy_token = "qzv_{an:32}"`, true},
 		"elided, ellipsis":    {"deploy_key = {an:30}… (copy it from the console)", false},
 	}
 	for name, c := range cases {

@@ -49,7 +49,8 @@ var genericNameWords = func() map[string]bool {
 		client server service access secret secrets private public key keys token tokens auth value data config conf cfg env local global master main
 		primary secondary root session cache signing encryption refresh bearer oauth var string str const let set export get http https header x is
 		a an to for of and with in on id url my_ live sandbox base64 hex raw value1 value2 web site account personal project org team bot write read
-		sk pk rk api_key apikey license consumer credential credentials creds cred tkn pass password passwd pwd integration external internal v1 v2`) {
+		sk pk rk api_key apikey license consumer credential credentials creds cred tkn pass password passwd pwd integration external internal v1 v2
+		other another some any every each all first second next last current`) {
 		m[w] = true
 	}
 	return m
@@ -467,6 +468,27 @@ func credFeatures(v string, c credContext) []float64 {
 		b(c.sep == sepGlued), b(prefixed), b(markerWord(v)), float64(distinct(v)) / math.Min(n, float64(max(alpha, 16))), repeatShare(v), b(c.nocred), b(c.sep == sepBare)}
 }
 
+// shortAfterPrefix reports a value that starts with a vendor-style
+// prefix (2-8 letters and digits, the first a letter, then _ or -) and
+// holds fewer than ten letters and digits after it: under 60 bits even if
+// random, a truncated or made-up example rather than an issued key.
+func shortAfterPrefix(v string) bool {
+	i := 0
+	for i < len(v) && i <= 8 && isAlnum(v[i]) {
+		i++
+	}
+	if i < 2 || i > 8 || i >= len(v) || (v[i] != '_' && v[i] != '-') || !isLetter(v[0]) {
+		return false
+	}
+	n := 0
+	for k := i + 1; k < len(v); k++ {
+		if isAlnum(v[k]) {
+			n++
+		}
+	}
+	return n < 10
+}
+
 // fabricated reports a value typed by hand rather than issued: counting
 // walks over half of it, an alphabet walk interleaved with a digit walk
 // (abc123def456…), the alphabet typed out, or one block repeated over
@@ -586,6 +608,9 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	}
 	if len(secret) >= 12 && distinct(secret) <= 4 {
 		return match{}, false
+	}
+	if shortAfterPrefix(secret) {
+		return match{}, false // ucat_01DQE3, lsv2_sk_short: a vendor prefix and too little after it
 	}
 	if rest := text[end:]; strings.HasPrefix(rest, "...") || strings.HasPrefix(rest, "…") {
 		return match{}, false // an elided value (ops_eyJzaWdu…): shown cut short, not usable
