@@ -15,12 +15,12 @@ package secrets
 //	medium p >= 0.2563 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.34%  FPR  1.92%  (tp 2027 fn 939 fp 39 tn 1988)
 //	low    p >= 0.0081 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
 //
-// Bare: the prefixed tier's model (tokens with no name; 572 rows with
-// candidates, 592 candidates; -bare-fpr 0.001), its thresholds picked alike:
+// Bare: the prefixed tier's model (tokens with no name; 577 rows with
+// candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
 //
-//	high   p >= 0.9149: precision  99.68%  recall  10.38%  FPR  0.05%  (tp 308 fn 2658 fp 1 tn 2026)
-//	medium p >= 0.0060: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
-//	low    p >= 0.0060: precision  96.94%  recall  18.17%  FPR  0.84%  (tp 539 fn 2427 fp 17 tn 2010)
+//	high   p >= 0.9139: precision  99.68%  recall  10.59%  FPR  0.05%  (tp 314 fn 2652 fp 1 tn 2026)
+//	medium p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
+//	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
 		-11.6249, // bias
@@ -55,35 +55,35 @@ var credentialModel = CredentialModel{
 	High: 0.6188, Medium: 0.2563, Low: 0.0081,
 	Bare: &CredentialModel{
 		Weights: []float64{
-			-11.4238, // bias
-			4.1317,   // len
-			1.2191,   // loglen
-			-1.3194,  // entropy
-			1.1691,   // entropy_ratio
-			3.5604,   // classes
-			11.2478,  // digit_share
-			1.0439,   // upper_share
-			-0.3145,  // other_share
-			6.3736,   // lm_bits
+			-11.3465, // bias
+			4.0992,   // len
+			1.2361,   // loglen
+			-1.2938,  // entropy
+			1.1348,   // entropy_ratio
+			3.5617,   // classes
+			11.2195,  // digit_share
+			1.0414,   // upper_share
+			-0.2670,  // other_share
+			6.3988,   // lm_bits
 			0.0000,   // few_letters
-			1.6711,   // word_cover
+			1.6808,   // word_cover
 			0.0000,   // hex
 			0.0000,   // uuid
-			2.3454,   // walk
+			2.3491,   // walk
 			0.0000,   // provider
 			0.0000,   // brand
 			0.0000,   // strong_name
-			-0.0055,  // quoted
+			-0.0092,  // quoted
 			0.0000,   // sep_assign
 			0.0000,   // sep_space
 			0.0000,   // sep_glued
-			-3.9902,  // prefixed
-			0.3259,   // marker
-			2.1593,   // distinct_ratio
-			-1.1962,  // repeat
+			-4.0369,  // prefixed
+			0.3176,   // marker
+			2.0950,   // distinct_ratio
+			-1.2068,  // repeat
 			0.0000,   // no_cred_word
 			-0.0001,  // bare
 		},
-		High: 0.9149, Medium: 0.0060, Low: 0.0060,
+		High: 0.9139, Medium: 0.0060, Low: 0.0060,
 	},
 }

@@ -71,7 +71,7 @@ func bareTokenOK(text string, start, end int) bool {
 	if i < 2 || i > 8 || i >= len(v) || (v[i] != '_' && v[i] != '-') || !isLetter(v[0]) {
 		return false
 	}
-	if bareIDPrefixes[strings.ToLower(v[:i])] || isHexRun(v[:i]) {
+	if bareIDPrefixes[strings.ToLower(v[:i])] || (i >= 6 && isHexRun(v[:i])) {
 		return false // an object id; a hex run (a UUID's or hash's first part)
 	}
 	if l := strings.ToLower(v); strings.HasPrefix(l, "pk_live") || strings.HasPrefix(l, "pk_test") {

@@ -77,8 +77,10 @@ func keyRules() []*Rule {
 
 // connRules are connection strings and URLs that carry a password.
 func connRules() []*Rule {
-	// userinfo with a non-empty password, stopping at '@'.
-	const creds = `[^\s:@/"'\x60<>]{1,128}:([^\s@/"'\x60<>]{3,128})@`
+	// userinfo with a non-empty password, stopping at '@'; the user may be
+	// empty (redis://:password@host, Redis's own form: AUTH with a password
+	// only).
+	const creds = `[^\s:@/"'\x60<>]{0,128}:([^\s@/"'\x60<>]{3,128})@`
 	url := func(id, desc, schemes string, kws []string, ex, non []string) *Rule {
 		return &Rule{ID: id, Class: "database-url", Description: desc, Severity: high, Confidence: 0.85, Keywords: kws, Back: 32, Ahead: 300,
 			Regex: `(?i)\b(?:` + schemes + `)://` + creds, Check: urlPasswordCheck, Weak: defaultPassword, Examples: ex, NonExamples: non}
@@ -92,7 +94,7 @@ func connRules() []*Rule {
 		url("mongodb-url", "MongoDB connection URL with password", `mongodb|mongodb\+srv`, s("mongodb"),
 			s("mongodb+srv://admin:{an:16}@cluster0.abcde.mongodb.net/test"), s("mongodb+srv://admin:<db_password>@cluster0.example.net")),
 		url("redis-url", "Redis connection URL with password", `rediss?`, s("redis"),
-			s("REDIS_URL=redis://default:{an:20}@cache.example.com:6379"), s("redis://localhost:6379/0")),
+			s("REDIS_URL=redis://default:{an:20}@cache.example.com:6379", "rediss://:{an:40}=@cache-01.redis.internal:6380"), s("redis://localhost:6379/0", "redis://:@localhost:6379")),
 		url("amqp-url", "AMQP (RabbitMQ) connection URL with password", `amqps?`, s("amqp"),
 			s("amqp://guest:{an:16}@mq.example.com:5672/", "amqp://guest:guest@localhost:5672/"), s("amqp://guest:${RABBITMQ_PASS}@localhost:5672/")),
 		url("mssql-url", "SQL Server connection URL with password", `mssql|sqlserver|mssql\+pyodbc`, s("mssql", "sqlserver"),

@@ -119,7 +119,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/contentful":                 sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/crates":                     sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/credential-constructor":     sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
-	"picket/database-url":               sdk.SeverityHigh,   // tp 42 fp 0 p 0.999
+	"picket/database-url":               sdk.SeverityHigh,   // tp 43 fp 0 p 0.999
 	"picket/databricks":                 sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/datadog":                    sdk.SeverityHigh,   // tp 1 fp 0 p 0.996
 	"picket/dependencytrack":            sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
