@@ -4,16 +4,16 @@ package secrets
 
 // credentialModel: the generic tier's scorer, fitted (Newton's method to convergence) on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2137 rows with candidates, 2605 candidates; -tier-fpr 0.007,
+// other families; 2129 rows with candidates, 2596 candidates; -tier-fpr 0.0065,
 // -tier-balance 0.6, -tier-l2 0.0001, -bare-l2 0.0001, -tier-floor 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6188 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  64.63%  FPR  0.69%  (tp 1917 fn 1049 fp 14 tn 2013)
-//	medium p >= 0.2563 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.34%  FPR  1.92%  (tp 2027 fn 939 fp 39 tn 1988)
-//	low    p >= 0.0081 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
+//	high   p >= 0.6810 (precision >= 0.97, FPR <= 0.65 %): precision  99.31%  recall  62.85%  FPR  0.64%  (tp 1864 fn 1102 fp 13 tn 2014)
+//	medium p >= 0.2547 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
+//	low    p >= 0.0112 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 577 rows with
 // candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-11.6249, // bias
-		0.8875,   // len
-		9.6234,   // loglen
-		1.0525,   // entropy
-		-2.8523,  // entropy_ratio
-		-0.8056,  // classes
-		2.8841,   // digit_share
-		0.8331,   // upper_share
-		-2.7882,  // other_share
-		5.6009,   // lm_bits
-		0.5612,   // few_letters
-		0.8471,   // word_cover
-		0.5595,   // hex
-		-1.0069,  // uuid
-		-2.8546,  // walk
-		0.1189,   // provider
-		1.2477,   // brand
-		1.3405,   // strong_name
-		-0.6227,  // quoted
-		-0.7729,  // sep_assign
-		0.3135,   // sep_space
-		0.4593,   // sep_glued
-		-0.5719,  // prefixed
-		-1.1724,  // marker
-		2.8138,   // distinct_ratio
-		1.2671,   // repeat
-		-2.0204,  // no_cred_word
-		0.0000,   // bare
+		-8.0516, // bias
+		1.3479,  // len
+		9.0459,  // loglen
+		0.1376,  // entropy
+		-3.0833, // entropy_ratio
+		-1.1345, // classes
+		2.2020,  // digit_share
+		0.6272,  // upper_share
+		-2.4319, // other_share
+		4.6193,  // lm_bits
+		0.6655,  // few_letters
+		0.4467,  // word_cover
+		0.3495,  // hex
+		-1.1066, // uuid
+		-3.0515, // walk
+		0.2718,  // provider
+		0.9751,  // brand
+		1.3504,  // strong_name
+		-0.7537, // quoted
+		-1.9807, // sep_assign
+		2.6353,  // sep_space
+		-0.6546, // sep_glued
+		-0.6851, // prefixed
+		-0.9306, // marker
+		3.1815,  // distinct_ratio
+		1.4619,  // repeat
+		-2.0504, // no_cred_word
+		0.0000,  // bare
 	},
-	High: 0.6188, Medium: 0.2563, Low: 0.0081,
+	High: 0.6810, Medium: 0.2547, Low: 0.0112,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.3465, // bias

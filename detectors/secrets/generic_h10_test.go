@@ -27,6 +27,8 @@ func TestGenericNotCredentials(t *testing.T) {
 		"digits after prefix": {`api_token = "qzx-4821736590"`, false},
 		"digits and joiners":  {`scw_token = "48217365-9012-3456-7890-123456789012"`, false},
 		"elided":              {"export SERVICE_TOKEN=ops_{an:30}...", false},
+		"heading word":        {"## Auth Enhancement\n\nThe login flow now …", false},
+		"bold heading":        {"**KEY INSIGHT:** the cache is cold", false},
 		// The generic tier only: the older generic rules take such a
 		// value as a passphrase (tulip-garden).
 		"short after prefix": {`deploy_token = "qzv_{an:8}"`, false},

@@ -364,7 +364,24 @@ func matchCredential(text string, start, limit int) []int {
 // only (where prose follows such words all the time) looks like a token:
 // two character classes and not mostly dictionary words.
 func tokenShaped(v string) bool {
+	if w := strings.TrimRight(v, "*:.,;!?"); isLetterRun(w) && (w != v || capitalized(w)) {
+		return false // a word of prose or a heading: Enhancement, Milestones**, INSIGHT:**
+	}
 	return charClasses(v) >= 2 && !(wordCover(v) >= 0.6 && !strings.ContainsAny(v, "0123456789"))
+}
+
+// capitalized reports a word of one capital and lower-case letters
+// (Deployment, Responsibilities).
+func capitalized(w string) bool {
+	if len(w) < 2 || w[0] < 'A' || w[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if !isLowerByte(w[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // wordy reports a value made of dictionary words with at most a

@@ -6,7 +6,7 @@ import "github.com/picketsec/picket/sdk"
 
 // fittedSeverity: per rule class, the severity its precision on the corpus
 // earns (rows with a finding of the class: tp malicious, fp benign; p
-// smoothed toward the tier's precision, provider 0.9950, generic 0.9851, with
+// smoothed toward the tier's precision, provider 0.9950, generic 0.9855, with
 // 5 prior rows; high at p >= 0.97, medium at p >= 0.85).
 var fittedSeverity = map[string]sdk.Severity{
 	"gitleaks/adafruit":                 sdk.SeverityHigh,   // tp 4 fp 0 p 0.997
@@ -105,7 +105,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/atlassian":                  sdk.SeverityHigh,   // tp 9 fp 0 p 0.998
 	"picket/auth0":                      sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/authorization-bearer":       sdk.SeverityHigh,   // tp 17 fp 0 p 0.997
-	"picket/authorization-token":        sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
+	"picket/authorization-token":        sdk.SeverityHigh,   // tp 4 fp 0 p 0.992
 	"picket/aws":                        sdk.SeverityHigh,   // tp 23 fp 0 p 0.999
 	"picket/azure":                      sdk.SeverityHigh,   // tp 29 fp 0 p 0.999
 	"picket/basic-auth":                 sdk.SeverityHigh,   // tp 20 fp 0 p 0.999
@@ -137,7 +137,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/flyio":                      sdk.SeverityHigh,   // tp 3 fp 0 p 0.997
 	"picket/frameio":                    sdk.SeverityHigh,   // tp 7 fp 0 p 0.998
 	"picket/gcp":                        sdk.SeverityHigh,   // tp 21 fp 0 p 0.999
-	"picket/generic-api-key":            sdk.SeverityHigh,   // tp 10 fp 0 p 0.995
+	"picket/generic-api-key":            sdk.SeverityHigh,   // tp 11 fp 0 p 0.995
 	"picket/generic-password":           sdk.SeverityHigh,   // tp 13 fp 0 p 0.996
 	"picket/generic-password-flag":      sdk.SeverityHigh,   // tp 3 fp 0 p 0.991
 	"picket/generic-password-xml":       sdk.SeverityHigh,   // tp 6 fp 0 p 0.993
@@ -162,7 +162,7 @@ var fittedSeverity = map[string]sdk.Severity{
 	"picket/microsoft":                  sdk.SeverityHigh,   // tp 8 fp 0 p 0.998
 	"picket/mistral":                    sdk.SeverityHigh,   // tp 2 fp 0 p 0.996
 	"picket/name-value-secret":          sdk.SeverityHigh,   // tp 5 fp 0 p 0.993
-	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.989
+	"picket/netrc-credentials":          sdk.SeverityHigh,   // tp 2 fp 0 p 0.990
 	"picket/newrelic":                   sdk.SeverityHigh,   // tp 13 fp 0 p 0.999
 	"picket/notion":                     sdk.SeverityHigh,   // tp 6 fp 0 p 0.998
 	"picket/npm":                        sdk.SeverityHigh,   // tp 6 fp 0 p 0.998

@@ -33,7 +33,7 @@ const (
 
 // credHighFPR caps the look-alikes the tier may block, as a share of the
 // training look-alikes (-tier-fpr).
-var credHighFPR = 0.007
+var credHighFPR = 0.0065
 
 // credHighFloor is the lowest score the high threshold may take
 // (-tier-floor): below it the model itself says a look-alike is the
@@ -355,7 +355,7 @@ func writeCredModel(path string, m secrets.CredentialModel, st credFitStats) err
 	fmt.Fprintf(&b, "// credentialModel: the generic tier's scorer, fitted (%s) on %d corpus rows\n// (%d credentials, %d look-alikes, %d benign prose and command rows of the\n// other families; %d rows with candidates, %d candidates; -tier-fpr %g,\n// -tier-balance %g, -tier-l2 %g, -bare-l2 %g, -tier-floor %g).\n",
 		method, st.malRows+st.benRows+st.extraRows, st.malRows, st.benRows, st.extraRows, st.rows, st.samples, credHighFPR, credBalance, credL2, bareL2, credHighFloor)
 	fmt.Fprintf(&b, "// Thresholds: the lowest row score where the training rows' precision\n// reaches the bar with the tier's look-alike rates under their caps\n// (secrets look-alikes; other families' rows: high %.1f %%, medium %.1f %%,\n// low %.1f %%). Secrets rows at each threshold:\n", 100*credExtraFPR[0], 100*credExtraFPR[1], 100*credExtraFPR[2])
-	fmt.Fprintf(&b, "//   high   p >= %.4f (precision >= %.2f, FPR <= %.1f %%): %s\n", m.High, credHighPrecision, 100*credHighFPR, st.high)
+	fmt.Fprintf(&b, "//   high   p >= %.4f (precision >= %.2f, FPR <= %.3g %%): %s\n", m.High, credHighPrecision, 100*credHighFPR, st.high)
 	fmt.Fprintf(&b, "//   medium p >= %.4f (precision >= %.2f, FPR <= %.1f %%): %s\n", m.Medium, credMedPrecision, 100*credMedFPR, st.med)
 	fmt.Fprintf(&b, "//   low    p >= %.4f (precision >= %.2f): %s\n", m.Low, credLowPrecision, st.low)
 	if st.bare != nil && m.Bare != nil {
