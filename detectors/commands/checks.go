@@ -2552,6 +2552,9 @@ func checkInfraDestroy(c *call, _ *config) *hit {
 			return hitf(c, 0, "deletes an AWS resource ("+args[1]+")")
 		}
 		if len(args) > 1 && args[1] == "terminate-instances" {
+			if everyListed(c, "ec2", "describe-instances") {
+				return hitf(c, 0, "terminates every EC2 instance the account lists")
+			}
 			return hitf(c, medium, "terminates EC2 instances")
 		}
 	case "gcloud":
@@ -2761,3 +2764,43 @@ func namedHTTPS(us []string) bool {
 	}
 	return len(us) > 0
 }
+
+// everyListed reports whether an aws call's operands come from an
+// unfiltered listing of the same account (aws <svc> <list>: no --filters,
+// no ids, no tag query), through $(…) or through xargs fed by a pipeline:
+// the call then acts on everything there is.
+func everyListed(c *call, svc, list string) bool {
+	unfiltered := func(o *call) bool {
+		if o.name != "aws" || !hasWords(o, [][]string{{svc, list}}) {
+			return false
+		}
+		for _, a := range o.args() {
+			if strings.HasPrefix(a, "--filter") || strings.HasPrefix(a, "--instance-ids") || strings.Contains(a, "?") || strings.Contains(a, "Tags") {
+				return false
+			}
+		}
+		return true
+	}
+	for _, o := range c.substs {
+		if unfiltered(o) {
+			return true
+		}
+	}
+	if !c.wrapped("xargs") {
+		return false
+	}
+	for _, p := range c.a.calls {
+		for _, in := range p.inners {
+			if in != c {
+				continue
+			}
+			for q := p.prev; q != nil; q = q.prev {
+				if unfiltered(q) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+

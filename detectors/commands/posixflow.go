@@ -281,11 +281,13 @@ var posixFlowRules = []*rule{
 		Msg: "takes a role's credentials from sts assume-role and uses them to grant access or make keys, logins or policies in IAM (ATT&CK T1078.004, T1098)",
 		Must: []string{
 			"creds=$(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ops --role-session-name x --query Credentials --output json); export AWS_ACCESS_KEY_ID=$(echo $creds | jq -r .AccessKeyId) AWS_SECRET_ACCESS_KEY=$(echo $creds | jq -r .SecretAccessKey) AWS_SESSION_TOKEN=$(echo $creds | jq -r .SessionToken); aws iam create-access-key --user-name ops",
+			"aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE --profile p && aws configure set aws_secret_access_key x --profile p && aws iam create-user --user-name ops2 --profile p",
 			"eval $(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/dev --role-session-name s | jq -r '.Credentials | \"export AWS_ACCESS_KEY_ID=\\(.AccessKeyId) AWS_SECRET_ACCESS_KEY=\\(.SecretAccessKey) AWS_SESSION_TOKEN=\\(.SessionToken)\"'); aws iam attach-user-policy --user-name dev --policy-arn arn:aws:iam::123456789012:policy/extra",
 		},
 		MustNot: []string{
 			"creds=$(aws sts assume-role --role-arn arn:aws:iam::123456789012:role/deploy --role-session-name ci); aws s3 ls",
 			"aws sts assume-role --role-arn arn:aws:iam::123456789012:role/ops --role-session-name x; aws iam list-users",
+			"aws configure set region us-east-1 --profile dev && aws iam list-users --profile dev",
 			"aws iam attach-role-policy --role-name lambda-exec --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
 		},
 		check: checkAssumedRoleIAMWrite,
@@ -1198,6 +1200,13 @@ func checkAssumedRoleIAMWrite(c *call, _ *config) *hit {
 			continue
 		}
 		if assumedCaptured(o) {
+			return c.rule()
+		}
+	}
+	for _, o := range c.a.calls {
+		// aws configure set aws_access_key_id … (keys written into a
+		// profile by the same script): a session brought in, then spent.
+		if o != c && o.name == "aws" && hasWords(o, [][]string{{"configure", "set", "aws_access_key_id"}, {"configure", "set", "aws_session_token"}}) {
 			return c.rule()
 		}
 	}

@@ -742,6 +742,7 @@ var rules = []*rule{
 			"gcloud projects delete acme-prod --quiet",
 			"az group delete -n rg-prod --yes",
 			"pulumi destroy --yes",
+			"aws ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text | xargs aws ec2 terminate-instances --instance-ids",
 		},
 		MustNot: []string{"terraform plan", "kubectl delete pod api-7d9c-x2", "aws s3 ls s3://acme-backups", "terraform destroy -target=aws_instance.tmp"},
 		check:   checkInfraDestroy,

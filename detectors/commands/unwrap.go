@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 )
@@ -609,6 +610,29 @@ func remoteScripts(c *call) []string {
 			out = append(out, args[0])
 		}
 	case "aws":
+		if has("start-build") || has("start-build-batch") {
+			// codebuild start-build --buildspec-override 'phases: build:
+			// commands: - …': the build runs those lines.
+			for i, a := range args {
+				if v, ok := optArg(args, i, a, "--buildspec-override"); ok {
+					out = append(out, buildspecCommands(v)...)
+				}
+			}
+			return out
+		}
+		if has("run-task") || has("start-task") || has("execute-command") {
+			// ecs run-task --overrides '{"containerOverrides":[{"command":[…]}]}',
+			// ecs execute-command --command "…": the task's container runs it.
+			for i, a := range args {
+				if v, ok := optArg(args, i, a, "--overrides"); ok {
+					out = append(out, containerCommands(v)...)
+				}
+				if v, ok := optArg(args, i, a, "--command"); ok {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
 		if !has("send-command") && !has("send-command-invocation") && !has("create-association") {
 			return nil
 		}
@@ -722,6 +746,47 @@ func optArg(args []string, i int, a, name string) (string, bool) {
 // ssmCommandsRe finds the commands of an SSM document's parameters, in the
 // shorthand (commands=…, commands=["…","…"]) or JSON ({"commands":[…]}).
 var ssmCommandsRe = regexp.MustCompile(`(?i)"?commands"?\s*[=:]\s*(\[[^\]]*\]|"(?:[^"\\]|\\.)*"|'[^']*'|.+)`)
+
+// buildspecCommands returns the lines of a buildspec's commands: lists
+// (YAML "- cmd" items after a commands: key; the text may carry its line
+// breaks as the two characters \n, as a quoted shell argument does).
+func buildspecCommands(v string) []string {
+	v = strings.ReplaceAll(v, `\n`, "\n")
+	var out []string
+	in := false
+	for _, line := range strings.Split(v, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasSuffix(t, "commands:"):
+			in = true
+		case in && strings.HasPrefix(t, "- "):
+			out = append(out, strings.Trim(strings.TrimSpace(t[2:]), "\"'"))
+		case t != "" && !strings.HasPrefix(t, "#"):
+			in = false
+		}
+		if len(out) >= 64 {
+			break
+		}
+	}
+	return out
+}
+
+// containerCommandRe finds a container override's command array.
+var containerCommandRe = regexp.MustCompile(`"command"\s*:\s*(\[[^\]]*\])`)
+
+// containerCommands returns the commands of an ECS task's container
+// overrides, each array joined as an argv.
+func containerCommands(v string) []string {
+	var out []string
+	for _, m := range containerCommandRe.FindAllStringSubmatch(v, 8) {
+		var argv []string
+		if json.Unmarshal([]byte(m[1]), &argv) != nil || len(argv) == 0 {
+			continue
+		}
+		out = append(out, joinArgv(argv))
+	}
+	return out
+}
 
 func ssmCommands(v string) []string {
 	m := ssmCommandsRe.FindStringSubmatch(v)

@@ -540,4 +540,3 @@ func placeholderLen(s string) int {
 	}
 	return 0
 }
-
