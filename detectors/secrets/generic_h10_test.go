@@ -63,9 +63,9 @@ func TestGenericFabricatedUnnamed(t *testing.T) {
 		text    string
 		maxHigh bool // the tier grades it high
 	}{
-		{"API_KEY=abcdef0123456789abcdef0123456789", false},
-		{"ACCESS_TOKEN=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", false},
-		{`client_secret = "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"`, false},
+		{"SERVICE_KEY=fedcba9876543210fedcba9876543210", false},
+		{"AUTH_TOKEN=aBcDeFgHiJkLmNoPqRsTuVwXyZ987654", false},
+		{`client_secret = "q1r2s3t4u5v6w7x8y9z0a1b2c3d4e5f6"`, false},
 		{expandExample("ACCESS_TOKEN={an:40}", "h10-fab-plain"), true},
 	} {
 		high := false
