@@ -56,6 +56,7 @@ var addressSignals = map[string]bool{
 	"hidden.code_comment_ask":   true,
 	"override.ai_heading":       true,
 	"override.ai_must":          true,
+	"override.when_you_work_on": true,
 }
 
 // askRule is one kind of hostile ask: a pattern run on the ask's
