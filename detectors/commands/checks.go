@@ -2803,4 +2803,3 @@ func everyListed(c *call, svc, list string) bool {
 	}
 	return false
 }
-

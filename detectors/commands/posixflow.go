@@ -164,8 +164,8 @@ var posixFlowRules = []*rule{
 	{
 		ID: "k8s-defense-off", Class: "defense evasion", Sev: high,
 		Msg:     "deletes a cluster's admission controls or security agents (policy webhooks, Falco, Gatekeeper, Kyverno and the like) (ATT&CK T1562.001)",
-		Must:    []string{"kubectl delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration", "kubectl -n falco delete daemonset falco", "kubectl delete ns kyverno"},
-		MustNot: []string{"kubectl get validatingwebhookconfigurations", "kubectl delete deploy web -n dev", "kubectl -n falco get pods", "kubectl -n shopapp delete deploy web"},
+		Must:    []string{"kubectl delete validatingwebhookconfiguration gatekeeper-validating-webhook-configuration", "kubectl -n falco delete daemonset falco", "kubectl delete ns kyverno", "kubectl scale deployment falco --replicas=0 -n falco", "kubectl delete daemonset -n kube-system aws-guardduty-agent"},
+		MustNot: []string{"kubectl get validatingwebhookconfigurations", "kubectl delete deploy web -n dev", "kubectl -n falco get pods", "kubectl -n shopapp delete deploy web", "kubectl scale deployment api --replicas=0 -n dev", "kubectl scale deployment falco --replicas=3 -n falco"},
 		check:   checkK8sDefenseOff,
 	},
 	{
@@ -275,6 +275,26 @@ var posixFlowRules = []*rule{
 			"az keyvault secret list --vault-name kv && az keyvault secret show --vault-name kv --name app-key",
 		},
 		check: checkCloudSecretsHarvest,
+	},
+	{
+		ID: "k8s-env-secret-hunt", Class: "credential access", Sev: high,
+		Msg: "prints pods' environments and filters them for keys, secrets, tokens or passwords (ATT&CK T1552.007)",
+		Must: []string{
+			"kubectl exec -n prod api-7d9c-x2 -- env | grep -i -E 'key|secret|token|pass'",
+			"kubectl get pods -A -o json | jq -r '.items[].spec.containers[].env[]? | select(.name|test(\"KEY|SECRET|TOKEN|PASS\")) | .value'",
+		},
+		MustNot: []string{"kubectl exec -n dev api-7d9c-x2 -- env", "kubectl exec -n dev api -- env | grep -i PATH", "kubectl get pods -A -o json | jq -r '.items[].metadata.name'"},
+		check:   checkK8sEnvSecretHunt,
+	},
+	{
+		ID: "eks-aws-auth-masters", Class: "privilege escalation", Sev: high,
+		Msg: "edits the EKS aws-auth map to put a principal in system:masters (cluster administrator) (ATT&CK T1098)",
+		Must: []string{
+			"kubectl get configmap aws-auth -n kube-system -o yaml > a.yaml && sed -i 's/mapUsers: |/mapUsers: |\\n    - userarn: arn:aws:iam::444455556666:user\\/ops\\n      groups: [system:masters]/' a.yaml && kubectl apply -f a.yaml",
+			"kubectl patch configmap aws-auth -n kube-system --patch '{\"data\":{\"mapRoles\":\"- rolearn: arn:aws:iam::444455556666:role/x\\n  groups: [system:masters]\"}}'",
+		},
+		MustNot: []string{"kubectl get configmap aws-auth -n kube-system -o yaml", "kubectl patch configmap aws-auth -n kube-system --patch-file nodes.yaml"},
+		check:   checkEKSAwsAuthMasters,
 	},
 	{
 		ID: "aws-assumed-role-iam-write", Class: "privilege escalation", Sev: high,
@@ -820,13 +840,18 @@ func checkLoginRecords(c *call, _ *config) *hit {
 
 // clusterDefenses are the names of admission controllers and runtime
 // security agents in a cluster.
-var clusterDefenseRe = regexp.MustCompile(`(?i)\b(gatekeeper|kyverno|falco|sysdig|aqua|twistlock|prisma-?cloud|neuvector|tetragon|tracee|datadog|crowdstrike|falcon|sentinelone|wiz|kubearmor|stackrox|opa)\b`)
+var clusterDefenseRe = regexp.MustCompile(`(?i)\b(gatekeeper|kyverno|falco|sysdig|aqua|twistlock|prisma-?cloud|neuvector|tetragon|tracee|datadog|crowdstrike|falcon|sentinelone|wiz|kubearmor|stackrox|opa|guardduty|aws-guardduty-agent|defender|microsoft-defender|gke-security|security-profiles-operator)\b`)
 
 func checkK8sDefenseOff(c *call, _ *config) *hit {
 	if c.name != "kubectl" && c.name != "oc" && c.name != "helm" {
 		return nil
 	}
 	args := c.args()
+	if len(args) > 0 && args[0] == "scale" && clusterDefenseRe.MatchString(strings.Join(args, " ")) && (argIn(c, "--replicas=0") || argAfter(args, "--replicas") == "0") {
+		// kubectl scale deployment falco --replicas=0: the agent stops
+		// as surely as if it were deleted.
+		return c.rule()
+	}
 	del := -1
 	for i, a := range args {
 		if a == "delete" || a == "uninstall" && c.name == "helm" {
@@ -1232,4 +1257,77 @@ func assumedCaptured(o *call) bool {
 		}
 	}
 	return strings.Contains(strings.ToLower(t), "aws_session_token")
+}
+
+// checkK8sEnvSecretHunt: a pod's environment printed (kubectl exec … --
+// env, or every pod's spec as JSON) and filtered for secret words.
+func checkK8sEnvSecretHunt(c *call, _ *config) *hit {
+	if c.name != "kubectl" && c.name != "oc" {
+		return nil
+	}
+	args := c.args()
+	if len(args) == 0 {
+		return nil
+	}
+	env := false
+	switch args[0] {
+	case "exec":
+		for i, a := range args {
+			if a == "--" && i+1 < len(args) {
+				env = args[i+1] == "env" || args[i+1] == "printenv" || args[i+1] == "set"
+				break
+			}
+		}
+	case "get":
+		env = (argIn(c, "pods", "pod", "po", "deployments", "deploy") && (argIn(c, "-o", "json", "yaml") || hasPrefixArg(c, "-o") || hasPrefixArg(c, "--output")))
+	}
+	if !env {
+		return nil
+	}
+	for _, d := range downstream(c) {
+		switch d.name {
+		case "grep", "egrep", "rg", "jq", "awk", "findstr", "select-string":
+			for _, a := range d.args() {
+				if k8sSecretWordRe.MatchString(a) {
+					return c.rule()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// k8sSecretWordRe is what a search of environments for credentials names.
+var k8sSecretWordRe = regexp.MustCompile(`(?i)secret|token|pass(word)?\b|pass\||\bkey\b|key\||api_?key|credential`)
+
+// checkEKSAwsAuthMasters: a kubectl write of the aws-auth map in a text
+// that names system:masters.
+func checkEKSAwsAuthMasters(c *call, _ *config) *hit {
+	if c.name != "kubectl" {
+		return nil
+	}
+	args := c.args()
+	if len(args) == 0 {
+		return nil
+	}
+	switch args[0] {
+	case "apply", "patch", "edit", "replace", "create", "set":
+	default:
+		return nil
+	}
+	t := strings.ToLower(c.a.text)
+	if strings.Contains(t, "aws-auth") && strings.Contains(t, "system:masters") {
+		return c.rule()
+	}
+	return nil
+}
+
+// argAfter returns the word after flag in args, or "".
+func argAfter(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }
