@@ -43,12 +43,6 @@ func runPolicy(rows []row) error {
 	tot := tally.Total()
 	fmt.Printf("picket  DEFAULT POLICY (row in an Aperture pre_request: %v, spread; shipped config, enforce; blocked or not): %s\n", policyeval.Prompts, tot)
 	tally.Fprint(os.Stdout, "  default policy per source")
-	if s, c, ok := tally.WorstRecall(20); ok {
-		fmt.Printf("  worst recall: %s %.2f%%\n", s, 100*c.Recall())
-	}
-	if s, c, ok := tally.WorstFPR(20); ok {
-		fmt.Printf("  worst FPR: %s %.2f%%\n", s, 100*c.FPR())
-	}
 	fmt.Printf("  %d blocked rows had a secrets finding >= high; %d detector timeouts\n", bySecrets, timeouts)
 	return nil
 }
