@@ -331,6 +331,14 @@ var textRules = []*textRule{
 		`(>|set-content|out-file|add-content|-value\b|writealltext)`,
 		[]string{"echo Your files are encrypted. Pay 1 BTC > C:\\Users\\Public\\Desktop\\README_RESTORE.txt & notepad C:\\Users\\Public\\Desktop\\README_RESTORE.txt"},
 		[]string{"echo Build finished > C:\\build\\status.txt", "grep -r 'your files are encrypted' samples/"}),
+	// An autorun.inf that opens a program, written to a drive (ATT&CK
+	// T1091): removable media that runs code where autorun is on.
+	tr("autorun-inf-write", "persistence", high, "writes an autorun.inf that starts a program from a drive (ATT&CK T1091)",
+		[]string{"autorun.inf"},
+		`autorun\.inf`,
+		`\b(open|shellexecute|shell\\\w+\\command)\s*=\s*\S`,
+		[]string{"cmd /c echo [autorun] > E:\\autorun.inf & echo open=payload.exe >> E:\\autorun.inf & copy C:\\Users\\Public\\payload.exe E:\\"},
+		[]string{"type E:\\autorun.inf", "del E:\\autorun.inf"}),
 	tr("amsi-bypass", "defense evasion", high, "disables PowerShell's malware scanning (AMSI)",
 		[]string{"amsi"},
 		`amsiutils|amsiinitfailed|amsiscanbuffer|amsicontext`,
