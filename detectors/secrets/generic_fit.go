@@ -11,9 +11,9 @@ package secrets
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6810 (precision >= 0.97, FPR <= 0.65 %): precision  99.31%  recall  62.85%  FPR  0.64%  (tp 1864 fn 1102 fp 13 tn 2014)
-//	medium p >= 0.2547 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
-//	low    p >= 0.0112 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
+//	high   p >= 0.6799 (precision >= 0.97, FPR <= 0.65 %): precision  99.31%  recall  62.98%  FPR  0.64%  (tp 1868 fn 1098 fp 13 tn 2014)
+//	medium p >= 0.2553 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
+//	low    p >= 0.0104 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 577 rows with
 // candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-8.0516, // bias
-		1.3479,  // len
-		9.0459,  // loglen
-		0.1376,  // entropy
-		-3.0833, // entropy_ratio
-		-1.1345, // classes
-		2.2020,  // digit_share
-		0.6272,  // upper_share
-		-2.4319, // other_share
-		4.6193,  // lm_bits
-		0.6655,  // few_letters
-		0.4467,  // word_cover
-		0.3495,  // hex
-		-1.1066, // uuid
-		-3.0515, // walk
-		0.2718,  // provider
-		0.9751,  // brand
-		1.3504,  // strong_name
-		-0.7537, // quoted
-		-1.9807, // sep_assign
-		2.6353,  // sep_space
-		-0.6546, // sep_glued
-		-0.6851, // prefixed
-		-0.9306, // marker
-		3.1815,  // distinct_ratio
-		1.4619,  // repeat
-		-2.0504, // no_cred_word
+		-8.1103, // bias
+		1.3982,  // len
+		9.0186,  // loglen
+		0.1141,  // entropy
+		-3.1418, // entropy_ratio
+		-1.1416, // classes
+		2.1589,  // digit_share
+		0.6353,  // upper_share
+		-2.4610, // other_share
+		4.6463,  // lm_bits
+		0.6542,  // few_letters
+		0.4811,  // word_cover
+		0.3620,  // hex
+		-1.0702, // uuid
+		-3.0429, // walk
+		0.2430,  // provider
+		1.0622,  // brand
+		1.3605,  // strong_name
+		-0.7417, // quoted
+		-1.9283, // sep_assign
+		2.6212,  // sep_space
+		-0.6929, // sep_glued
+		-0.6917, // prefixed
+		-0.9540, // marker
+		3.1814,  // distinct_ratio
+		1.4501,  // repeat
+		-2.0328, // no_cred_word
 		0.0000,  // bare
 	},
-	High: 0.6810, Medium: 0.2547, Low: 0.0112,
+	High: 0.6799, Medium: 0.2553, Low: 0.0104,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.3465, // bias

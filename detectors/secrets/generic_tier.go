@@ -740,14 +740,7 @@ func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart
 		c.sep = sepAssign
 	}
 	// The name's parts, and the word before it on the line.
-	parts := nameParts(key)
-	before := strings.TrimRight(text[lineStart:max(lineStart, start-len(mid)-len(key))], " \t\"'")
-	if i := strings.LastIndexAny(before, " \t\"'(=:,"); i >= 0 {
-		before = before[i+1:]
-	}
-	if before != "" && len(before) <= 32 {
-		parts = append(parts, nameParts(before)...)
-	}
+	parts := append(nameParts(key), wordsBefore(text[lineStart:max(lineStart, start-len(mid)-len(key))])...)
 	c.nocred = true
 	for i, lk := 0, strings.ToLower(key); i < len(lk); i++ {
 		if credWordAt(lk, i) > 0 {
@@ -782,6 +775,53 @@ func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart
 		}
 	}
 	return true
+}
+
+// wordsBefore returns the name parts of the words before a credential
+// name on its line (line is the text up to the name): the word just
+// before it, and, while that word only qualifies the credential (private,
+// secret, access, API: a credential word or compound), the word before
+// that, up to four words back. A name written as a phrase puts the
+// provider first ("loadmill PRIVATE TOKEN …", "Acme secret access
+// token …"); an article or any other word ends the walk
+// ("the secret access token": no brand).
+func wordsBefore(line string) []string {
+	var out []string
+	for n := 0; n < 4; n++ {
+		line = strings.TrimRight(line, " \t\"'")
+		i := strings.LastIndexAny(line, " \t\"'(=:,")
+		w := line[i+1:]
+		line = line[:i+1]
+		if w == "" || len(w) > 32 {
+			break
+		}
+		ps := nameParts(w)
+		out = append(out, ps...)
+		qualifier := len(ps) > 0
+		for _, p := range ps {
+			if !credQualifier(p) {
+				qualifier = false
+			}
+		}
+		if !qualifier {
+			break
+		}
+	}
+	return out
+}
+
+// credQualifier reports a name part that only qualifies a credential
+// (secret, private, access, api, client): a credential word or compound.
+func credQualifier(p string) bool {
+	if credWordAt(p, 0) == len(p) || p == "keys" || p == "tokens" || p == "secrets" {
+		return true
+	}
+	for _, c := range credCompounds {
+		if p == c {
+			return true
+		}
+	}
+	return false
 }
 
 // nameParts splits a name into lower-case words (camelCase, snake_case,
