@@ -167,7 +167,7 @@ func prefixedTokenRule() *Rule {
 		Regex:    `\b[A-Za-z][A-Za-z0-9]{1,7}[_-][A-Za-z0-9_-]{16,200}`,
 		Examples: s("{lc:3}_{an:36}", "export X={lc:4}_v1_{an:40}", `"{al:5}-{an:48}"`, "Authorization: Bearer {lc:3}_live_{an:32}"),
 		NonExamples: s("toolu_01{an:22}", "msg_01{an:22}", "chatcmpl-{an:29}", "sha256-{an:43}", "https://example.com/abc_{an:32}",
-			"get_user_profile_settings_handler", "use_TheLongIdentifierName", "pk_live_{an:24}", "Get-NetAdapterAdvancedProperty",
+			"get_user_profile_settings_handler", "use_TheLongIdentifierName", "pk_live_{an:24}", "posthog.init('phc_{an:43}')", "Get-NetAdapterAdvancedProperty",
 			"Enable-PSRemotingSessionTrace", "about_Preference_Variables", "Map_String_ExcelSheetDataV2Scalar")}
 }
 
