@@ -33,7 +33,7 @@ const (
 
 // credHighFPR caps the look-alikes the tier may block, as a share of the
 // training look-alikes (-tier-fpr).
-var credHighFPR = 0.0065
+var credHighFPR = 0.007
 
 // credHighFloor is the lowest score the high threshold may take
 // (-tier-floor): below it the model itself says a look-alike is the
