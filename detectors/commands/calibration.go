@@ -88,5 +88,8 @@ func RuleIDs() []string {
 	for _, e := range catalogue {
 		out = append(out, e.ID)
 	}
+	for _, r := range scriptRules {
+		out = append(out, r.ID)
+	}
 	return append(out, winCredRead.ID, winSecretSend.ID, encodedRule.ID)
 }

@@ -193,6 +193,7 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 	}
 	catalogueMatches(a, func(r *rule, s, e int) { put(r, 0, "", s, e) })
 	winChecks(a, cfg, func(r *rule, sev sdk.Severity, s, e int) { put(r, sev, "", s, e) })
+	scriptChecks(a, func(r *rule, sev sdk.Severity, s, e int) { put(r, sev, "", s, e) })
 	// Windows rules read the whole text and every PowerShell or cmd.exe
 	// script found inside it.
 	type wtext struct {

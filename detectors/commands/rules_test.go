@@ -18,6 +18,7 @@ func allRules() []*rule {
 		out = append(out, e.rule)
 	}
 	out = append(out, winCredRead, winSecretSend)
+	out = append(out, scriptRules...)
 	return append(out, encodedRule)
 }
 

@@ -324,6 +324,26 @@ func Resolve(word string) string {
 	if a, ok := builtinAliases[n]; ok {
 		return a
 	}
+	return implicitGet(n)
+}
+
+// defaultVerbNouns are nouns PowerShell runs as Get-<noun> when a bare word
+// names no alias, function or program (its command discovery tries the
+// Get- verb last: `ChildItem -Recurse` is Get-ChildItem). Only nouns that
+// name no common program are listed (not "process": a keyword in function
+// bodies; not "date", "help" or "location", which are programs or words
+// elsewhere).
+var defaultVerbNouns = map[string]bool{
+	"childitem": true, "content": true, "item": true, "itemproperty": true, "service": true, "wmiobject": true,
+	"ciminstance": true, "clipboard": true, "localuser": true, "localgroupmember": true, "aduser": true,
+	"adcomputer": true, "acl": true, "credential": true, "psreadlineoption": true,
+}
+
+// implicitGet returns get-<n> for a noun PowerShell would run that way.
+func implicitGet(n string) string {
+	if defaultVerbNouns[n] {
+		return "get-" + n
+	}
 	return n
 }
 
@@ -362,7 +382,7 @@ func (p *parser) resolve(word string) string {
 	if a, ok := builtinAliases[n]; ok {
 		return a
 	}
-	return n
+	return implicitGet(n)
 }
 
 // command parses a command in argument mode. With call, the name is an

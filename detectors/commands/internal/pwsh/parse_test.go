@@ -72,6 +72,8 @@ func TestParse(t *testing.T) {
 		{"[System.Diagnostics.Process]::Start('cmd.exe','/c calc')", "diagnostics.process::start cmd.exe /c calc"},
 		{"Invoke-Command -ComputerName h1 -ScriptBlock { Get-Process }", "get-process"},
 		{"@'\nStop-Service WinDefend\n'@ | iex", "stop-service WinDefend"},
+		{"$f = ChildItem -Path $env:USERPROFILE -Recurse", "get-childitem -path"},
+		{"Clipboard -Raw", "get-clipboard -raw"},
 		{"reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d \"C:\\a b\\x.exe\" /f", "reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d C:\\a b\\x.exe /f"},
 	}
 	for _, c := range cases {

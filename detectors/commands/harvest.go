@@ -1,0 +1,119 @@
+package commands
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/picketsec/picket/sdk"
+)
+
+// Script checks that join calls of one text: documents gathered by type
+// across a profile and then packed into an archive, and a search for many
+// kinds of key file at once. A catalogue row sees one call; these effects
+// are two calls, or a loop whose list holds what the search looks for.
+
+var collectArchive = &rule{
+	ID: "collect-then-archive", Class: "exfiltration", Sev: high,
+	Msg: "gathers documents of several types across a user profile, home or drive and packs them into an archive (staging for exfiltration, ATT&CK T1119, T1560)",
+	Must: []string{
+		"$d = Get-ChildItem -Path $env:USERPROFILE -Recurse -Include *.docx,*.xlsx,*.pdf | Select -ExpandProperty FullName; Compress-Archive -LiteralPath $d -DestinationPath $env:TEMP\\u.zip",
+		"find /home -name '*.pdf' -o -name '*.docx' -o -name '*.xlsx' | zip -@ /tmp/d.zip",
+		"dir C:\\Users\\bob /s /b *.doc *.xls *.pdf > l.txt & 7z a -pX C:\\ProgramData\\d.7z @l.txt",
+	},
+	MustNot: []string{
+		"Get-ChildItem -Path .\\reports -Include *.docx,*.xlsx,*.pdf -Recurse | Compress-Archive -DestinationPath .\\out\\reports.zip",
+		"Get-ChildItem -Path $env:USERPROFILE -Include *.docx,*.xlsx,*.pdf -Recurse",
+		"Compress-Archive -Path .\\site\\public -DestinationPath .\\dist\\site-v2.zip",
+	},
+}
+
+var keyHarvest = &rule{
+	ID: "key-file-harvest", Class: "credential access", Sev: high,
+	Msg: "searches the file system for many kinds of private key, certificate and password-store files at once (ATT&CK T1552.004)",
+	Must: []string{
+		"for x in .pem .key .ppk .p12 .pfx; do find / -name \"*$x\" 2>/dev/null; done",
+		"Get-ChildItem C:\\ -Recurse -Include *.pfx,*.p12,*.ppk,*.kdbx -ErrorAction SilentlyContinue",
+		"dir C:\\Users /s /b *.ppk *.pem *.kdbx *.pfx",
+	},
+	MustNot: []string{
+		"find /etc/ssl -name '*.pem' -o -name '*.key'",
+		"Get-ChildItem -Recurse -Include *.cs,*.csproj,*.json,*.xml",
+		"echo 'pem, key, ppk and pfx (.pem .key .ppk .pfx) are key formats'",
+	},
+}
+
+// scriptRules are the checks of this file, for the example test and the
+// list of rule ids.
+var scriptRules = []*rule{collectArchive, keyHarvest}
+
+var (
+	docExtRe = regexp.MustCompile(`\.(docx?|docm|xlsx?|xlsm|pptx?|pdf|pst|ost|odt|ods|odp|rtf|eml|msg|kdbx)\b`)
+	keyExtRe = regexp.MustCompile(`(?:^|[\s*"'\\(,{|])\.(key|pem|ppk|p12|pfx|pgp|gpg|asc|kdbx|jks|keystore|ovpn|kirbi)\b`)
+	// profileScopeRe is where a user's documents are: a home or profile
+	// folder, every profile, or a whole drive.
+	profileScopeRe = regexp.MustCompile(`(^|\s|")(\$env:userprofile|\$\{env:userprofile\}|%userprofile%|\$home\b|~/?(\s|"|$)|\$home/?(\s|"|$)|[a-z]:\\users\b|/home\b|/users\b|[a-z]:\\?(\s|"|$)|/(\s|"|$))`)
+)
+
+var searchers = set("get-childitem", "gci", "dir", "ls", "where", "findstr", "forfiles", "robocopy", "xcopy", "find", "locate", "mdfind", "fd")
+
+// archives reports whether an invocation creates an archive.
+func archives(in inv) bool {
+	first := ""
+	if len(in.args) > 0 {
+		first = asciiLower(in.args[0])
+	}
+	switch in.name {
+	case "compress-archive", "zip", "makecab":
+		return true
+	case "rar", "winrar", "7z", "7za", "7zr":
+		return first == "a"
+	case "tar", "bsdtar":
+		f := strings.TrimLeft(first, "-/")
+		return strings.HasPrefix(first, "-") && strings.ContainsRune(f, 'c') || first == "-a" || strings.HasPrefix(first, "c")
+	}
+	return false
+}
+
+// scriptChecks runs the checks of this file over an analysis.
+func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
+	ins := a.invocations()
+	var coll, arch *inv
+	search := false
+	for i := range ins {
+		in := &ins[i]
+		if searchers[in.name] {
+			search = true
+			if coll == nil {
+				j := asciiLower(strings.Join(in.args, " "))
+				if distinct(docExtRe, j, 1) >= 3 && profileScopeRe.MatchString(j) {
+					coll = in
+				}
+			}
+		}
+		if arch == nil && archives(*in) {
+			arch = in
+		}
+	}
+	if coll != nil && arch != nil {
+		s, e := coll.start, arch.end
+		if arch.start < s {
+			s = arch.start
+		}
+		if coll.end > e {
+			e = coll.end
+		}
+		put(collectArchive, 0, s, e)
+	}
+	if search && distinct(keyExtRe, asciiLower(a.text), 1) >= 4 {
+		put(keyHarvest, 0, 0, len(a.text))
+	}
+}
+
+// distinct counts the different values of group g of re in s.
+func distinct(re *regexp.Regexp, s string, g int) int {
+	seen := map[string]bool{}
+	for _, m := range re.FindAllStringSubmatch(s, -1) {
+		seen[m[g]] = true
+	}
+	return len(seen)
+}
