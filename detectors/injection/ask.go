@@ -103,10 +103,13 @@ var askRules = []askRule{
 		`|authorized_keys|/etc/(?:passwd|shadow|sudoers)` +
 		// Code that runs what it fetches, or runs commands, put in the
 		// code the AI writes.
-		`|\b(?:curl|wget|iwr|irm)\b[^\n]{0,120}?\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bos\.system\s*\(|\bsubprocess\.(?:run|call|popen|check_output)|\bchild_process\b|\bruntime\.getruntime\(\)\.exec|\bshell_exec\s*\(`)},
+		`|\b(?:curl|wget|iwr|irm)\b[^\n]{0,120}?\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bos\.system\s*\(|\bsubprocess\.(?:run|call|popen|check_output)|\bchild_process\b|\bruntime\.getruntime\(\)\.exec|\bshell_exec\s*\(|\bprocess\.start\s*\(|\bexec\.command\s*\(|\bpopen\s*\(|\s-enc(?:odedcommand)?\s`)},
 	{"to send data somewhere", true, regexp.MustCompile(`\b` + reSendVerb + `\b[^\n]{0,40}?\b` + reSentData + `\b[^\n]{0,80}?` + reDestination +
 		`|\b(?:` + reSendVerb + `|read|cat|print|output|dump|collect|gather|grab|list|extract|look\s+up)\b[^.\n]{0,80}?` + reSecretNoun + `\b` +
 		`|\b` + reSendVerb + `\s+(?:[\w'-]+\s+){0,3}?(?:of\s+)?` + reUserData + `\b` +
+		// Code that sends the environment somewhere, put in the code
+		// the AI writes.
+		`|\b(?:send|post|upload|telemetry|beacon|report|fetch|request|http)\w*[^\n]{0,40}?(?:os\.environ|process\.env\b|getenv|getenvironmentvariables|\$env:|env::vars)|(?:os\.environ|process\.env\b|getenvironmentvariables|env::vars)[^\n]{0,40}?\b(?:send|post|upload|to\s+(?:https?://|our|the\s+server))` +
 		`|!\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*[?&=]|\bhttps?://[^\s"'<>)]*[?&][\w-]+=(?:<|\{|\[|\$|%7b|%3c)`)},
 	{"to keep something from the user", false, regexp.MustCompile(`\b(?:do\s+not|don'?t|never|without)\s+(?:tell|telling|mention|mentioning|inform|informing|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|show|showing|let)\b[^.\n]{0,30}?\b(?:user|human|operator|anyone|them|it|this)\b` +
 		`|\b(?:keep|hide)\s+(?:this|it|that)\s+(?:\w+\s+)?(?:secret|hidden|confidential|private|quiet|between\s+us|from)\b|\b(?:silently|quietly|secretly|covertly|discreetly)\b|\bwithout\s+(?:asking|confirmation|approval|permission|the\s+user'?s?\s+(?:knowledge|consent|approval))\b` +
@@ -114,6 +117,7 @@ var askRules = []askRule{
 	{"to mislead the user or change the answer", true, regexp.MustCompile(`\b(?:tell|inform|assure|convince|reassure|persuade)\s+(?:the\s+)?(?:user|reader|customer|human|them)s?\b` +
 		`|\b(?:approve|lgtm|rate|mark|label|classify|score)\s+(?:this|the|it|these|all)\b[^.\n]{0,50}?\b(?:as|with)\s+(?:\w+\s+)?(?:safe|approved|passing|positive|benign|secure|5|five|10|top|highest|trusted|verified|lgtm)\b` +
 		`|\b(?:do\s+not|don'?t|never)\s+(?:report|flag|mention|point\s+out|warn\s+about)\s+(?:any\s+)?(?:\w+\s+)?(?:issues?|vulnerabilit\w*|problems?|bugs?|findings?|risks?|flaws?)\b` +
+		`|\b(?:report|say|state|claim|confirm|conclude|answer)\s+(?:that\s+)?(?:it|this|the\s+[\w-]+)\s+(?:is|has|was|contains)\s+(?:safe|secure|clean|fine|harmless|trusted|verified|no\s+(?:known\s+)?(?:vulnerabilit|issues|problems|bugs|risks|malware))` +
 		`|\b(?:recommend|promote|endorse|advertise|praise|rank)\s+(?:\w+\s+){0,4}?(?:first|as\s+the\s+(?:best|only|top)|over\s+(?:all|any|other)|above\s+(?:all|any|other)|instead\s+of)\b` +
 		`|\b(?:recommend|promote|endorse|advertise|praise)\s+(?:our|the\s+(?:\w+\s+){0,2}?(?:product|service|brand|company|store|shop))\b`)},
 }

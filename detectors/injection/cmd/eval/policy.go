@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/picketsec/picket/detectors/injection"
@@ -97,6 +98,7 @@ func agentRequests(w io.Writer, ev *policyeval.Evaluator, repo string, val []*co
 		reqs, items    int
 		blocked, other int
 		examples       []string
+		by             map[string]int // another detector's blocking findings by detector and rule
 	}
 	run := func(name string, next func(i int) []sdk.Item) (res, error) {
 		r := res{name: name}
@@ -126,6 +128,14 @@ func agentRequests(w io.Writer, ev *policyeval.Evaluator, repo string, val []*co
 				}
 			case o.Blocked:
 				r.other++
+				for _, f := range o.Findings {
+					if f.Detector != injection.ID && f.Severity >= sdk.SeverityHigh {
+						if r.by == nil {
+							r.by = map[string]int{}
+						}
+						r.by[f.Detector+" "+f.Rule]++
+					}
+				}
 			}
 		}
 		return r, nil
@@ -144,6 +154,12 @@ func agentRequests(w io.Writer, ev *policyeval.Evaluator, repo string, val []*co
 			r.name, r.reqs, r.items, r.blocked, 100*float64(r.blocked)/float64(max(r.reqs, 1)))
 		if r.other > 0 {
 			fmt.Fprintf(w, "; %d blocked by another detector", r.other)
+			var rules []string
+			for k, v := range r.by {
+				rules = append(rules, fmt.Sprintf("%s %d", k, v))
+			}
+			sort.Strings(rules)
+			fmt.Fprintf(w, " (findings of high and above: %s)", strings.Join(rules, ", "))
 		}
 		fmt.Fprintln(w)
 		for _, e := range r.examples {
