@@ -2408,6 +2408,9 @@ func checkCommandHook(c *call, _ *config) *hit {
 			}
 			continue
 		}
+		if shellLine(f) {
+			return hitf(c, high, "makes "+c.name+" run a shell command line through an option or environment hook (indirect execution, ATT&CK T1202)")
+		}
 		if strings.Contains(f[0], "/") || strings.HasSuffix(f[0], ".sh") {
 			return hitf(c, medium, "makes "+c.name+" run a local script through an option or environment hook")
 		}
@@ -2799,6 +2802,28 @@ func everyListed(c *call, svc, list string) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// shellLine reports whether a hook's words hand a command line to a shell
+// or a Windows script host (cmd /c, powershell -c, sh -c, mshta …): a hook
+// that exists to open a connection or a pager is then a way to run
+// anything under another program's name.
+func shellLine(f []string) bool {
+	n := progName(strings.Trim(f[0], "\"'"))
+	switch n {
+	case "mshta", "wscript", "cscript", "rundll32", "regsvr32":
+		return len(f) > 1
+	case "cmd", "powershell", "pwsh", "sh", "bash", "dash", "zsh", "ksh":
+	default:
+		return false
+	}
+	for _, a := range f[1:] {
+		switch strings.ToLower(strings.Trim(a, "\"'")) {
+		case "/c", "/k", "-c", "-command", "-enc", "-encodedcommand", "-e", "-ec":
+			return true
 		}
 	}
 	return false

