@@ -42,8 +42,8 @@ var systemWriteRules = []*rule{
 	{
 		ID: "system-file-delete", Class: "destructive filesystem", Sev: high,
 		Msg:     "deletes a file in a system directory",
-		Must:    []string{"rm /etc/security/limits.conf", "sudo rm -f /usr/lib/os-release", "unlink /etc/localtime"},
-		MustNot: []string{"rm -f /tmp/build.log", "rm -rf ./etc/generated", "rm /usr/local/bin/tool"},
+		Must:    []string{"rm /etc/security/limits.conf", "sudo rm -f /usr/lib/os-release", "unlink /etc/localtime", "sudo rm /etc/apt/sources.list"},
+		MustNot: []string{"rm -f /tmp/build.log", "rm -rf ./etc/generated", "rm /usr/local/bin/tool", "sudo rm /etc/apt/sources.list.d/old-ppa.list"},
 		check:   checkSystemDelete,
 	},
 	{
@@ -233,11 +233,18 @@ func checkSystemDelete(c *call, _ *config) *hit {
 		return nil
 	}
 	for _, op := range operands(c, "") {
-		if systemFile(op) {
+		if systemFile(op) || deletedSystemFile(op) {
 			return c.rule()
 		}
 	}
 	return nil
+}
+
+// deletedSystemFile reports files that systemFile leaves to installers
+// but whose deletion breaks the system: the package manager's main source
+// list (its .d entries are what install guides remove).
+func deletedSystemFile(p string) bool {
+	return normPath(p) == "/etc/apt/sources.list"
 }
 
 func checkSystemInstall(c *call, _ *config) *hit {

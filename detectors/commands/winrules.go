@@ -134,6 +134,14 @@ var textRules = []*textRule{
 		``,
 		[]string{"Get-Service WinDefend | Stop-Service -Force", "Get-Service -Name EventLog | Set-Service -StartupType Disabled"},
 		[]string{"Get-Service Spooler | Stop-Service", "Get-Service WinDefend | Select-Object Status"}),
+	// The same with the date held in a variable first ($d='01/03/2006';
+	// $f.LastWriteTime=$d): the date is a literal all the same.
+	tr("ps-timestomp-variable", "defense evasion", high, "sets a file's timestamps to a fixed past date held in a variable (timestomping, ATT&CK T1070.006)",
+		[]string{"creationtime", "lastwritetime", "lastaccesstime"},
+		`\.(creationtime|lastwritetime|lastaccesstime)(utc)?\s*=\s*\$\w+\s*(;|\n|\}|$)`,
+		`\$\w+\s*=\s*(\[datetime\]\s*)?["']\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}`,
+		[]string{"$t = '11/20/2012 07:30 am'; $x = Get-Item .\\report.docx; $x.CreationTime = $t; $x.LastWriteTime = $t"},
+		[]string{"$t = Get-Date; (Get-Item out.txt).LastWriteTime = $t", "$v = '1.2.3'; $x = Get-Item a.txt; $x.LastWriteTime = $y"}),
 	tr("ps-timestomp-literal", "defense evasion", high, "sets a file's timestamps to a fixed past date (timestomping, ATT&CK T1070.006)",
 		[]string{"creationtime", "lastwritetime", "lastaccesstime"},
 		`\.(creationtime|lastwritetime|lastaccesstime)(utc)?\s*=\s*(\$\w+\.(creationtime|lastwritetime|lastaccesstime)(utc)?\s*=\s*)*(["']\d|\[datetime\]\s*["']\d|\(get-item\s|\$?\(\s*get-date\s+(-date\s+)?["']?\d)|\.(creationtime|lastwritetime)\s*=\s*\(get-item\b[^)]*\)\.(creationtime|lastwritetime)`,
