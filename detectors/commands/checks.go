@@ -2241,10 +2241,14 @@ var offensiveTools = set("msfvenom", "msfconsole", "msfdb", "meterpreter", "hydr
 
 func checkOffensive(c *call, _ *config) *hit {
 	n := c.name
-	if isInterp(n) {
+	// An interpreter copied to a temporary folder under another name
+	// (/tmp/rt psexec.py …) is still an interpreter running the script.
+	if interp, moved := isInterp(n), !offensiveTools[n] && inTemp(c.arg(0)); interp || moved {
 		for _, a := range c.args() {
 			if !strings.HasPrefix(a, "-") {
-				n = progName(a)
+				if m := progName(a); interp || strings.Contains(m, ".") {
+					n = m
+				}
 				break
 			}
 		}

@@ -647,6 +647,7 @@ var rules = []*rule{
 			"hydra -l admin -P words.txt ssh://192.0.2.101",
 			"hashcat -m 1000 hashes.txt rockyou.txt",
 			"python3 secretsdump.py -just-dc corp/admin@192.0.2.102",
+			"/tmp/.r /tmp/wmiexec.py corp/admin@192.0.2.103 -hashes :0123456789abcdef0123456789abcdef",
 		},
 		MustNot: []string{"nmap -sV localhost", "man hashcat", "go test ./...", "pip install hydra-core"},
 		check:   checkOffensive,

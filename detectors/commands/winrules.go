@@ -134,6 +134,16 @@ var textRules = []*textRule{
 		``,
 		[]string{"Get-Service WinDefend | Stop-Service -Force", "Get-Service -Name EventLog | Set-Service -StartupType Disabled"},
 		[]string{"Get-Service Spooler | Stop-Service", "Get-Service WinDefend | Select-Object Status"}),
+	// cmd.exe echoing a word into a named pipe: the client half of named
+	// pipe impersonation (a service started only to connect to the pipe a
+	// process is listening on, whose token that process then takes; the
+	// getsystem technique of attack frameworks, ATT&CK T1134.001).
+	tr("named-pipe-impersonation", "privilege escalation", high, "writes into a named pipe with cmd.exe's echo, the step a service runs so that the pipe's owner can take its token (named pipe impersonation, ATT&CK T1134.001)",
+		[]string{"\\pipe\\"},
+		`\becho\b[^\n&|]*>\s*"?\\\\\.\\pipe\\[\w.-]+`,
+		``,
+		[]string{"sc create upd binPath= \"cmd.exe /c echo a1b2c3 > \\\\.\\pipe\\a1b2c3\"", "cmd /c echo x7 > \\\\.\\pipe\\x7"},
+		[]string{"type \\\\.\\pipe\\docker_engine", "echo hello > out.txt"}),
 	// The same with the date held in a variable first ($d='01/03/2006';
 	// $f.LastWriteTime=$d): the date is a literal all the same.
 	tr("ps-timestomp-variable", "defense evasion", high, "sets a file's timestamps to a fixed past date held in a variable (timestomping, ATT&CK T1070.006)",
