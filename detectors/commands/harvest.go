@@ -198,7 +198,8 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 		}
 		put(collectArchive, 0, s, e)
 	}
-	if l := asciiLower(a.text); search && (distinct(keyExtRe, l, 1) >= 4 || distinct(keyWordRe, l, 1) >= 4) {
+	l := asciiLower(a.text)
+	if search && mayHarvestKeys(l) && (distinct(keyExtRe, l, 1) >= 4 || distinct(keyWordRe, l, 1) >= 4) {
 		put(keyHarvest, 0, 0, len(a.text))
 	}
 	for i := range ins {
@@ -207,6 +208,9 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 			continue
 		}
 		for _, x := range in.args {
+			if !strings.Contains(x, "://") {
+				continue
+			}
 			if u := urlRe.FindString(x); u != "" && namesAttackTool(u) {
 				put(attackToolFetch, 0, in.start, in.end)
 				break
@@ -219,7 +223,7 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 			break
 		}
 	}
-	if l := asciiLower(a.text); strings.Contains(l, "src") && remoteScriptRe.MatchString(l) && webRootWriteRe.MatchString(l) {
+	if strings.Contains(l, "src") && remoteScriptRe.MatchString(l) && webRootWriteRe.MatchString(l) {
 		put(webInject, 0, 0, len(a.text))
 	}
 }
@@ -244,6 +248,23 @@ func findAppends(c *call) bool {
 			return true
 		case strings.HasPrefix(a, "/") && isSystemPath(a):
 			return true
+		}
+	}
+	return false
+}
+
+// keyExts are the extensions keyExtRe and keyWordRe count.
+var keyExts = []string{"pem", "ppk", "p12", "pfx", "kdbx", "jks", "keystore", "ovpn", "kirbi", "pgp", "gpg", "asc", "key"}
+
+// mayHarvestKeys is the cheap test before the regular expressions: four
+// of the extensions occur somewhere in the text.
+func mayHarvestKeys(l string) bool {
+	n := 0
+	for _, e := range keyExts {
+		if strings.Contains(l, e) {
+			if n++; n >= 4 {
+				return true
+			}
 		}
 	}
 	return false
