@@ -678,6 +678,12 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 	if r.bare && codeIdentifier(secret[strings.IndexAny(secret, "_-")+1:]) {
 		return match{}, false
 	}
+	// Another assignment, a number or a name in code (tokenByte
+	// ErrNotFound, a diff's renamed declaration) is no value. Dropped after the
+	// features are collected, like the identifiers, so the fit is the same.
+	if otherPair(secret, c.sep) || hexNumber(secret) || !r.bare && codeName(secret) {
+		return match{}, false
+	}
 	// PostHog's project key (phc_) is publishable, like pk_live_: it is
 	// in every page that loads PostHog's snippet (its personal key, phx_,
 	// is a secret). Dropped after the features are collected for the same
@@ -887,4 +893,72 @@ func sectionWords(text string, lineStart int) []string {
 		}
 	}
 	return out
+}
+
+// otherPair reports whether a value read after a name and blanks is the
+// next pair of a key=value line (logfmt: component=newKey attempt=233),
+// not the name's value: an identifier of up to 24 characters, '=', and
+// under 12 characters that start with a letter or digit.
+func otherPair(v string, sep sepKind) bool {
+	if sep != sepSpace {
+		return false
+	}
+	i := strings.IndexByte(v, '=')
+	if i <= 0 || i > 24 || i+1 >= len(v) || !isAlnum(v[i+1]) || len(v)-i-1 >= 12 {
+		return false // a long value after the '=' may be the secret itself: judged whole, as before
+	}
+	for j := 0; j < i; j++ {
+		c := v[j]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || j > 0 && (c >= '0' && c <= '9' || c == '.' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
+
+// hexNumber reports whether v is an integer literal in hex that fits 64
+// bits (const lockKey = 0x7069636b6574): a number in code, not a key
+// (a 0x-prefixed private key has 64 digits).
+func hexNumber(v string) bool {
+	if len(v) < 3 || len(v) > 18 || v[0] != '0' || v[1] != 'x' && v[1] != 'X' {
+		return false
+	}
+	for i := 2; i < len(v); i++ {
+		if !isHex(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// codeName reports a named candidate that is an identifier of code
+// (ErrNotFound, respAnthropicEvent, MaxLogLine): at least two letter runs
+// (split as codeIdentifier splits them) of three or more letters on
+// average, at most three digits, and cheap under the letter-trigram
+// model (<= 4.5 bits per letter). Random letters and digits of a
+// machine-made value make short runs (hX9kQ2mZ: six runs of six letters)
+// or cost more.
+func codeName(v string) bool {
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
+			if digits++; digits > 3 {
+				return false
+			}
+		}
+	}
+	upper := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 'A' && v[i] <= 'Z' {
+			if upper++; upper >= 5 {
+				return false // a long run of capitals is no word of an identifier (ID, HTTP, JSON are short)
+			}
+		} else {
+			upper = 0
+		}
+	}
+	runs := 0
+	letterRuns(v, func([]byte) { runs++ })
+	bits, letters := lmBits(v)
+	return runs >= 2 && letters >= 3*runs && bits <= 4.5
 }
