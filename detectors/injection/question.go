@@ -167,20 +167,8 @@ func sharesWord(text []byte, s, e int) bool {
 	if len(text) > offTopicLongest {
 		return true
 	}
-	own := map[string]int{}
-	contentWords(text[s:e], func(w string) { own[w]++ })
-	all := map[string]int{}
-	contentWords(text, func(w string) {
-		if _, ok := own[w]; ok {
-			all[w]++
-		}
-	})
-	for w, n := range own {
-		if all[w] > n {
-			return true
-		}
-	}
-	return false
+	_, shared := wordsElsewhere(text, s, e)
+	return shared
 }
 
 // offTopicFollow reports whether the follow-up at text[s:e] has at least
@@ -189,11 +177,15 @@ func offTopicFollow(text []byte, s, e int) bool {
 	if len(text) > offTopicLongest {
 		return false
 	}
+	n, shared := wordsElsewhere(text, s, e)
+	return n >= 2 && !shared
+}
+
+// wordsElsewhere returns how many distinct content words text[s:e] has
+// and whether any of them also occurs outside it.
+func wordsElsewhere(text []byte, s, e int) (distinct int, shared bool) {
 	own := map[string]int{}
 	contentWords(text[s:e], func(w string) { own[w]++ })
-	if len(own) < 2 {
-		return false
-	}
 	all := map[string]int{}
 	contentWords(text, func(w string) {
 		if _, ok := own[w]; ok {
@@ -202,8 +194,8 @@ func offTopicFollow(text []byte, s, e int) bool {
 	})
 	for w, n := range own {
 		if all[w] > n {
-			return false
+			return len(own), true
 		}
 	}
-	return true
+	return len(own), false
 }

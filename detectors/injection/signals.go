@@ -1535,27 +1535,31 @@ func foreignInEnglish(text []byte, start, end int) bool {
 	if k := bytes.IndexByte(text[end:], '\n'); k >= 0 {
 		le = end + k
 	}
-	en, words := 0, 0
-	count := func(seg []byte) {
-		for i := 0; i < len(seg); {
-			if !isWordByte(seg[i]) {
-				i++
-				continue
-			}
-			j := i
-			for j < len(seg) && isWordByte(seg[j]) {
-				j++
-			}
-			words++
-			if englishWords[string(seg[i:j])] {
-				en++
-			}
-			i = j
-		}
-	}
-	count(text[max(0, ls-foreignContext):start])
-	count(text[le:min(len(text), le+foreignContext)])
+	w1, en1 := countWords(text[max(0, ls-foreignContext):start], englishWords)
+	w2, en2 := countWords(text[le:min(len(text), le+foreignContext)], englishWords)
+	en, words := en1+en2, w1+w2
 	return en >= foreignMinWords && en*10 >= words
+}
+
+// countWords returns how many words seg holds and how many of them are in
+// set.
+func countWords(seg []byte, set map[string]bool) (words, in int) {
+	for i := 0; i < len(seg); {
+		if !isWordByte(seg[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(seg) && isWordByte(seg[j]) {
+			j++
+		}
+		words++
+		if set[string(seg[i:j])] {
+			in++
+		}
+		i = j
+	}
+	return words, in
 }
 
 // Function words of the languages drift.answer_this.intl knows that are
@@ -1619,24 +1623,9 @@ func foreignAround(text []byte, start, end int) bool {
 		return letters >= foreignMinWords*20 && high*50 < letters+high
 	}
 	fw := latinWords[lang]
-	own, words := 0, 0
-	for _, seg := range [][]byte{before, after} {
-		for i := 0; i < len(seg); {
-			if !isWordByte(seg[i]) {
-				i++
-				continue
-			}
-			j := i
-			for j < len(seg) && isWordByte(seg[j]) {
-				j++
-			}
-			words++
-			if fw[string(seg[i:j])] {
-				own++
-			}
-			i = j
-		}
-	}
+	w1, own1 := countWords(before, fw)
+	w2, own2 := countWords(after, fw)
+	own, words := own1+own2, w1+w2
 	return words >= foreignMinWords*4 && own*50 < words
 }
 
