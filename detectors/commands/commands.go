@@ -97,6 +97,9 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 			continue
 		}
 		ms := judge(ctx, cmd, cfg)
+		if !cfg.raw {
+			ms = dropCovered(ms) // after calibration: the most severe grade of each effect stands
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("commands: %w", err)
 		}
@@ -127,6 +130,30 @@ func (d *Detector) Detect(ctx context.Context, ev *sdk.Event) ([]sdk.Finding, er
 		}
 	}
 	return out, nil
+}
+
+// dropCovered drops a match that says again what another match of the
+// same class says about a wider or the same span at no lower severity (a
+// download from a bare address inside a download piped into a shell): one
+// finding per effect and span, the most telling one.
+func dropCovered(ms []match) []match {
+	out := ms[:0:0]
+	for i, m := range ms {
+		covered := false
+		for j, k := range ms {
+			if j == i || k.rule.Class != m.rule.Class || k.sev < m.sev || k.start > m.start || k.end < m.end {
+				continue
+			}
+			if k.sev > m.sev || k.end-k.start > m.end-m.start || j < i {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func confidence(s sdk.Severity) float64 {
