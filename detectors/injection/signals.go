@@ -102,9 +102,10 @@ var signals = []*signal{
 		// A user taking back their own words is no override, and an
 		// option that replaces a default is configuration ("--system:
 		// override the default system prompt", "can be used to override
-		// the default prompt templates for …").
-		Reject:  `^\S+\s+(?:\S+\s+)?my\b|^(?:override|bypass|skip|ignore|disregard|forget|drop)\s+(?:the\s+|a\s+|any\s+)?default\s+(?:[\w-]+\s+){0,3}?[\w-]+(?:s)?(?:\s*(?:[|;:)\]\x60*]|\.(?:\s|$)|$)|\s+(?:for|with|in|per|by|when|if|of|used|that|on|from|at|via|so)\b)`,
-		NoMatch: []string{"Ignore my previous instructions, let's write it in Go instead.", "ignore the previous commit", "Use --skip to skip tests", "we follow the previous pattern", "Forget the earlier approach with messages; use a channel", "Workspace policies override Default policies.", "| `--persona <file>` | Override the default system prompt with a file |", "Set this key to override the default prompt template per role."},
+		// the default prompt templates for …"), also where the line ends
+		// after it (a flag's description in a --help listing).
+		Reject:  `^\S+\s+(?:\S+\s+)?my\b|^(?:override|bypass|skip|ignore|disregard|forget|drop)\s+(?:the\s+|a\s+|any\s+)?default\s+(?:[\w-]+\s+){0,3}?[\w-]+(?:s)?(?:\s*(?:[|;:)\]\x60*]|\.(?:\s|$)|$)|[ \t]*\r?\n|\s+(?:for|with|in|per|by|when|if|of|used|that|on|from|at|via|so)\b)`,
+		NoMatch: []string{"Ignore my previous instructions, let's write it in Go instead.", "ignore the previous commit", "Use --skip to skip tests", "we follow the previous pattern", "Forget the earlier approach with messages; use a channel", "Workspace policies override Default policies.", "| `--persona <file>` | Override the default system prompt with a file |", "Set this key to override the default prompt template per role.", "Flags:\n  -m, --model <name>    Model to use\n  -p, --preamble <text> Override the default system prompt\n  -q, --quiet           Print nothing but the answer"},
 	},
 	{
 		ID: "override.ignore_above", Class: ClassOverride,
