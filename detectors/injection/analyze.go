@@ -235,6 +235,7 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			// about it, tests a filter with it): a mention, not a use.
 			// (A persona's name in quotes, "DAN", is still a persona.)
 			h.fixed = h.sig.Direct * quotedShare
+			h.mention = true
 		}
 	}
 	if untrusted {
@@ -290,7 +291,7 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			if wt > best[c] {
 				best[c] = wt
 			}
-			if wt > 0 && !hits[k].userMay() {
+			if hits[k].speaksAgainst(untrusted) {
 				against = true
 			}
 		}
@@ -306,8 +307,9 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			// stacking) weighs the classifier against the signals.
 			w.score = m.Stack.Prob(linear.StackInput{P: w.model, Fam: w.fam, Speaker: sp})
 			if !untrusted && !against && w.model < promptAlone {
-				// A user prompt no signal speaks against (none, or
-				// only what a user may ask for: how to answer) is the
+				// A user prompt no signal speaks against (none, only
+				// what a user may ask for: how to answer, or an
+				// override the user quotes: a mention) is the
 				// user's own request: the classifier alone reports
 				// it, and blocks it only when it is near certain.
 				w.score = min(w.score, promptAloneCap)

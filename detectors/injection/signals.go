@@ -1105,10 +1105,21 @@ type hit struct {
 	// askWhat, for a hostile ask, what it asks for.
 	ask     askKind
 	askWhat string
+	// mention is set for an override or extraction phrase the user quotes
+	// (asks about it, tests a filter with it, tells the model to ignore
+	// such text when it meets it): a mention, not a use.
+	mention bool
 }
 
 // userMay reports a match of a signal the user may ask for (UserMay).
 func (h *hit) userMay() bool { return h.enc == nil && h.sig != nil && h.sig.UserMay }
+
+// speaksAgainst reports whether a match in a user prompt speaks against the
+// request being the user's own: a signal of weight the user may not ask
+// for, and not a phrase the user only quotes.
+func (h *hit) speaksAgainst(untrusted bool) bool {
+	return h.weight(untrusted) > 0 && !h.userMay() && !h.mention
+}
 
 var (
 	// reReveal is a verb of showing, handing over or transforming text.
