@@ -932,33 +932,21 @@ func hexNumber(v string) bool {
 }
 
 // codeName reports a named candidate that is an identifier of code
-// (ErrNotFound, respAnthropicEvent, MaxLogLine): at least two letter runs
-// (split as codeIdentifier splits them) of three or more letters on
-// average, at most three digits, and cheap under the letter-trigram
-// model (<= 4.5 bits per letter). Random letters and digits of a
-// machine-made value make short runs (hX9kQ2mZ: six runs of six letters)
-// or cost more.
+// (ErrNotFound, respAnthropicEvent, MaxLogLine): identifierShaped with at
+// least two letter runs of three or more letters on average, and no run
+// of five capitals (ID, HTTP, JSON are short; a value's capitals are not).
+// Random letters and digits of a machine-made value make short runs
+// (hX9kQ2mZ: six runs of six letters) or cost more.
 func codeName(v string) bool {
-	digits := 0
-	for i := 0; i < len(v); i++ {
-		if v[i] >= '0' && v[i] <= '9' {
-			if digits++; digits > 3 {
-				return false
-			}
-		}
-	}
 	upper := 0
 	for i := 0; i < len(v); i++ {
 		if v[i] >= 'A' && v[i] <= 'Z' {
 			if upper++; upper >= 5 {
-				return false // a long run of capitals is no word of an identifier (ID, HTTP, JSON are short)
+				return false
 			}
 		} else {
 			upper = 0
 		}
 	}
-	runs := 0
-	letterRuns(v, func([]byte) { runs++ })
-	bits, letters := lmBits(v)
-	return runs >= 2 && letters >= 3*runs && bits <= 4.5
+	return identifierShaped(v, 2, 3)
 }

@@ -117,19 +117,25 @@ func bareTokenOK(text string, start, end int) bool {
 // most three digits. The named candidates' wordy check misses these
 // because most of their words are no dictionary word (Dhcp, Caustics).
 // Applied in acceptCredential after the fit's features are collected.
-func codeIdentifier(body string) bool {
+func codeIdentifier(body string) bool { return identifierShaped(body, 1, 4) }
+
+// identifierShaped reports a value shaped like a name in code: at least
+// minRuns letter runs (split at digits, joiners and lower-to-upper case
+// changes) of perRun or more letters on average, at most three digits,
+// and at most 4.5 bits per letter under the letter-trigram model.
+func identifierShaped(v string, minRuns, perRun int) bool {
 	digits := 0
-	for i := 0; i < len(body); i++ {
-		if body[i] >= '0' && body[i] <= '9' {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= '0' && v[i] <= '9' {
 			if digits++; digits > 3 {
 				return false
 			}
 		}
 	}
 	runs := 0
-	letterRuns(body, func([]byte) { runs++ })
-	bits, letters := lmBits(body)
-	return runs > 0 && letters >= 4*runs && bits <= 4.5
+	letterRuns(v, func([]byte) { runs++ })
+	bits, letters := lmBits(v)
+	return runs >= minRuns && letters >= perRun*runs && bits <= 4.5
 }
 
 // isHexRun reports a run of hex digits holding a digit.
