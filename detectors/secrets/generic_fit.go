@@ -11,9 +11,9 @@ package secrets
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6442 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  63.86%  FPR  0.69%  (tp 1894 fn 1072 fp 14 tn 2013)
-//	medium p >= 0.2553 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
-//	low    p >= 0.0104 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
+//	high   p >= 0.6450 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  63.99%  FPR  0.69%  (tp 1898 fn 1068 fp 14 tn 2013)
+//	medium p >= 0.2563 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
+//	low    p >= 0.0097 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 577 rows with
 // candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-8.1103, // bias
-		1.3982,  // len
-		9.0186,  // loglen
-		0.1141,  // entropy
-		-3.1418, // entropy_ratio
-		-1.1416, // classes
-		2.1589,  // digit_share
-		0.6353,  // upper_share
-		-2.4610, // other_share
-		4.6463,  // lm_bits
-		0.6542,  // few_letters
-		0.4811,  // word_cover
-		0.3620,  // hex
-		-1.0702, // uuid
-		-3.0429, // walk
-		0.2430,  // provider
-		1.0622,  // brand
-		1.3605,  // strong_name
-		-0.7417, // quoted
-		-1.9283, // sep_assign
-		2.6212,  // sep_space
-		-0.6929, // sep_glued
-		-0.6917, // prefixed
-		-0.9540, // marker
-		3.1814,  // distinct_ratio
-		1.4501,  // repeat
-		-2.0328, // no_cred_word
+		-8.1604, // bias
+		1.4124,  // len
+		8.9737,  // loglen
+		0.2336,  // entropy
+		-3.0698, // entropy_ratio
+		-1.1731, // classes
+		2.1623,  // digit_share
+		0.6666,  // upper_share
+		-2.5901, // other_share
+		4.6212,  // lm_bits
+		0.6469,  // few_letters
+		0.5129,  // word_cover
+		0.3585,  // hex
+		-1.0136, // uuid
+		-3.0538, // walk
+		0.2463,  // provider
+		1.1113,  // brand
+		1.3773,  // strong_name
+		-0.7512, // quoted
+		-1.9299, // sep_assign
+		2.6163,  // sep_space
+		-0.6865, // sep_glued
+		-0.7041, // prefixed
+		-0.9633, // marker
+		3.0906,  // distinct_ratio
+		1.4469,  // repeat
+		-2.0218, // no_cred_word
 		0.0000,  // bare
 	},
-	High: 0.6442, Medium: 0.2553, Low: 0.0104,
+	High: 0.6450, Medium: 0.2563, Low: 0.0097,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.3465, // bias

@@ -308,6 +308,12 @@ func matchCredential(text string, start, limit int) []int {
 		}
 	case text[j] == '>' && ns > 0 && text[ns-1] == '<':
 		j++
+	case quotedName && xmlNameAttr(text, ns):
+		// <string name="acme_api_key">…</string>, <entry key="acme.token">…:
+		// the name is an attribute, the value the element's text.
+		if j = xmlElementText(text, j, limit); j < 0 {
+			return nil
+		}
 	case sawBlank && !quotedName:
 		// "provider KEY value", --token value: the value on the same line.
 		spaceSep = true
@@ -358,6 +364,63 @@ func matchCredential(text string, start, limit int) []int {
 		return nil // prose: "the secret credential handler …"
 	}
 	return []int{ns - start, ve - start, ns - start, ne - start, vs - start, ve - start}
+}
+
+// xmlNameAttr reports whether the name starting at ns is the quoted value
+// of a name or key attribute of an XML start tag (<string name="…">,
+// <entry key="…">, <setting name="…">).
+func xmlNameAttr(text string, ns int) bool {
+	if ns < 2 || (text[ns-1] != '"' && text[ns-1] != '\'') || text[ns-2] != '=' {
+		return false
+	}
+	a := ns - 2
+	for a > 0 && isLetter(text[a-1]) {
+		a--
+	}
+	if attr := strings.ToLower(text[a : ns-2]); attr != "name" && attr != "key" {
+		return false
+	}
+	// The tag opens on the same line: <tag …name=.
+	for i := a - 1; i >= 0 && a-i < 120; i-- {
+		switch text[i] {
+		case '<':
+			return i+1 < a && isLetter(text[i+1])
+		case '>', '\n':
+			return false
+		}
+	}
+	return false
+}
+
+// xmlElementText returns where the text of the element whose start tag
+// holds the name begins (after the tag's '>', blanks and at most one
+// nested start tag such as <value>), or -1: a self-closing tag, an
+// element holding markup, no '>' on the line.
+func xmlElementText(text string, j, limit int) int {
+	for n := 0; j < limit && text[j] != '>'; n++ {
+		if text[j] == '\n' || text[j] == '<' || n > 160 {
+			return -1
+		}
+		j++
+	}
+	if j >= limit || text[j-1] == '/' {
+		return -1
+	}
+	j = skipBlank(text, j+1, limit, 16)
+	if j+2 < limit && text[j] == '<' && isLetter(text[j+1]) {
+		k := j + 1
+		for k < limit && k-j < 24 && isIdentChar(text[k]) {
+			k++
+		}
+		if k >= limit || text[k] != '>' {
+			return -1
+		}
+		j = skipBlank(text, k+1, limit, 16)
+	}
+	if j >= limit || text[j] == '<' {
+		return -1
+	}
+	return j
 }
 
 // tokenShaped reports whether a value that follows its name after blanks
@@ -781,6 +844,16 @@ func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart
 			c.brand = true
 		}
 	}
+	// The object or call the name opens on its line ({"acme": {"apiKey":
+	// …, new Acme({ apiKey: …, config.acme = { token: …): a provider, or
+	// a brand if no dictionary word (headers, options, params are not).
+	for _, p := range openerWords(text[lineStart:max(lineStart, start-len(mid)-len(key))]) {
+		if pw[p] {
+			c.provider, c.brand = true, true
+		} else if len(p) >= 3 && !genericNameWords[p] && !lmWords[p] && credWordAt(p, 0) != len(p) {
+			c.brand = true
+		}
+	}
 	if !c.provider {
 		// A provider named by the section the name sits in, a few lines
 		// up: [algolia], datadog:, provider "datadog" {, "mailgun": {.
@@ -824,6 +897,24 @@ func wordsBefore(line string) []string {
 		}
 	}
 	return out
+}
+
+// openerWords returns the name parts of the word before the object or
+// call that a credential name opens on its line (line is the text up to
+// the name): {"acme": {"  -> acme, new Acme({  -> acme; nil when the
+// name does not directly follow an opening brace or parenthesis.
+func openerWords(line string) []string {
+	line = strings.TrimRight(line, " \t\"'`")
+	t := strings.TrimRight(line, "{([")
+	if len(t) == len(line) {
+		return nil
+	}
+	t = strings.TrimRight(t, " \t\"'`=:")
+	i := strings.LastIndexAny(t, " \t\"'`(=:,{[")
+	if w := t[i+1:]; w != "" && len(w) <= 48 {
+		return nameParts(w)
+	}
+	return nil
 }
 
 // credQualifier reports a name part that only qualifies a credential
