@@ -849,6 +849,9 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 			digits++
 		}
 	}
+	if digits == len(v) && r.scored && randomDigits(v) {
+		return true // the generic tier's model weighs it
+	}
 	if digits == len(v) || (!isPassword && digitBody(v)) {
 		return false
 	}
@@ -1136,4 +1139,28 @@ func strongBare(v string) bool {
 		digits = digits || (c >= '0' && c <= '9')
 	}
 	return charClasses(v) >= 3 || (letters && digits && len(v) >= 8)
+}
+
+// randomDigits reports an all-digit value that reads as drawn at random
+// rather than typed or counted: at least 20 digits (66 bits; the longest
+// numeric ids in common use, snowflake ids and nanosecond timestamps, have
+// 19, phone numbers at most 15), no run of seven ascending or descending
+// digits (odds about 1e-6 per place at random; 1234567890… is a
+// placeholder), no block repeated over a third of it, and seven or more
+// distinct digits.
+func randomDigits(v string) bool {
+	if len(v) < 20 || ascendingCover(v) > 0 || repeatShare(v) >= 0.34 || distinct(v) < 7 {
+		return false
+	}
+	run := 1
+	for i := 1; i < len(v); i++ {
+		if v[i]+1 == v[i-1] {
+			if run++; run >= 7 {
+				return false
+			}
+		} else {
+			run = 1
+		}
+	}
+	return true
 }

@@ -130,6 +130,10 @@ type engine struct {
 	maxDepth       int
 	maxDecodeBytes int
 
+	// prefixRules: the provider rules by the vendor prefix they key on
+	// (sbp_, tskey-, glpat-), for the tiers' near-miss check (nearMiss).
+	prefixRules map[string][]*compiledRule
+
 	// plain selects the reference scan (tests only): keywords found by a
 	// plain search for each, every regex run without the gates that skip
 	// it, so that a differential test can check the fast path finds the
@@ -278,6 +282,7 @@ func newEngine(cfg *Config) (*engine, error) {
 			r.runGrouped = true
 		}
 	}
+	e.prefixRules = vendorPrefixRules(e.rules)
 	e.ac = newACMatcher(e.keywords)
 	return e, nil
 }

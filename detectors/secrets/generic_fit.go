@@ -4,16 +4,16 @@ package secrets
 
 // credentialModel: the generic tier's scorer, fitted (Newton's method to convergence) on 20348 corpus rows
 // (2966 credentials, 2027 look-alikes, 15355 benign prose and command rows of the
-// other families; 2129 rows with candidates, 2596 candidates; -tier-fpr 0.007,
+// other families; 2132 rows with candidates, 2602 candidates; -tier-fpr 0.007,
 // -tier-balance 0.6, -tier-l2 0.0001, -bare-l2 0.0001, -tier-floor 0.5).
 // Thresholds: the lowest row score where the training rows' precision
 // reaches the bar with the tier's look-alike rates under their caps
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6450 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  63.99%  FPR  0.69%  (tp 1898 fn 1068 fp 14 tn 2013)
-//	medium p >= 0.2563 (precision >= 0.85, FPR <= 2.0 %): precision  98.11%  recall  68.41%  FPR  1.92%  (tp 2029 fn 937 fp 39 tn 1988)
-//	low    p >= 0.0097 (precision >= 0.60): precision  97.35%  recall  69.42%  FPR  2.76%  (tp 2059 fn 907 fp 56 tn 1971)
+//	high   p >= 0.6452 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  64.09%  FPR  0.69%  (tp 1901 fn 1065 fp 14 tn 2013)
+//	medium p >= 0.2610 (precision >= 0.85, FPR <= 2.0 %): precision  98.12%  recall  68.48%  FPR  1.92%  (tp 2031 fn 935 fp 39 tn 1988)
+//	low    p >= 0.0096 (precision >= 0.60): precision  97.36%  recall  69.52%  FPR  2.76%  (tp 2062 fn 904 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 577 rows with
 // candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-8.1604, // bias
-		1.4124,  // len
-		8.9737,  // loglen
-		0.2336,  // entropy
-		-3.0698, // entropy_ratio
-		-1.1731, // classes
-		2.1623,  // digit_share
-		0.6666,  // upper_share
-		-2.5901, // other_share
-		4.6212,  // lm_bits
-		0.6469,  // few_letters
-		0.5129,  // word_cover
-		0.3585,  // hex
-		-1.0136, // uuid
-		-3.0538, // walk
-		0.2463,  // provider
-		1.1113,  // brand
-		1.3773,  // strong_name
-		-0.7512, // quoted
-		-1.9299, // sep_assign
-		2.6163,  // sep_space
-		-0.6865, // sep_glued
-		-0.7041, // prefixed
-		-0.9633, // marker
-		3.0906,  // distinct_ratio
-		1.4469,  // repeat
-		-2.0218, // no_cred_word
+		-8.2087, // bias
+		1.4179,  // len
+		8.9584,  // loglen
+		0.2487,  // entropy
+		-3.0290, // entropy_ratio
+		-1.1561, // classes
+		2.1826,  // digit_share
+		0.6465,  // upper_share
+		-2.5811, // other_share
+		4.6288,  // lm_bits
+		0.7338,  // few_letters
+		0.5110,  // word_cover
+		0.3662,  // hex
+		-1.0198, // uuid
+		-3.0428, // walk
+		0.2447,  // provider
+		1.1117,  // brand
+		1.3788,  // strong_name
+		-0.7494, // quoted
+		-1.9296, // sep_assign
+		2.6162,  // sep_space
+		-0.6867, // sep_glued
+		-0.7060, // prefixed
+		-0.9606, // marker
+		3.0666,  // distinct_ratio
+		1.4160,  // repeat
+		-2.0215, // no_cred_word
 		0.0000,  // bare
 	},
-	High: 0.6450, Medium: 0.2563, Low: 0.0097,
+	High: 0.6452, Medium: 0.2610, Low: 0.0096,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.3465, // bias

@@ -52,3 +52,68 @@ func TestOpenerWords(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericNearMiss: a value with a provider rule's vendor prefix that
+// the rule refuses (here a Supabase token a byte short, or with letters
+// outside its hex body) is a near miss of the format: the generic tier
+// alerts on it, it does not block; the well-formed token blocks. (The
+// older generic rules keep their grade: capped too, they lost three
+// held-out credentials whose provider rules are narrower than the
+// vendor's tokens, NRRA-, p8e-, xapp- with a slash, and no look-alike.)
+// Values written for this test.
+func TestGenericNearMiss(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for text, want := range map[string]string{
+		"ZORBLAX_TOKEN=sbp_9c1f0e2d3b4a59687c6d5e4f3a2b1c0d9e8f7a6":  "",
+		"ZORBLAX_TOKEN=sbp_q8s51pm31pXHS3hSVsQYHltl87oHktPZx4a1b0c9": "",
+		"ZORBLAX_TOKEN=sbp_9c1f0e2d3b4a59687c6d5e4f3a2b1c0d9e8f7a61": "generic-credential",
+		"ZORBLAX_TOKEN=zrb_q8s51pm31pXHS3hSVsQYHltl87oHktPZx4a1b0c9": "generic-credential",
+	} {
+		got := ""
+		for _, f := range detect(t, d, sdk.Item{Text: text}) {
+			if f.Severity >= sdk.SeverityHigh && f.Rule == "generic-credential" {
+				got = f.Rule
+			}
+		}
+		if got != want {
+			t.Errorf("%q: high finding by %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestGenericRandomDigits: an all-digit value drawn at random (20 digits
+// or more, no counting run, no repeated block) under a provider's
+// credential name is scored like any other value; counted, repeated and
+// short digit runs (ids, phone numbers, timestamps) are not. Values
+// written for this test.
+func TestGenericRandomDigits(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for text, wantHigh := range map[string]bool{
+		`ZORBLAX_API_KEY = "58580531489680846918955768591128"`: true,
+		"zorblax_token: 855787775571109882052550":              true,
+		`ZORBLAX_API_KEY = "12345678901234567890123456789012"`: false,
+		`ZORBLAX_API_KEY = "98765432109876543210987654321098"`: false,
+		`ZORBLAX_API_KEY = "8557877755711098820"`:              false,
+		`ZORBLAX_API_KEY = "855785578557855785578557"`:         false,
+	} {
+		high := false
+		for _, f := range detect(t, d, sdk.Item{Text: text}) {
+			if f.Severity >= sdk.SeverityHigh {
+				high = true
+			}
+		}
+		if high != wantHigh {
+			t.Errorf("%q: high %v, want %v", text, high, wantHigh)
+		}
+	}
+	for v, want := range map[string]bool{
+		"58580531489680846918955768591128": true, "1234567890123456789012": false, "8557877755711098820": false,
+		"11112222333344445555": false, "90876543210555512399": false,
+	} {
+		if got := randomDigits(v); got != want {
+			t.Errorf("randomDigits(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

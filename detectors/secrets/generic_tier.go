@@ -787,6 +787,13 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 		// (rule examples, fixtures) the model's grade stands.
 		sev = sdk.SeverityMedium
 	}
+	if sev == sdk.SeverityHigh && e.nearMiss(secret) {
+		// A provider's own prefix on a value its rule refuses (a body one
+		// byte short, a letter outside its alphabet): a rule's near miss,
+		// what scanners' false-positive examples are made of. A real token
+		// of that provider is the rule's to report.
+		sev = sdk.SeverityMedium
+	}
 	if sev > r.Severity {
 		sev = r.Severity // an operator's rule_severity caps the model's grade
 	}
@@ -1040,4 +1047,59 @@ func codeName(v string) bool {
 		}
 	}
 	return identifierShaped(v, 2, 3)
+}
+
+// vendorPrefixRules maps each vendor prefix a provider rule keys on (a
+// keyword of letters and digits ending in '_' or '-', at least four bytes,
+// whose first part is no generic or dictionary word: sbp_, tskey-,
+// glpat-, sk-ant-api03-; not api-, key-, live_) to the rules that own it.
+func vendorPrefixRules(rules []*compiledRule) map[string][]*compiledRule {
+	m := map[string][]*compiledRule{}
+	for _, r := range rules {
+		if r.Generic || r.scored || r.Match != nil || r.re == nil {
+			continue
+		}
+		for _, k := range r.Keywords {
+			k = strings.ToLower(k)
+			if len(k) < 4 || len(k) > 16 || (k[len(k)-1] != '_' && k[len(k)-1] != '-') {
+				continue
+			}
+			first := k[:strings.IndexAny(k, "_-")]
+			if first == "" || !isLetter(first[0]) || genericNameWords[first] || lmWords[first] || !vendorPrefixBytes(k[:len(k)-1]) {
+				continue
+			}
+			m[k] = append(m[k], r)
+		}
+	}
+	return m
+}
+
+// vendorPrefixBytes reports a prefix of letters, digits and joiners.
+func vendorPrefixBytes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && s[i] != '_' && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// nearMiss reports a value that starts with a provider rule's vendor
+// prefix (vendorPrefixRules) and that none of the rules owning the prefix
+// matches.
+func (e *engine) nearMiss(v string) bool {
+	found := false
+	for i := 3; i < len(v) && i < 16; i++ {
+		if v[i] != '_' && v[i] != '-' {
+			continue
+		}
+		rs := e.prefixRules[strings.ToLower(v[:i+1])]
+		for _, r := range rs {
+			if r.re.get().MatchString(v) {
+				return false
+			}
+		}
+		found = found || len(rs) > 0
+	}
+	return found
 }
