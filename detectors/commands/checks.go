@@ -21,14 +21,30 @@ func init() {
 // it names is on an allowed host.
 func fetchedBy(src []*call, cfg *config) (*call, bool) {
 	for _, s := range src {
-		if isFetcher(s) {
-			if cfg.allAllowed(urls(s)) {
+		if f := fetcherIn(s, 0); f != nil {
+			if cfg.allAllowed(urls(f)) {
 				return nil, false
 			}
-			return s, true
+			return f, true
 		}
 	}
 	return nil, false
+}
+
+// fetcherIn returns s when it fetches, or the fetcher a runner it is runs
+// (sudo curl … | sudo python3: the stage is sudo, the fetcher its inner call).
+func fetcherIn(s *call, depth int) *call {
+	if isFetcher(s) {
+		return s
+	}
+	if depth < 3 {
+		for _, x := range s.inners {
+			if f := fetcherIn(x, depth+1); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 func runnerName(c *call) string {
@@ -115,6 +131,32 @@ func downloadedFile(c *call) string {
 	case "iwr", "invoke-webrequest":
 		if v, ok := optValue(c, "-OutFile", "-outfile"); ok {
 			return v
+		}
+	case "lwp-download":
+		if ops := operands(c, ""); len(ops) > 1 {
+			return ops[1]
+		} else if len(ops) == 1 {
+			return baseName(ops[0])
+		}
+	case "tftp":
+		// tftp host -c get remote [local]; Windows: tftp -i host GET remote [local]
+		args := c.args()
+		for i, a := range args {
+			if strings.EqualFold(a, "get") && i+1 < len(args) {
+				if i+2 < len(args) {
+					return args[i+2]
+				}
+				return baseName(args[i+1])
+			}
+		}
+	case "nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "socat":
+		// What the connection receives, written to a file.
+		for _, r := range c.redirs {
+			if r.op == ">" || r.op == ">>" {
+				if r.fd == "" || r.fd == "1" {
+					return r.target
+				}
+			}
 		}
 	}
 	return ""
@@ -2831,4 +2873,63 @@ func shellLine(f []string) bool {
 		}
 	}
 	return false
+}
+
+// awsAccountRe finds the account id of an ARN (arn:aws:kms:region:ACCOUNT:…,
+// arn:aws:iam::ACCOUNT:…).
+var awsAccountRe = regexp.MustCompile(`^"?arn:aws[\w-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):`)
+
+// checkKMSGrantForeign: aws kms create-grant whose key is named by an ARN
+// of one account and whose grantee is a principal of another (a key shared
+// out of the account; with a bare key id the account is unknown).
+func checkKMSGrantForeign(c *call, _ *config) *hit {
+	if c.name != "aws" {
+		return nil
+	}
+	args := c.args()
+	sub := false
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "kms" && args[i+1] == "create-grant" {
+			sub = true
+			break
+		}
+	}
+	if !sub {
+		return nil
+	}
+	k, ok1 := optValue(c, "", "--key-id")
+	g, ok2 := optValue(c, "", "--grantee-principal")
+	if !ok1 || !ok2 {
+		return nil
+	}
+	km, gm := awsAccountRe.FindStringSubmatch(k), awsAccountRe.FindStringSubmatch(g)
+	if km == nil || gm == nil || km[1] == gm[1] {
+		return nil
+	}
+	return hitf(c, 0, "grants another AWS account's principal the use of a KMS key")
+}
+
+// checkESXiMass: vim-cmd's power.off / destroy / unregister /
+// snapshot.removeall, or esxcli vm process kill, run for every machine a
+// listing gives (through xargs or a loop over getallvms or process list).
+func checkESXiMass(c *call, _ *config) *hit {
+	var act bool
+	switch c.name {
+	case "vim-cmd":
+		switch c.arg(1) {
+		case "vmsvc/power.off", "vmsvc/power.shutdown", "vmsvc/destroy", "vmsvc/unregister", "vmsvc/snapshot.removeall", "vmsvc/power.suspend":
+			act = true
+		}
+	case "esxcli":
+		act = c.arg(1) == "vm" && c.arg(2) == "process" && c.arg(3) == "kill"
+	}
+	if !act {
+		return nil
+	}
+	t := c.a.text
+	if c.wrapped("xargs") || strings.Contains(t, "getallvms") && (strings.Contains(t, "for ") || strings.Contains(t, "while ")) ||
+		strings.Contains(t, "vm process list") && (strings.Contains(t, "for ") || strings.Contains(t, "while ")) {
+		return hitf(c, 0, "stops or strips every virtual machine on the ESXi host")
+	}
+	return nil
 }

@@ -70,6 +70,7 @@ var sensitiveRes = []struct {
 	{mustLitRe(`(^|/)\.azure(/.*)?$`), secret{"Azure credentials", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.kube/config$|^~/\.kube$`), secret{"Kubernetes credentials", sdk.SeverityHigh}},
 	{mustLitRe(`^/var/run/secrets/kubernetes\.io/serviceaccount/token$|^/run/secrets/`), secret{"a service-account token", sdk.SeverityHigh}},
+	{mustLitRe(`^/etc/kubernetes/(super-)?admin\.conf$|^/etc/kubernetes/(controller-manager|scheduler|kubelet)\.conf$|^/etc/kubernetes/pki/([^/]+/)?[^/]+\.key$|^/var/lib/kubelet/pki/[^/]+\.(key|pem)$|^/etc/rancher/k3s/k3s\.yaml$`), secret{"Kubernetes cluster credentials", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.docker/config\.json$`), secret{"Docker registry credentials", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.(netrc|git-credentials|pgpass|my\.cnf|vault-token|pypirc)$`), secret{"stored credentials", sdk.SeverityHigh}},
 	{mustLitRe(`^~/\.npmrc$`), secret{"a package registry token", sdk.SeverityMedium}},
@@ -93,7 +94,7 @@ var sensitiveRes = []struct {
 
 // sensitiveKeywords prefilter sensitive: every pattern of sensitiveRes
 // contains one of them.
-var sensitiveKeywords = []string{".ssh", "id_", ".aws", "gcloud", ".azure", ".kube", "secrets", ".docker", "netrc", "credentials",
+var sensitiveKeywords = []string{"kubernetes", "kubelet", "k3s", ".ssh", "id_", ".aws", "gcloud", ".azure", ".kube", "secrets", ".docker", "netrc", "credentials",
 	"pgpass", "my.cnf", "vault-token", "pypirc", "npmrc", "gh/hosts", "terraform.d", "cargo", "gnupg", "password-store", "shadow",
 	"passwd", "environ", "login data", "cookies", "web data", "logins.json", "key3", "key4", "signons", "keychain", "keyrings",
 	"sam", "system", "security", "ntds", "krb5", "keytab", "sss/", "system-connections", "kcpassword", "ldap.secret", "gitlab-secrets",

