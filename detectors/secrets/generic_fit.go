@@ -11,9 +11,9 @@ package secrets
 // (secrets look-alikes; other families' rows: high 0.1 %, medium 0.3 %,
 // low 1.0 %). Secrets rows at each threshold:
 //
-//	high   p >= 0.6452 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  64.09%  FPR  0.69%  (tp 1901 fn 1065 fp 14 tn 2013)
-//	medium p >= 0.2610 (precision >= 0.85, FPR <= 2.0 %): precision  98.12%  recall  68.48%  FPR  1.92%  (tp 2031 fn 935 fp 39 tn 1988)
-//	low    p >= 0.0096 (precision >= 0.60): precision  97.36%  recall  69.52%  FPR  2.76%  (tp 2062 fn 904 fp 56 tn 1971)
+//	high   p >= 0.6502 (precision >= 0.97, FPR <= 0.7 %): precision  99.27%  recall  63.89%  FPR  0.69%  (tp 1895 fn 1071 fp 14 tn 2013)
+//	medium p >= 0.2440 (precision >= 0.85, FPR <= 2.0 %): precision  98.07%  recall  68.58%  FPR  1.97%  (tp 2034 fn 932 fp 40 tn 1987)
+//	low    p >= 0.0084 (precision >= 0.60): precision  97.36%  recall  69.52%  FPR  2.76%  (tp 2062 fn 904 fp 56 tn 1971)
 //
 // Bare: the prefixed tier's model (tokens with no name; 577 rows with
 // candidates, 597 candidates; -bare-fpr 0.001), its thresholds picked alike:
@@ -23,36 +23,36 @@ package secrets
 //	low    p >= 0.0060: precision  96.97%  recall  18.34%  FPR  0.84%  (tp 544 fn 2422 fp 17 tn 2010)
 var credentialModel = CredentialModel{
 	Weights: []float64{
-		-8.2087, // bias
-		1.4179,  // len
-		8.9584,  // loglen
-		0.2487,  // entropy
-		-3.0290, // entropy_ratio
-		-1.1561, // classes
-		2.1826,  // digit_share
-		0.6465,  // upper_share
-		-2.5811, // other_share
-		4.6288,  // lm_bits
-		0.7338,  // few_letters
-		0.5110,  // word_cover
-		0.3662,  // hex
+		-8.2037, // bias
+		1.4985,  // len
+		8.8030,  // loglen
+		0.2126,  // entropy
+		-3.0428, // entropy_ratio
+		-1.0520, // classes
+		2.1706,  // digit_share
+		0.5195,  // upper_share
+		-2.5874, // other_share
+		4.6551,  // lm_bits
+		0.7201,  // few_letters
+		0.5247,  // word_cover
+		0.3850,  // hex
 		-1.0198, // uuid
-		-3.0428, // walk
-		0.2447,  // provider
-		1.1117,  // brand
-		1.3788,  // strong_name
-		-0.7494, // quoted
-		-1.9296, // sep_assign
-		2.6162,  // sep_space
-		-0.6867, // sep_glued
-		-0.7060, // prefixed
-		-0.9606, // marker
-		3.0666,  // distinct_ratio
-		1.4160,  // repeat
-		-2.0215, // no_cred_word
+		-3.0656, // walk
+		0.2320,  // provider
+		1.2023,  // brand
+		1.3709,  // strong_name
+		-0.7389, // quoted
+		-1.9352, // sep_assign
+		2.6110,  // sep_space
+		-0.6759, // sep_glued
+		-0.7270, // prefixed
+		-0.9701, // marker
+		3.0362,  // distinct_ratio
+		1.4245,  // repeat
+		-2.0229, // no_cred_word
 		0.0000,  // bare
 	},
-	High: 0.6452, Medium: 0.2610, Low: 0.0096,
+	High: 0.6502, Medium: 0.2440, Low: 0.0084,
 	Bare: &CredentialModel{
 		Weights: []float64{
 			-11.3465, // bias

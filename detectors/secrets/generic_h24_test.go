@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -114,6 +115,22 @@ func TestGenericRandomDigits(t *testing.T) {
 	} {
 		if got := randomDigits(v); got != want {
 			t.Errorf("randomDigits(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestHostWords: the vendor label of each host on a candidate's line.
+func TestHostWords(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string][]string{
+		`curl -H "x-api-key: V" https://api.zorblax.io/v1/items`:                         {"zorblax"},
+		"GET https://hooks.zorblax.com/in?token=V\nnext line https://other.example.org/": {"zorblax"},
+		"token=V": nil,
+		"see https://localhost/ and ftp://files.acme-cloud.net/x token=V": {"acme", "cloud"},
+	} {
+		i := strings.Index(text, "V")
+		if got := hostWords(text, 0, i); !cmp.Equal(got, want) {
+			t.Errorf("hostWords(%q) = %q, want %q", text, got, want)
 		}
 	}
 }

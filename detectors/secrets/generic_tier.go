@@ -787,7 +787,7 @@ func (e *engine) acceptCredential(r *compiledRule, secret, key, text string, sta
 		// (rule examples, fixtures) the model's grade stands.
 		sev = sdk.SeverityMedium
 	}
-	if sev == sdk.SeverityHigh && e.nearMiss(secret) {
+	if sev == sdk.SeverityHigh && e.nearMiss(text[tokenStart(text, start):end]) {
 		// A provider's own prefix on a value its rule refuses (a body one
 		// byte short, a letter outside its alphabet): a rule's near miss,
 		// what scanners' false-positive examples are made of. A real token
@@ -854,10 +854,12 @@ func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart
 	// The object or call the name opens on its line ({"acme": {"apiKey":
 	// …, new Acme({ apiKey: …, config.acme = { token: …): a provider, or
 	// a brand if no dictionary word (headers, options, params are not).
-	for _, p := range openerWords(text[lineStart:max(lineStart, start-len(mid)-len(key))]) {
+	// The hosts named on the line (curl -H "x-api-key: …" https://api.acme.io/…,
+	// ?token=… after https://hooks.acme.com/…) likewise.
+	for _, p := range append(openerWords(text[lineStart:max(lineStart, start-len(mid)-len(key))]), hostWords(text, lineStart, start)...) {
 		if pw[p] {
 			c.provider, c.brand = true, true
-		} else if len(p) >= 3 && !genericNameWords[p] && !lmWords[p] && credWordAt(p, 0) != len(p) {
+		} else if brandWord(p) {
 			c.brand = true
 		}
 	}
@@ -871,6 +873,43 @@ func (e *engine) nameContext(c *credContext, secret, key, text string, lineStart
 		}
 	}
 	return true
+}
+
+// brandWord reports a name part that may name a vendor: three letters or
+// more, no generic name word, no dictionary word, no credential word.
+func brandWord(p string) bool {
+	return len(p) >= 3 && !genericNameWords[p] && !lmWords[p] && credWordAt(p, 0) != len(p)
+}
+
+// hostWords returns the vendor label of each host named on the
+// candidate's line (https://api.acme.io/…, hooks.acme.com: acme), the
+// label before the top-level domain.
+func hostWords(text string, lineStart, start int) []string {
+	end := strings.IndexByte(text[start:], '\n')
+	if end < 0 {
+		end = len(text)
+	} else {
+		end += start
+	}
+	line := text[lineStart:end]
+	var out []string
+	for i := 0; i < len(line); {
+		k := strings.Index(line[i:], "://")
+		if k < 0 {
+			break
+		}
+		h := i + k + 3
+		e := h
+		for e < len(line) && (isAlnum(line[e]) || line[e] == '.' || line[e] == '-') {
+			e++
+		}
+		labels := strings.Split(strings.ToLower(line[h:e]), ".")
+		if len(labels) >= 2 {
+			out = append(out, nameParts(labels[len(labels)-2])...)
+		}
+		i = e
+	}
+	return out
 }
 
 // wordsBefore returns the name parts of the words before a credential
@@ -1082,6 +1121,17 @@ func vendorPrefixBytes(s string) bool {
 		}
 	}
 	return true
+}
+
+// tokenStart returns where the run of token bytes ([A-Za-z0-9_-]) that
+// holds text[start] begins: the value itself after '=' or a quote, the
+// whole token when the parser split a glued one (tskey-auth-…: the name
+// run was read as ending at the first joiner).
+func tokenStart(text string, start int) int {
+	for start > 0 && (isAlnum(text[start-1]) || text[start-1] == '_' || text[start-1] == '-') {
+		start--
+	}
+	return start
 }
 
 // nearMiss reports a value that starts with a provider rule's vendor
