@@ -70,6 +70,8 @@ func TestGenericNearMiss(t *testing.T) {
 		"ZORBLAX_TOKEN=sbp_q8s51pm31pXHS3hSVsQYHltl87oHktPZx4a1b0c9": "",
 		"ZORBLAX_TOKEN=sbp_9c1f0e2d3b4a59687c6d5e4f3a2b1c0d9e8f7a61": "generic-credential",
 		"ZORBLAX_TOKEN=zrb_q8s51pm31pXHS3hSVsQYHltl87oHktPZx4a1b0c9": "generic-credential",
+		"ZORBLAX_TOKEN=dapi9c1f0e2d3b4a59687c6d5e4f3a2b1c0dxq":       "",
+		"ZORBLAX_TOKEN=dapiq8s51pm31pXHS3hSVsQYHltl87oHktPZx4a1b":    "",
 	} {
 		got := ""
 		for _, f := range detect(t, d, sdk.Item{Text: text}) {
@@ -131,6 +133,26 @@ func TestHostWords(t *testing.T) {
 		i := strings.Index(text, "V")
 		if got := hostWords(text, 0, i); !cmp.Equal(got, want) {
 			t.Errorf("hostWords(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestRegexStartsWith: a keyword with no joiner is a vendor prefix only
+// where a case-sensitive regex starts with it.
+func TestRegexStartsWith(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		src, k string
+		want   bool
+	}{
+		{`\b(dapi[a-f0-9]{32}(?:-\d)?)\b`, "dapi", true},
+		{`(AIza[\-0-9A-Z_a-z]{35})`, "aiza", true},
+		{`(?i)(?:datadog[\w.\-]{0,20}app)`, "datadog", false},
+		{`blynk\.cloud/external`, "blynk", false},
+		{`\b(dapi[a-f0-9]{32})`, "dap", false},
+	} {
+		if got := regexStartsWith(c.src, c.k); got != c.want {
+			t.Errorf("regexStartsWith(%q, %q) = %v, want %v", c.src, c.k, got, c.want)
 		}
 	}
 }

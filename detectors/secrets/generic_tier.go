@@ -1100,10 +1100,16 @@ func vendorPrefixRules(rules []*compiledRule) map[string][]*compiledRule {
 		}
 		for _, k := range r.Keywords {
 			k = strings.ToLower(k)
-			if len(k) < 4 || len(k) > 16 || (k[len(k)-1] != '_' && k[len(k)-1] != '-') {
+			if len(k) < 4 || len(k) > 16 {
 				continue
 			}
-			first := k[:strings.IndexAny(k, "_-")]
+			if k[len(k)-1] != '_' && k[len(k)-1] != '-' && !regexStartsWith(r.Regex, k) {
+				continue // a keyword with no joiner is a prefix only where the regex starts with it (dapi[a-f0-9]{32})
+			}
+			first := k
+			if i := strings.IndexAny(k, "_-"); i >= 0 {
+				first = k[:i]
+			}
 			if first == "" || !isLetter(first[0]) || genericNameWords[first] || lmWords[first] || !vendorPrefixBytes(k[:len(k)-1]) {
 				continue
 			}
@@ -1111,6 +1117,27 @@ func vendorPrefixRules(rules []*compiledRule) map[string][]*compiledRule {
 		}
 	}
 	return m
+}
+
+// regexStartsWith reports whether every match of the regex src starts
+// with the literal k, matched case-sensitively, followed by a character
+// class or group: a token's fixed prefix (\b(dapi[a-f0-9]{32}),
+// (AIza[0-9A-Za-z_\-]{35})), not a name a case-insensitive rule reads
+// (?i)(?:datadog[\w.\-]{0,20}app….
+func regexStartsWith(src, k string) bool {
+	for {
+		n := len(src)
+		for _, p := range []string{"(?:", `\b`, "("} {
+			src = strings.TrimPrefix(src, p)
+		}
+		if len(src) == n {
+			break
+		}
+	}
+	if len(src) <= len(k) || !strings.EqualFold(src[:len(k)], k) {
+		return false
+	}
+	return src[len(k)] == '[' || src[len(k)] == '('
 }
 
 // vendorPrefixBytes reports a prefix of letters, digits and joiners.
@@ -1140,9 +1167,6 @@ func tokenStart(text string, start int) int {
 func (e *engine) nearMiss(v string) bool {
 	found := false
 	for i := 3; i < len(v) && i < 16; i++ {
-		if v[i] != '_' && v[i] != '-' {
-			continue
-		}
 		rs := e.prefixRules[strings.ToLower(v[:i+1])]
 		for _, r := range rs {
 			if r.re.get().MatchString(v) {
