@@ -765,6 +765,14 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 	if notWorkingName(key) {
 		return false // invalidToken, fakeApiKey, nonMatchingSecret: a test's wrong value
 	}
+	if !r.scored && publishableValue(v) {
+		// Stripe's pk_live_/pk_test_ and PostHog's phc_ are published on
+		// purpose (in every page that loads the vendor's script). The
+		// generic tier keeps them as candidates: they are the look-alikes
+		// its fit learns a client key's random value from (dropped there
+		// after scoring, see acceptCredential).
+		return false
+	}
 	if strings.Contains(k, "public") || strings.Contains(k, "publishable") || strings.HasPrefix(k, "no_") || strings.HasPrefix(k, "tokeni") ||
 		strings.HasPrefix(k, "is_") || strings.HasPrefix(k, "has_") || strings.Contains(k, "->get") {
 		return false
@@ -1163,4 +1171,12 @@ func randomDigits(v string) bool {
 		}
 	}
 	return true
+}
+
+// publishableValue reports a vendor's publishable key: pk_live_, pk_test_
+// (Stripe and the vendors that copied its scheme), phc_ (PostHog's
+// project key).
+func publishableValue(v string) bool {
+	l := strings.ToLower(v)
+	return strings.HasPrefix(l, "pk_live_") || strings.HasPrefix(l, "pk_test_") || strings.HasPrefix(l, "phc_")
 }

@@ -156,3 +156,22 @@ func TestRegexStartsWith(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishableValues: PostHog's project key and Stripe's publishable
+// keys are published on purpose; no generic rule blocks them under a
+// key's name. Values written for this test.
+func TestPublishableValues(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for _, text := range []string{
+		`posthog_client_key = 'phc_q8s51pm31pXHS3hSVsQYHltl87oHktPZkv80o5mqraj'`,
+		`"POSTHOG_KEY": "phc_GmP9p6GQBXX4KpRzzNfHmwu2WzRMvqGqIUHVnp0B04d"`,
+		`api_key = "pk_live_q8s51pm31pXHS3hSVsQYHltl"`,
+	} {
+		for _, f := range detect(t, d, sdk.Item{Text: text}) {
+			if f.Severity >= sdk.SeverityHigh {
+				t.Errorf("%q: %s at %s", text, f.Rule, f.Severity)
+			}
+		}
+	}
+}
