@@ -2933,3 +2933,56 @@ func checkESXiMass(c *call, _ *config) *hit {
 	}
 	return nil
 }
+
+// writtenLines returns what an echo, printf or here-string writes, or what
+// an echo or printf hands to tee, or "".
+func writtenLines(c *call) string {
+	job := c.stdin
+	if job == "" && (c.name == "echo" || c.name == "printf") {
+		job, _ = payload(c, 0)
+		if job == "" {
+			job = strings.Join(c.args(), " ")
+		}
+	}
+	if job == "" && c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf") && c.prev.prev == nil {
+		job, _ = payload(c.prev, 0)
+		if job == "" {
+			job = strings.Join(c.prev.args(), " ")
+		}
+	}
+	return strings.TrimSpace(job)
+}
+
+var (
+	localHostsLineRe = regexp.MustCompile(`^(127\.\d+\.\d+\.\d+|::1)\s+([a-z0-9-]+|[a-z0-9.-]+\.(local|localhost|test|internal|lan|home|example|invalid|docker|dev\.local))(\s+([a-z0-9-]+|[a-z0-9.-]+\.(local|localhost|test|internal|lan|home|example|invalid|docker)))*$`)
+	publicResolverRe = regexp.MustCompile(`^nameserver\s+(1\.1\.1\.1|1\.0\.0\.1|8\.8\.8\.8|8\.8\.4\.4|9\.9\.9\.9|149\.112\.112\.112|208\.67\.222\.222|208\.67\.220\.220|127\.0\.0\.53|127\.0\.0\.1)$`)
+)
+
+// ordinaryNameWrite reports an append to /etc/hosts of names for this
+// machine only (127.0.0.1 api.local), or a resolv.conf that names a
+// well-known public resolver: the lines development guides write. Other
+// hosts entries (a vendor's update host sent elsewhere) stay system writes.
+func ordinaryNameWrite(c *call, w string) bool {
+	n := normPath(w)
+	if n != "/etc/hosts" && n != "/etc/resolv.conf" {
+		return false
+	}
+	job := asciiLower(writtenLines(c))
+	if job == "" {
+		return false
+	}
+	job = strings.ReplaceAll(job, "\\n", "\n")
+	for _, line := range strings.Split(job, "\n") {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if n == "/etc/hosts" && !localHostsLineRe.MatchString(line) {
+			return false
+		}
+		if n == "/etc/resolv.conf" && !publicResolverRe.MatchString(line) && !strings.HasPrefix(line, "search ") && !strings.HasPrefix(line, "options ") {
+			return false
+		}
+	}
+	return true
+}

@@ -227,10 +227,13 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 		s          string
 		start, end int
 		exact      bool
+		anyOnly    bool // not Windows: only the rules for any platform
 	}
 	var texts []wtext
 	if a.windowsish() {
 		texts = append(texts, wtext{s: a.text, start: 0, end: len(a.text), exact: true})
+	} else if anyTextKeywords.in(asciiLower(a.text)) {
+		texts = append(texts, wtext{s: a.text, start: 0, end: len(a.text), exact: true, anyOnly: true})
 	}
 	for _, x := range a.extra {
 		texts = append(texts, wtext{s: x.text, start: x.start, end: x.end})
@@ -264,7 +267,7 @@ func judge(ctx context.Context, cmd string, cfg *config) []match {
 			continue
 		}
 		for i, r := range textRules {
-			if !cand[i] {
+			if !cand[i] || t.anyOnly && !r.anyOS {
 				continue
 			}
 			loc := r.matchKW(n)

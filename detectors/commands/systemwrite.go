@@ -25,6 +25,7 @@ var systemWriteRules = []*rule{
 			"cp payload /usr/bin/ls",
 			"echo 'ALL ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/x",
 			"printf 'nameserver 192.0.2.71\\n' > /etc/resolv.conf",
+			"echo '192.0.2.72 updates.example.org' | sudo tee -a /etc/hosts",
 			"ln -sf /bin/bash /usr/bin/passwd",
 			"cp /bin/dash /usr/lib/helper/run",
 			"sudo cp /var/tmp/agent /usr/sbin/kworkerd",
@@ -36,6 +37,8 @@ var systemWriteRules = []*rule{
 			"rm -f /tmp/build.log",
 			"echo hi > /dev/null",
 			"sudo ln -s /opt/tool/bin/tool /usr/bin/tool",
+			"echo '127.0.0.1 api.local' | sudo tee -a /etc/hosts",
+			"echo 'nameserver 1.1.1.1' | sudo tee /etc/resolv.conf",
 		},
 		check: checkSystemWrite,
 	},
@@ -189,7 +192,7 @@ func checkSystemWrite(c *call, _ *config) *hit {
 		// An ordinary job written to a cron file, or the project's unit
 		// file installed, is persistence-cron's or persistence-autostart's
 		// to judge (medium); writing it changes nothing else.
-		if systemFile(w) && !serviceConfig(w) && !sshdTuning(c, w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) && !ordinaryUnitWrite(c, normPath(w)) {
+		if systemFile(w) && !serviceConfig(w) && !sshdTuning(c, w) && !(cronPathRe.MatchString(normPath(w)) && ordinaryCronWrite(c)) && !ordinaryUnitWrite(c, normPath(w)) && !ordinaryNameWrite(c, w) {
 			return c.rule()
 		}
 	}

