@@ -789,6 +789,12 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 		(len(key) > 4 && strings.HasSuffix(key, "Pass") && key[len(key)-5] >= 'a' && key[len(key)-5] <= 'z')) {
 		return false
 	}
+	if randomDigits(v) {
+		// All digits drawn at random: a key or a password (the generic
+		// tier's model weighs it), not a reference (an ENV_NAME has no
+		// lower case either), a PIN or an id (randomDigits).
+		return true
+	}
 	if !quoted && cmdletCall(v) {
 		return false
 	}
@@ -856,9 +862,6 @@ func genericValueOK(r *compiledRule, v, key, line string, ent float64, quoted bo
 		if v[i] >= '0' && v[i] <= '9' {
 			digits++
 		}
-	}
-	if digits == len(v) && r.scored && randomDigits(v) {
-		return true // the generic tier's model weighs it
 	}
 	if digits == len(v) || (!isPassword && digitBody(v)) {
 		return false
@@ -1157,6 +1160,11 @@ func strongBare(v string) bool {
 // placeholder), no block repeated over a third of it, and seven or more
 // distinct digits.
 func randomDigits(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
 	if len(v) < 20 || ascendingCover(v) > 0 || repeatShare(v) >= 0.34 || distinct(v) < 7 {
 		return false
 	}

@@ -94,12 +94,15 @@ func TestGenericRandomDigits(t *testing.T) {
 	t.Parallel()
 	d := newDetector(t, `{}`)
 	for text, wantHigh := range map[string]bool{
-		`ZORBLAX_API_KEY = "58580531489680846918955768591128"`: true,
-		"zorblax_token: 855787775571109882052550":              true,
-		`ZORBLAX_API_KEY = "12345678901234567890123456789012"`: false,
-		`ZORBLAX_API_KEY = "98765432109876543210987654321098"`: false,
-		`ZORBLAX_API_KEY = "8557877755711098820"`:              false,
-		`ZORBLAX_API_KEY = "855785578557855785578557"`:         false,
+		`ZORBLAX_API_KEY = "58580531489680846918955768591128"`:                       true,
+		"zorblax_token: 855787775571109882052550":                                    true,
+		`<add key="ZorblaxApiKey" value="4807986257180861843330" />`:                 true,
+		"env:\n  - name: ZORBLAX_TOKEN\n    value: 70381291855787775571109882052550": true,
+		`<add key="ZorblaxApiKey" value="1234567890123456789012" />`:                 false,
+		`ZORBLAX_API_KEY = "12345678901234567890123456789012"`:                       false,
+		`ZORBLAX_API_KEY = "98765432109876543210987654321098"`:                       false,
+		`ZORBLAX_API_KEY = "8557877755711098820"`:                                    false,
+		`ZORBLAX_API_KEY = "855785578557855785578557"`:                               false,
 	} {
 		high := false
 		for _, f := range detect(t, d, sdk.Item{Text: text}) {
