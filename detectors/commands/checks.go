@@ -2279,7 +2279,12 @@ var offensiveTools = set("msfvenom", "msfconsole", "msfdb", "meterpreter", "hydr
 	// Scripts run by an interpreter (python3 mimipenguin.py): the tool is the operand.
 	"mimipenguin.py", "mimipenguin.sh", "linenum.sh", "linux-exploit-suggester.sh", "linux-exploit-suggester-2.pl",
 	"les.sh", "lazagne.py", "getuserspns.py", "impacket-getuserspns", "getnpusers.py", "impacket-getnpusers", "ticketer.py", "impacket-ticketer",
-	"ntlmrelayx.py", "impacket-ntlmrelayx", "linuxprivchecker.py", "unix-privesc-check", "swap_digger.sh", "pspy32")
+	"ntlmrelayx.py", "impacket-ntlmrelayx", "linuxprivchecker.py", "unix-privesc-check", "swap_digger.sh", "pspy32",
+	"atexec.py", "impacket-atexec", "dcomexec.py", "impacket-dcomexec", "lookupsid.py", "impacket-lookupsid", "addcomputer.py",
+	"impacket-addcomputer", "rbcd.py", "impacket-rbcd", "dacledit.py", "impacket-dacledit", "owneredit.py", "impacket-owneredit",
+	"samrdump.py", "impacket-samrdump", "raisechild.py", "impacket-raisechild", "goldenpac.py", "impacket-goldenpac",
+	"sucrack", "crowbar", "roadrecon", "roadtx", "azurehound", "certipy", "certipy-ad", "mitm6", "coercer", "petitpotam.py",
+	"bloodyad", "pywhisker.py", "targetedkerberoast.py", "traitor", "pwnkit")
 
 func checkOffensive(c *call, _ *config) *hit {
 	n := c.name

@@ -74,7 +74,7 @@ var sensitiveRes = []struct {
 	{mustLitRe(`(^|/)\.docker/config\.json$`), secret{"Docker registry credentials", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.(netrc|git-credentials|pgpass|my\.cnf|vault-token|pypirc)$`), secret{"stored credentials", sdk.SeverityHigh}},
 	{mustLitRe(`^~/\.npmrc$`), secret{"a package registry token", sdk.SeverityMedium}},
-	{mustLitRe(`^/etc/networkmanager/system-connections(/.*)?$|^/etc/NetworkManager/system-connections(/.*)?$|^/etc/kcpassword$|^/etc/ldap\.secret$|(^|/)gitlab-secrets\.json$|(^|/)\.s3cfg$|(^|/)rclone/rclone\.conf$|(^|/)\.purple/accounts\.xml$|^/etc/(ppp/chap|ppp/pap)-secrets$|^/etc/ipsec\.secrets$`), secret{"stored service, network or login passwords", sdk.SeverityHigh}},
+	{mustLitRe(`^/etc/networkmanager/system-connections(/.*)?$|^/etc/NetworkManager/system-connections(/.*)?$|^(/private)?/etc/kcpassword$|^(/private)?/var/db/systemkey$|^/etc/ldap\.secret$|(^|/)gitlab-secrets\.json$|(^|/)\.s3cfg$|(^|/)rclone/rclone\.conf$|(^|/)\.purple/accounts\.xml$|^/etc/(ppp/chap|ppp/pap)-secrets$|^/etc/ipsec\.secrets$`), secret{"stored service, network or login passwords", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)wpa_supplicant[^/]*\.conf$`), secret{"Wi-Fi passwords", sdk.SeverityMedium}},
 	{mustLitRe(`^/dev/k?mem$|^/proc/kcore$|^/dev/crash$`), secret{"the machine's memory", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)^~/library/(messages/chat\.db|mail(/.*)?|safari/history\.db|application support/addressbook(/.*)?|group containers/group\.com\.apple\.notes(/.*)?)$`), secret{"the user's messages, mail, history, contacts or notes", sdk.SeverityMedium}},

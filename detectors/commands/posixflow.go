@@ -194,7 +194,7 @@ var posixFlowRules = []*rule{
 	{
 		ID: "cgroup-release-agent", Class: "container escape", Sev: high,
 		Msg:     "sets a cgroup's release agent, which the host kernel runs as root outside the container (ATT&CK T1611)",
-		Must:    []string{"echo /tmp/escape.sh > /sys/fs/cgroup/release_agent", "echo \"$host_path/cmd\" > /tmp/cg/release_agent"},
+		Must:    []string{"echo /tmp/escape.sh > /sys/fs/cgroup/release_agent", "echo \"$host_path/cmd\" > /tmp/cg/release_agent", "mkdir /tmp/cg/x && echo 1 > /tmp/cg/x/notify_on_release"},
 		MustNot: []string{"cat /sys/fs/cgroup/release_agent", "echo 1 > /sys/fs/cgroup/cpu/tasks"},
 		check:   checkReleaseAgent,
 	},
@@ -954,7 +954,7 @@ func checkScriptPlanted(c *call, _ *config) *hit {
 
 func checkReleaseAgent(c *call, _ *config) *hit {
 	for _, w := range writes(c) {
-		if path.Base(normPath(w)) == "release_agent" {
+		if b := path.Base(normPath(w)); b == "release_agent" || b == "notify_on_release" && !strings.HasPrefix(normPath(w), "/sys/fs/cgroup/") {
 			return c.rule()
 		}
 	}

@@ -634,6 +634,12 @@ var textRules = []*textRule{
 		``,
 		[]string{"for /R C:\\ %f in (*.docx) do copy \"%f\" %TEMP%\\s", "for /r %USERPROFILE% %%a in (*.pdf *.xlsx) do xcopy \"%%a\" C:\\ProgramData\\s\\ /y"},
 		[]string{"for /r .\\src %f in (*.cs) do copy %f .\\out", "for /R C:\\Projects\\docs %f in (*.md) do type %f"}),
+	tr("dde-execute", "indirect execution", high, "starts a program through Dynamic Data Exchange from an Office object (ATT&CK T1559.002)",
+		[]string{"ddeinitiate"},
+		`\bddeinitiate\s*\(\s*['"]?(cmd|powershell|pwsh|mshta|rundll32|wscript|cscript|regsvr32)\b`,
+		``,
+		[]string{"$x = New-Object -ComObject Excel.Application; $x.DDEInitiate('cmd', '/c C:\\Users\\Public\\x.exe')"},
+		[]string{"$x = New-Object -ComObject Excel.Application; $x.Workbooks.Open('C:\\r.xlsx')"}),
 }
 
 // encodedRule flags PowerShell -EncodedCommand: its decoded script is judged
