@@ -178,3 +178,32 @@ func TestPublishableValues(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericSetterTableProse: a credential passed to a setter call, in
+// a Markdown table's next cell, or after "is" in prose (token-shaped
+// there, as after blanks). Values written for this test.
+func TestGenericSetterTableProse(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for text, want := range map[string]string{
+		`Zorblax.setApiKey('q8s51pm31pXHS3hSVsQYHltl87oHktPZ');`:         "q8s51pm31pXHS3hSVsQYHltl87oHktPZ",
+		`client = Zorblax.apiKey("GmP9p6GQBXX4KpRzzNfHmwu2WzRMvqGq")`:    "GmP9p6GQBXX4KpRzzNfHmwu2WzRMvqGq",
+		"| ZORBLAX_API_KEY | kv80o5mqraju3ei6ln601cc8sncs4k9hv66lywrb |": "kv80o5mqraju3ei6ln601cc8sncs4k9hv66lywrb",
+		"| `ZORBLAX_TOKEN` | `R0Per6fEOuibgV3l7vPeBKTzHLbF2UH9` |":       "R0Per6fEOuibgV3l7vPeBKTzHLbF2UH9",
+		"Your Zorblax API key is XJx3uzgbHOnJEv5VMtOvizwZ8rrQGD4I":       "XJx3uzgbHOnJEv5VMtOvizwZ8rrQGD4I",
+		`secret := vault.getSecret("zorblax-prod-api-key-2024")`:         "",
+		"| ZORBLAX_API_KEY | your Zorblax key, from the dashboard |":     "",
+		"The Zorblax API key is required for every request.":             "",
+		`key := cache.getKey("q8s51pm31pXHS3hSVsQYHltl87oHktPZ")`:        "",
+	} {
+		got := ""
+		for _, f := range detect(t, d, sdk.Item{Text: text}) {
+			if f.Severity >= sdk.SeverityHigh {
+				got = text[f.Start:f.End]
+			}
+		}
+		if got != want {
+			t.Errorf("%q: high finding on %q, want %q", text, got, want)
+		}
+	}
+}

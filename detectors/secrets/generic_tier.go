@@ -288,7 +288,7 @@ func matchCredential(text string, start, limit int) []int {
 	if j >= limit {
 		return nil
 	}
-	sepLen, spaceSep := 0, false
+	sepLen, spaceSep, table := 0, false, false
 	for _, sep := range []string{":::=", "::=", "===", "!==", ":=", "=>", "->", ".=", "+=", "?=", "==", "!=", "=", ":"} {
 		if strings.HasPrefix(text[j:limit], sep) {
 			sepLen = len(sep)
@@ -314,6 +314,25 @@ func matchCredential(text string, start, limit int) []int {
 		if j = xmlElementText(text, j, limit); j < 0 {
 			return nil
 		}
+	case !sawBlank && !quotedName && text[j] == '(' && setterName(text[ns:ne]):
+		// setApiKey("…"), Acme.apiKey('…'), client.withToken("…"): the
+		// call's one quoted argument.
+		j = skipBlank(text, j+1, limit, 4)
+		if j >= limit || (text[j] != '"' && text[j] != '\'') {
+			return nil
+		}
+	case text[j] == '|' && tableCell(text, ns):
+		// | ACME_API_KEY | … |: a Markdown table's next cell.
+		j = skipBlank(text, j+1, limit, 8)
+		table = true
+	case sawBlank && !quotedName && (hasPrefixFold(text[j:limit], "is ") || hasPrefixFold(text[j:limit], "was ")):
+		// "your Acme API key is …": prose, so the value must look like a
+		// token (tokenShaped), as after blanks only.
+		j = skipBlank(text, j+strings.IndexByte(text[j:limit], ' '), limit, 4)
+		if j < limit && text[j] == ':' {
+			j = skipBlank(text, j+1, limit, 4)
+		}
+		spaceSep = true
 	case sawBlank && !quotedName:
 		// "provider KEY value", --token value: the value on the same line.
 		spaceSep = true
@@ -360,11 +379,51 @@ func matchCredential(text string, start, limit int) []int {
 	if ve-vs < 8 || ve-vs > 1000 {
 		return nil
 	}
+	if table {
+		k := ve
+		if k < limit && (text[k] == '`' || text[k] == '"' || text[k] == '\'') {
+			k++ // the closing quote of a quoted value
+		}
+		k = skipBlank(text, k, limit, 8)
+		if k >= limit || text[k] != '|' {
+			return nil // the cell holds more than the value
+		}
+	}
 	if spaceSep && !tokenShaped(text[vs:ve]) {
 		return nil // prose: "the secret credential handler …"
 	}
 	return []int{ns - start, ve - start, ns - start, ne - start, vs - start, ve - start}
 }
+
+// setterName reports a call's name that sets a credential from its
+// argument (setApiKey, withToken, Acme.apiKey): the last dotted part
+// starts with set or with before a capital or '_', or names an API key
+// or token itself. A getter's or loader's argument is a name or path
+// (getSecret("db"), loadKey("id_rsa")).
+func setterName(name string) bool {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	for _, p := range []string{"set", "with"} {
+		if len(name) > len(p) && strings.HasPrefix(name, p) && (name[len(p)] == '_' || name[len(p)] >= 'A' && name[len(p)] <= 'Z') {
+			return true
+		}
+	}
+	l := strings.ToLower(strings.ReplaceAll(name, "_", ""))
+	return l == "apikey" || l == "apitoken" || l == "accesstoken" || l == "authtoken" || l == "token"
+}
+
+// tableCell reports a name that fills a Markdown table cell: '|' and
+// blanks (and a backtick) before it.
+func tableCell(text string, ns int) bool {
+	i := ns
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '`') {
+		i--
+	}
+	return i > 0 && text[i-1] == '|'
+}
+
+func hasPrefixFold(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
 
 // xmlNameAttr reports whether the name starting at ns is the quoted value
 // of a name or key attribute of an XML start tag (<string name="…">,
