@@ -173,7 +173,9 @@ func checkManifestEscape(c *call, _ *config) *hit {
 var securityDaemons = set("auditd", "auditbeat", "falcon-sensor", "falcond", "falcon", "osqueryd", "osquery", "wazuh-agentd", "ossec-agentd",
 	"sysmon", "sysmonforlinux", "rsyslogd", "syslog-ng", "systemd-journald", "filebeat", "elastic-agent", "elastic-endpoint",
 	"cbagentd", "cbdaemon", "sentinelone", "sentineld", "mdatp", "wdavdaemon", "clamd", "freshclam", "aide", "tripwire", "snort",
-	"suricata", "zeek", "apparmor", "splunkd", "td-agent", "fluentd", "fluent-bit", "amazon-ssm-agent", "google_osconfig_agent", "qualys-cloud-agent")
+	"suricata", "zeek", "apparmor", "splunkd", "td-agent", "fluentd", "fluent-bit", "amazon-ssm-agent", "google_osconfig_agent", "qualys-cloud-agent",
+	"little snitch", "littlesnitch", "little snitch daemon", "lulu", "blockblock", "santad", "xprotect", "xprotectservice", "mrt", "syspolicyd",
+	"jamf", "jamfdaemon", "sophosscand", "sophosantivirus", "com.crowdstrike.falcon.agent")
 
 func checkKillSecurity(c *call, _ *config) *hit {
 	names := func(args []string) bool {

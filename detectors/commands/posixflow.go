@@ -1193,6 +1193,10 @@ func readsClipboard(c *call) bool {
 		return argIn(c, "-o") || argIn(c, "-out")
 	case "xsel":
 		return !argIn(c, "-i") && !argIn(c, "--input") && !hasFlag(c, "i", "--input")
+	case "osascript":
+		// osascript -e 'tell application "System Events" to get the clipboard'
+		code := asciiLower(strings.Join(c.args(), " "))
+		return strings.Contains(code, "the clipboard") && !strings.Contains(code, "set the clipboard")
 	}
 	return false
 }
