@@ -251,8 +251,12 @@ func isCodeReference(v, key string) bool {
 		return true
 	}
 	switch v[0] {
-	case '$', '%', '@', '&', '*', '#', '{', '[', '(', '<', '!', '~', '/', '\\', '?':
+	case '$', '%', '@', '&', '*', '#', '{', '[', '(', '<', '!', '~', '\\', '?':
 		return true
+	case '/':
+		if !base64Token(v) {
+			return true // a path or a route
+		}
 	}
 	if strings.ContainsAny(v, "()[]{}<>") {
 		return true
@@ -372,4 +376,21 @@ func longestLetterWalk(v string) int {
 		best = max(best, run)
 	}
 	return best
+}
+
+// base64Token reports a value that reads as base64 rather than a path
+// although it starts with '/' (one in 64 random base64 strings does): 20
+// characters or more of the base64 alphabet, upper and lower case and
+// digits, a '+' or '=' padding, and at most two '/' (a path has a '/' per
+// segment and no '+' or '=').
+func base64Token(v string) bool {
+	if len(v) < 20 || strings.Count(v, "/") > 2 || !strings.ContainsAny(v, "+=") || charClasses(v) < 4 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isAlnum(c) && c != '+' && c != '/' && c != '=' {
+			return false
+		}
+	}
+	return true
 }

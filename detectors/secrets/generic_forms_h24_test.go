@@ -180,4 +180,4 @@ func TestGenericFormsProbe(t *testing.T) {
 	}
 }
 
-const boundH24 = 90
+const boundH24 = 85

@@ -207,3 +207,19 @@ func TestGenericSetterTableProse(t *testing.T) {
 		}
 	}
 }
+
+// TestBase64Token: a base64 value may start with '/'; a path may not be
+// read as one.
+func TestBase64Token(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{
+		"/OHgb5GlWYVPRYl8wiNKhSsSQ+lamP+PN9IskWhCXJM=": true,
+		"/usr/local/lib/node_modules":                  false,
+		"/api/v1/Tokens/Refresh2024":                   false,
+		"/tyKuMiVYwhXkgymZ9r36+BJtpxYomYcdodMc2eYgDr=": true,
+	} {
+		if got := base64Token(v); got != want {
+			t.Errorf("base64Token(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
