@@ -223,3 +223,21 @@ func TestBase64Token(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericFormsCutShort: the new forms' parsers at the end of the text.
+func TestGenericFormsCutShort(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, `{}`)
+	for _, base := range []string{
+		`<entry name="zorblax.token">q8s51pm31pXHS3hSVsQYHltl87oHktPZ</entry>`,
+		"| ZORBLAX_API_KEY | kv80o5mqraju3ei6ln601cc8sncs4k9hv66lywrb |",
+		`Zorblax.setApiKey('q8s51pm31pXHS3hSVsQYHltl87oHktPZ');`,
+		"Your Zorblax API key is XJx3uzgbHOnJEv5VMtOvizwZ8rrQGD4I",
+		`{"zorblax": {"apiKey": "GmP9p6GQBXX4KpRzzNfHmwu2WzRMvqGq"}}`,
+		"curl -H \"x-api-key: GmP9p6GQBXX4KpRzzNfHmwu2WzRMvqGq\" https://api.zorblax.io",
+	} {
+		for i := 0; i <= len(base); i++ {
+			detect(t, d, sdk.Item{Text: base[:i]}) // no panic
+		}
+	}
+}
