@@ -40,7 +40,7 @@ var flowRules = []*rule{
 	{
 		ID: "kill-security-daemon", Class: "defense evasion", Sev: high,
 		Msg:  "kills or stops a security or logging daemon found by name (ATT&CK T1562.001)",
-		Must: []string{"kill -9 $(pgrep auditd)", "pkill -9 falcon-sensor", "killall -9 osqueryd", "kill $(pidof rsyslogd)"},
+		Must: []string{"kill -9 $(pgrep auditd)", "pkill -9 falcon-sensor", "killall -9 osqueryd", "kill $(pidof rsyslogd)", "kill -9 $(ps aux | grep -i '[o]squeryd' | awk '{print $2}')"},
 		MustNot: []string{
 			"pkill -f 'node server.js'", "kill $(pgrep -f webpack)", "pgrep auditd",
 		},
@@ -180,7 +180,7 @@ var securityDaemons = set("auditd", "auditbeat", "falcon-sensor", "falcond", "fa
 func checkKillSecurity(c *call, _ *config) *hit {
 	names := func(args []string) bool {
 		for _, a := range args {
-			if securityDaemons[strings.ToLower(strings.Trim(a, "'\""))] {
+			if securityDaemons[strings.ToLower(strings.NewReplacer("[", "", "]", "").Replace(strings.Trim(a, "'\"")))] {
 				return true
 			}
 		}
@@ -200,7 +200,7 @@ func checkKillSecurity(c *call, _ *config) *hit {
 			for _, u := range append([]*call{s}, upstream(s)...) {
 				if u.name == "grep" || u.name == "egrep" || u.name == "pgrep" {
 					for _, a := range u.args() {
-						if daemonPrefix(strings.ToLower(strings.Trim(a, "'\""))) {
+						if daemonPrefix(strings.ToLower(strings.NewReplacer("[", "", "]", "").Replace(strings.Trim(a, "'\"")))) {
 							return c.rule()
 						}
 					}

@@ -263,6 +263,11 @@ func (w *walker) unwrap(c *call) {
 		if i := sshCommand(argv); i >= 0 {
 			w.nested(c, strings.Join(argv[i:], " "), c.atArg(i), "-c", "ssh")
 		}
+	case fanoutTools[name]:
+		// Commands handed to many machines at once are judged as commands.
+		if i := fanoutCommand(name, argv); i >= 0 {
+			w.nested(c, argv[i], c.atArg(i), "-c", name)
+		}
 	case (name == "kubectl" || name == "oc") && len(argv) > 1 && argv[1] == "exec":
 		for i := 2; i+1 < len(argv); i++ {
 			if argv[i] == "--" {
@@ -865,3 +870,55 @@ func tmuxCommand(argv []string) int {
 
 // commandToExecuteRe finds the command of a custom-script VM extension.
 var commandToExecuteRe = regexp.MustCompile(`(?i)"commandToExecute"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+
+// fanoutTools run one command on many machines: configuration-management
+// and parallel-shell programs.
+var fanoutTools = set("ansible", "salt", "salt-ssh", "pssh", "parallel-ssh", "knife", "pdsh", "clush")
+
+// fanoutCommand returns the index of the command a fan-out tool runs, or -1:
+// ansible's -a/--args (for the shell, command and raw modules or none),
+// salt's argument after cmd.run / cmd.shell, knife ssh's second operand, and
+// the last operand of pssh, pdsh and clush.
+func fanoutCommand(name string, argv []string) int {
+	switch name {
+	case "ansible":
+		mod := ""
+		at := -1
+		for i := 1; i+1 < len(argv); i++ {
+			switch argv[i] {
+			case "-m", "--module-name":
+				mod = argv[i+1]
+			case "-a", "--args":
+				at = i + 1
+			}
+		}
+		if at >= 0 && (mod == "" || mod == "shell" || mod == "command" || mod == "raw" || mod == "ansible.builtin.shell" || mod == "ansible.builtin.command" || mod == "ansible.builtin.raw") {
+			return at
+		}
+	case "salt", "salt-ssh":
+		for i := 1; i+1 < len(argv); i++ {
+			if argv[i] == "cmd.run" || argv[i] == "cmd.shell" || argv[i] == "cmd.script" && strings.HasPrefix(argv[i+1], "http") {
+				return i + 1
+			}
+		}
+	case "knife":
+		if len(argv) > 3 && argv[1] == "ssh" {
+			n := 0
+			for i := 2; i < len(argv); i++ {
+				if strings.HasPrefix(argv[i], "-") {
+					continue
+				}
+				n++
+				if n == 2 {
+					return i
+				}
+			}
+		}
+	default: // pssh, parallel-ssh, pdsh, clush
+		last := len(argv) - 1
+		if last >= 2 && !strings.HasPrefix(argv[last], "-") && strings.ContainsAny(argv[last], " ;|&") || last >= 2 && !strings.HasPrefix(argv[last], "-") && strings.HasPrefix(argv[last-1], "-") && len(argv[last-1]) == 2 && strings.ContainsAny(argv[last-1], "i") {
+			return last
+		}
+	}
+	return -1
+}

@@ -94,7 +94,7 @@ var textRules = []*textRule{
 	tr("ps-kill-security", "defense evasion", high, "stops a security or logging process or service found by name (ATT&CK T1562.001)",
 		[]string{"stop-process", "spps", "kill", "stop-service", "taskkill"},
 		`(stop-process|\bspps\b|\bkill\b|stop-service|taskkill)\b`,
-		`(-like|-match|-eq|-name|-processname|/im|(get-service|get-process|gsv|gps)(\s+-(name|displayname))?)\s+['"]?\*?(defend\w*|msmpeng|mssense|sense|sysmon\d*|csfalcon\w*|cb|carbonblack|sentinel\w*|cylance\w*|sophos\w*|mcafee\w*|symantec\w*|elastic-agent|winlogbeat|splunkd|osqueryd|windefend|wdnissvc|eventlog|mpssvc|defender|windows defender)(\*|['"]|\b)`,
+		`(-like|-match|-eq|-name|-processname|/im|(get-service|get-process|gsv|gps)(\s+-(name|displayname))?)\s+['"]?\*?(defend\w*|windows event log|msmpeng|mssense|sense|sysmon\d*|csfalcon\w*|cb|carbonblack|sentinel\w*|cylance\w*|sophos\w*|mcafee\w*|symantec\w*|elastic-agent|winlogbeat|splunkd|osqueryd|windefend|wdnissvc|eventlog|mpssvc|defender|windows defender)(\*|['"]|\b)`,
 		[]string{"Get-Process | Where-Object {$_.Name -like '*sysmon*'} | Stop-Process -Force", "Stop-Service -Name WinDefend -Force", "Get-Service *sense* | Stop-Service -Force"},
 		[]string{"Get-Process | Where-Object {$_.Name -like '*node*'} | Stop-Process", "Stop-Service -Name Spooler", "Stop-Service -Name sysmonlog"}),
 	tr("ps-etw-patch", "defense evasion", high, "switches off PowerShell's event tracing from inside the session (ATT&CK T1562.006)",
@@ -640,6 +640,18 @@ var textRules = []*textRule{
 		``,
 		[]string{"$x = New-Object -ComObject Excel.Application; $x.DDEInitiate('cmd', '/c C:\\Users\\Public\\x.exe')"},
 		[]string{"$x = New-Object -ComObject Excel.Application; $x.Workbooks.Open('C:\\r.xlsx')"}),
+	tr("backup-file-sweep-ps", "impact", high, "finds backup files (.bak, .vhdx, .vbk, .bkf, .wbcat …) recursively and deletes them (ATT&CK T1490)",
+		[]string{".bak", ".vhd", ".vbk", ".bkf", ".wbcat", ".vib", ".tib"},
+		`-include\s+[^|\n]*\*\.(bak|vhdx?|vbk|vib|vrb|bkf|wbcat|tib)\b[^|\n]*\|\s*(remove-item|ri|del|rm|erase)\b`,
+		``,
+		[]string{"Get-ChildItem -Path D:\\ -Include *.bak,*.vhdx -Recurse | Remove-Item -Force"},
+		[]string{"Get-ChildItem -Path D:\\Backups -Include *.bak -Recurse | Select-Object FullName"}),
+	tr("hosts-redirect-login", "credential access", high, "sends a sign-in, update or bank host to another address in the hosts file (ATT&CK T1565.001, T1557)",
+		[]string{"drivers\\etc\\hosts"},
+		`\b([1-9]|[1-9]\d|1[01]\d|12[0-6]|12[89]|1[3-9]\d|2[0-4]\d|25[0-5])\.\d{1,3}\.\d{1,3}\.\d{1,3}\s+[a-z0-9.-]*(login|signin|account|auth|sso|okta|microsoftonline|microsoft|windowsupdate|office|outlook|google|github|gitlab|bank|paypal|apple|icloud|amazon|aws)[a-z0-9.-]*\.[a-z]{2,}`,
+		`(>>|>|add-content|set-content|out-file|ac\s)[^\n]*drivers\\etc\\hosts|drivers\\etc\\hosts[^\n]*(-value|-append)`,
+		[]string{"Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"198.51.100.9 login.microsoftonline.com\""},
+		[]string{"Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"127.0.0.1 dev.local\"", "Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"10.0.0.5 build01.corp\""}),
 }
 
 // encodedRule flags PowerShell -EncodedCommand: its decoded script is judged
