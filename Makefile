@@ -82,11 +82,12 @@ PICKET_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disa
 load: build
 	$(GO) run ./host/cmd/picket-load -bin $(BIN) -events $(LOAD_EVENTS) -postgres '$(PICKET_TEST_POSTGRES_DSN)'
 
-## eval: precision, recall and false-positive rate per detector family on the shared corpus
+## eval: precision, recall and false-positive rate per detector family on the shared corpus, then the recorded real traffic blocked by the default policy
 eval: corpus
 	$(GO) run ./detectors/secrets/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/injection/cmd/eval -corpus $(CORPUS)
 	$(GO) run ./detectors/commands/cmd/eval -corpus $(CORPUS)
+	$(GO) run ./internal/policyeval/cmd/recorded
 
 ## eval-peers: the same, side by side with gitleaks and the npm peers (installed into ~/.cache/picket/peers; never in CI)
 eval-peers: corpus

@@ -69,6 +69,9 @@ type Outcome struct {
 	All      []audit.Finding
 	Timeouts int // detectors that timed out (failed open)
 	Items    int // items the normalizer produced
+	// Event is the normalized event, whose items the findings' Item,
+	// Start and End point into.
+	Event *sdk.Event
 }
 
 // Detectors returns the detectors of the counted findings.
@@ -97,7 +100,7 @@ func (e *Evaluator) Hook(ctx context.Context, body []byte) (*Outcome, error) {
 	}
 	o := &Outcome{
 		Decision: v.Decision, Blocked: v.Decision != engine.DecisionAllow,
-		Category: v.Category, MaxSeverity: v.MaxSeverity, All: v.Findings, Items: len(ev.Items),
+		Category: v.Category, MaxSeverity: v.MaxSeverity, All: v.Findings, Items: len(ev.Items), Event: ev,
 	}
 	for _, f := range v.Findings {
 		if f.Suppressed == "" {

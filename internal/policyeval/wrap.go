@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/picketsec/picket/host/llmapi"
 )
 
 // Placement says where in a request the text under test goes.
@@ -227,4 +229,24 @@ func gemini(text string) map[string]any {
 			},
 		},
 	}
+}
+
+// WrapRequest returns the Aperture pre_request hook body that carries a
+// whole recorded request body as sent to url (whose path names the API
+// format, as Aperture's metadata.url does). The model is the body's, else
+// the one the URL names; provider and agent go to the metadata as given.
+func WrapRequest(url, provider, agent string, body json.RawMessage) ([]byte, error) {
+	var m struct {
+		Model string `json:"model"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("policyeval: request body: %w", err)
+	}
+	if m.Model == "" {
+		m.Model = llmapi.ModelFromURL(url)
+	}
+	return json.Marshal(map[string]any{
+		"metadata":     metadata(url, m.Model, provider, agent),
+		"request_body": body,
+	})
 }
