@@ -58,6 +58,7 @@ type Block struct {
 	Confidence     float64
 	Message        string
 	Excerpt        string // the matched span, cut to 80 bytes
+	Why            string // for Near: why it did not block
 }
 
 // RecordedResult is what the policy did with one recorded row.
@@ -65,7 +66,11 @@ type RecordedResult struct {
 	Row     Recorded
 	Blocked bool
 	Blocks  []Block // the counted findings of a blocked row
-	Items   int
+	// Near are the findings of a row that passed: recorded by the trail
+	// but below the block line (Why says why: the suppression, or the
+	// detector's action).
+	Near  []Block
+	Items int
 }
 
 // RunRecorded evaluates every row and returns the results in row order.
@@ -77,13 +82,24 @@ func (e *Evaluator) RunRecorded(ctx context.Context, rows []Recorded) ([]Recorde
 			return nil, fmt.Errorf("%s: %w", r.ID, err)
 		}
 		res := RecordedResult{Row: r, Blocked: o.Blocked, Items: o.Items}
+		fs := o.All
 		if o.Blocked {
-			for _, f := range o.Findings {
-				res.Blocks = append(res.Blocks, Block{
-					Detector: f.Detector, Rule: f.Rule, Severity: f.Severity, Confidence: f.Confidence,
-					Message: f.Message, Excerpt: excerpt(o.Event, f),
-				})
+			fs = o.Findings
+		}
+		for _, f := range fs {
+			b := Block{
+				Detector: f.Detector, Rule: f.Rule, Severity: f.Severity, Confidence: f.Confidence,
+				Message: f.Message, Excerpt: excerpt(o.Event, f),
 			}
+			if o.Blocked {
+				res.Blocks = append(res.Blocks, b)
+				continue
+			}
+			b.Why = f.Suppressed
+			if b.Why == "" {
+				b.Why = "action " + f.Action
+			}
+			res.Near = append(res.Near, b)
 		}
 		out = append(out, res)
 	}
@@ -112,13 +128,28 @@ func excerpt(ev *sdk.Event, f audit.Finding) string {
 	return s
 }
 
-// FprintRecorded writes the blocked count over the total, the blocks per
-// detector and rule, and one line per blocked row.
-func FprintRecorded(w io.Writer, res []RecordedResult) {
+// FprintRecorded writes the blocked count over the total, the blocked
+// rows per detector and rule, one line per blocked row, and the passed
+// rows that had findings below the block line per detector, rule and
+// reason (each such row too when verbose).
+func FprintRecorded(w io.Writer, res []RecordedResult, verbose bool) {
 	blocked, known := 0, 0
 	by := map[string]int{}
+	near := map[string]int{}
+	nearRows := 0
 	for _, r := range res {
 		if !r.Blocked {
+			seen := map[string]bool{}
+			for _, b := range r.Near {
+				k := b.Detector + " " + b.Rule + " (" + b.Why + ")"
+				if !seen[k] {
+					seen[k] = true
+					near[k]++
+				}
+			}
+			if len(r.Near) > 0 {
+				nearRows++
+			}
 			continue
 		}
 		blocked++
@@ -134,13 +165,8 @@ func FprintRecorded(w io.Writer, res []RecordedResult) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "recorded real traffic: %d/%d requests blocked (%d of them known false positives)\n", blocked, len(res), known)
-	keys := make([]string, 0, len(by))
-	for k := range by {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	fmt.Fprintf(w, "recorded real traffic: %d/%d requests blocked (%d of them known false positives); rows blocked by detector and rule:\n", blocked, len(res), known)
+	for _, k := range sortedKeys(by) {
 		fmt.Fprintf(w, "  %-50s %d\n", k, by[k])
 	}
 	for _, r := range res {
@@ -156,4 +182,29 @@ func FprintRecorded(w io.Writer, res []RecordedResult) {
 			fmt.Fprintf(w, "    %s %s %s conf %.2f: %s | %q\n", b.Detector, b.Rule, b.Severity, b.Confidence, b.Message, b.Excerpt)
 		}
 	}
+	fmt.Fprintf(w, "  %d/%d passed requests had findings below the block line; rows by detector, rule and why:\n", nearRows, len(res)-blocked)
+	for _, k := range sortedKeys(near) {
+		fmt.Fprintf(w, "  %-50s %d\n", k, near[k])
+	}
+	if !verbose {
+		return
+	}
+	for _, r := range res {
+		if r.Blocked || len(r.Near) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  passed %s\n", r.Row.ID)
+		for _, b := range r.Near {
+			fmt.Fprintf(w, "    %s %s %s conf %.2f (%s): %s | %q\n", b.Detector, b.Rule, b.Severity, b.Confidence, b.Why, b.Message, b.Excerpt)
+		}
+	}
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

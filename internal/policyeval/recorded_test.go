@@ -32,7 +32,7 @@ func TestRecordedTrafficNotBlocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	FprintRecorded(&buf, res)
+	FprintRecorded(&buf, res, testing.Verbose())
 	t.Log("\n" + buf.String())
 	for _, r := range res {
 		if r.Items == 0 {

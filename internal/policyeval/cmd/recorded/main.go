@@ -42,12 +42,13 @@ var sources = []string{
 func main() {
 	set := flag.String("set", defaultSet, "the recorded-traffic JSONL")
 	build := flag.Bool("build", false, "rebuild -set from the source modules (downloaded into the module cache), keeping known_fp marks of rows that stay")
+	verbose := flag.Bool("v", false, "also list each passed request with findings below the block line")
 	flag.Parse()
 	var err error
 	if *build {
 		err = rebuild(*set)
 	} else {
-		err = run(*set)
+		err = run(*set, *verbose)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "recorded:", err)
@@ -55,7 +56,7 @@ func main() {
 	}
 }
 
-func run(set string) error {
+func run(set string, verbose bool) error {
 	ctx := context.Background()
 	rows, err := policyeval.ReadRecorded(set)
 	if err != nil {
@@ -71,7 +72,7 @@ func run(set string) error {
 		return err
 	}
 	fmt.Printf("== recorded real traffic through the default policy (%s)\n", set)
-	policyeval.FprintRecorded(os.Stdout, res)
+	policyeval.FprintRecorded(os.Stdout, res, verbose)
 	return nil
 }
 
