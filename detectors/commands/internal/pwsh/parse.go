@@ -397,6 +397,20 @@ func (p *parser) command(closer string, in val, call bool) val {
 			block = v
 		}
 		raw = v.String()
+		// & $env:TEMP\x.exe: a path written right after the variable is
+		// part of the program's name (argument mode joins them).
+		if first.kind == tVar {
+			if raw == "" {
+				raw = "$" + first.val
+			}
+			for !p.endOfElement(closer) {
+				n := p.peek()
+				if n.spaced || n.kind != tWord || !strings.HasPrefix(n.val, "\\") && !strings.HasPrefix(n.val, "/") {
+					break
+				}
+				raw += p.advance().val
+			}
+		}
 	} else if first.kind == tOp {
 		raw = p.advance().val
 	} else {

@@ -42,6 +42,7 @@ func TestParse(t *testing.T) {
 		{"I`E`X ('Get-'+'Process')", "get-process"},
 		{"& ('i'+'ex') \"Stop-Service WinDefend\"", "stop-service WinDefend"},
 		{"$c = 'Remove-Item'; & $c C:\\x -Recurse", "remove-item C:\\x -recurse"},
+		{"& $env:TEMP\\u\\setup.exe -q", "setup -q"},
 		{"sal x iex; x 'whoami /all'", "whoami /all"},
 		{"Set-Alias -Name q -Value Invoke-Expression; q 'net user'", "net user"},
 		{"('{1}{0}' -f 'ocess','Get-Pr') | iex", "get-process"},
