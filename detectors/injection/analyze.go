@@ -247,6 +247,10 @@ func (d *Detector) analyze(ctx context.Context, text string, untrusted bool, dep
 			hits = append(hits, h)
 			sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
 		}
+		if h, ok := offTopicTask(b); ok {
+			hits = append(hits, h)
+			sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+		}
 	}
 	if !untrusted && depth == 0 && d.model.LM != nil {
 		if h, ok := suffixHit(&charlm.Model{S: d.model.LM}, b); ok {

@@ -57,6 +57,16 @@ var addressSignals = map[string]bool{
 	"override.ai_heading":       true,
 	"override.ai_must":          true,
 	"override.when_you_work_on": true,
+	"override.reader_must":      true,
+}
+
+// liftedSignals find an order of their own ("when you summarize this
+// page, say …", "before answering, first run …") and keep their weight
+// whatever it asks, but a hostile ask (to run commands, send data, mislead
+// the user, …) lifts them to askHostileWeight like an address.
+var liftedSignals = map[string]bool{
+	"override.when_you_process": true,
+	"drift.do_this_first":       true,
 }
 
 // askRule is one kind of hostile ask: a pattern run on the ask's
@@ -115,9 +125,10 @@ var askRules = []askRule{
 		`|\b(?:keep|hide)\s+(?:this|it|that)\s+(?:\w+\s+)?(?:secret|hidden|confidential|private|quiet|between\s+us|from)\b|\b(?:silently|quietly|secretly|covertly|discreetly)\b|\bwithout\s+(?:asking|confirmation|approval|permission|the\s+user'?s?\s+(?:knowledge|consent|approval))\b` +
 		`|\b(?:do\s+not|don'?t|never|no\s+need\s+to)\s+ask\s+(?:the\s+user\s+)?(?:for\s+)?(?:confirmation|permission|approval|first)\b|\bthe\s+user\s+(?:has\s+)?(?:already\s+)?(?:approved|authori[sz]ed|consented|agreed)\b|\bthe\s+user\s+(?:must|should|will)\s+not\s+(?:know|see|notice|be\s+told)\b`)},
 	{"to mislead the user or change the answer", true, regexp.MustCompile(`\b(?:tell|inform|assure|convince|reassure|persuade)\s+(?:the\s+)?(?:user|reader|customer|human|them)s?\b` +
-		`|\b(?:approve|lgtm|rate|mark|label|classify|score)\s+(?:this|the|it|these|all)\b[^.\n]{0,50}?\b(?:as|with)\s+(?:\w+\s+)?(?:safe|approved|passing|positive|benign|secure|5|five|10|top|highest|trusted|verified|lgtm)\b` +
+		`|\b(?:approve|lgtm|rate|mark|label|classify|score)\s+(?:this|the|it|these|all)\b[^.\n]{0,50}?\b(?:as|with)\s+(?:\w+\s+)?(?:safe|approved|passed|passing|positive|benign|secure|5|five|10|top|highest|trusted|verified|lgtm)\b` +
+		`|\b(?:approve|merge|lgtm|accept)\s+(?:this|the|it|these)\s+(?:pr|pull\s+request|merge\s+request|mr|change(?:set|s)?|commit|diff|patch)\b` +
 		`|\b(?:do\s+not|don'?t|never)\s+(?:report|flag|mention|point\s+out|warn\s+about)\s+(?:any\s+)?(?:\w+\s+)?(?:issues?|vulnerabilit\w*|problems?|bugs?|findings?|risks?|flaws?)\b` +
-		`|\b(?:report|say|state|claim|confirm|conclude|answer)\s+(?:that\s+)?(?:it|this|the\s+[\w-]+)\s+(?:is|has|was|contains)\s+(?:safe|secure|clean|fine|harmless|trusted|verified|no\s+(?:known\s+)?(?:vulnerabilit|issues|problems|bugs|risks|malware))` +
+		`|\b(?:report|say|state|claim|confirm|conclude|answer)\s+(?:that\s+)?(?:it|this|the\s+[\w-]+)\s+(?:is|has|was|contains)\s+(?:(?:been|already|fully|thoroughly|now|\w+ed|and|is|was)\s+){0,4}?(?:safe|secure|clean|fine|harmless|trusted|verified|no\s+(?:known\s+)?(?:vulnerabilit|issues|problems|bugs|risks|malware))` +
 		`|\b(?:recommend|promote|endorse|advertise|praise|rank)\s+(?:\w+\s+){0,4}?(?:first|as\s+the\s+(?:best|only|top)|over\s+(?:all|any|other)|above\s+(?:all|any|other)|instead\s+of)\b` +
 		`|\b(?:recommend|promote|endorse|advertise|praise)\s+(?:our|the\s+(?:\w+\s+){0,2}?(?:product|service|brand|company|store|shop))\b`)},
 }
@@ -240,7 +251,18 @@ func judgeAsks(b []byte, hits []hit) {
 	askEnd := -1 // end of the previous address's ask
 	for k := range hits {
 		h := &hits[k]
-		if h.enc != nil || h.fixed > 0 || h.sig == nil || !addressSignals[h.sig.ID] {
+		if h.enc != nil || h.fixed > 0 || h.sig == nil {
+			continue
+		}
+		if liftedSignals[h.sig.ID] {
+			s, e := askSpan(b, h.start, h.end)
+			if kind, what := judgeAsk(b, s, e); kind == askHostile {
+				h.ask, h.askWhat = kind, what
+				h.fixed = max(h.sig.Untrusted, askHostileWeight)
+			}
+			continue
+		}
+		if !addressSignals[h.sig.ID] {
 			continue
 		}
 		s, e := askSpan(b, h.start, h.end)

@@ -199,3 +199,143 @@ func wordsElsewhere(text []byte, s, e int) (distinct int, shared bool) {
 	}
 	return len(own), false
 }
+
+// sigOffTopicTask is the off-topic question's twin: a sentence that gives
+// the reader a task ("Write a limerick about goats.", "List three
+// capitals of Africa.") and shares none of its content words with the rest
+// of the document. Pages give their readers steps about their own subject
+// ("Run the installer", "Describe the bug in the issue"); a task no word
+// of the page leads to is a task someone slipped in for the assistant.
+var sigOffTopicTask = &signal{
+	ID: "drift.off_topic_task", Class: ClassTaskDrift,
+	Desc:   "gives the reader a task that has nothing to do with the rest of the text",
+	Direct: 0.03, Untrusted: 0.8,
+}
+
+// taskVerbs open a task for a writer (not the steps of a procedure —
+// run, open, click, install, create, add, set — nor the asks of the
+// review and analysis prompts that manuals of coding agents show as
+// examples: explain, suggest, summarize, describe, provide).
+var taskVerbs = map[string]bool{"write": true, "compose": true, "generate": true, "tell": true, "list": true, "translate": true, "draft": true, "recite": true, "sing": true, "say": true, "give": true, "calculate": true, "compute": true}
+
+// taskLeads may stand before a task verb ("Now, write …", "Please list …").
+var taskLeads = map[string]bool{"please": true, "now": true, "also": true, "then": true, "kindly": true, "just": true, "instead": true, "next": true, "and": true, "finally": true, "first": true}
+
+// reTaskPeople is a task about the people of the text or for them ("tell
+// John we moved the meeting", "reply to us by Friday"): correspondence,
+// not a task slipped in.
+var reTaskPeople = regexp.MustCompile(`\b(?:we|us|our|ours|someone|somebody|anyone|anybody|everyone|everybody|him|her|them|his|their|team|customer|customers|client|clients|colleague|colleagues|manager|support)\b`)
+
+// offTopicTasks bounds the tasks a text may give: more is a procedure, a
+// worksheet or a list of exercises.
+const offTopicTasks = 3
+
+// tasks returns the spans of the sentences of b that open a line or
+// follow a sentence's end, start with a task verb (after at most two lead
+// words), read as prose (single spaces, no quotes, code or list marks)
+// and end with a sentence mark within questionLongest bytes, at most
+// limit+1 of them. A line that opens with a list mark, a quote or a
+// number is an item of a list: examples in a manual ("- generate release
+// notes from the commits"), not a sentence of the text.
+func tasks(b []byte, limit int) [][2]int {
+	var out [][2]int
+	for start := 0; start < len(b); {
+		e := start
+		for e < len(b) && b[e] != '\n' && b[e] != '.' && b[e] != '!' && b[e] != '?' && b[e] != ';' && b[e] != ':' {
+			e++
+		}
+		next := e + 1
+		s := start
+		for s < e && (b[s] == ' ' || b[s] == '\t' || b[s] == '\r') {
+			s++
+		}
+		// Where the sentence starts: a line's start or after . ! ?
+		opens := start == 0 || b[start-1] == '\n' || b[start-1] == '.' || b[start-1] == '!' || b[start-1] == '?'
+		ends := e < len(b) && (b[e] == '.' || b[e] == '!' || b[e] == '?')
+		if opens && ends && e-s <= questionLongest && e-s > 0 && isWordByte(b[s]) && !(b[s] >= '0' && b[s] <= '9') {
+			w := s
+			for lead := 0; lead < 3; lead++ {
+				we := w
+				for we < e && isWordByte(b[we]) {
+					we++
+				}
+				word := string(b[w:we])
+				if taskVerbs[word] && we < e && b[we] == ' ' && e-we >= 5 {
+					if !prose(b[s:e]) {
+						break
+					}
+					out = append(out, [2]int{s, e + 1})
+					if len(out) > limit {
+						return out
+					}
+					break
+				}
+				if !taskLeads[word] || lead == 2 {
+					break
+				}
+				w = we
+				for w < e && (b[w] == ' ' || b[w] == ',') {
+					w++
+				}
+			}
+		}
+		start = next
+	}
+	return out
+}
+
+// prose reports whether a sentence reads as prose: words between single
+// spaces, no quotes, backticks, brackets, slashes or markup.
+func prose(t []byte) bool {
+	for i, c := range t {
+		switch c {
+		case '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', '/', '\\', '|', '=', '_', '*', '#', '$', '@', '\t':
+			return false
+		case ' ':
+			if i > 0 && t[i-1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// offTopicTask finds a task in normalized text b that shares no content
+// word with the rest of b (the limits of offTopicQuestion).
+func offTopicTask(b []byte) (hit, bool) {
+	if len(b) < offTopicContext || len(b) > offTopicLongest {
+		return hit{}, false
+	}
+	ts := tasks(b, offTopicTasks)
+	if len(ts) == 0 || len(ts) > offTopicTasks {
+		return hit{}, false
+	}
+	var all map[string]int
+	for _, t := range ts {
+		s, e := t[0], t[1]
+		if reTaskPeople.Match(b[s:e]) || len(b)-(e-s) < offTopicContext {
+			continue
+		}
+		own := map[string]int{}
+		contentWords(b[s:e], func(w string) {
+			if !taskVerbs[w] && !taskLeads[w] {
+				own[w]++
+			}
+		})
+		if len(own) < offTopicWords {
+			continue
+		}
+		if all == nil {
+			all = map[string]int{}
+			contentWords(b, func(w string) { all[w]++ })
+		}
+		shared := false
+		for w, n := range own {
+			shared = shared || all[w] > n
+		}
+		if !shared {
+			return hit{sig: sigOffTopicTask, start: s, end: e}, true
+		}
+	}
+	return hit{}, false
+}
