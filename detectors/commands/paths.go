@@ -80,7 +80,7 @@ var sensitiveRes = []struct {
 	{mustLitRe(`(?i)^~/library/(messages/chat\.db|mail(/.*)?|safari/history\.db|application support/addressbook(/.*)?|group containers/group\.com\.apple\.notes(/.*)?)$`), secret{"the user's messages, mail, history, contacts or notes", sdk.SeverityMedium}},
 	{mustLitRe(`(^|/)\.config/gh/hosts\.yml$|(^|/)\.terraform\.d/credentials\.tfrc\.json$|(^|/)\.cargo/credentials(\.toml)?$`), secret{"stored API tokens", sdk.SeverityHigh}},
 	{mustLitRe(`(^|/)\.gnupg(/(private-keys-v1\.d.*|secring\.gpg))?$|(^|/)\.password-store(/.*)?$`), secret{"private keys or a password store", sdk.SeverityHigh}},
-	{mustLitRe(`^/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
+	{mustLitRe(`^(/proc/[^/]+/root)?/etc/(shadow|gshadow|master\.passwd)-?$|^/etc/security/opasswd$`), secret{"the system password hashes", sdk.SeverityHigh}},
 	{mustLitRe(`^/proc/(self|[0-9]+|\*|\$[^/]+)/environ$`), secret{"a process environment", sdk.SeverityHigh}},
 	{mustLitRe(`^/tmp/krb5cc_[^/]*$|(^|/)krb5cc_[0-9a-z_*]+$|^/etc/krb5\.keytab$|(^|/)[^/]+\.keytab$|^/var/lib/sss/secrets(/.*)?$|^/var/lib/sss/db(/.*)?$`), secret{"Kerberos tickets or keys", sdk.SeverityHigh}},
 	{mustLitRe(`(?i)(^|/)(login data|cookies|web data)$|(^|/)(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite|cookies\.binarycookies)$`), secret{"a browser credential store", sdk.SeverityHigh}},

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -222,6 +223,10 @@ func sshdTuning(c *call, w string) bool {
 		return false
 	}
 	script := lower(strings.Join(c.args(), " "))
+	if sshdHardeningRe.MatchString(script) {
+		// s/#PasswordAuthentication yes/PasswordAuthentication no/: hardening.
+		return true
+	}
 	if containsAny(script, "permitrootlogin", "passwordauthentication", "permitemptypasswords", "authorizedkeys", "forcecommand", "pubkeyauthentication",
 		"usepam", "challengeresponse", "kbdinteractive", "allowusers", "allowgroups", "denyusers", "denygroups", "subsystem", "permituserenvironment",
 		"hostkey", "trustedusercakeys", "authenticationmethods", "gatewayports", "forwarding", "permittunnel", "permitopen", "match", "include", "chroot", "/d") {
@@ -256,3 +261,8 @@ func checkSystemInstall(c *call, _ *config) *hit {
 	}
 	return nil
 }
+
+// sshdHardeningRe is a sed substitution whose replacement turns a way of
+// logging in off (PasswordAuthentication no, PermitRootLogin no, …) and does
+// nothing else.
+var sshdHardeningRe = regexp.MustCompile(`^-i\S*\s+['"]?s/[^/]*/\s*#?\s*(passwordauthentication|permitrootlogin|permitemptypasswords|x11forwarding|kbdinteractiveauthentication|challengeresponseauthentication)\s+(no|prohibit-password|without-password)\s*/\S*['"]?\s+\S*sshd_config\s*$`)
