@@ -67,6 +67,8 @@ var addressSignals = map[string]bool{
 var liftedSignals = map[string]bool{
 	"override.when_you_process": true,
 	"drift.do_this_first":       true,
+	"override.after_you_answer": true,
+	"override.when_asked_say":   true,
 }
 
 // askRule is one kind of hostile ask: a pattern run on the ask's
