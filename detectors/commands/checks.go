@@ -1129,20 +1129,7 @@ func checkCron(c *call, _ *config) *hit {
 // and cleanups are scheduled. A job copied from a file, run every minute
 // or at every boot stays high.
 func ordinaryCronWrite(c *call) bool {
-	job := c.stdin
-	if job == "" && (c.name == "echo" || c.name == "printf") {
-		job, _ = payload(c, 0)
-		if job == "" {
-			job = strings.Join(c.args(), " ")
-		}
-	}
-	if job == "" && c.prev != nil && (c.prev.name == "echo" || c.prev.name == "printf") && c.prev.prev == nil {
-		job, _ = payload(c.prev, 0)
-		if job == "" {
-			job = strings.Join(c.prev.args(), " ")
-		}
-	}
-	job = strings.TrimSpace(job)
+	job := writtenLines(c)
 	// #{command} (an emulation plan's argument, _{command} once parsed)
 	// is a job not written yet: unknown, not ordinary.
 	if job == "" || strings.Contains(job, "#{") || strings.Contains(job, "_{") || cronSuspicious(job, c) || stagedJobRe.MatchString(job) {
