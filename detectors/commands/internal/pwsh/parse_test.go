@@ -75,6 +75,12 @@ func TestParse(t *testing.T) {
 		{"@'\nStop-Service WinDefend\n'@ | iex", "stop-service WinDefend"},
 		{"$f = ChildItem -Path $env:USERPROFILE -Recurse", "get-childitem -path"},
 		{"Clipboard -Raw", "get-clipboard -raw"},
+		{"rundll32 C:\\Users\\Public\\a.dll,Go", "rundll32 C:\\Users\\Public\\a.dll,Go"},
+		{"rundll32.exe shell32.dll, Control_RunDLL desk.cpl", "rundll32 shell32.dll,Control_RunDLL desk.cpl"},
+		{"cmd /c rundll32 b.dll,Run 1,2", "cmd /c rundll32 b.dll,Run 1,2"},
+		{"$d = 'x.dll'; rundll32 $d,Main", "rundll32 x.dll,Main"},
+		{"Get-Process -Name a,b | Stop-Process", "get-process -name a b"},
+		{"Start-Process cmd -ArgumentList '/c','whoami'", "start-process cmd -argumentlist /c whoami"},
 		{"reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d \"C:\\a b\\x.exe\" /f", "reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d C:\\a b\\x.exe /f"},
 	}
 	for _, c := range cases {
