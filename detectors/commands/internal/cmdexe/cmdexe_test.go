@@ -36,6 +36,8 @@ func TestParse(t *testing.T) {
 		{"set c=call& set v=schtasks& %c% %v% /delete /tn t /f", "schtasks /delete /tn t /f"},
 		{"setlocal enabledelayedexpansion& set a=reg& set b=!a! delete& !b! HKLM\\x /f", "reg delete HKLM\\x /f"},
 		{"set x=y& %undefined%name arg", "%undefined%name arg"},
+		{"set a=vss& set b=admin& cmd /c %a%%b% delete shadows", "cmd /c vssadmin delete shadows"},
+		{"set w=shadows& vssadmin delete %w% /all", "vssadmin delete shadows /all"},
 	}
 	for _, c := range cases {
 		got := flat(Parse(c.src))
