@@ -49,19 +49,44 @@ var defaults = map[string]string{
 }
 
 // Inner returns the command line that cmd /c (or /k, /r) runs, or "".
+//
+// The arguments come unquoted (from this parser, the POSIX one or the
+// PowerShell one); the line is rebuilt as cmd.exe receives it: after the
+// first word (a whole "quoted line" whose outer quotes cmd strips), an
+// argument holding blanks or operators was one quoted argument, so
+// reg add "HKLM\…\Terminal Server" /v … keeps its key in one word.
 func Inner(args []string) string {
 	for i, a := range args {
 		switch strings.ToLower(a) {
 		case "/c", "/k", "/r":
-			return strings.Join(args[i+1:], " ")
+			return joinQuoted(args[i+1:], 1)
 		}
 		l := strings.ToLower(a)
 		if strings.HasPrefix(l, "/c") && len(a) > 2 && !strings.HasPrefix(l, "/c:") {
 			// cmd /c"whoami": the string glued to the switch.
-			return a[2:] + " " + strings.Join(args[i+1:], " ")
+			return a[2:] + " " + joinQuoted(args[i+1:], 0)
 		}
 	}
 	return ""
+}
+
+// joinQuoted joins arguments with blanks, quoting those from index from
+// on that hold a blank or a cmd.exe operator (and no quote of their own).
+func joinQuoted(args []string, from int) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if i >= from && a != "" && strings.ContainsAny(a, " \t&|<>()") && !strings.Contains(a, "\"") {
+			b.WriteByte('"')
+			b.WriteString(a)
+			b.WriteByte('"')
+			continue
+		}
+		b.WriteString(a)
+	}
+	return b.String()
 }
 
 // continuation joins lines ended by a caret (built once: a Replacer is

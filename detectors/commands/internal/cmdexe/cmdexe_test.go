@@ -51,8 +51,27 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q): want %q in %q", c.src, c.want, got)
 		}
 	}
-	if got := Inner([]string{"/c", "echo", "x"}); got != "echo x" {
-		t.Errorf("Inner: %q", got)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"/c", "echo", "x"}, "echo x"},
+		{[]string{"/c", "vssadmin list shadows"}, "vssadmin list shadows"},
+		{[]string{"/C", "reg", "add", `HKLM\Software\A B`, "/v", "n"}, `reg add "HKLM\Software\A B" /v n`},
+		{[]string{"/c", "echo", "a & b"}, `echo "a & b"`},
+		{[]string{"/c", "echo", `say "hi" now`}, `echo say "hi" now`},
+		{[]string{"/k"}, ""},
+	} {
+		if got := Inner(c.args); got != c.want {
+			t.Errorf("Inner(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+	// A quoted argument with an operator in it is one argument of the
+	// command cmd /c runs, not a second command.
+	for _, c := range Parse(Inner([]string{"/c", "echo", "x & wevtutil cl Security"})) {
+		if c.Name == "wevtutil" {
+			t.Errorf("echo's quoted argument read as a command: %+v", c)
+		}
 	}
 }
 
