@@ -125,14 +125,29 @@ func offTopicQuestion(b []byte) (hit, bool) {
 	if len(qs) == 0 || len(qs) > offTopicMax {
 		return hit{}, false
 	}
+	if s, e, ok := unshared(b, qs, reAsksPeople, nil); ok {
+		return hit{sig: sigOffTopic, start: s, end: e}, true
+	}
+	return hit{}, false
+}
+
+// unshared returns the first span of b that names no people (by people),
+// stands in at least offTopicContext bytes of other text and has at least
+// offTopicWords content words, none of which occurs elsewhere in b. skip,
+// when set, leaves words out of the span's own count (a task's verbs).
+func unshared(b []byte, spans [][2]int, people *regexp.Regexp, skip map[string]bool) (int, int, bool) {
 	var all map[string]int // content words of b and how often they occur
-	for _, q := range qs {
-		s, e := q[0], q[1]
-		if reAsksPeople.Match(b[s:e]) || len(b)-(e-s) < offTopicContext {
+	for _, sp := range spans {
+		s, e := sp[0], sp[1]
+		if people.Match(b[s:e]) || len(b)-(e-s) < offTopicContext {
 			continue
 		}
 		own := map[string]int{}
-		contentWords(b[s:e], func(w string) { own[w]++ })
+		contentWords(b[s:e], func(w string) {
+			if !skip[w] {
+				own[w]++
+			}
+		})
 		if len(own) < offTopicWords {
 			continue
 		}
@@ -145,10 +160,10 @@ func offTopicQuestion(b []byte) (hit, bool) {
 			shared = shared || all[w] > n
 		}
 		if !shared {
-			return hit{sig: sigOffTopic, start: s, end: e}, true
+			return s, e, true
 		}
 	}
-	return hit{}, false
+	return 0, 0, false
 }
 
 // sigAnnouncedOffTopic is a question or task right after an announcement
@@ -220,6 +235,17 @@ var taskVerbs = map[string]bool{"write": true, "compose": true, "generate": true
 
 // taskLeads may stand before a task verb ("Now, write …", "Please list …").
 var taskLeads = map[string]bool{"please": true, "now": true, "also": true, "then": true, "kindly": true, "just": true, "instead": true, "next": true, "and": true, "finally": true, "first": true}
+
+// taskWords are the task verbs and leads: a task's frame, not its content.
+var taskWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []map[string]bool{taskVerbs, taskLeads} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	return m
+}()
 
 // reTaskPeople is a task about the people of the text or for them ("tell
 // John we moved the meeting", "reply to us by Friday"): correspondence,
@@ -310,32 +336,8 @@ func offTopicTask(b []byte) (hit, bool) {
 	if len(ts) == 0 || len(ts) > offTopicTasks {
 		return hit{}, false
 	}
-	var all map[string]int
-	for _, t := range ts {
-		s, e := t[0], t[1]
-		if reTaskPeople.Match(b[s:e]) || len(b)-(e-s) < offTopicContext {
-			continue
-		}
-		own := map[string]int{}
-		contentWords(b[s:e], func(w string) {
-			if !taskVerbs[w] && !taskLeads[w] {
-				own[w]++
-			}
-		})
-		if len(own) < offTopicWords {
-			continue
-		}
-		if all == nil {
-			all = map[string]int{}
-			contentWords(b, func(w string) { all[w]++ })
-		}
-		shared := false
-		for w, n := range own {
-			shared = shared || all[w] > n
-		}
-		if !shared {
-			return hit{sig: sigOffTopicTask, start: s, end: e}, true
-		}
+	if s, e, ok := unshared(b, ts, reTaskPeople, taskWords); ok {
+		return hit{sig: sigOffTopicTask, start: s, end: e}, true
 	}
 	return hit{}, false
 }
