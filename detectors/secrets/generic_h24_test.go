@@ -24,13 +24,7 @@ func TestGenericXMLNameAttr(t *testing.T) {
 		`<entry name="zorblax.token">${ZORBLAX_TOKEN}</entry>`:                                               "",
 		`<entry name="zorblax.token"><ref bean="tokenSource"/></entry>`:                                      "",
 	} {
-		got := ""
-		for _, f := range detect(t, d, sdk.Item{Text: text}) {
-			if f.Severity >= sdk.SeverityHigh {
-				got = text[f.Start:f.End]
-			}
-		}
-		if got != want {
+		if got := highSpan(t, d, text); got != want {
 			t.Errorf("%q: high finding on %q, want %q", text, got, want)
 		}
 	}
@@ -196,13 +190,7 @@ func TestGenericSetterTableProse(t *testing.T) {
 		"The Zorblax API key is required for every request.":             "",
 		`key := cache.getKey("q8s51pm31pXHS3hSVsQYHltl87oHktPZ")`:        "",
 	} {
-		got := ""
-		for _, f := range detect(t, d, sdk.Item{Text: text}) {
-			if f.Severity >= sdk.SeverityHigh {
-				got = text[f.Start:f.End]
-			}
-		}
-		if got != want {
+		if got := highSpan(t, d, text); got != want {
 			t.Errorf("%q: high finding on %q, want %q", text, got, want)
 		}
 	}
@@ -240,4 +228,16 @@ func TestGenericFormsCutShort(t *testing.T) {
 			detect(t, d, sdk.Item{Text: base[:i]}) // no panic
 		}
 	}
+}
+
+// highSpan is the text of the last finding at high or above in text, or "".
+func highSpan(t *testing.T, d sdk.Detector, text string) string {
+	t.Helper()
+	got := ""
+	for _, f := range detect(t, d, sdk.Item{Text: text}) {
+		if f.Severity >= sdk.SeverityHigh {
+			got = text[f.Start:f.End]
+		}
+	}
+	return got
 }
